@@ -1,0 +1,151 @@
+// Shared state of the local Microsoft cloud. Every emulator (Entra ID, Graph, Key Vault) reads and
+// writes this one object, so a password added or removed through Graph really changes what the
+// Entra token endpoint accepts, and a Key Vault bearer token is verified against Entra's keys.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type ServiceName = 'entra' | 'graph' | 'keyvault';
+
+export interface CloudClock {
+  now(): Date;
+}
+
+export interface EmulatedUser {
+  oid: string;
+  upn: string;
+  displayName: string;
+  /** Set by the control API or an admin "revoke sessions": every refresh token of the user fails with invalid_grant 50173. */
+  revokedAt?: Date;
+}
+
+export interface EmulatedTenant {
+  id: string;
+  domain: string;
+  users: EmulatedUser[];
+}
+
+export interface EmulatedPasswordCredential {
+  keyId: string;
+  displayName: string | null;
+  /** First three characters of the secret, as Graph returns them. */
+  hint: string;
+  /** sha256 hex of the secret text; the text itself is returned once by addPassword and never stored. */
+  secretSha256: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface EmulatedKeyCredential {
+  keyId: string;
+  displayName: string | null;
+  type: string;
+  usage: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface EmulatedApplication {
+  /** Graph object id. */
+  id: string;
+  appId: string;
+  displayName: string;
+  /** Home tenant. */
+  tenantId: string;
+  signInAudience: 'AzureADMyOrg' | 'AzureADMultipleOrgs';
+  webRedirectUris: string[];
+  passwordCredentials: EmulatedPasswordCredential[];
+  keyCredentials: EmulatedKeyCredential[];
+  /** Client ids of service principals that own the app (for Application.ReadWrite.OwnedBy). */
+  ownerClientIds: string[];
+  requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: 'Scope' | 'Role' }[] }[];
+}
+
+/** A workload identity keyrelay itself uses (stands in for a managed identity / `az login`). */
+export interface EmulatedServicePrincipal {
+  clientId: string;
+  tenantId: string;
+  /** Plain text on purpose: this is the emulator's own test identity, handed to tests as AZURE_CLIENT_SECRET. */
+  secret: string;
+  /** Graph app roles, e.g. 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Mail.Send'. */
+  graphRoles: string[];
+  /** When false, Key Vault answers 403 Forbidden to this identity. */
+  keyVaultAccess: boolean;
+}
+
+export interface InjectedFault {
+  service: ServiceName;
+  /** Route key as logged by the emulator (e.g. 'token', 'secrets.get', 'applications.addPassword'); '*' for all. */
+  route: string;
+  kind: 'status' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after';
+  status?: number;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+  /** AADSTS code for invalid_grant (e.g. 50173, 70000, 65001). */
+  aadsts?: number;
+  suberror?: string;
+  /** How many matching requests the fault applies to; Infinity for "until cleared". */
+  remaining: number;
+}
+
+export interface OutboxMessage {
+  id: string;
+  receivedAt: string;
+  /** Sender mailbox (from the URL or the token). */
+  from: string;
+  /** The Graph message object as posted to sendMail. */
+  message: {
+    subject?: string;
+    body?: { contentType?: string; content?: string };
+    toRecipients?: { emailAddress: { address: string; name?: string } }[];
+    attachments?: { '@odata.type'?: string; name?: string; contentType?: string; contentBytes?: string }[];
+  };
+}
+
+export interface RequestLogEntry {
+  at: string;
+  service: ServiceName;
+  route: string;
+  method: string;
+  status: number;
+}
+
+export interface LocalCloudContext {
+  clock: CloudClock;
+  tenants: EmulatedTenant[];
+  applications: EmulatedApplication[];
+  servicePrincipals: EmulatedServicePrincipal[];
+  /** Delegated consent per `${tenantId}|${appId}`: granted scopes (full URIs). */
+  consents: Map<string, Set<string>>;
+  faults: InjectedFault[];
+  requestLog: RequestLogEntry[];
+  outbox: OutboxMessage[];
+  /** Base URLs, filled once the servers listen. */
+  urls: { entra: string; graph: string; keyVault: string; control: string };
+}
+
+export type EmulatorHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+/** Claims of an access token minted by the Entra emulator (v2 shape). */
+export interface AccessTokenClaims {
+  aud: string;
+  iss: string;
+  tid: string;
+  /** Client id of the caller (app-only and delegated). */
+  azp: string;
+  appid: string;
+  /** Delegated tokens: the signed-in user. App-only tokens: the service principal's client id. */
+  oid: string;
+  sub: string;
+  scp?: string;
+  roles?: string[];
+  preferred_username?: string;
+  upn?: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+}
+
+/** Implemented by the Entra emulator; used by Graph and Key Vault to authenticate callers. */
+export interface TokenVerifier {
+  /** Resolves the claims when the RS256 signature, expiry and audience (e.g. 'https://vault.azure.net') check out; rejects otherwise. */
+  verify(token: string, audience: string): Promise<AccessTokenClaims>;
+}
