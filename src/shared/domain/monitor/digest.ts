@@ -1,0 +1,476 @@
+// The admin digest (one per monitor run): what expires, when, the impact, what keyrelay did or will do,
+// and the admin's steps — Italian by default, English available. HTML with inline styles only (mail
+// clients strip <style> and block remote assets); every interpolated value is escaped. The input never
+// carries secret values.
+import type { CredentialKind, MonitoredCredential } from './credentials.js';
+import type { RotationBlockedReason } from './rotationPlan.js';
+
+export type DigestLocale = 'it' | 'en';
+
+export interface DigestApp {
+  appId: string;
+  tenantId: string;
+  displayName: string;
+}
+
+export type RotationFailureReason = RotationBlockedReason | 'verification_failed' | 'upstream_unavailable';
+
+export type DigestAction =
+  | { kind: 'rotation-planned'; on: Date }
+  | { kind: 'rotated'; on: Date; newExpiresAt: Date }
+  | { kind: 'rotation-failed'; reason: RotationFailureReason }
+  | { kind: 'alert-only' };
+
+export interface DigestItem {
+  credential: MonitoredCredential;
+  daysLeft: number;
+  state: 'expiring' | 'expired';
+  expiresAt: Date;
+  action: DigestAction;
+}
+
+export interface MailboxReconnect {
+  upn: string;
+  reconnectUrl: string;
+  errorCode?: string;
+}
+
+export interface RotationHistoryEntry {
+  renewedAt: Date;
+  oldRemovedAt?: Date;
+}
+
+export interface DigestInput {
+  app: DigestApp;
+  items: readonly DigestItem[];
+  reconnects: readonly MailboxReconnect[];
+  /** A Graph permission keyrelay lacked (403), so Key Vault expiry dates were used instead. */
+  missingPermission?: string;
+  rotationHistory: readonly RotationHistoryEntry[];
+}
+
+export interface RenderedDigest {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const TIME_ZONE = 'Europe/Rome';
+const PRODUCT = 'ActNow';
+
+export function portalCredentialsUrl(appId: string): string {
+  return `https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/${encodeURIComponent(appId)}`;
+}
+
+/** `24 novembre 2026` / `24 November 2026`, as the admin's calendar (Rome) shows it. */
+export function formatDigestDate(date: Date, locale: DigestLocale): string {
+  return new Intl.DateTimeFormat(locale === 'it' ? 'it-IT' : 'en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: TIME_ZONE,
+  }).format(date);
+}
+
+function formatTime(date: Date): string {
+  return new Intl.DateTimeFormat('it-IT', { hour: '2-digit', minute: '2-digit', timeZone: TIME_ZONE }).format(date);
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Only http(s) links become anchors: a `javascript:` URL must never reach an admin's mail client. */
+function safeHref(url: string): string | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const protocol = new URL(url).protocol;
+  return protocol === 'https:' || protocol === 'http:' ? url : undefined;
+}
+
+interface Messages {
+  kind: Record<CredentialKind, string>;
+  remaining(daysLeft: number, state: DigestItem['state']): string;
+  expiresOn(date: string, time: string): string;
+  impact(item: DigestItem): string;
+  action(action: DigestAction, kind: CredentialKind): string;
+  failure: Record<RotationFailureReason, string>;
+  subject(app: string, headline: string, more: number): string;
+  subjectReconnectOnly(app: string, count: number): string;
+  subjectNothing(app: string): string;
+  title: string;
+  intro(app: DigestApp): string;
+  credentialsHeading: string;
+  columns: [string, string, string, string, string];
+  stepsHeading: string;
+  manualSteps: string[];
+  automaticStep: string;
+  portalLink: string;
+  reconnectHeading: string;
+  reconnectIntro: string;
+  reconnectLink: string;
+  errorCode(code: string): string;
+  missingPermission(permission: string): string;
+  historyHeading: string;
+  history(renewed: string, removed: string | undefined): string;
+  footer: string;
+}
+
+const it: Messages = {
+  kind: {
+    'client-secret': 'segreto client',
+    certificate: 'certificato',
+    'key-vault-secret': 'segreto Key Vault',
+    'mailbox-grant': 'accesso alla casella',
+  },
+  remaining: (days, state) => {
+    if (state === 'expired')
+      return days === 0 ? 'scaduto oggi' : `scaduto da ${Math.abs(days)} ${Math.abs(days) === 1 ? 'giorno' : 'giorni'}`;
+    if (days === 0) return 'scade oggi';
+    if (days === 1) return 'scade domani';
+    return `scade tra ${days} giorni`;
+  },
+  expiresOn: (date, time) => `${date}, ore ${time} (ora italiana)`,
+  impact: (item) =>
+    item.credential.kind === 'mailbox-grant'
+      ? `${PRODUCT} smetterà di inviare posta da ${item.credential.label} finché la casella non verrà ricollegata.`
+      : item.credential.kind === 'key-vault-secret'
+        ? `Chi usa il segreto ${item.credential.label} non potrà più autenticarsi.`
+        : `keyrelay non potrà più rinnovare i token: ${PRODUCT} smetterà di inviare posta da tutte le caselle collegate.`,
+  action: (action, kind) => {
+    switch (action.kind) {
+      case 'rotation-planned':
+        return `keyrelay lo rinnoverà automaticamente il ${formatDigestDate(action.on, 'it')}.`;
+      case 'rotated':
+        return `keyrelay lo ha rinnovato il ${formatDigestDate(action.on, 'it')}; il nuovo segreto vale fino al ${formatDigestDate(action.newExpiresAt, 'it')}. Nessuna azione richiesta.`;
+      case 'rotation-failed':
+        return `Il rinnovo automatico non è riuscito: ${it.failure[action.reason]}`;
+      case 'alert-only':
+        return kind === 'client-secret'
+          ? 'Il rinnovo automatico è disattivato (ROTATION_MODE=alert-only): rinnovalo a mano seguendo i passi qui sotto.'
+          : 'keyrelay non può rinnovarlo da solo: rinnovalo a mano.';
+    }
+  },
+  failure: {
+    permission_denied:
+      "all'identità di keyrelay manca il permesso Application.ReadWrite.OwnedBy o non è proprietaria dell'app.",
+    policy_lifetime: 'i criteri del tenant limitano la durata dei segreti client sotto quella richiesta.',
+    policy_forbidden: "i criteri del tenant vietano i segreti client per quest'app.",
+    verification_failed:
+      'il nuovo segreto non è stato accettato da Entra ID ed è stato rimosso; il segreto attuale resta in uso. keyrelay riproverà domani.',
+    upstream_unavailable:
+      'Microsoft Graph o Key Vault non erano raggiungibili; keyrelay riproverà alla prossima esecuzione.',
+  },
+  subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
+  subjectReconnectOnly: (app, count) =>
+    `[keyrelay] ${app}: ${count === 1 ? '1 casella da ricollegare' : `${count} caselle da ricollegare`}`,
+  subjectNothing: (app) => `[keyrelay] ${app}: nessuna credenziale in scadenza`,
+  title: 'Credenziali in scadenza',
+  intro: (app) =>
+    `Riepilogo di keyrelay per l'app «${app.displayName}» (ID applicazione ${app.appId}, tenant ${app.tenantId}).`,
+  credentialsHeading: 'Cosa scade',
+  columns: ['Credenziale', 'Scadenza', 'Giorni', 'Impatto', 'Cosa fa keyrelay'],
+  stepsHeading: 'Cosa devi fare',
+  manualSteps: [
+    "Apri Certificati e segreti dell'app nel portale di Azure (link qui sotto).",
+    'In Segreti client scegli Nuovo segreto client: descrizione «ActNow», scadenza 24 mesi.',
+    'Non copiare il valore in un blocco note o in una mail: salvalo direttamente nel segreto Key Vault che keyrelay legge (con il comando di setup di keyrelay).',
+    'In Autorizzazioni API verifica i permessi delegati SMTP.Send (Office 365 Exchange Online), Mail.Send e offline_access (Microsoft Graph), con il consenso amministratore.',
+  ],
+  automaticStep:
+    "Meglio ancora: lascia che keyrelay rinnovi il segreto da solo. Concedi all'identità gestita di keyrelay il permesso applicativo Application.ReadWrite.OwnedBy e rendila proprietaria dell'app.",
+  portalLink: 'Apri Certificati e segreti nel portale di Azure',
+  reconnectHeading: 'Caselle da ricollegare',
+  reconnectIntro:
+    "L'accesso di queste caselle è stato revocato o è scaduto: finché non vengono ricollegate, ActNow non può inviare posta da esse.",
+  reconnectLink: 'Ricollega',
+  errorCode: (code) => `codice errore ${code}`,
+  missingPermission: (permission) =>
+    `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
+  historyHeading: 'Rinnovi automatici',
+  history: (renewed, removed) =>
+    `Segreto rinnovato il ${renewed}${removed ? `, vecchio segreto rimosso il ${removed}` : ', vecchio segreto ancora attivo durante il periodo di sovrapposizione'}.`,
+  footer: 'Messaggio automatico di keyrelay. Non contiene segreti.',
+};
+
+const en: Messages = {
+  kind: {
+    'client-secret': 'client secret',
+    certificate: 'certificate',
+    'key-vault-secret': 'Key Vault secret',
+    'mailbox-grant': 'mailbox access',
+  },
+  remaining: (days, state) => {
+    if (state === 'expired')
+      return days === 0 ? 'expired today' : `expired ${Math.abs(days)} ${Math.abs(days) === 1 ? 'day' : 'days'} ago`;
+    if (days === 0) return 'expires today';
+    if (days === 1) return 'expires tomorrow';
+    return `expires in ${days} days`;
+  },
+  expiresOn: (date, time) => `${date}, ${time} (Italian time)`,
+  impact: (item) =>
+    item.credential.kind === 'mailbox-grant'
+      ? `${PRODUCT} will stop sending mail from ${item.credential.label} until the mailbox is reconnected.`
+      : item.credential.kind === 'key-vault-secret'
+        ? `Whatever uses the secret ${item.credential.label} will no longer authenticate.`
+        : `keyrelay will no longer be able to refresh tokens: ${PRODUCT} will stop sending mail from every connected mailbox.`,
+  action: (action, kind) => {
+    switch (action.kind) {
+      case 'rotation-planned':
+        return `keyrelay will renew it automatically on ${formatDigestDate(action.on, 'en')}.`;
+      case 'rotated':
+        return `keyrelay renewed it on ${formatDigestDate(action.on, 'en')}; the new secret is valid until ${formatDigestDate(action.newExpiresAt, 'en')}. Nothing to do.`;
+      case 'rotation-failed':
+        return `Automatic renewal failed: ${en.failure[action.reason]}`;
+      case 'alert-only':
+        return kind === 'client-secret'
+          ? 'Automatic renewal is off (ROTATION_MODE=alert-only): renew it by hand with the steps below.'
+          : 'keyrelay cannot renew it by itself: renew it by hand.';
+    }
+  },
+  failure: {
+    permission_denied: "keyrelay's identity lacks Application.ReadWrite.OwnedBy or is not an owner of the app.",
+    policy_lifetime: "the tenant's policy caps client secret lifetime below the requested one.",
+    policy_forbidden: "the tenant's policy forbids client secrets for this app.",
+    verification_failed:
+      'Entra ID did not accept the new secret, so it was removed; the current secret stays in use. keyrelay will try again tomorrow.',
+    upstream_unavailable: 'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',
+  },
+  subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
+  subjectReconnectOnly: (app, count) =>
+    `[keyrelay] ${app}: ${count === 1 ? '1 mailbox to reconnect' : `${count} mailboxes to reconnect`}`,
+  subjectNothing: (app) => `[keyrelay] ${app}: no credential expiring`,
+  title: 'Expiring credentials',
+  intro: (app) =>
+    `keyrelay digest for the app "${app.displayName}" (application ID ${app.appId}, tenant ${app.tenantId}).`,
+  credentialsHeading: 'What expires',
+  columns: ['Credential', 'Expires', 'Days', 'Impact', 'What keyrelay does'],
+  stepsHeading: 'What you need to do',
+  manualSteps: [
+    "Open the app's Certificates & secrets page in the Azure portal (link below).",
+    'Under Client secrets choose New client secret: description "ActNow", expiry 24 months.',
+    'Do not copy the value into a notepad or an e-mail: store it directly in the Key Vault secret keyrelay reads (with the keyrelay setup command).',
+    'Under API permissions check the delegated permissions SMTP.Send (Office 365 Exchange Online), Mail.Send and offline_access (Microsoft Graph), with admin consent.',
+  ],
+  automaticStep:
+    "Better: let keyrelay renew the secret itself. Grant keyrelay's managed identity the application permission Application.ReadWrite.OwnedBy and make it an owner of the app.",
+  portalLink: 'Open Certificates & secrets in the Azure portal',
+  reconnectHeading: 'Mailboxes to reconnect',
+  reconnectIntro:
+    'Access to these mailboxes was revoked or has expired: until they are reconnected, ActNow cannot send mail from them.',
+  reconnectLink: 'Reconnect',
+  errorCode: (code) => `error code ${code}`,
+  missingPermission: (permission) =>
+    `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,
+  historyHeading: 'Automatic renewals',
+  history: (renewed, removed) =>
+    `Secret renewed on ${renewed}${removed ? `, old secret removed on ${removed}` : ', old secret still active during the overlap'}.`,
+  footer: 'Automatic message from keyrelay. It contains no secrets.',
+};
+
+export function digestMessages(locale: DigestLocale): Messages {
+  return locale === 'it' ? it : en;
+}
+
+/** Most urgent first: expired before expiring, then fewest days left. */
+export function sortDigestItems(items: readonly DigestItem[]): DigestItem[] {
+  return [...items].sort((a, b) => (a.state === b.state ? a.daysLeft - b.daysLeft : a.state === 'expired' ? -1 : 1));
+}
+
+function quote(label: string, locale: DigestLocale): string {
+  return locale === 'it' ? `«${label}»` : `"${label}"`;
+}
+
+/** One line per item, e.g. `client secret "ActNow" expires in 30 days`. */
+export function describeItem(item: DigestItem, locale: DigestLocale): string {
+  const messages = digestMessages(locale);
+  return `${messages.kind[item.credential.kind]} ${quote(item.credential.label, locale)} ${messages.remaining(item.daysLeft, item.state)}`;
+}
+
+function subjectFor(
+  input: DigestInput,
+  items: readonly DigestItem[],
+  messages: Messages,
+  locale: DigestLocale,
+): string {
+  // A subject is one line whatever a display name contains.
+  return subjectText(input, items, messages, locale).replace(/\p{Cc}+/gu, ' ');
+}
+
+function subjectText(
+  input: DigestInput,
+  items: readonly DigestItem[],
+  messages: Messages,
+  locale: DigestLocale,
+): string {
+  const [first] = items;
+  if (first)
+    return messages.subject(
+      input.app.displayName,
+      `${describeItem(first, locale)} (${formatDigestDate(first.expiresAt, locale)})`,
+      items.length - 1,
+    );
+  if (input.reconnects.length > 0) return messages.subjectReconnectOnly(input.app.displayName, input.reconnects.length);
+  return messages.subjectNothing(input.app.displayName);
+}
+
+function needsManualSteps(items: readonly DigestItem[]): boolean {
+  return items.some(
+    (item) =>
+      (item.credential.kind === 'client-secret' || item.credential.kind === 'certificate') &&
+      item.action.kind !== 'rotated' &&
+      item.action.kind !== 'rotation-planned',
+  );
+}
+
+const STYLE = {
+  body: 'font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;line-height:1.5;margin:0;padding:16px;',
+  h1: 'font-size:20px;margin:0 0 8px 0;',
+  h2: 'font-size:16px;margin:20px 0 8px 0;',
+  table: 'border-collapse:collapse;width:100%;',
+  th: 'text-align:left;border-bottom:2px solid #8a8886;padding:6px;',
+  td: 'border-bottom:1px solid #d2d0ce;padding:6px;vertical-align:top;',
+  expired: 'color:#a4262c;font-weight:bold;',
+  notice: 'background:#fff4ce;border-left:4px solid #c19c00;padding:8px;margin:12px 0;',
+  link: 'color:#0f6cbd;',
+  footer: 'color:#605e5c;font-size:12px;margin-top:24px;',
+};
+
+function renderHtml(
+  input: DigestInput,
+  items: readonly DigestItem[],
+  messages: Messages,
+  locale: DigestLocale,
+  subject: string,
+): string {
+  const e = escapeHtml;
+  const portal = portalCredentialsUrl(input.app.appId);
+  const parts: string[] = [
+    '<!DOCTYPE html>',
+    `<html lang="${locale}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>`,
+    `<body style="${STYLE.body}">`,
+    `<h1 style="${STYLE.h1}">${e(messages.title)}</h1>`,
+    `<p>${e(messages.intro(input.app))}</p>`,
+  ];
+  if (input.missingPermission)
+    parts.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
+  if (items.length > 0) {
+    parts.push(
+      `<h2 style="${STYLE.h2}">${e(messages.credentialsHeading)}</h2>`,
+      `<table style="${STYLE.table}"><thead><tr>`,
+    );
+    parts.push(
+      ...messages.columns.map((column) => `<th style="${STYLE.th}">${e(column)}</th>`),
+      '</tr></thead><tbody>',
+    );
+    for (const item of items) {
+      const remainingStyle = item.state === 'expired' ? ` style="${STYLE.expired}"` : '';
+      parts.push(
+        '<tr>',
+        `<td style="${STYLE.td}">${e(messages.kind[item.credential.kind])}<br><strong>${e(item.credential.label)}</strong></td>`,
+        `<td style="${STYLE.td}">${e(messages.expiresOn(formatDigestDate(item.expiresAt, locale), formatTime(item.expiresAt)))}</td>`,
+        `<td style="${STYLE.td}"><span${remainingStyle}>${e(String(item.daysLeft))}</span><br>${e(messages.remaining(item.daysLeft, item.state))}</td>`,
+        `<td style="${STYLE.td}">${e(messages.impact(item))}</td>`,
+        `<td style="${STYLE.td}">${e(messages.action(item.action, item.credential.kind))}</td>`,
+        '</tr>',
+      );
+    }
+    parts.push('</tbody></table>');
+  }
+  if (needsManualSteps(items)) {
+    parts.push(`<h2 style="${STYLE.h2}">${e(messages.stepsHeading)}</h2><ol>`);
+    parts.push(...messages.manualSteps.map((step) => `<li>${e(step)}</li>`), '</ol>');
+    parts.push(`<p>${e(messages.automaticStep)}</p>`);
+  }
+  if (items.length > 0)
+    parts.push(`<p><a style="${STYLE.link}" href="${e(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
+  if (input.reconnects.length > 0) {
+    parts.push(
+      `<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`,
+      `<p>${e(messages.reconnectIntro)}</p><ul>`,
+    );
+    for (const mailbox of input.reconnects) {
+      const href = safeHref(mailbox.reconnectUrl);
+      const link = href
+        ? ` — <a style="${STYLE.link}" href="${e(href)}">${e(messages.reconnectLink)}</a>`
+        : ` — ${e(mailbox.reconnectUrl)}`;
+      const code = mailbox.errorCode ? ` (${e(messages.errorCode(mailbox.errorCode))})` : '';
+      parts.push(`<li><strong>${e(mailbox.upn)}</strong>${code}${link}</li>`);
+    }
+    parts.push('</ul>');
+  }
+  if (input.rotationHistory.length > 0) {
+    parts.push(`<h2 style="${STYLE.h2}">${e(messages.historyHeading)}</h2><ul>`);
+    parts.push(...historyLines(input, locale).map((line) => `<li>${e(line)}</li>`), '</ul>');
+  }
+  parts.push(`<p style="${STYLE.footer}">${e(messages.footer)}</p>`, '</body></html>');
+  return parts.join('\n');
+}
+
+function historyLines(input: DigestInput, locale: DigestLocale): string[] {
+  const messages = digestMessages(locale);
+  return input.rotationHistory.map((entry) =>
+    messages.history(
+      formatDigestDate(entry.renewedAt, locale),
+      entry.oldRemovedAt ? formatDigestDate(entry.oldRemovedAt, locale) : undefined,
+    ),
+  );
+}
+
+function renderText(
+  input: DigestInput,
+  items: readonly DigestItem[],
+  messages: Messages,
+  locale: DigestLocale,
+): string {
+  const lines: string[] = [messages.title, '', messages.intro(input.app), ''];
+  if (input.missingPermission) lines.push(messages.missingPermission(input.missingPermission), '');
+  if (items.length > 0) {
+    lines.push(messages.credentialsHeading);
+    for (const item of items) {
+      lines.push(
+        `- ${describeItem(item, locale)}`,
+        `  ${messages.columns[1]}: ${messages.expiresOn(formatDigestDate(item.expiresAt, locale), formatTime(item.expiresAt))} (${messages.columns[2]}: ${item.daysLeft})`,
+        `  ${messages.impact(item)}`,
+        `  ${messages.action(item.action, item.credential.kind)}`,
+      );
+    }
+    lines.push('');
+  }
+  if (needsManualSteps(items)) {
+    lines.push(
+      messages.stepsHeading,
+      ...messages.manualSteps.map((step, index) => `${index + 1}. ${step}`),
+      messages.automaticStep,
+      '',
+    );
+  }
+  if (items.length > 0) lines.push(`${messages.portalLink}: ${portalCredentialsUrl(input.app.appId)}`, '');
+  if (input.reconnects.length > 0) {
+    lines.push(messages.reconnectHeading, messages.reconnectIntro);
+    for (const mailbox of input.reconnects) {
+      const code = mailbox.errorCode ? ` (${messages.errorCode(mailbox.errorCode)})` : '';
+      lines.push(`- ${mailbox.upn}${code}: ${messages.reconnectLink} ${mailbox.reconnectUrl}`);
+    }
+    lines.push('');
+  }
+  if (input.rotationHistory.length > 0)
+    lines.push(messages.historyHeading, ...historyLines(input, locale).map((line) => `- ${line}`), '');
+  lines.push(messages.footer);
+  return lines.join('\n');
+}
+
+export function renderDigest(input: DigestInput, locale: DigestLocale): RenderedDigest {
+  const messages = digestMessages(locale);
+  const items = sortDigestItems(input.items);
+  const subject = subjectFor(input, items, messages, locale);
+  return {
+    subject,
+    html: renderHtml(input, items, messages, locale, subject),
+    text: renderText(input, items, messages, locale),
+  };
+}

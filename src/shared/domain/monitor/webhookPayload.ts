@@ -1,0 +1,133 @@
+// The optional webhook channel: one JSON body that a Teams incoming webhook renders (a message with an
+// Adaptive Card attachment) and that a generic consumer reads from the `keyrelay` member.
+import {
+  describeItem,
+  digestMessages,
+  formatDigestDate,
+  portalCredentialsUrl,
+  renderDigest,
+  sortDigestItems,
+  type DigestAction,
+  type DigestInput,
+  type DigestLocale,
+} from './digest.js';
+
+export interface WebhookDigestItem {
+  credentialId: string;
+  kind: string;
+  label: string;
+  state: 'expiring' | 'expired';
+  daysLeft: number;
+  expiresAt: string;
+  action: { kind: DigestAction['kind']; on?: string; newExpiresAt?: string; reason?: string };
+}
+
+export interface WebhookPayload {
+  type: 'message';
+  summary: string;
+  attachments: Array<{
+    contentType: 'application/vnd.microsoft.card.adaptive';
+    contentUrl: null;
+    content: Record<string, unknown>;
+  }>;
+  keyrelay: {
+    type: 'keyrelay.digest';
+    version: 1;
+    app: DigestInput['app'];
+    items: WebhookDigestItem[];
+    mailboxesToReconnect: Array<{ upn: string; reconnectUrl: string; errorCode?: string }>;
+    missingPermission?: string;
+    portalUrl: string;
+  };
+}
+
+function actionForJson(action: DigestAction): WebhookDigestItem['action'] {
+  switch (action.kind) {
+    case 'rotation-planned':
+      return { kind: action.kind, on: action.on.toISOString() };
+    case 'rotated':
+      return { kind: action.kind, on: action.on.toISOString(), newExpiresAt: action.newExpiresAt.toISOString() };
+    case 'rotation-failed':
+      return { kind: action.kind, reason: action.reason };
+    case 'alert-only':
+      return { kind: action.kind };
+  }
+}
+
+function isWebLink(url: string): boolean {
+  return URL.canParse(url) && ['https:', 'http:'].includes(new URL(url).protocol);
+}
+
+export function buildWebhookPayload(input: DigestInput, locale: DigestLocale): WebhookPayload {
+  const messages = digestMessages(locale);
+  const items = sortDigestItems(input.items);
+  const { subject } = renderDigest(input, locale);
+  const portalUrl = portalCredentialsUrl(input.app.appId);
+  const facts = items.map((item) => ({
+    title: item.credential.label,
+    value: `${describeItem(item, locale)} — ${formatDigestDate(item.expiresAt, locale)}. ${messages.action(item.action, item.credential.kind)}`,
+  }));
+  const reconnectFacts = input.reconnects.map((mailbox) => ({ title: mailbox.upn, value: messages.reconnectIntro }));
+  const body: unknown[] = [
+    { type: 'TextBlock', text: subject, weight: 'Bolder', size: 'Medium', wrap: true },
+    { type: 'TextBlock', text: messages.intro(input.app), wrap: true },
+  ];
+  if (input.missingPermission)
+    body.push({
+      type: 'TextBlock',
+      text: messages.missingPermission(input.missingPermission),
+      wrap: true,
+      color: 'Warning',
+    });
+  if (facts.length > 0) body.push({ type: 'FactSet', facts });
+  if (reconnectFacts.length > 0) {
+    body.push(
+      { type: 'TextBlock', text: messages.reconnectHeading, weight: 'Bolder', wrap: true },
+      { type: 'FactSet', facts: reconnectFacts },
+    );
+  }
+  const actions = [
+    ...(items.length > 0 ? [{ type: 'Action.OpenUrl', title: messages.portalLink, url: portalUrl }] : []),
+    ...input.reconnects
+      .filter((mailbox) => isWebLink(mailbox.reconnectUrl))
+      .map((mailbox) => ({
+        type: 'Action.OpenUrl',
+        title: `${messages.reconnectLink} ${mailbox.upn}`,
+        url: mailbox.reconnectUrl,
+      })),
+  ];
+  return {
+    type: 'message',
+    summary: subject,
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body,
+          actions,
+        },
+      },
+    ],
+    keyrelay: {
+      type: 'keyrelay.digest',
+      version: 1,
+      app: input.app,
+      items: items.map((item) => ({
+        credentialId: item.credential.id,
+        kind: item.credential.kind,
+        label: item.credential.label,
+        state: item.state,
+        daysLeft: item.daysLeft,
+        expiresAt: item.expiresAt.toISOString(),
+        action: actionForJson(item.action),
+      })),
+      mailboxesToReconnect: input.reconnects.map((mailbox) => ({ ...mailbox })),
+      ...(input.missingPermission ? { missingPermission: input.missingPermission } : {}),
+      portalUrl,
+    },
+  };
+}
