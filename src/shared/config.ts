@@ -1,0 +1,293 @@
+// The only module that reads process.env (STYLE.md habit 4): every setting of DESIGN.md §4 is
+// parsed and validated at once, and all problems are reported together in one ConfigError.
+import { z } from 'zod';
+import { ConfigError, type SettingProblem } from './errors.js';
+
+export const LOCALES = ['it', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** Every app setting keyrelay reads (DESIGN.md §4); infra and docs take this list as the source of truth. */
+export const SETTING_NAMES = [
+  'KEY_VAULT_URL',
+  'OAUTH_CLIENT_ID',
+  'OAUTH_TENANT',
+  'AZURE_TENANT_ID',
+  'OAUTH_CLIENT_SECRET_NAME',
+  'PUBLIC_BASE_URL',
+  'ALLOWED_RETURN_URLS',
+  'AZURE_AUTHORITY_HOST',
+  'GRAPH_ENDPOINT',
+  'MONITOR_SCHEDULE',
+  'ALERT_THRESHOLDS_DAYS',
+  'ALERT_RECIPIENTS',
+  'ALERT_SENDER',
+  'ALERT_MAIL_AUTH',
+  'ALERT_WEBHOOK_URL',
+  'ALERT_LOCALE',
+  'ROTATION_MODE',
+  'ROTATION_LEAD_DAYS',
+  'ROTATION_OVERLAP_DAYS',
+  'AzureWebJobsStorage',
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** Identity-based Functions storage (no connection string): the host's own `__` sub-settings. */
+const STORAGE_ACCOUNT_NAME = 'AzureWebJobsStorage__accountName';
+const STORAGE_TABLE_SERVICE_URI = 'AzureWebJobsStorage__tableServiceUri';
+
+export type StorageConfig =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; tableServiceUri: string };
+
+export interface Config {
+  keyVaultUrl: string;
+  oauthClientId: string;
+  oauthTenant: string;
+  azureTenantId: string;
+  oauthClientSecretName: string;
+  publicBaseUrl: string;
+  redirectUri: string;
+  allowedReturnUrls: string[];
+  authorityHost: string;
+  graphEndpoint: string;
+  monitorSchedule: string;
+  alertThresholdsDays: number[];
+  alertRecipients: string[];
+  alertSender?: string;
+  alertMailAuth: 'connected-mailbox' | 'managed-identity';
+  alertWebhookUrl?: string;
+  alertLocale: Locale;
+  rotationMode: 'auto' | 'alert-only';
+  rotationLeadDays: number;
+  rotationOverlapDays: number | 'never';
+  storage: StorageConfig;
+}
+
+export type SettingsSource = Readonly<Record<string, string | undefined>>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const EMAIL = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>"]+$/;
+const KEY_VAULT_SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
+const NCRONTAB_FIELD = /^[0-9A-Za-z*/,-]+$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Absolute https URL; plain http only on loopback, where Azurite and the local stand-ins listen. */
+function isSecureAbsoluteUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}
+
+const withoutTrailingSlash = (text: string): string => text.replace(/\/+$/, '');
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+const URL_EXPECTED = 'expected an absolute https:// URL (http:// only for localhost/127.0.0.1)';
+
+const required = (expected: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `missing; ${expected}` : expected) });
+
+const urlSetting = (example: string) =>
+  required(`${URL_EXPECTED}, e.g. ${example}`)
+    .refine(isSecureAbsoluteUrl, { error: `${URL_EXPECTED}, e.g. ${example}` })
+    .transform(withoutTrailingSlash);
+
+const baseUrlSetting = (example: string) =>
+  urlSetting(example).refine((text) => !/[?#]/.test(text), {
+    error: `expected a base URL without query or fragment, e.g. ${example}`,
+  });
+
+const optionalUrlSetting = (example: string) =>
+  z
+    .string()
+    .refine(isSecureAbsoluteUrl, { error: `${URL_EXPECTED}, e.g. ${example}` })
+    .optional();
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+  z.enum(values, { error: `expected one of: ${values.join(', ')}` }).default(fallback);
+
+const wholeDays = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `expected a whole number of days from ${min} to ${max}` })
+    .transform(Number)
+    .refine((days) => days >= min && days <= max, { error: `expected a whole number of days from ${min} to ${max}` })
+    .default(fallback);
+
+const settingsSchema = z
+  .object({
+    KEY_VAULT_URL: baseUrlSetting('https://my-vault.vault.azure.net'),
+    OAUTH_CLIENT_ID: required('expected the app registration\'s application (client) ID, a GUID').regex(GUID, {
+      error: "expected the app registration's application (client) ID, a GUID",
+    }),
+    OAUTH_TENANT: z
+      .string()
+      .refine((text) => text === 'organizations' || text === 'common' || GUID.test(text) || DOMAIN.test(text), {
+        error: "expected 'organizations', 'common', a tenant ID (GUID) or a verified domain",
+      })
+      .default('organizations'),
+    AZURE_TENANT_ID: required('expected the home tenant ID (GUID) or domain of the app registration').refine(
+      (text) => GUID.test(text) || DOMAIN.test(text),
+      { error: 'expected the home tenant ID (GUID) or domain of the app registration' },
+    ),
+    OAUTH_CLIENT_SECRET_NAME: z
+      .string()
+      .regex(KEY_VAULT_SECRET_NAME, { error: 'expected a Key Vault secret name: 1-127 letters, digits or dashes' })
+      .default('oauth-client-secret'),
+    PUBLIC_BASE_URL: baseUrlSetting('https://keyrelay.azurewebsites.net'),
+    ALLOWED_RETURN_URLS: z
+      .string()
+      .optional()
+      .transform(splitList)
+      .refine((urls) => urls.every(isSecureAbsoluteUrl), {
+        error: `expected a comma-separated list of return URL origins or prefixes; each ${URL_EXPECTED}`,
+      }),
+    AZURE_AUTHORITY_HOST: urlSetting('https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
+    GRAPH_ENDPOINT: urlSetting('https://graph.microsoft.com').default('https://graph.microsoft.com'),
+    MONITOR_SCHEDULE: z
+      .string()
+      .refine(
+        (text) => {
+          const fields = text.split(/\s+/);
+          return (fields.length === 5 || fields.length === 6) && fields.every((field) => NCRONTAB_FIELD.test(field));
+        },
+        { error: "expected an NCRONTAB expression '{second} {minute} {hour} {day} {month} {day-of-week}', e.g. 0 0 6 * * *" },
+      )
+      .default('0 0 6 * * *'),
+    ALERT_THRESHOLDS_DAYS: z
+      .string()
+      .default('60,30,14,7,3,1,0')
+      .transform(splitList)
+      .refine((items) => items.length > 0 && items.every((item) => /^\d{1,4}$/.test(item)), {
+        error: 'expected a comma-separated list of whole numbers of days, e.g. 60,30,14,7,3,1,0',
+      })
+      .transform((items) => [...new Set(items.map(Number))].sort((a, b) => b - a)),
+    ALERT_RECIPIENTS: z
+      .string()
+      .optional()
+      .transform(splitList)
+      .refine((addresses) => addresses.every((address) => EMAIL.test(address)), {
+        error: 'expected a comma-separated list of e-mail addresses',
+      }),
+    ALERT_SENDER: z.string().regex(EMAIL, { error: 'expected the e-mail address of the mailbox that sends alerts' }).optional(),
+    ALERT_MAIL_AUTH: oneOf(['connected-mailbox', 'managed-identity'], 'connected-mailbox'),
+    ALERT_WEBHOOK_URL: optionalUrlSetting('https://contoso.webhook.office.com/...'),
+    ALERT_LOCALE: oneOf(LOCALES, 'it'),
+    ROTATION_MODE: oneOf(['auto', 'alert-only'], 'auto'),
+    ROTATION_LEAD_DAYS: wholeDays(1, 365, 30),
+    ROTATION_OVERLAP_DAYS: z
+      .union([z.literal('never'), z.string().regex(/^\d{1,3}$/).transform(Number)], {
+        error: "expected a whole number of days from 0 to 999, or 'never'",
+      })
+      .default(7),
+  })
+  .superRefine((settings, context) => {
+    if (settings.ALERT_RECIPIENTS.length > 0 && settings.ALERT_SENDER === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ALERT_SENDER'],
+        message: 'missing; required when ALERT_RECIPIENTS is set: the e-mail address of the mailbox that sends alerts',
+      });
+    }
+  });
+
+type StorageResult = { storage: StorageConfig } | { problem: SettingProblem };
+
+function parseStorage(settings: SettingsSource): StorageResult {
+  const connectionString = settings.AzureWebJobsStorage;
+  if (connectionString !== undefined) {
+    const looksValid = connectionString === 'UseDevelopmentStorage=true' || /(^|;)\s*[A-Za-z]+=/.test(connectionString);
+    return looksValid
+      ? { storage: { kind: 'connectionString', connectionString } }
+      : { problem: { setting: 'AzureWebJobsStorage', problem: 'expected a Storage connection string or UseDevelopmentStorage=true' } };
+  }
+  const tableServiceUri = settings[STORAGE_TABLE_SERVICE_URI];
+  if (tableServiceUri !== undefined) {
+    return isSecureAbsoluteUrl(tableServiceUri)
+      ? { storage: { kind: 'identity', tableServiceUri: withoutTrailingSlash(tableServiceUri) } }
+      : { problem: { setting: STORAGE_TABLE_SERVICE_URI, problem: `${URL_EXPECTED}, e.g. https://myaccount.table.core.windows.net` } };
+  }
+  const accountName = settings[STORAGE_ACCOUNT_NAME];
+  if (accountName !== undefined) {
+    return STORAGE_ACCOUNT.test(accountName)
+      ? { storage: { kind: 'identity', tableServiceUri: `https://${accountName}.table.core.windows.net` } }
+      : { problem: { setting: STORAGE_ACCOUNT_NAME, problem: 'expected a storage account name: 3-24 lowercase letters or digits' } };
+  }
+  return {
+    problem: {
+      setting: 'AzureWebJobsStorage',
+      problem: `missing; expected a Storage connection string (UseDevelopmentStorage=true locally), or ${STORAGE_ACCOUNT_NAME} / ${STORAGE_TABLE_SERVICE_URI} for identity-based access`,
+    },
+  };
+}
+
+/** Blank values count as unset: app settings and shells often carry empty strings. */
+function withoutBlanks(source: SettingsSource): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    const trimmed = value?.trim();
+    if (trimmed) settings[name] = trimmed;
+  }
+  return settings;
+}
+
+/** Parses and validates every setting; throws one ConfigError naming every problem. */
+export function loadConfig(source: SettingsSource): Config {
+  const settings = withoutBlanks(source);
+  const parsed = settingsSchema.safeParse(settings);
+  const storage = parseStorage(settings);
+
+  const problems: SettingProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ setting: String(issue.path[0] ?? 'settings'), problem: issue.message }));
+  if ('problem' in storage) problems.push(storage.problem);
+  if (!parsed.success || 'problem' in storage) {
+    throw new ConfigError(problems.sort((a, b) => settingOrder(a.setting) - settingOrder(b.setting)));
+  }
+
+  const values = parsed.data;
+  return {
+    keyVaultUrl: values.KEY_VAULT_URL,
+    oauthClientId: values.OAUTH_CLIENT_ID,
+    oauthTenant: values.OAUTH_TENANT,
+    azureTenantId: values.AZURE_TENANT_ID,
+    oauthClientSecretName: values.OAUTH_CLIENT_SECRET_NAME,
+    publicBaseUrl: values.PUBLIC_BASE_URL,
+    redirectUri: `${values.PUBLIC_BASE_URL}/api/oauth/callback`,
+    allowedReturnUrls: values.ALLOWED_RETURN_URLS,
+    authorityHost: values.AZURE_AUTHORITY_HOST,
+    graphEndpoint: values.GRAPH_ENDPOINT,
+    monitorSchedule: values.MONITOR_SCHEDULE,
+    alertThresholdsDays: values.ALERT_THRESHOLDS_DAYS,
+    alertRecipients: values.ALERT_RECIPIENTS,
+    ...(values.ALERT_SENDER === undefined ? {} : { alertSender: values.ALERT_SENDER }),
+    alertMailAuth: values.ALERT_MAIL_AUTH,
+    ...(values.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: values.ALERT_WEBHOOK_URL }),
+    alertLocale: values.ALERT_LOCALE,
+    rotationMode: values.ROTATION_MODE,
+    rotationLeadDays: values.ROTATION_LEAD_DAYS,
+    rotationOverlapDays: values.ROTATION_OVERLAP_DAYS,
+    storage: storage.storage,
+  };
+}
+
+/** Problems are listed in the order of SETTING_NAMES (the order of the docs), storage sub-settings last. */
+function settingOrder(setting: string): number {
+  const index = (SETTING_NAMES as readonly string[]).indexOf(setting);
+  return index === -1 ? SETTING_NAMES.length : index;
+}
+
+let processConfig: Config | undefined;
+
+/** The app's settings from process.env, validated on first use and then memoized. */
+export function getConfig(): Config {
+  processConfig ??= loadConfig(process.env);
+  return processConfig;
+}

@@ -1,0 +1,108 @@
+// The error model: each class says whose fault it is and carries a stable machine `code`, the HTTP
+// `status` it maps to and a `publicMessage` safe to show anyone. `message` and `cause` are for logs
+// only and never leave the process (mapping lives in src/shared/http/errorResult.ts).
+
+export interface KeyrelayErrorOptions {
+  /** The underlying failure, kept for logs; never sent to clients. */
+  cause?: unknown;
+  /** Log text when it should say more than the public message (never secrets). */
+  message?: string;
+}
+
+export class KeyrelayError extends Error {
+  override name = 'KeyrelayError';
+
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly publicMessage: string,
+    options: KeyrelayErrorOptions = {},
+  ) {
+    super(options.message ?? publicMessage, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+export function isKeyrelayError(value: unknown): value is KeyrelayError {
+  return value instanceof KeyrelayError;
+}
+
+/** The caller sent something malformed (400). */
+export class InvalidRequestError extends KeyrelayError {
+  override name = 'InvalidRequestError';
+
+  constructor(publicMessage: string, options?: KeyrelayErrorOptions) {
+    super('invalid_request', 400, publicMessage, options);
+  }
+}
+
+/** Missing or wrong credentials on a protected route (401). */
+export class UnauthorizedError extends KeyrelayError {
+  override name = 'UnauthorizedError';
+
+  constructor(publicMessage = 'Missing or invalid credentials.', options?: KeyrelayErrorOptions) {
+    super('unauthorized', 401, publicMessage, options);
+  }
+}
+
+/** A token was asked for a mailbox that never connected (404). */
+export class MailboxNotConnectedError extends KeyrelayError {
+  override name = 'MailboxNotConnectedError';
+
+  constructor(options?: KeyrelayErrorOptions) {
+    super('mailbox_not_connected', 404, 'This mailbox is not connected to keyrelay. Connect it first.', options);
+  }
+}
+
+/** The mailbox's grant is gone (revoked, expired after 90 idle days): a person must sign in again (409). */
+export class ReconnectRequiredError extends KeyrelayError {
+  override name = 'ReconnectRequiredError';
+
+  readonly connectUrl: string;
+
+  constructor(connectUrl: string, options?: KeyrelayErrorOptions) {
+    super('reconnect_required', 409, 'The mailbox must be connected again: open connectUrl and sign in.', options);
+    this.connectUrl = connectUrl;
+  }
+}
+
+/** Entra ID, Graph, Key Vault or Storage did not answer usefully; the caller may retry later (503). */
+export class UpstreamUnavailableError extends KeyrelayError {
+  override name = 'UpstreamUnavailableError';
+
+  constructor(
+    readonly retryAfterSeconds: number,
+    publicMessage = 'A Microsoft service keyrelay depends on is unavailable. Retry later.',
+    options?: KeyrelayErrorOptions,
+  ) {
+    super('upstream_unavailable', 503, publicMessage, options);
+  }
+}
+
+export interface SettingProblem {
+  setting: string;
+  problem: string;
+}
+
+/** One or more app settings are missing or invalid; the message lists every one of them. */
+export class ConfigError extends KeyrelayError {
+  override name = 'ConfigError';
+
+  constructor(readonly problems: readonly SettingProblem[]) {
+    super('invalid_configuration', 500, 'The service is not configured correctly.', {
+      message: [
+        `keyrelay cannot start: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or invalid.`,
+        ...problems.map(({ setting, problem }) => `  - ${setting}: ${problem}`),
+        'Set them as app settings (Azure) or in local.settings.json "Values" (local).',
+      ].join('\n'),
+    });
+  }
+}
+
+/** A bug or an unexpected state on our side (500); the public message never reveals which. */
+export class InternalError extends KeyrelayError {
+  override name = 'InternalError';
+
+  constructor(options?: KeyrelayErrorOptions) {
+    super('internal_error', 500, 'An unexpected error occurred.', options);
+  }
+}

@@ -1,0 +1,75 @@
+// The one place where errors become HTTP responses (STYLE.md habit 5). Only a KeyrelayError's code and
+// public message leave the process; anything else becomes a generic 500, whatever its text says.
+import type { Locale } from '../config.js';
+import { InternalError, isKeyrelayError, ReconnectRequiredError, UpstreamUnavailableError, type KeyrelayError } from '../errors.js';
+import { escapeHtml, renderPage } from './page.js';
+import { htmlResult, jsonResult, type HttpResult } from './results.js';
+
+export interface ErrorResultOptions {
+  /** `json` for API routes, `html` for pages a browser opens (connect, callback, status). */
+  format: 'json' | 'html';
+  locale: Locale;
+}
+
+interface PageText {
+  title: string;
+  explanation: string;
+}
+
+const ITALIAN_PAGE_TEXT: Readonly<Record<string, PageText>> = {
+  invalid_request: { title: 'Richiesta non valida', explanation: 'La richiesta non è valida. Ricomincia dal prodotto.' },
+  unauthorized: { title: 'Accesso negato', explanation: 'Credenziali mancanti o non valide.' },
+  mailbox_not_connected: { title: 'Casella non collegata', explanation: 'Questa casella di posta non è collegata a keyrelay.' },
+  reconnect_required: {
+    title: 'Nuovo accesso necessario',
+    explanation: "L'autorizzazione della casella non è più valida: accedi di nuovo con l'account Microsoft 365.",
+  },
+  upstream_unavailable: {
+    title: 'Servizio non disponibile',
+    explanation: 'Un servizio Microsoft non risponde in questo momento. Riprova tra qualche minuto.',
+  },
+  internal_error: { title: 'Errore imprevisto', explanation: 'Si è verificato un errore imprevisto. Riprova più tardi.' },
+};
+
+const ENGLISH_TITLES: Readonly<Record<string, string>> = {
+  invalid_request: 'Invalid request',
+  unauthorized: 'Access denied',
+  mailbox_not_connected: 'Mailbox not connected',
+  reconnect_required: 'Sign-in required again',
+  upstream_unavailable: 'Service unavailable',
+  internal_error: 'Unexpected error',
+};
+
+const RECONNECT_LABEL: Readonly<Record<Locale, string>> = { it: 'Collega di nuovo', en: 'Connect again' };
+
+function pageText(error: KeyrelayError, locale: Locale): PageText {
+  if (locale === 'it') {
+    return ITALIAN_PAGE_TEXT[error.code] ?? { title: 'Errore', explanation: error.publicMessage };
+  }
+  return { title: ENGLISH_TITLES[error.code] ?? 'Error', explanation: error.publicMessage };
+}
+
+export function toErrorResult(error: unknown, { format, locale }: ErrorResultOptions): HttpResult {
+  const publicError = isKeyrelayError(error) ? error : new InternalError({ cause: error });
+  const headers: Record<string, string> =
+    publicError instanceof UpstreamUnavailableError
+      ? { 'Retry-After': String(Math.max(1, Math.ceil(publicError.retryAfterSeconds))) }
+      : {};
+  const connectUrl = publicError instanceof ReconnectRequiredError ? publicError.connectUrl : undefined;
+
+  if (format === 'json') {
+    return jsonResult(
+      publicError.status,
+      { error: publicError.code, message: publicError.publicMessage, ...(connectUrl === undefined ? {} : { connectUrl }) },
+      headers,
+    );
+  }
+
+  const { title, explanation } = pageText(publicError, locale);
+  const reconnectLink =
+    connectUrl === undefined
+      ? ''
+      : `\n<p><a class="button" href="${escapeHtml(connectUrl)}">${RECONNECT_LABEL[locale]}</a></p>`;
+  const bodyHtml = `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(explanation)}</p>${reconnectLink}\n<p><small><code>${escapeHtml(publicError.code)}</code></small></p>`;
+  return htmlResult(publicError.status, renderPage({ lang: locale, title, bodyHtml }), headers);
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, SETTING_NAMES, type SettingsSource } from '../../../src/shared/config.js';
+import { ConfigError } from '../../../src/shared/errors.js';
+
+const requiredOnly: SettingsSource = {
+  KEY_VAULT_URL: 'https://contoso-vault.vault.azure.net/',
+  OAUTH_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+  AZURE_TENANT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+  PUBLIC_BASE_URL: 'https://keyrelay.example.com/',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
+
+function configError(source: SettingsSource): ConfigError {
+  try {
+    loadConfig(source);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the DESIGN §4 defaults when only the required settings are given', () => {
+    expect(loadConfig(requiredOnly)).toEqual({
+      keyVaultUrl: 'https://contoso-vault.vault.azure.net',
+      oauthClientId: '11111111-2222-3333-4444-555555555555',
+      oauthTenant: 'organizations',
+      azureTenantId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      oauthClientSecretName: 'oauth-client-secret',
+      publicBaseUrl: 'https://keyrelay.example.com',
+      redirectUri: 'https://keyrelay.example.com/api/oauth/callback',
+      allowedReturnUrls: [],
+      authorityHost: 'https://login.microsoftonline.com',
+      graphEndpoint: 'https://graph.microsoft.com',
+      monitorSchedule: '0 0 6 * * *',
+      alertThresholdsDays: [60, 30, 14, 7, 3, 1, 0],
+      alertRecipients: [],
+      alertMailAuth: 'connected-mailbox',
+      alertLocale: 'it',
+      rotationMode: 'auto',
+      rotationLeadDays: 30,
+      rotationOverlapDays: 7,
+      storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
+    });
+  });
+
+  it('names all three wrong settings in one ConfigError message', () => {
+    const error = configError({ ...requiredOnly, KEY_VAULT_URL: 'ftp://vault', OAUTH_CLIENT_ID: undefined, ALERT_LOCALE: 'de' });
+    expect(error.problems.map((problem) => problem.setting)).toEqual(['KEY_VAULT_URL', 'OAUTH_CLIENT_ID', 'ALERT_LOCALE']);
+    expect(error.message).toContain('3 settings are missing or invalid');
+    expect(error.message).toContain('KEY_VAULT_URL: expected an absolute https:// URL');
+    expect(error.message).toContain('OAUTH_CLIENT_ID: missing');
+    expect(error.message).toContain('ALERT_LOCALE: expected one of: it, en');
+  });
+
+  it('reports every required setting when nothing is set', () => {
+    const error = configError({});
+    expect(error.problems.map((problem) => problem.setting)).toEqual([
+      'KEY_VAULT_URL',
+      'OAUTH_CLIENT_ID',
+      'AZURE_TENANT_ID',
+      'PUBLIC_BASE_URL',
+      'AzureWebJobsStorage',
+    ]);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ ...requiredOnly, ALERT_WEBHOOK_URL: '  ', ROTATION_MODE: '' }).rotationMode).toBe('auto');
+    expect(configError({ ...requiredOnly, KEY_VAULT_URL: ' ' }).problems[0]?.problem).toMatch(/^missing/);
+  });
+
+  it('splits comma lists, trims items and drops empty ones', () => {
+    const config = loadConfig({
+      ...requiredOnly,
+      ALLOWED_RETURN_URLS: ' https://crm.example.com/a , http://localhost:3000/b,,',
+      ALERT_RECIPIENTS: 'ops@example.com, it@example.com ',
+      ALERT_SENDER: 'alerts@example.com',
+    });
+    expect(config.allowedReturnUrls).toEqual(['https://crm.example.com/a', 'http://localhost:3000/b']);
+    expect(config.alertRecipients).toEqual(['ops@example.com', 'it@example.com']);
+    expect(config.alertSender).toBe('alerts@example.com');
+  });
+
+  it('sorts alert thresholds descending without duplicates', () => {
+    expect(loadConfig({ ...requiredOnly, ALERT_THRESHOLDS_DAYS: '7, 30,7,0' }).alertThresholdsDays).toEqual([30, 7, 0]);
+  });
+
+  it('rejects malformed lists, naming the setting', () => {
+    const error = configError({ ...requiredOnly, ALERT_THRESHOLDS_DAYS: '30,soon', ALERT_RECIPIENTS: 'not-an-address' });
+    expect(error.problems.map((problem) => problem.setting)).toEqual(['ALERT_THRESHOLDS_DAYS', 'ALERT_RECIPIENTS', 'ALERT_SENDER']);
+  });
+
+  it('requires ALERT_SENDER once ALERT_RECIPIENTS is set', () => {
+    const error = configError({ ...requiredOnly, ALERT_RECIPIENTS: 'ops@example.com' });
+    expect(error.problems).toEqual([{ setting: 'ALERT_SENDER', problem: expect.stringMatching(/required when ALERT_RECIPIENTS is set/) as unknown }]);
+  });
+
+  it('allows plain http only for loopback hosts', () => {
+    expect(loadConfig({ ...requiredOnly, KEY_VAULT_URL: 'http://127.0.0.1:8443' }).keyVaultUrl).toBe('http://127.0.0.1:8443');
+    expect(configError({ ...requiredOnly, PUBLIC_BASE_URL: 'http://keyrelay.example.com' }).problems[0]?.setting).toBe('PUBLIC_BASE_URL');
+  });
+
+  it("parses ROTATION_OVERLAP_DAYS as days or 'never'", () => {
+    expect(loadConfig({ ...requiredOnly, ROTATION_OVERLAP_DAYS: 'never' }).rotationOverlapDays).toBe('never');
+    expect(loadConfig({ ...requiredOnly, ROTATION_OVERLAP_DAYS: '0' }).rotationOverlapDays).toBe(0);
+    expect(configError({ ...requiredOnly, ROTATION_OVERLAP_DAYS: '-1' }).problems[0]?.setting).toBe('ROTATION_OVERLAP_DAYS');
+  });
+
+  it('accepts identity-based storage by account name or table service URI', () => {
+    const { AzureWebJobsStorage: _connectionString, ...withoutStorage } = requiredOnly;
+    expect(loadConfig({ ...withoutStorage, AzureWebJobsStorage__accountName: 'keyrelaydata' }).storage).toEqual({
+      kind: 'identity',
+      tableServiceUri: 'https://keyrelaydata.table.core.windows.net',
+    });
+    expect(loadConfig({ ...withoutStorage, AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net/' }).storage).toEqual({
+      kind: 'identity',
+      tableServiceUri: 'https://x.table.core.windows.net',
+    });
+    expect(configError({ ...withoutStorage, AzureWebJobsStorage__accountName: 'Bad_Name' }).problems[0]?.setting).toBe(
+      'AzureWebJobsStorage__accountName',
+    );
+  });
+
+  it('exports exactly the DESIGN §4 setting names', () => {
+    expect([...SETTING_NAMES]).toEqual([
+      'KEY_VAULT_URL', 'OAUTH_CLIENT_ID', 'OAUTH_TENANT', 'AZURE_TENANT_ID', 'OAUTH_CLIENT_SECRET_NAME', 'PUBLIC_BASE_URL',
+      'ALLOWED_RETURN_URLS', 'AZURE_AUTHORITY_HOST', 'GRAPH_ENDPOINT', 'MONITOR_SCHEDULE', 'ALERT_THRESHOLDS_DAYS',
+      'ALERT_RECIPIENTS', 'ALERT_SENDER', 'ALERT_MAIL_AUTH', 'ALERT_WEBHOOK_URL', 'ALERT_LOCALE', 'ROTATION_MODE',
+      'ROTATION_LEAD_DAYS', 'ROTATION_OVERLAP_DAYS', 'AzureWebJobsStorage',
+    ]);
+  });
+});
