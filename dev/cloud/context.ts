@@ -32,6 +32,10 @@ export interface EmulatedPasswordCredential {
   secretSha256: string;
   startDateTime: string;
   endDateTime: string;
+  /** Entra refuses the secret until this time: a new secret takes seconds to minutes to work. */
+  activatesAt?: string;
+  /** Entra refuses this many more token requests with the secret before it starts to work. */
+  rejectionsLeft?: number;
 }
 
 export interface EmulatedKeyCredential {
@@ -57,6 +61,10 @@ export interface EmulatedApplication {
   /** Client ids of service principals that own the app (for Application.ReadWrite.OwnedBy). */
   ownerClientIds: string[];
   requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: 'Scope' | 'Role' }[] }[];
+  /** Tenant app-management policy the Graph emulator enforces on addPassword (400 CredentialInvalidLifetimeAsPerAppPolicy / CredentialTypeNotAllowedAsPerAppPolicy). */
+  passwordPolicy?: { maxLifetimeDays?: number; forbidPasswords?: boolean };
+  /** How long a password added from now on stays refused by the token endpoint (propagation delay). */
+  newPasswordActivation?: { delayMs?: number; rejectedAttempts?: number };
 }
 
 /** A workload identity keyrelay itself uses (stands in for a managed identity / `az login`). */
