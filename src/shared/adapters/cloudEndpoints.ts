@@ -1,0 +1,58 @@
+// Which endpoint hosts belong to a Microsoft cloud (public, US Government, China). DESIGN §4: a host
+// that is not one of them (a private endpoint, a national-cloud proxy, the local emulators) is trusted as
+// given, which turns off checks that only make sense for Microsoft's own hosts.
+//
+// WARNING: these lists decide when keyrelay skips Key Vault's challenge-resource verification and MSAL's
+// instance discovery. Only the configured settings (KEY_VAULT_URL, AZURE_AUTHORITY_HOST, GRAPH_ENDPOINT)
+// reach them, never request input; a wrong entry here weakens a check for real deployments.
+
+const KEY_VAULT_HOST_SUFFIXES = [
+  '.vault.azure.net',
+  '.vault.azure.cn',
+  '.vault.usgovcloudapi.net',
+  '.vault.microsoftazure.de',
+  '.managedhsm.azure.net',
+  '.managedhsm.azure.cn',
+  '.managedhsm.usgovcloudapi.net',
+];
+
+const AUTHORITY_HOSTS = [
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+  'login.microsoft.com',
+  'login.windows.net',
+  'sts.windows.net',
+];
+
+const GRAPH_HOSTS = [
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+];
+
+function hostnameOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** True for `https://<vault>.vault.azure.net` and the other clouds' vault hosts. */
+export function isMicrosoftKeyVaultHost(url: string): boolean {
+  const host = hostnameOf(url);
+  return host !== undefined && KEY_VAULT_HOST_SUFFIXES.some((suffix) => host.endsWith(suffix));
+}
+
+export function isMicrosoftAuthorityHost(url: string): boolean {
+  const host = hostnameOf(url);
+  return host !== undefined && AUTHORITY_HOSTS.includes(host);
+}
+
+export function isMicrosoftGraphHost(url: string): boolean {
+  const host = hostnameOf(url);
+  return host !== undefined && GRAPH_HOSTS.includes(host);
+}

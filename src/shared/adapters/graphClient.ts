@@ -1,0 +1,65 @@
+// Microsoft Graph through the official client: one factory for every Graph adapter, and the mapping
+// of Graph's errors to keyrelay's. The access token comes from the caller (app-only from the Azure
+// identity, or a mailbox's delegated token), so the monitored client secret is never needed here.
+import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import { isMicrosoftGraphHost } from './cloudEndpoints.js';
+
+export type AccessTokenSource = () => Promise<string>;
+
+export function createGraphClient(graphEndpoint: string, getAccessToken: AccessTokenSource): Client {
+  const url = new URL(graphEndpoint);
+  return Client.initWithMiddleware({
+    authProvider: { getAccessToken },
+    baseUrl: `${url.origin}/`,
+    // FACTS.md: hostnames without port, else the client silently sends no Authorization header.
+    ...(isMicrosoftGraphHost(graphEndpoint) ? {} : { customHosts: new Set([url.hostname]) }),
+  });
+}
+
+export interface GraphFailure {
+  status: number;
+  /** Graph's error code, e.g. Authorization_RequestDenied, CredentialInvalidLifetimeAsPerAppPolicy. */
+  code: string;
+  retryAfterSeconds?: number;
+}
+
+export class GraphRequestError extends Error {
+  constructor(
+    readonly failure: GraphFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(`Graph request failed: ${failure.status} ${failure.code}`, options);
+    this.name = 'GraphRequestError';
+  }
+}
+
+/** Runs a Graph call and turns any failure into a GraphRequestError with status and code only. */
+export async function callGraph<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw new GraphRequestError(graphFailureOf(error), { cause: error });
+  }
+}
+
+export function graphFailureOf(error: unknown): GraphFailure {
+  if (error instanceof GraphError) {
+    const body = parseBody(error.body);
+    const code = body?.error?.code ?? error.code ?? 'UnknownError';
+    const retryAfter = error.headers?.get('retry-after');
+    const retryAfterSeconds = retryAfter && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) : undefined;
+    return { status: error.statusCode, code, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) };
+  }
+  return { status: 0, code: 'NetworkError' };
+}
+
+function parseBody(body: unknown): { error?: { code?: string } } | undefined {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as { error?: { code?: string } };
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof body === 'object' && body !== null ? (body) : undefined;
+}

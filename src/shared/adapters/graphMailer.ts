@@ -1,0 +1,48 @@
+// Sends mail through Graph sendMail. Delegated (the sender's own Mail.Send through /me) or app-only
+// (/users/{sender}, app role Mail.Send scoped with Exchange RBAC for Applications).
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { callGraph } from './graphClient.js';
+
+export interface MailAttachment {
+  name: string;
+  contentType: string;
+  /** Base64 content. */
+  contentBytes: string;
+}
+
+export interface OutgoingMail {
+  from: string;
+  to: string[];
+  subject: string;
+  html: string;
+  attachments?: MailAttachment[];
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+export function createGraphMailer(client: Client, mode: 'delegated' | 'app-only'): Mailer {
+  return {
+    async send(mail) {
+      const path = mode === 'delegated' ? '/me/sendMail' : `/users/${encodeURIComponent(mail.from)}/sendMail`;
+      await callGraph(
+        () =>
+          client.api(path).post({
+            message: {
+              subject: mail.subject,
+              body: { contentType: 'HTML', content: mail.html },
+              toRecipients: mail.to.map((address) => ({ emailAddress: { address } })),
+              attachments: (mail.attachments ?? []).map((attachment) => ({
+                '@odata.type': '#microsoft.graph.fileAttachment',
+                name: attachment.name,
+                contentType: attachment.contentType,
+                contentBytes: attachment.contentBytes,
+              })),
+            },
+            saveToSentItems: true,
+          }) as Promise<unknown>,
+      );
+    },
+  };
+}

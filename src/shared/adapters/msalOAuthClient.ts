@@ -1,0 +1,381 @@
+// The OAuth client: MSAL Node behind a small interface. A new ConfidentialClientApplication is made
+// for every operation (FACTS.md: a shared one leaked one user's sign-in into another's partition);
+// what is expensive to repeat (authority metadata, JWKS) is cached per instance instead.
+import {
+  AuthError,
+  ConfidentialClientApplication,
+  InteractionRequiredAuthError,
+  ServerError,
+  type AuthenticationResult,
+  type ICachePlugin,
+  type INetworkModule,
+  type NetworkRequestOptions,
+  type NetworkResponse,
+  type TokenCacheContext,
+} from '@azure/msal-node';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+
+export interface OAuthClientSettings {
+  clientId: string;
+  /** e.g. https://login.microsoftonline.com (no trailing slash). */
+  authorityHost: string;
+  /** Home tenant of the app registration (client-credentials checks). */
+  homeTenantId: string;
+}
+
+/** The OAuth client's own credential (DESIGN §2: one port, so a certificate or federated credential can replace it). */
+export interface ClientCredentialSource {
+  getClientSecret(): Promise<string>;
+  /** Forget the cached value and read it again (after Entra answered invalid_client). */
+  reloadClientSecret(): Promise<string>;
+}
+
+export interface RedeemedCode {
+  idToken: string;
+  homeAccountId: string;
+  accessToken: string;
+  expiresOn: Date;
+  serializedCache: string;
+}
+
+export interface SilentTokenResult {
+  accessToken: string;
+  expiresOn: Date;
+  serializedCache: string;
+  /** True when MSAL wrote anything to the cache (a refresh happened). */
+  cacheChanged: boolean;
+  /** True when the refresh token in the cache differs from the one loaded. */
+  refreshTokenChanged: boolean;
+}
+
+/** Why a token operation failed, in keyrelay's terms. */
+export type OAuthFailure =
+  | { kind: 'reconnect_required'; errorCode: string }
+  | { kind: 'invalid_client'; errorCode: string }
+  | { kind: 'unavailable'; retryAfterSeconds: number }
+  | { kind: 'rejected'; errorCode: string };
+
+export class OAuthClientError extends Error {
+  constructor(
+    readonly failure: OAuthFailure,
+    options?: { cause?: unknown },
+  ) {
+    super(`OAuth operation failed: ${failure.kind}`, options);
+    this.name = 'OAuthClientError';
+  }
+}
+
+const MAX_RETRY_WAIT_SECONDS = 3;
+const MAX_ATTEMPTS = 3;
+const DEFAULT_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * MSAL network module over fetch with bounded retries on 429/5xx that honour Retry-After. Waits
+ * longer than a few seconds are not taken on the request path: the caller gets the Retry-After instead.
+ */
+export class RetryingNetworkClient implements INetworkModule {
+  /** Retry-After (seconds) of the last throttled or failed answer, for the caller's 503. */
+  lastRetryAfterSeconds: number | undefined;
+  requestCount = 0;
+
+  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.send<T>('GET', url, options);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.send<T>('POST', url, options);
+  }
+
+  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    for (let attempt = 1; ; attempt++) {
+      this.requestCount++;
+      let response: Response;
+      try {
+        response = await fetch(url, { method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined });
+      } catch (error) {
+        this.lastRetryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        continue;
+      }
+      const retryable = response.status === 429 || response.status >= 500;
+      if (retryable) {
+        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+        this.lastRetryAfterSeconds = retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS;
+        const wait = retryAfter ?? 1;
+        if (attempt < MAX_ATTEMPTS && wait <= MAX_RETRY_WAIT_SECONDS) {
+          await response.arrayBuffer();
+          await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+          continue;
+        }
+      }
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, key) => (headers[key] = value));
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : {};
+      } catch {
+        body = {};
+      }
+      return { headers, body: body as T, status: response.status };
+    }
+  }
+}
+
+export function parseRetryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+/** Bridges MSAL's cache to a string the caller loads from and persists to Key Vault. */
+class SerializedCacheBridge implements ICachePlugin {
+  changed = false;
+  constructor(public serialized: string | undefined) {}
+
+  beforeCacheAccess(context: TokenCacheContext): Promise<void> {
+    if (this.serialized) context.tokenCache.deserialize(this.serialized);
+    return Promise.resolve();
+  }
+
+  afterCacheAccess(context: TokenCacheContext): Promise<void> {
+    if (context.cacheHasChanged) {
+      this.serialized = context.tokenCache.serialize();
+      this.changed = true;
+    }
+    return Promise.resolve();
+  }
+}
+
+function refreshTokenSecrets(serialized: string | undefined): string {
+  if (!serialized) return '';
+  const parsed = JSON.parse(serialized) as { RefreshToken?: Record<string, { secret?: string }> };
+  return Object.values(parsed.RefreshToken ?? {})
+    .map((entry) => entry.secret ?? '')
+    .sort()
+    .join('|');
+}
+
+interface AuthorityMetadata {
+  issuer: string;
+  jwks_uri: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+}
+
+export class MsalOAuthClient {
+  private readonly metadataByAuthority = new Map<string, Promise<string>>();
+  private readonly jwksByUri = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+  constructor(
+    private readonly settings: OAuthClientSettings,
+    private readonly credential: ClientCredentialSource,
+  ) {}
+
+  authority(tenant: string): string {
+    return `${this.settings.authorityHost}/${tenant}`;
+  }
+
+  /** The v2 authorize endpoint of the sign-in tenant (usually `organizations`). */
+  authorizeEndpoint(tenant: string): string {
+    return `${this.authority(tenant)}/oauth2/v2.0/authorize`;
+  }
+
+  async redeemCode(request: {
+    tenant: string;
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+    scopes: string[];
+    nonce: string;
+  }): Promise<RedeemedCode> {
+    const bridge = new SerializedCacheBridge(undefined);
+    const result = await this.withClientSecretRetry(request.tenant, bridge, (app) =>
+      app.acquireTokenByCode({
+        code: request.code,
+        codeVerifier: request.codeVerifier,
+        redirectUri: request.redirectUri,
+        scopes: request.scopes,
+        nonce: request.nonce,
+      }),
+    );
+    if (!result.account || !result.idToken || !bridge.serialized) {
+      throw new OAuthClientError({ kind: 'rejected', errorCode: 'no_id_token' });
+    }
+    return {
+      idToken: result.idToken,
+      homeAccountId: result.account.homeAccountId,
+      accessToken: result.accessToken,
+      expiresOn: result.expiresOn ?? new Date(0),
+      serializedCache: bridge.serialized,
+    };
+  }
+
+  /** A token for the mailbox from its cache, refreshing through Entra when needed or forced. */
+  async acquireTokenSilently(request: {
+    tenant: string;
+    homeAccountId: string;
+    serializedCache: string;
+    scopes: string[];
+    forceRefresh: boolean;
+  }): Promise<SilentTokenResult> {
+    const bridge = new SerializedCacheBridge(request.serializedCache);
+    const result = await this.withClientSecretRetry(request.tenant, bridge, async (app) => {
+      const account = await app.getTokenCache().getAccountByHomeId(request.homeAccountId);
+      if (!account) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_account_in_cache' });
+      return app.acquireTokenSilent({ account, scopes: request.scopes, forceRefresh: request.forceRefresh });
+    });
+    const serializedCache = bridge.serialized ?? request.serializedCache;
+    return {
+      accessToken: result.accessToken,
+      expiresOn: result.expiresOn ?? new Date(0),
+      serializedCache,
+      cacheChanged: bridge.changed,
+      refreshTokenChanged: bridge.changed && refreshTokenSecrets(serializedCache) !== refreshTokenSecrets(request.serializedCache),
+    };
+  }
+
+  /**
+   * Proves that a client secret works: a client-credentials token from the home tenant. Used to verify
+   * a freshly rotated secret before it becomes current. Resolves with the failure instead of throwing.
+   */
+  async verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }> {
+    const authority = this.authority(this.settings.homeTenantId);
+    const network = new RetryingNetworkClient();
+    try {
+      const app = new ConfidentialClientApplication({
+        auth: {
+          clientId: this.settings.clientId,
+          authority,
+          clientSecret,
+          knownAuthorities: [new URL(this.settings.authorityHost).host],
+          authorityMetadata: await this.authorityMetadata(authority),
+        },
+        system: { networkClient: network },
+      });
+      await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`] });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, failure: classifyOAuthError(error, network) };
+    }
+  }
+
+  /** Verifies the id token's signature against the tenant's JWKS; returns its claims (validated by the domain). */
+  async verifyIdTokenSignature(idToken: string, tenant: string): Promise<JWTPayload> {
+    const metadata = JSON.parse(await this.authorityMetadata(this.authority(tenant))) as AuthorityMetadata;
+    let jwks = this.jwksByUri.get(metadata.jwks_uri);
+    if (!jwks) {
+      jwks = createRemoteJWKSet(new URL(metadata.jwks_uri));
+      this.jwksByUri.set(metadata.jwks_uri, jwks);
+    }
+    // Claims (iss/aud/nonce/tid) are checked by the domain validator; here only the signature and alg.
+    const { payload } = await jwtVerify(idToken, jwks, { algorithms: ['RS256'], clockTolerance: 300 });
+    return payload;
+  }
+
+  private async withClientSecretRetry(
+    tenant: string,
+    bridge: SerializedCacheBridge,
+    operation: (app: ConfidentialClientApplication) => Promise<AuthenticationResult | null>,
+  ): Promise<AuthenticationResult> {
+    let reloaded = false;
+    for (;;) {
+      const network = new RetryingNetworkClient();
+      const clientSecret = reloaded ? await this.credential.reloadClientSecret() : await this.credential.getClientSecret();
+      const authority = this.authority(tenant);
+      let metadata: string;
+      try {
+        metadata = await this.authorityMetadata(authority);
+      } catch (error) {
+        throw new OAuthClientError({ kind: 'unavailable', retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS }, { cause: error });
+      }
+      const app = new ConfidentialClientApplication({
+        auth: {
+          clientId: this.settings.clientId,
+          authority,
+          clientSecret,
+          // Known authority + prefetched metadata: no instance-discovery or metadata call per request.
+          knownAuthorities: [new URL(this.settings.authorityHost).host],
+          authorityMetadata: metadata,
+        },
+        cache: { cachePlugin: bridge },
+        system: { networkClient: network },
+      });
+      try {
+        const result = await operation(app);
+        if (!result) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_token' });
+        return result;
+      } catch (error) {
+        if (error instanceof OAuthClientError) throw error;
+        const failure = classifyOAuthError(error, network);
+        // A rotated secret may have replaced ours in Key Vault: read it again, once.
+        if (failure.kind === 'invalid_client' && !reloaded) {
+          reloaded = true;
+          continue;
+        }
+        throw new OAuthClientError(failure, { cause: error });
+      }
+    }
+  }
+
+  private authorityMetadata(authority: string): Promise<string> {
+    let pending = this.metadataByAuthority.get(authority);
+    if (!pending) {
+      pending = fetchAuthorityMetadata(authority);
+      this.metadataByAuthority.set(authority, pending);
+      // A failed discovery must not be cached for the life of the instance.
+      pending.catch(() => this.metadataByAuthority.delete(authority));
+    }
+    return pending;
+  }
+}
+
+async function fetchAuthorityMetadata(authority: string): Promise<string> {
+  const network = new RetryingNetworkClient();
+  const response = await network.sendGetRequestAsync<AuthorityMetadata>(`${authority}/v2.0/.well-known/openid-configuration`);
+  if (response.status !== 200 || !response.body.token_endpoint) {
+    throw new Error(`authority metadata answered ${response.status}`);
+  }
+  return JSON.stringify(response.body);
+}
+
+/** Graph resource for the cloud of the authority host (national clouds have their own). */
+function graphResource(authorityHost: string): string {
+  const host = new URL(authorityHost).host;
+  if (host === 'login.chinacloudapi.cn') return 'https://microsoftgraph.chinacloudapi.cn';
+  if (host === 'login.microsoftonline.us') return 'https://graph.microsoft.us';
+  return 'https://graph.microsoft.com';
+}
+
+const AADSTS_PATTERN = /AADSTS(\d{4,9})/;
+
+/** Maps an MSAL (or network) error to keyrelay's failure kinds; never keeps Entra's free text. */
+export function classifyOAuthError(error: unknown, network?: RetryingNetworkClient): OAuthFailure {
+  if (error instanceof OAuthClientError) return error.failure;
+  if (error instanceof AuthError) {
+    const aadsts = error.errorMessage.match(AADSTS_PATTERN)?.[1] ?? (error as ServerError).errorNo;
+    const errorCode = aadsts ? `AADSTS${aadsts}` : error.errorCode;
+    const status = error instanceof ServerError ? error.status : undefined;
+    if (error instanceof InteractionRequiredAuthError || error.errorCode === 'invalid_grant' || error.errorCode === 'interaction_required') {
+      return { kind: 'reconnect_required', errorCode };
+    }
+    if (error.errorCode === 'invalid_client' || error.errorCode === 'unauthorized_client') {
+      return { kind: 'invalid_client', errorCode };
+    }
+    if (status === 429 || (status !== undefined && status >= 500) || error.errorCode === 'temporarily_unavailable' || isNetworkErrorCode(error.errorCode)) {
+      return { kind: 'unavailable', retryAfterSeconds: network?.lastRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS };
+    }
+    if (network?.lastRetryAfterSeconds !== undefined) {
+      return { kind: 'unavailable', retryAfterSeconds: network.lastRetryAfterSeconds };
+    }
+    return { kind: 'rejected', errorCode };
+  }
+  return { kind: 'unavailable', retryAfterSeconds: network?.lastRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS };
+}
+
+function isNetworkErrorCode(code: string): boolean {
+  return code === 'network_error' || code === 'endpoints_resolution_error' || code === 'post_request_failed' || code === 'get_request_failed';
+}

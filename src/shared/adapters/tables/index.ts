@@ -1,0 +1,35 @@
+// Every Table-storage port from one storage setting (Config.storage) and, for identity-based storage,
+// the app's Azure credential.
+import type { TokenCredential } from '@azure/identity';
+import type { AlertLedger, MailboxRegistry, RotationRecordBase, RotationStore, RunReportStore } from '../../ports.js';
+import { createTableAlertLedger } from './alertLedger.js';
+import { createTableMailboxRegistry } from './mailboxRegistry.js';
+import { createTableRotationStore } from './rotationStore.js';
+import { createTableRunReportStore } from './runReportStore.js';
+import { createTableAccess, type TableStorageSettings } from './tableAccess.js';
+
+export interface TableStores<R extends RotationRecordBase = RotationRecordBase> {
+  mailboxes: MailboxRegistry;
+  alerts: AlertLedger;
+  rotations: RotationStore<R>;
+  runs: RunReportStore;
+}
+
+export function createTableStores<R extends RotationRecordBase = RotationRecordBase>(
+  storage: TableStorageSettings,
+  credential?: TokenCredential,
+): TableStores<R> {
+  const tables = createTableAccess(storage, credential);
+  return {
+    mailboxes: createTableMailboxRegistry(tables),
+    alerts: createTableAlertLedger(tables),
+    rotations: createTableRotationStore<R>(tables),
+    runs: createTableRunReportStore(tables),
+  };
+}
+
+export { createTableAccess, type TableAccess, type TableStorageSettings } from './tableAccess.js';
+export { createTableAlertLedger, ALERT_TABLE } from './alertLedger.js';
+export { createTableMailboxRegistry, MAILBOX_TABLE, normaliseUpn } from './mailboxRegistry.js';
+export { createTableRotationStore, ROTATION_TABLE } from './rotationStore.js';
+export { createTableRunReportStore, RUN_TABLE } from './runReportStore.js';

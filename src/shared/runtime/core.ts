@@ -1,0 +1,82 @@
+// Composition root: builds every adapter once per instance from the validated settings. Features
+// compose their services from this in src/shared/runtime/<feature>.ts; function files load those lazily
+// so that a function which needs no SDK (health) never loads one.
+import type { TokenCredential } from '@azure/identity';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { createAzureCredential } from '../adapters/azureCredential.js';
+import { createGraphApplicationDirectory, type AppRegistrationDirectory } from '../adapters/graphApplications.js';
+import { createGraphClient } from '../adapters/graphClient.js';
+import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
+import { MsalOAuthClient, type ClientCredentialSource } from '../adapters/msalOAuthClient.js';
+import { createTableStores } from '../adapters/tables/index.js';
+import { getConfig, type Config } from '../config.js';
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
+import type { AlertLedger, MailboxRegistry, RotationStore, RunReportStore, SecretStore } from '../ports.js';
+import { createKeyVaultClientCredential } from '../services/clientSecret.js';
+import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
+
+/** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
+function graphResourceOf(graphEndpoint: string): string {
+  return isMicrosoftGraphHost(graphEndpoint) ? new URL(graphEndpoint).origin : 'https://graph.microsoft.com';
+}
+
+export interface Core {
+  config: Config;
+  clock: Clock;
+  /** keyrelay's own Azure identity (managed identity in Azure): Key Vault, Storage, Graph management. */
+  azureCredential: TokenCredential;
+  secretStore: SecretStore;
+  mailboxRegistry: MailboxRegistry;
+  alertLedger: AlertLedger;
+  rotationStore: RotationStore<RotationRecord>;
+  runReports: RunReportStore;
+  /** The OAuth client's own credential (the client secret in Key Vault). */
+  clientCredential: ClientCredentialSource;
+  oauthClient: MsalOAuthClient;
+  /** Graph with keyrelay's Azure identity (app-only): never the monitored client secret. */
+  graphAppOnly: Client;
+  appDirectory: AppRegistrationDirectory;
+}
+
+export interface CoreOverrides {
+  clock?: Clock;
+  azureCredential?: TokenCredential;
+}
+
+export function createCore(config: Config, overrides: CoreOverrides = {}): Core {
+  const azureCredential = overrides.azureCredential ?? createAzureCredential(config);
+  const secretStore = createKeyVaultSecretStore(config, azureCredential);
+  const tables = createTableStores<RotationRecord>(config.storage, azureCredential);
+  const clientCredential = createKeyVaultClientCredential(secretStore, config.oauthClientSecretName);
+  const graphAppOnly = createGraphClient(config.graphEndpoint, async () => {
+    const token = await azureCredential.getToken(`${graphResourceOf(config.graphEndpoint)}/.default`);
+    if (!token) throw new Error('no Graph token for keyrelay identity');
+    return token.token;
+  });
+  return {
+    config,
+    clock: overrides.clock ?? systemClock,
+    azureCredential,
+    secretStore,
+    mailboxRegistry: tables.mailboxes,
+    alertLedger: tables.alerts,
+    rotationStore: tables.rotations,
+    runReports: tables.runs,
+    clientCredential,
+    oauthClient: new MsalOAuthClient(
+      { clientId: config.oauthClientId, authorityHost: config.authorityHost, homeTenantId: config.azureTenantId },
+      clientCredential,
+    ),
+    graphAppOnly,
+    appDirectory: createGraphApplicationDirectory(graphAppOnly),
+  };
+}
+
+let instanceCore: Core | undefined;
+
+/** The instance's Core, built on first use from the app settings. */
+export function getCore(): Core {
+  instanceCore ??= createCore(getConfig());
+  return instanceCore;
+}

@@ -1,0 +1,135 @@
+// SecretStore: the contract against the in-memory fake and the Key Vault adapter on the Key Vault emulator
+// (real @azure/keyvault-secrets over HTTPS, challenge auth with a token from the Entra emulator), then the
+// adapter's failure mapping with faults injected into the emulator.
+import { inspect } from 'node:util';
+import { ClientSecretCredential } from '@azure/identity';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import { isMicrosoftKeyVaultHost } from '../../../src/shared/adapters/cloudEndpoints.js';
+import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
+import { StoreConflictError, StoreUnavailableError } from '../../../src/shared/adapters/storeErrors.js';
+import type { SecretStore } from '../../../src/shared/ports.js';
+import { describeSecretStoreContract } from '../../contract/secretStore.contract.js';
+import { InMemorySecretStore } from '../../fakes/index.js';
+
+describeSecretStoreContract('in-memory fake', () =>
+  Promise.resolve({ store: new InMemorySecretStore(), cleanup: () => Promise.resolve() }),
+);
+
+describe('on the Key Vault emulator', () => {
+  let local: StartedLocalCloud | undefined;
+
+  beforeAll(async () => {
+    local = await startLocalCloud();
+  });
+  afterAll(async () => {
+    await local?.stop();
+  });
+  afterEach(() => {
+    local?.cloud.clearFaults();
+  });
+
+  function started(): StartedLocalCloud {
+    if (local === undefined) throw new Error('the local cloud did not start');
+    return local;
+  }
+
+  function secretStore(options: { maxRetries?: number } = {}): SecretStore {
+    const { settings } = started();
+    const credential = new ClientSecretCredential(
+      settings.AZURE_TENANT_ID,
+      settings.AZURE_CLIENT_ID,
+      settings.AZURE_CLIENT_SECRET,
+      {
+        authorityHost: settings.AZURE_AUTHORITY_HOST,
+        disableInstanceDiscovery: true,
+      },
+    );
+    return createKeyVaultSecretStore({ keyVaultUrl: settings.KEY_VAULT_URL }, credential, options);
+  }
+
+  describeSecretStoreContract('Key Vault adapter', () =>
+    Promise.resolve({ store: secretStore(), cleanup: () => Promise.resolve() }),
+  );
+
+  it("turns a throttled read (429) into StoreUnavailableError with the vault's Retry-After", async () => {
+    const store = secretStore({ maxRetries: 0 });
+    await store.setSecret('throttled', 'value-429');
+    started().cloud.injectFault({
+      service: 'keyvault',
+      route: 'secrets.get',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 7,
+    });
+
+    const failure = store.getSecret('throttled');
+    await expect(failure).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(failure).rejects.toMatchObject({
+      statusCode: 429,
+      retryAfterSeconds: 7,
+      code: 'upstream_unavailable',
+      status: 503,
+    });
+  });
+
+  it('turns a failing listing (503) into StoreUnavailableError', async () => {
+    const store = secretStore({ maxRetries: 0 });
+    started().cloud.injectFault({ service: 'keyvault', route: 'secrets.list', kind: 'status', status: 503 });
+    const listing = async () => {
+      for await (const summary of store.listSecretProperties()) expect(summary.name).toBeDefined();
+    };
+    await expect(listing()).rejects.toMatchObject({ name: 'StoreUnavailableError', statusCode: 503 });
+  });
+
+  it('turns a parallel-write conflict (409) into StoreConflictError that never carries the value', async () => {
+    const store = secretStore({ maxRetries: 0 });
+    started().cloud.injectFault({ service: 'keyvault', route: 'secrets.set', kind: 'status', status: 409 });
+    const value = 'canary-value-1b9e7c55';
+
+    const error: unknown = await store.setSecret('mbx-conflict', value).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(StoreConflictError);
+    expect(error).toMatchObject({ statusCode: 409 });
+    expect(inspect(error, { depth: 8 })).not.toContain(value);
+    expect(String((error as Error).message)).not.toContain(value);
+  });
+
+  it('retries a throttled read within the SDK and succeeds when the vault recovers', async () => {
+    const store = secretStore({ maxRetries: 2 });
+    await store.setSecret('recovers', 'value-after-429');
+    started().cloud.injectFault({
+      service: 'keyvault',
+      route: 'secrets.get',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 0,
+      remaining: 1,
+    });
+    expect((await store.getSecret('recovers'))?.value).toBe('value-after-429');
+  });
+
+  it('follows nextLink through every page of the listing (more than 25 secrets)', async () => {
+    const store = secretStore();
+    const names = Array.from({ length: 27 }, (_, index) => `paged-${String(index).padStart(2, '0')}`);
+    for (const name of names) await store.setSecret(name, 'value');
+    started().cloud.clearRequestLog();
+
+    const listed: string[] = [];
+    for await (const summary of store.listSecretProperties()) listed.push(summary.name);
+    expect(listed).toEqual(expect.arrayContaining(names));
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(started().cloud.countRequests('keyvault', 'secrets.list')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('verifies the challenge resource only for Microsoft vault hosts', () => {
+    expect(isMicrosoftKeyVaultHost('https://keyrelay-kv.vault.azure.net/')).toBe(true);
+    expect(isMicrosoftKeyVaultHost('https://keyrelay-kv.vault.usgovcloudapi.net')).toBe(true);
+    expect(isMicrosoftKeyVaultHost('https://keyrelay-kv.vault.azure.cn')).toBe(true);
+    expect(isMicrosoftKeyVaultHost(started().settings.KEY_VAULT_URL)).toBe(false);
+    expect(isMicrosoftKeyVaultHost('https://vault.azure.net.attacker.example/')).toBe(false);
+    expect(isMicrosoftKeyVaultHost('not a url')).toBe(false);
+  });
+});

@@ -1,0 +1,134 @@
+// The Table-storage ports: each contract suite against the in-memory fake and the real adapter on Azurite
+// (real @azure/data-tables over HTTP, one fresh table per test).
+import { randomBytes } from 'node:crypto';
+import { TableServiceClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type AzuriteHandle } from '../../../dev/cloud/azurite.js';
+import { createTableAlertLedger } from '../../../src/shared/adapters/tables/alertLedger.js';
+import { createTableMailboxRegistry } from '../../../src/shared/adapters/tables/mailboxRegistry.js';
+import { createTableRotationStore } from '../../../src/shared/adapters/tables/rotationStore.js';
+import { createTableRunReportStore } from '../../../src/shared/adapters/tables/runReportStore.js';
+import {
+  connectionStringUsesHttp,
+  createTableAccess,
+  type TableAccess,
+} from '../../../src/shared/adapters/tables/tableAccess.js';
+import { createTableStores } from '../../../src/shared/adapters/tables/index.js';
+import type { RotationRecord } from '../../../src/shared/domain/monitor/rotationPlan.js';
+import { describeAlertLedgerContract } from '../../contract/alertLedger.contract.js';
+import { describeMailboxRegistryContract } from '../../contract/mailboxRegistry.contract.js';
+import { describeRotationStoreContract } from '../../contract/rotationStore.contract.js';
+import { describeRunReportStoreContract } from '../../contract/runReportStore.contract.js';
+import type { StoreUnderTest } from '../../contract/storeHarness.js';
+import {
+  InMemoryAlertLedger,
+  InMemoryMailboxRegistry,
+  InMemoryRotationStore,
+  InMemoryRunReportStore,
+} from '../../fakes/index.js';
+
+const inMemory =
+  <S>(store: S) =>
+  () =>
+    Promise.resolve({ store, cleanup: () => Promise.resolve() });
+
+describeMailboxRegistryContract('in-memory fake', () => inMemory(new InMemoryMailboxRegistry())());
+describeAlertLedgerContract('in-memory fake', () => inMemory(new InMemoryAlertLedger())());
+describeRotationStoreContract('in-memory fake', () => inMemory(new InMemoryRotationStore<RotationRecord>())());
+describeRunReportStoreContract('in-memory fake', () => inMemory(new InMemoryRunReportStore())());
+
+describe('on Azurite', () => {
+  let azurite: AzuriteHandle | undefined;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    await azurite?.stop();
+  });
+
+  function connectionString(): string {
+    if (azurite === undefined) throw new Error('Azurite did not start');
+    return azurite.connectionString;
+  }
+
+  /** A store on its own new table, dropped afterwards. */
+  function onFreshTable<S>(build: (tables: TableAccess, tableName: string) => S): () => Promise<StoreUnderTest<S>> {
+    return () => {
+      const tableName = `t${randomBytes(6).toString('hex')}`;
+      const tables = createTableAccess({ kind: 'connectionString', connectionString: connectionString() });
+      return Promise.resolve({
+        store: build(tables, tableName),
+        cleanup: async () => {
+          await (await tables.table(tableName)).deleteTable();
+        },
+      });
+    };
+  }
+
+  describeMailboxRegistryContract(
+    'Table storage on Azurite',
+    onFreshTable((tables, name) => createTableMailboxRegistry(tables, name)),
+  );
+  describeAlertLedgerContract(
+    'Table storage on Azurite',
+    onFreshTable((tables, tableName) => createTableAlertLedger(tables, { tableName })),
+  );
+  describeRotationStoreContract(
+    'Table storage on Azurite',
+    onFreshTable((tables, name) => createTableRotationStore<RotationRecord>(tables, name)),
+  );
+  describeRunReportStoreContract(
+    'Table storage on Azurite',
+    onFreshTable((tables, name) => createTableRunReportStore(tables, name)),
+  );
+
+  it('creates the keyrelay tables on first use, under their documented names', async () => {
+    const stores = createTableStores({ kind: 'connectionString', connectionString: connectionString() });
+    await stores.mailboxes.list();
+    await stores.alerts.list();
+    await stores.rotations.listHistory('app');
+    await stores.runs.latest(1);
+
+    const service = TableServiceClient.fromConnectionString(connectionString(), { allowInsecureConnection: true });
+    const names: string[] = [];
+    for await (const table of service.listTables()) if (table.name !== undefined) names.push(table.name);
+    expect(names).toEqual(
+      expect.arrayContaining(['keyrelayMailboxes', 'keyrelayAlerts', 'keyrelayRotations', 'keyrelayRuns']),
+    );
+  });
+
+  it('reports a stopped storage service as unavailable, with a retry delay', async () => {
+    const tables = createTableAccess({
+      kind: 'connectionString',
+      connectionString: connectionString().replace(/:\d+\//g, ':1/'),
+    });
+    const registry = createTableMailboxRegistry(tables, 'unreachable');
+    await expect(registry.get('anna@contoso.com')).rejects.toMatchObject({
+      name: 'StoreUnavailableError',
+      code: 'upstream_unavailable',
+      retryAfterSeconds: expect.any(Number) as number,
+    });
+  });
+});
+
+describe('Table storage connection strings', () => {
+  it('allows plain http only for connection strings that name an http endpoint', () => {
+    expect(connectionStringUsesHttp('UseDevelopmentStorage=true')).toBe(true);
+    expect(
+      connectionStringUsesHttp(
+        'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1',
+      ),
+    ).toBe(true);
+    expect(
+      connectionStringUsesHttp(
+        'DefaultEndpointsProtocol=https;AccountName=kr;AccountKey=a2V5;EndpointSuffix=core.windows.net',
+      ),
+    ).toBe(false);
+    expect(
+      connectionStringUsesHttp(
+        'DefaultEndpointsProtocol=http;AccountName=kr;AccountKey=a2V5;TableEndpoint=https://kr.table.core.windows.net',
+      ),
+    ).toBe(false);
+  });
+});
