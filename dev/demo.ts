@@ -1,24 +1,188 @@
-// `npm run demo`: starts the local host on the built app with the example settings of
-// local.settings.sample.json and prints what a newcomer can open. It grows with the local cloud.
-import { readFileSync } from 'node:fs';
+// `npm run demo`: the whole product on one machine. Starts a local CA for this session, Azurite, the
+// local Microsoft cloud (Entra ID, Graph, Key Vault), the built app on the local Functions host (a child
+// process that trusts the session's CA) and the ActNow simulator, then prints ONE URL. Ctrl+C stops
+// everything and removes every temporary file; all ports are picked free, so a second run just works.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalHost } from './host/server.js';
-import { serveUntilStopped } from './host/startupFailure.js';
+import { SETTING_NAMES } from '../src/shared/config.js';
+import { startLocalCloud, type StartedLocalCloud } from './cloud/index.js';
+import { createCloudControls } from './simulator/cloudControls.js';
+import { createKeyrelayApi } from './simulator/keyrelayApi.js';
+import { startSimulator } from './simulator/server.js';
 
 const repositoryRoot = join(import.meta.dirname, '..');
-const sample = JSON.parse(readFileSync(join(repositoryRoot, 'local.settings.sample.json'), 'utf8')) as {
-  Values: Record<string, string>;
-};
+/** Demo tenant users (dev/cloud/seed.ts): the mailbox that sends alerts and the admin who receives them. */
+const ALERT_SENDER = 'newsletter@contoso.onmicrosoft.com';
+const ALERT_RECIPIENT = 'giulia.bianchi@contoso.onmicrosoft.com';
+const HOST_START_TIMEOUT_MS = 60_000;
+const CHILD_STOP_TIMEOUT_MS = 5_000;
 
-await serveUntilStopped(
-  () => startLocalHost({ port: Number(process.env.PORT ?? 7071), env: sample.Values }),
-  (host) =>
-    console.log(`
-keyrelay demo — local host on ${host.url} (settings: local.settings.sample.json)
+const progress = (line: string): void => console.log(`  ${line}`);
 
-  Liveness:        curl -s ${host.url}/api/health
-  Functions:       ${host.registrations.map(({ metadata }) => metadata.name).join(', ')}
+/** Cleanups run in reverse order of start, once; a resource started after Ctrl+C is cleaned at once. */
+const cleanups: (() => Promise<void>)[] = [];
+let stopping: Promise<void> | undefined;
 
-Press Ctrl+C to stop.
-`),
-);
+async function onStop(cleanup: () => Promise<void>): Promise<void> {
+  if (stopping) await cleanup();
+  else cleanups.push(cleanup);
+}
+
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => console.error(`  stop: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  })();
+  return stopping;
+}
+
+class StoppedDuringStartup extends Error {}
+
+function checkNotStopping(): void {
+  if (stopping) throw new StoppedDuringStartup();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const forceKill = setTimeout(() => child.kill('SIGKILL'), CHILD_STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(forceKill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The app settings (DESIGN §4) the host gets: the local cloud's, Azurite, alerts to the demo admin. */
+function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: string): Record<string, string> {
+  // A setting left in the developer's shell or local.settings.json must not leak into the demo: blank means unset.
+  const blanks = Object.fromEntries(SETTING_NAMES.map((name) => [name, '']));
+  const cloudSettings = Object.fromEntries(Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return {
+    ...blanks,
+    ...cloudSettings,
+    PUBLIC_BASE_URL: hostUrl,
+    ALLOWED_RETURN_URLS: simulatorUrl,
+    ALERT_RECIPIENTS: ALERT_RECIPIENT,
+    ALERT_SENDER,
+    ALERT_LOCALE: 'it',
+  };
+}
+
+/** Invocation lines of successful calls are noise in the demo console; function log events and failures are not. */
+function isRoutineInvocation(line: string): boolean {
+  return line.startsWith("Executing '") || (line.startsWith("Executed '") && !line.includes('(Failed'));
+}
+
+/** Runs dev/host/cli.ts on the build in dist/ and resolves once it listens; its log lines go to the console. */
+async function startHost(settings: Record<string, string>, port: number, functionKey: string, caBundlePath: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'dev/host/cli.ts'), `--function-key=${functionKey}`], {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...settings, PORT: String(port), NODE_EXTRA_CA_CERTS: caBundlePath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await onStop(() => stopChild(child));
+  const output: string[] = [];
+  let listening = false;
+  const onLines = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim().length > 0)) {
+      if (!listening) output.push(line);
+      else if (!isRoutineInvocation(line)) console.log(`  host │ ${line}`);
+      if (line.includes('listening on')) listening = true;
+    }
+  };
+  child.stdout?.on('data', onLines);
+  child.stderr?.on('data', onLines);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the local host did not start within ${HOST_START_TIMEOUT_MS / 1000} s:\n${output.join('\n')}`)), HOST_START_TIMEOUT_MS);
+    const check = (): void => {
+      if (!listening) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve();
+    };
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`the local host exited (${code ?? 'signal'}) while starting:\n${output.join('\n')}`));
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', onExit);
+  });
+  return child;
+}
+
+async function main(): Promise<void> {
+  console.log('keyrelay demo — starting everything on this machine…');
+  const workDir = await mkdtemp(join(tmpdir(), 'keyrelay-demo-'));
+  await onStop(() => rm(workDir, { recursive: true, force: true }));
+
+  const hostPort = await freePort();
+  const hostUrl = `http://127.0.0.1:${hostPort}`;
+  progress('Local CA, Azurite and the local Microsoft cloud (Entra ID, Graph, Key Vault)…');
+  const local = await startLocalCloud({ caDir: join(workDir, 'ca'), azurite: true, seedKeyVault: true, publicBaseUrl: hostUrl });
+  await onStop(() => local.stop());
+  checkNotStopping();
+  // The CA certificate alone (no key), for anyone who wants their browser to trust the sign-in page.
+  const caCertificatePath = join(workDir, 'local-ca.pem');
+  await writeFile(caCertificatePath, local.ca.certPem);
+  progress(`  ready; this session's CA certificate: ${caCertificatePath}`);
+
+  const functionKey = randomBytes(24).toString('base64url');
+  const simulator = await startSimulator({
+    keyrelay: createKeyrelayApi(hostUrl, functionKey),
+    cloud: createCloudControls(local),
+    alertSender: ALERT_SENDER,
+  });
+  await onStop(() => simulator.close());
+  checkNotStopping();
+
+  progress('keyrelay on the local Functions host (the build in dist/)…');
+  await startHost(hostSettings(local, hostUrl, simulator.url), hostPort, functionKey, local.caBundlePath);
+  checkNotStopping();
+  progress('  ready');
+
+  console.log(`
+keyrelay demo is running. Open the ActNow simulator:
+
+  Simulator: ${simulator.url}/
+
+Alerts go from ${ALERT_SENDER} to ${ALERT_RECIPIENT}. Press Ctrl+C to stop.
+`);
+}
+
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  console.log(`\n${signal}: stopping the demo…`);
+  await stopAll();
+  console.log('Demo stopped; temporary files removed.');
+  process.exit(0);
+}
+
+// `on`, not `once`: a second Ctrl+C while stopping must not kill the demo half-way through its cleanup.
+process.on('SIGINT', (signal) => void shutdown(signal));
+process.on('SIGTERM', (signal) => void shutdown(signal));
+
+main().catch(async (error: unknown) => {
+  if (error instanceof StoppedDuringStartup) return;
+  console.error(`keyrelay demo could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll();
+  process.exit(1);
+});

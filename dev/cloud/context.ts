@@ -83,13 +83,16 @@ export interface InjectedFault {
   service: ServiceName;
   /** Route key as logged by the emulator (e.g. 'token', 'secrets.get', 'applications.addPassword'); '*' for all. */
   route: string;
-  kind: 'status' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after';
+  /** `id_token_claims` (route 'id_token'): the next id tokens carry `claims` over the real ones, still signed — an IdP gone wrong. */
+  kind: 'status' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after' | 'id_token_claims';
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
   /** AADSTS code for invalid_grant (e.g. 50173, 70000, 65001). */
   aadsts?: number;
   suberror?: string;
+  /** Claims an `id_token_claims` fault writes into the id token. */
+  claims?: Record<string, unknown>;
   /** How many matching requests the fault applies to; Infinity for "until cleared". */
   remaining: number;
 }

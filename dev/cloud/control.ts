@@ -8,7 +8,7 @@ import { readBody, sendJson } from './http.js';
 import { getKeyVaultStats, type KeyVaultSecretStats } from './keyVault.js';
 
 const SERVICES: readonly ServiceName[] = ['entra', 'graph', 'keyvault'];
-const FAULT_KINDS: readonly InjectedFault['kind'][] = ['status', 'latency', 'invalid_grant', 'invalid_client', 'timeout_after'];
+const FAULT_KINDS: readonly InjectedFault['kind'][] = ['status', 'latency', 'invalid_grant', 'invalid_client', 'timeout_after', 'id_token_claims'];
 
 /** A fault as callers describe it: `remaining` defaults to 1; `null`/omitted-with-`untilCleared` means forever. */
 export type FaultSpec = Omit<InjectedFault, 'remaining'> & { remaining?: number };
@@ -166,6 +166,9 @@ function validateFault(spec: FaultSpec): InjectedFault {
   if (spec.kind === 'status' && (spec.status === undefined || spec.status < 400 || spec.status > 599)) problems.push('status faults need a 4xx/5xx status');
   if ((spec.kind === 'latency' || spec.kind === 'timeout_after') && spec.latencyMs !== undefined && spec.latencyMs < 0) problems.push('latencyMs must be >= 0');
   if (spec.kind === 'latency' && spec.latencyMs === undefined) problems.push('latency faults need latencyMs');
+  if (spec.kind === 'id_token_claims' && (spec.service !== 'entra' || spec.route !== 'id_token' || typeof spec.claims !== 'object' || spec.claims === null)) {
+    problems.push("id_token_claims faults need service 'entra', route 'id_token' and a claims object");
+  }
   const remaining = spec.remaining ?? 1;
   if (!(remaining > 0)) problems.push('remaining must be > 0 (Infinity for until cleared)');
   if (problems.length > 0) throw new ControlError(400, 'invalid_fault', problems.join('; '));

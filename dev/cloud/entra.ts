@@ -266,9 +266,20 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
         iat,
         nbf: iat,
         exp: iat + ID_TOKEN_LIFETIME_S,
+        ...takeIdTokenClaimsFault(),
       });
     }
     return body;
+  }
+
+  /** Claims of an `id_token_claims` fault (control API), consumed like any fault. */
+  function takeIdTokenClaimsFault(): Record<string, unknown> | undefined {
+    const index = ctx.faults.findIndex((f) => f.service === 'entra' && f.kind === 'id_token_claims' && f.remaining > 0);
+    const fault = ctx.faults[index];
+    if (fault === undefined) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) ctx.faults.splice(index, 1);
+    return fault.claims;
   }
 
   // ---- client authentication -----------------------------------------------------------------

@@ -291,3 +291,8 @@ export function getConfig(): Config {
   processConfig ??= loadConfig(process.env);
   return processConfig;
 }
+
+/** The raw settings of this process, for command-line tools that validate only what they need (`npm run setup`). */
+export function processSettings(): SettingsSource {
+  return process.env;
+}
