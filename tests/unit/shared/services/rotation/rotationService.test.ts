@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
+import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
+import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
+import { formatLogLine, type Logger } from '../../../../../src/shared/logger.js';
+import {
+  createRotationService,
+  stagingSecretName,
+  type RotationServiceDependencies,
+} from '../../../../../src/shared/services/rotation/rotationService.js';
+import { InMemoryRotationStore, InMemorySecretStore } from '../../../../fakes/index.js';
+import { InMemoryAppDirectory, graphError } from './inMemoryAppDirectory.js';
+
+const APP_ID = 'app-1';
+const SECRET_NAME = 'oauth-client-secret';
+const T0 = new Date('2026-10-25T06:00:00Z');
+const OURS = 'keyrelay rotation';
+
+interface World {
+  directory: InMemoryAppDirectory;
+  secrets: InMemorySecretStore;
+  rotations: InMemoryRotationStore<RotationRecord>;
+  logLines: string[];
+  waits: number[];
+  oldKeyId: string;
+  oldSecret: string;
+  humanKeyId: string;
+  deps: RotationServiceDependencies;
+}
+
+async function world(options: { oldEnd?: Date; tagged?: boolean; config?: Partial<RotationServiceDependencies['config']> } = {}): Promise<World> {
+  const directory = new InMemoryAppDirectory(APP_ID);
+  const old = directory.seedPassword('ActNow', options.oldEnd ?? addDays(T0, 20));
+  const human = directory.seedPassword('made in the portal', addDays(T0, 400));
+  const secrets = new InMemorySecretStore({ now: () => T0 });
+  await secrets.setSecret(SECRET_NAME, old.secretText, {
+    tags: options.tagged === false ? {} : { appId: APP_ID, keyId: old.keyId, managedBy: 'keyrelay' },
+    expiresOn: options.oldEnd ?? addDays(T0, 20),
+  });
+  const rotations = new InMemoryRotationStore<RotationRecord>();
+  const logLines: string[] = [];
+  const logger: Logger = {
+    info: (event, properties) => logLines.push(formatLogLine(event, properties)),
+    warn: (event, properties) => logLines.push(formatLogLine(event, properties)),
+    error: (event, properties) => logLines.push(formatLogLine(event, properties)),
+  };
+  const waits: number[] = [];
+  return {
+    directory,
+    secrets,
+    rotations,
+    logLines,
+    waits,
+    oldKeyId: old.keyId,
+    oldSecret: old.secretText,
+    humanKeyId: human.keyId,
+    deps: {
+      config: {
+        oauthClientId: APP_ID,
+        oauthClientSecretName: SECRET_NAME,
+        rotationMode: 'auto',
+        rotationLeadDays: 30,
+        rotationOverlapDays: 7,
+        ...options.config,
+      },
+      secretStore: secrets,
+      rotationStore: rotations,
+      appDirectory: directory,
+      secretVerifier: directory,
+      logger,
+      wait: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+      verifyBackoffMs: [1_000, 2_000],
+      verifyDeadlineMinutes: 60,
+    },
+  };
+}
+
+async function currentSecretAuthenticates(w: World): Promise<boolean> {
+  const current = await w.secrets.getSecret(SECRET_NAME);
+  return current !== undefined && w.directory.authenticates(current.value);
+}
+
+describe('RotationService.advance', () => {
+  it('does nothing but plan while the secret in use has more than the lead days left', async () => {
+    const w = await world({ oldEnd: addDays(T0, 100) });
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome).toMatchObject({ appId: APP_ID, step: 'idle', plannedFor: addDays(T0, 70) });
+    expect(w.directory.calls.addPassword).toBe(0);
+    expect(await w.rotations.get(APP_ID)).toBeUndefined();
+  });
+
+  it('in alert-only mode never rotates, even when due, and only says when it would', async () => {
+    const w = await world({ config: { rotationMode: 'alert-only' } });
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome).toMatchObject({ step: 'idle', plannedFor: addDays(T0, -10) });
+    expect(w.directory.calls.addPassword).toBe(0);
+    expect(w.secrets.calls.setSecret).toBe(1);
+  });
+
+  it('rotates in one run when due: adds, stages, verifies, switches Key Vault to the new secret with its tags and expiry', async () => {
+    const w = await world();
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome.events.map((event) => event.kind)).toEqual(['started', 'added', 'stored', 'verified', 'switched', 'waiting']);
+    expect(outcome.step).toBe('switched');
+    const [added] = w.directory.passwordsNamed(OURS);
+    expect(added?.displayName).toBe(`${OURS} ${outcome.rotationId}`);
+    expect(new Date(added!.endDateTime)).toEqual(addDays(T0, 730));
+    const current = await w.secrets.getSecret(SECRET_NAME);
+    expect(current).toMatchObject({
+      tags: { appId: APP_ID, keyId: added!.keyId, managedBy: 'keyrelay' },
+      contentType: 'text/plain',
+      expiresOn: addDays(T0, 730),
+    });
+    expect(current!.value).not.toBe(w.oldSecret);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    expect(outcome.newKeyId).toBe(added!.keyId);
+    // The old password stays for the overlap.
+    expect(w.directory.keyIds()).toContain(w.oldKeyId);
+  });
+
+  it('removes only the recorded old password after the overlap, never one it did not create', async () => {
+    const w = await world();
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    const early = await service.advance({ runId: 'run-2', now: addDays(T0, 6) });
+    expect(early.step).toBe('switched');
+    expect(w.directory.keyIds()).toContain(w.oldKeyId);
+    const late = await service.advance({ runId: 'run-3', now: addDays(T0, 7) });
+    expect(late).toMatchObject({ step: 'old_removed', removedKeyId: w.oldKeyId });
+    expect(w.directory.keyIds()).not.toContain(w.oldKeyId);
+    expect(w.directory.keyIds()).toContain(w.humanKeyId);
+    expect(late.plannedFor).toEqual(addDays(T0, 700));
+    expect(late.history.map((record) => record.step)).toEqual(['old_removed']);
+  });
+
+  it('with overlap "never" keeps the old password for good', async () => {
+    const w = await world({ config: { rotationOverlapDays: 'never' } });
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    const later = await service.advance({ runId: 'run-2', now: addDays(T0, 300) });
+    expect(later.step).toBe('switched');
+    expect(w.directory.keyIds()).toContain(w.oldKeyId);
+    expect(w.directory.calls.removePassword).toBe(0);
+  });
+
+  it('keeps the old secret current while the new one is refused, retrying with backoff, and switches in a later run', async () => {
+    const w = await world();
+    w.directory.newPasswordRejections = 4;
+    const service = createRotationService(w.deps);
+    const first = await service.advance({ runId: 'run-1', now: T0 });
+    expect(first.step).toBe('stored');
+    expect(first.lastError).toBe('verify_AADSTS7000215');
+    expect(w.waits).toEqual([1_000, 2_000]);
+    expect((await w.secrets.getSecret(SECRET_NAME))?.value).toBe(w.oldSecret);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    const second = await service.advance({ runId: 'run-2', now: addDays(T0, 0.01) });
+    expect(second.step).toBe('switched');
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+  });
+
+  it('rolls back when verification never succeeds: removes the new password, leaves Key Vault on the old secret', async () => {
+    const w = await world();
+    w.directory.newPasswordRejections = 1_000;
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    const newKeyId = (await w.rotations.get(APP_ID))?.record.newKeyId;
+    const late = await service.advance({ runId: 'run-2', now: addDays(T0, 1) });
+    expect(late.step).toBe('rolled_back');
+    expect(late.events.at(-1)).toMatchObject({ kind: 'rolled_back', keyId: newKeyId });
+    expect(w.directory.keyIds()).not.toContain(newKeyId);
+    expect(w.directory.passwordsNamed(OURS)).toEqual([]);
+    expect((await w.secrets.getSecret(SECRET_NAME))?.value).toBe(w.oldSecret);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    // A day later it tries again with a fresh rotation.
+    w.directory.newPasswordRejections = 0;
+    const retry = await service.advance({ runId: 'run-3', now: addDays(T0, 2.1) });
+    expect(retry.step).toBe('switched');
+    expect(retry.history).toHaveLength(2);
+  });
+
+  it.each([
+    ['CredentialInvalidLifetimeAsPerAppPolicy', 400, 'policy_lifetime'],
+    ['CredentialTypeNotAllowedAsPerAppPolicy', 400, 'policy_forbidden'],
+    ['Authorization_RequestDenied', 403, 'permission_denied'],
+  ] as const)('records %s as blocked and does not try again the same day', async (code, status, reason) => {
+    const w = await world();
+    w.directory.failNext('addPassword', graphError(status, code));
+    const service = createRotationService(w.deps);
+    const first = await service.advance({ runId: 'run-1', now: T0 });
+    expect(first).toMatchObject({ step: 'failed', blockedReason: reason });
+    const again = await service.advance({ runId: 'run-2', now: addDays(T0, 0.5) });
+    expect(again).toMatchObject({ step: 'failed', blockedReason: reason });
+    expect(w.directory.calls.addPassword).toBe(1);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    const nextDay = await service.advance({ runId: 'run-3', now: addDays(T0, 1) });
+    expect(nextDay.step).toBe('switched');
+  });
+
+  it('after a Key Vault failure while staging, the next run removes the lost password and completes', async () => {
+    const w = await world();
+    w.secrets.failNext('setSecret', new StoreConflictError('write secret: conflicting write (HTTP 409)', 409));
+    const service = createRotationService(w.deps);
+    const first = await service.advance({ runId: 'run-1', now: T0 });
+    expect(first).toMatchObject({ step: 'added', lastError: 'keyvault_409' });
+    expect(w.directory.passwordsNamed(OURS)).toHaveLength(1);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    const second = await service.advance({ runId: 'run-2', now: addDays(T0, 0.1) });
+    expect(second.step).toBe('switched');
+    expect(w.directory.passwordsNamed(OURS)).toHaveLength(1);
+    expect(w.directory.calls.removePassword).toBe(1);
+  });
+
+  it('tags a hand-stored secret identified by its unique hint and removes it after the overlap', async () => {
+    const w = await world({ tagged: false });
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    const record = (await w.rotations.get(APP_ID))?.record;
+    expect(record?.oldKeyId).toBe(w.oldKeyId);
+    await service.advance({ runId: 'run-2', now: addDays(T0, 8) });
+    expect(w.directory.keyIds()).not.toContain(w.oldKeyId);
+  });
+
+  it('rotates a hand-stored secret whose hint is ambiguous but never removes any of the candidates', async () => {
+    const w = await world({ tagged: false });
+    const twin = w.directory.seedPassword('twin', addDays(T0, 25), `${w.oldSecret.slice(0, 3)}different`);
+    const service = createRotationService(w.deps);
+    const first = await service.advance({ runId: 'run-1', now: T0 });
+    expect(first.step).toBe('switched');
+    expect((await w.rotations.get(APP_ID))?.record.oldKeyId).toBeUndefined();
+    const later = await service.advance({ runId: 'run-2', now: addDays(T0, 30) });
+    expect(later.step).toBe('switched');
+    expect(w.directory.keyIds()).toEqual(expect.arrayContaining([w.oldKeyId, twin.keyId, w.humanKeyId]));
+  });
+
+  it('resumes after removePassword of the old key fails transiently (429)', async () => {
+    const w = await world();
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    w.directory.failNext('removePassword', graphError(429, 'TooManyRequests'));
+    const throttled = await service.advance({ runId: 'run-2', now: addDays(T0, 8) });
+    expect(throttled).toMatchObject({ step: 'switched', lastError: 'graph_429' });
+    const done = await service.advance({ runId: 'run-3', now: addDays(T0, 9) });
+    expect(done.step).toBe('old_removed');
+  });
+
+  it('two runs at once: one rotation, one new password, the current secret authenticates', async () => {
+    const w = await world();
+    const service = createRotationService(w.deps);
+    const outcomes = await Promise.all([service.advance({ runId: 'run-a', now: T0 }), service.advance({ runId: 'run-b', now: T0 })]);
+    expect(outcomes.some((outcome) => outcome.step === 'switched')).toBe(true);
+    expect(w.directory.passwordsNamed(OURS)).toHaveLength(1);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    expect((await w.rotations.listHistory(APP_ID))).toHaveLength(1);
+  });
+
+  it('reports a Key Vault outage while reading the secret in use as the run\'s error, changing nothing', async () => {
+    const w = await world();
+    w.secrets.failNext('getSecret', new StoreUnavailableError('read secret: store unavailable (HTTP 503)', 503, 10));
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome).toMatchObject({ step: 'idle', lastError: 'keyvault_503' });
+    expect(w.directory.calls.addPassword).toBe(0);
+  });
+
+  it('never logs a secret text', async () => {
+    const w = await world();
+    w.directory.newPasswordRejections = 1;
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    await service.advance({ runId: 'run-2', now: addDays(T0, 8) });
+    const staged = await w.secrets.getSecret(stagingSecretName(SECRET_NAME));
+    expect(w.logLines.length).toBeGreaterThan(3);
+    for (const line of w.logLines) {
+      expect(line).not.toContain(w.oldSecret);
+      expect(line).not.toContain(staged!.value);
+    }
+  });
+});
