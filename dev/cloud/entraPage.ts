@@ -2,9 +2,11 @@
 // scopes, submit. Plain form POST (works in a headless browser and with fetch), no script.
 import type { EmulatedTenant } from './context.js';
 
+// No form-action: Chromium applies it to the redirects after the submit too, and the sign-in form's
+// answer redirects to the app's redirect URI on another origin (as Entra's own page does).
 export const SIGN_IN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',

@@ -65,6 +65,15 @@ export function describeSecretStoreContract(name: string, makeStore: MakeStore<S
       expect(await secrets.getSecret(name)).toMatchObject({ value: 'second', version: second.version, tags: {} });
     });
 
+    it('reads an older version by its id, and answers undefined for an unknown version', async () => {
+      const name = `${prefix}-cookie-key`;
+      const first = await secrets.setSecret(name, 'first');
+      await secrets.setSecret(name, 'second');
+      expect(await secrets.getSecretVersion(name, first.version)).toMatchObject({ value: 'first', version: first.version });
+      expect(await secrets.getSecretVersion(name, 'f'.repeat(32))).toBeUndefined();
+      expect(await secrets.getSecretVersion(`${prefix}-missing`, first.version)).toBeUndefined();
+    });
+
     it('replaces the tags of a version without writing a new version', async () => {
       const name = `${prefix}-oauth-client-secret`;
       const { version } = await secrets.setSecret(name, 'value', { tags: { appId: 'app-1' } });

@@ -1,0 +1,26 @@
+// Starts connecting a mailbox: the admin's browser comes here from the product and is sent on to the
+// Microsoft sign-in with a flow cookie that binds the answer to this browser (DESIGN §3).
+import '../shared/validateConfigOnLoad.js';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { connectStartResult } from '../shared/http/connectPages.js';
+import { pickLocale, toErrorResult } from '../shared/http/index.js';
+import { loggerFor } from '../shared/logger.js';
+
+export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const logger = loggerFor(context);
+  try {
+    const { getConnectService, parseConnectQuery } = await import('../shared/runtime/connect.js');
+    const started = await getConnectService(logger).start(parseConnectQuery(new URL(request.url).search));
+    return connectStartResult(started);
+  } catch (error) {
+    const result = toErrorResult(error, { format: 'html', locale: pickLocale(request.headers.get('accept-language')) });
+    if (result.status >= 500) logger.error('connect.error', { status: result.status, error: errorName(error) });
+    return result;
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+app.http('connect', { route: 'connect', methods: ['GET'], authLevel: 'anonymous', handler: connect });

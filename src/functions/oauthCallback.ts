@@ -1,0 +1,35 @@
+// Where Microsoft sends the browser back after sign-in: checks the answer against the flow cookie,
+// redeems the code, stores the mailbox's token cache and returns to the product (DESIGN §3).
+import '../shared/validateConfigOnLoad.js';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { callbackResult } from '../shared/http/connectPages.js';
+import { pickLocale, toErrorResult } from '../shared/http/index.js';
+import { loggerFor } from '../shared/logger.js';
+
+export async function oauthCallback(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const logger = loggerFor(context);
+  const locale = pickLocale(request.headers.get('accept-language'));
+  try {
+    const { getConnectService } = await import('../shared/runtime/connect.js');
+    const outcome = await getConnectService(logger).complete(
+      new URL(request.url).search,
+      request.headers.get('cookie'),
+    );
+    return callbackResult(outcome, locale);
+  } catch (error) {
+    const result = toErrorResult(error, { format: 'html', locale });
+    if (result.status >= 500) logger.error('connect.error', { status: result.status, error: errorName(error) });
+    return result;
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+app.http('oauthCallback', {
+  route: 'oauth/callback',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: oauthCallback,
+});

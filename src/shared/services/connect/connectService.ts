@@ -1,0 +1,371 @@
+// Connect a mailbox (DESIGN §3, issue 4): /api/connect starts the Microsoft sign-in, /api/oauth/callback
+// finishes it as one straight pipeline in the manner of oauth2-proxy — query → upstream error → cookie →
+// state → redeem → id token → store cache → register → redirect — where each step returns early and
+// nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
+import { createHash } from 'node:crypto';
+import { OAuthClientError, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../domain/clock.js';
+import {
+  authCookieName,
+  clearedAuthCookieAttributes,
+  constantTimeEqual,
+  cookieValues,
+  openAuthCookie,
+  sealAuthCookie,
+  type AuthCookieAttributes,
+  type AuthCookiePayload,
+} from '../../domain/connect/authCookie.js';
+import {
+  adminConsentUrl,
+  buildAuthorizeUrl,
+  CONNECT_SCOPES,
+  EXTRA_CONSENT_SCOPES,
+} from '../../domain/connect/authorizeRequest.js';
+import { parseCallbackQuery } from '../../domain/connect/callbackQuery.js';
+import type { ConnectFailureCode, ExplanationLinks, UpstreamSignInError } from '../../domain/connect/entraErrors.js';
+import { mailboxCacheSecretName, validateIdTokenClaims } from '../../domain/connect/idTokenClaims.js';
+import { validateLoginHint } from '../../domain/connect/loginHint.js';
+import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
+import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
+import { InvalidRequestError, KeyrelayError, UpstreamUnavailableError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import type { CookieKeyring } from './cookieKeyring.js';
+
+/** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
+export interface ConnectOAuthClient {
+  redeemCode(request: {
+    tenant: string;
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+    scopes: string[];
+    nonce: string;
+  }): Promise<RedeemedCode>;
+  /** Checks the signature only and returns the claims; the claims are validated by the domain. */
+  verifyIdTokenSignature(idToken: string, tenant: string): Promise<Record<string, unknown>>;
+}
+
+export type ConnectSettings = Pick<
+  Config,
+  'oauthClientId' | 'oauthTenant' | 'authorityHost' | 'publicBaseUrl' | 'redirectUri' | 'allowedReturnUrls'
+>;
+
+export interface ConnectDependencies {
+  settings: ConnectSettings;
+  clock: Clock;
+  keyring: CookieKeyring;
+  oauthClient: ConnectOAuthClient;
+  secretStore: SecretStore;
+  mailboxRegistry: MailboxRegistry;
+  logger: Logger;
+}
+
+export interface ConnectStartInput {
+  returnUrl?: string;
+  loginHint?: string;
+}
+
+/** A cookie to set, structurally the `Cookie` of @azure/functions' HttpResponseInit. */
+export interface FlowCookie extends AuthCookieAttributes {
+  name: string;
+  value: string;
+}
+
+export interface ConnectStarted {
+  authorizeUrl: string;
+  cookie: FlowCookie;
+}
+
+/** Why the callback was refused, beyond the domain's codes. */
+export type CallbackRejectionCode =
+  ConnectFailureCode | 'id_token_bad_signature' | 'account_mismatch' | 'code_rejected';
+
+/** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
+export type CallbackOutcome =
+  | { kind: 'connected'; upn: string; redirectTo?: string; clearCookies: FlowCookie[] }
+  | {
+      kind: 'signInError';
+      signInError: UpstreamSignInError;
+      status: number;
+      links: ExplanationLinks;
+      clearCookies: FlowCookie[];
+    }
+  | { kind: 'rejected'; code: CallbackRejectionCode; links: ExplanationLinks; clearCookies: FlowCookie[] }
+  | { kind: 'adminConsent'; granted: boolean; clearCookies: FlowCookie[] };
+
+export const MAX_CONNECT_QUERY_LENGTH = 8 * 1024;
+
+/**
+ * Reads `returnUrl` and `loginHint` from the raw query of /api/connect, refusing what URLSearchParams
+ * would silently repair or pick from: duplicates, broken percent-encoding, invalid UTF-8. Other
+ * parameters are ignored.
+ */
+export function parseConnectQuery(rawSearch: string): ConnectStartInput {
+  const query = rawSearch.startsWith('?') ? rawSearch.slice(1) : rawSearch;
+  if (query.length > MAX_CONNECT_QUERY_LENGTH) throw new InvalidRequestError('The query string is too long.');
+  const input: ConnectStartInput = {};
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const separator = pair.indexOf('=');
+    const name = strictDecode(separator === -1 ? pair : pair.slice(0, separator));
+    if (name !== 'returnUrl' && name !== 'loginHint') continue;
+    if (input[name] !== undefined) throw new InvalidRequestError(`The parameter ${name} appears more than once.`);
+    input[name] = strictDecode(separator === -1 ? '' : pair.slice(separator + 1));
+  }
+  return input;
+}
+
+function strictDecode(component: string): string {
+  try {
+    // decodeURIComponent throws on a broken escape and on bytes that are not UTF-8.
+    return decodeURIComponent(component.replace(/\+/g, ' '));
+  } catch {
+    throw new InvalidRequestError('The query string is not valid percent-encoded UTF-8.');
+  }
+}
+
+const CACHE_CONTENT_TYPE = 'application/json';
+
+/** A stable, non-reversible stand-in for a mailbox address in logs (the address is personal data). */
+export function mailboxDigest(upn: string): string {
+  return createHash('sha256').update(upn.toLowerCase(), 'utf8').digest('hex').slice(0, 16);
+}
+
+export class ConnectService {
+  constructor(private readonly deps: ConnectDependencies) {}
+
+  private get secure(): boolean {
+    return this.deps.settings.publicBaseUrl.startsWith('https:');
+  }
+
+  async start(input: ConnectStartInput): Promise<ConnectStarted> {
+    const { settings, clock, keyring, logger } = this.deps;
+    let returnUrl: string | undefined;
+    if (input.returnUrl !== undefined) {
+      const checked = validateReturnUrl(input.returnUrl, settings.allowedReturnUrls);
+      if (!checked.ok) {
+        logger.warn('connect.failed', { code: `return_url_${checked.reason}` });
+        throw new InvalidRequestError(
+          'The return URL is not allowed: use an address of the product that sent you here.',
+        );
+      }
+      returnUrl = checked.url;
+    }
+    let loginHint: string | undefined;
+    if (input.loginHint !== undefined) {
+      const checked = validateLoginHint(input.loginHint);
+      if (!checked.ok) {
+        logger.warn('connect.failed', { code: `login_hint_${checked.reason}` });
+        throw new InvalidRequestError('The login hint must be a mailbox address such as user@contoso.com.');
+      }
+      loginHint = checked.loginHint;
+    }
+
+    const pkce = createPkce();
+    const state = randomState();
+    const nonce = randomNonce();
+    const { version, key } = await keyring.currentKey();
+    const sealed = sealAuthCookie(
+      {
+        state,
+        codeVerifier: pkce.verifier,
+        nonce,
+        ...(returnUrl === undefined ? {} : { returnUrl }),
+        ...(loginHint === undefined ? {} : { loginHint }),
+      },
+      key,
+      clock,
+      this.secure,
+    );
+    const authorizeUrl = buildAuthorizeUrl(settings.authorityHost, settings.oauthTenant, {
+      clientId: settings.oauthClientId,
+      redirectUri: settings.redirectUri,
+      scopes: CONNECT_SCOPES,
+      extraScopesToConsent: EXTRA_CONSENT_SCOPES,
+      state,
+      nonce,
+      pkce,
+      ...(loginHint === undefined ? {} : { loginHint }),
+    });
+    logger.info('connect.started', { returnUrl: returnUrl !== undefined, loginHint: loginHint !== undefined });
+    // The key version travels with the cookie so that any instance can find the key that sealed it.
+    return { authorizeUrl, cookie: { ...sealed, value: `${version}.${sealed.value}` } };
+  }
+
+  async complete(rawQuery: string, cookieHeader: string | null | undefined): Promise<CallbackOutcome> {
+    const { settings, clock, logger } = this.deps;
+    const query = parseCallbackQuery(rawQuery);
+
+    if (query.kind === 'invalid') return this.reject(query.reason, []);
+
+    if (query.kind === 'adminConsent') {
+      logger.info('connect.admin_consent', {
+        granted: query.granted,
+        ...(query.tenant === undefined ? {} : { tid: query.tenant }),
+      });
+      return { kind: 'adminConsent', granted: query.granted, clearCookies: [] };
+    }
+
+    if (query.kind === 'error') {
+      const clearCookies = query.state === undefined ? [] : [this.clearedCookie(query.state)];
+      // The cookie is only read here, for the return URL of the retry link; nothing is trusted from it.
+      const flow = query.state === undefined ? undefined : await this.openFlowCookie(query.state, cookieHeader);
+      const signInError: UpstreamSignInError = {
+        error: query.error,
+        ...(query.aadsts === undefined ? {} : { aadsts: query.aadsts }),
+        ...(query.errorSubcode === undefined ? {} : { errorSubcode: query.errorSubcode }),
+      };
+      logger.warn('connect.failed', { code: `upstream_${query.error}`, aadsts: query.aadsts });
+      const returnUrl = flow?.ok === true ? flow.payload.returnUrl : undefined;
+      return { kind: 'signInError', signInError, status: 400, links: this.links(returnUrl), clearCookies };
+    }
+
+    const clearCookies = [this.clearedCookie(query.state)];
+    const opened = await this.openFlowCookie(query.state, cookieHeader);
+    if (!opened.ok) return this.reject(opened.code, clearCookies);
+    const flow = opened.payload;
+    // RFC 9700 §4.7.1: the state must be the one this browser's cookie was made for.
+    if (!constantTimeEqual(flow.state, query.state)) return this.reject('state_mismatch', clearCookies, flow.returnUrl);
+
+    let redeemed: RedeemedCode;
+    try {
+      redeemed = await this.deps.oauthClient.redeemCode({
+        tenant: settings.oauthTenant,
+        code: query.code,
+        codeVerifier: flow.codeVerifier,
+        redirectUri: settings.redirectUri,
+        scopes: [...CONNECT_SCOPES],
+        nonce: flow.nonce,
+      });
+    } catch (error) {
+      return this.redeemFailure(error, clearCookies, flow.returnUrl);
+    }
+
+    let claims: Record<string, unknown>;
+    try {
+      claims = await this.deps.oauthClient.verifyIdTokenSignature(redeemed.idToken, settings.oauthTenant);
+    } catch {
+      return this.reject('id_token_bad_signature', clearCookies, flow.returnUrl);
+    }
+    const validated = validateIdTokenClaims(claims, {
+      clientId: settings.oauthClientId,
+      nonce: flow.nonce,
+      authorityHost: settings.authorityHost,
+      allowedTenant: settings.oauthTenant,
+      now: clock.now(),
+    });
+    if (!validated.ok) return this.reject(validated.code, clearCookies, flow.returnUrl);
+    const { identity } = validated;
+    // The cache is keyed by MSAL's home account (oid.tid from client_info); it must be the id token's user.
+    if (redeemed.homeAccountId.toLowerCase() !== `${identity.oid}.${identity.tid}`) {
+      return this.reject('account_mismatch', clearCookies, flow.returnUrl);
+    }
+
+    const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
+    await this.deps.secretStore.setSecret(cacheSecretName, redeemed.serializedCache, {
+      contentType: CACHE_CONTENT_TYPE,
+      // DESIGN §5: tags without personal data (the tenant id names an organisation, not a person).
+      tags: { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: identity.tid },
+    });
+    const now = clock.now();
+    await this.deps.mailboxRegistry.upsert({
+      upn: identity.upn,
+      tenantId: identity.tid,
+      objectId: identity.oid,
+      cacheSecretName,
+      connectedAt: now,
+      lastRefreshAt: now,
+      status: 'ok',
+    });
+    logger.info('connect.completed', { tid: identity.tid, mailbox: mailboxDigest(identity.upn) });
+    return {
+      kind: 'connected',
+      upn: identity.upn,
+      ...(flow.returnUrl === undefined ? {} : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn) }),
+      clearCookies,
+    };
+  }
+
+  private async openFlowCookie(
+    state: string,
+    cookieHeader: string | null | undefined,
+  ): Promise<
+    | { ok: true; payload: AuthCookiePayload }
+    | { ok: false; code: 'cookie_missing' | 'cookie_invalid' | 'cookie_expired' }
+  > {
+    const name = authCookieName(state, this.secure);
+    const values = cookieValues(cookieHeader, name);
+    // Two cookies of one name: one was planted next to ours (cookie tossing).
+    if (values.length > 1) return { ok: false, code: 'cookie_invalid' };
+    const value = values[0];
+    if (value === undefined || value === '') return { ok: false, code: 'cookie_missing' };
+    const separator = value.indexOf('.');
+    if (separator <= 0) return { ok: false, code: 'cookie_invalid' };
+    const key = await this.deps.keyring.keyOfVersion(value.slice(0, separator));
+    if (key === undefined) return { ok: false, code: 'cookie_invalid' };
+    return openAuthCookie({ name, value: value.slice(separator + 1) }, key, this.deps.clock);
+  }
+
+  private redeemFailure(error: unknown, clearCookies: FlowCookie[], returnUrl: string | undefined): CallbackOutcome {
+    if (!(error instanceof OAuthClientError)) throw error;
+    const { failure } = error;
+    if (failure.kind === 'unavailable') {
+      this.deps.logger.warn('connect.failed', { code: 'upstream_unavailable' });
+      throw new UpstreamUnavailableError(failure.retryAfterSeconds, undefined, { cause: error });
+    }
+    if (failure.kind === 'invalid_client') {
+      // keyrelay's own client secret was refused: nothing the person signing in can fix.
+      this.deps.logger.error('connect.failed', { code: `invalid_client_${failure.errorCode}` });
+      throw new KeyrelayError(
+        'client_secret_rejected',
+        502,
+        'Microsoft refused keyrelay’s client credential. An administrator must check the client secret.',
+        {
+          cause: error,
+        },
+      );
+    }
+    // MSAL compares the id token's nonce itself (FACTS.md) and refuses before we see the token.
+    if (failure.kind === 'rejected' && failure.errorCode === 'nonce_mismatch') {
+      return this.reject('id_token_nonce_mismatch', clearCookies, returnUrl);
+    }
+    // A replayed, expired or foreign code, or a verifier that does not match its challenge.
+    this.deps.logger.warn('connect.failed', { code: 'code_rejected', upstream: failure.errorCode });
+    return { kind: 'rejected', code: 'code_rejected', links: this.links(returnUrl), clearCookies };
+  }
+
+  private reject(code: CallbackRejectionCode, clearCookies: FlowCookie[], returnUrl?: string): CallbackOutcome {
+    this.deps.logger.warn('connect.failed', { code });
+    return { kind: 'rejected', code, links: this.links(returnUrl), clearCookies };
+  }
+
+  private clearedCookie(state: string): FlowCookie {
+    return { name: authCookieName(state, this.secure), value: '', ...clearedAuthCookieAttributes(this.secure) };
+  }
+
+  private links(returnUrl: string | undefined): ExplanationLinks {
+    const { settings } = this.deps;
+    const retry = new URL(`${settings.publicBaseUrl}/api/connect`);
+    if (returnUrl !== undefined) retry.searchParams.set('returnUrl', returnUrl);
+    return {
+      adminConsentUrl: adminConsentUrl({
+        authorityHost: settings.authorityHost,
+        tenant: settings.oauthTenant,
+        clientId: settings.oauthClientId,
+        redirectUri: settings.redirectUri,
+        scopes: [...CONNECT_SCOPES.filter((scope) => scope.includes('://')), ...EXTRA_CONSENT_SCOPES],
+      }),
+      retryUrl: retry.href,
+    };
+  }
+}
+
+/** `returnUrl` with keyrelay=connected&mailbox=<upn> merged into its query (DESIGN §3). */
+export function connectedReturnUrl(returnUrl: string, upn: string): string {
+  const target = new URL(returnUrl);
+  target.searchParams.set('keyrelay', 'connected');
+  target.searchParams.set('mailbox', upn);
+  return target.href;
+}

@@ -1,0 +1,93 @@
+// The key of the auth cookie (DESIGN §5: Key Vault secret `cookie-key`, created on first use). Every
+// instance seals with the latest version it knows and opens any version it is shown: when two instances
+// create the key at the same moment, each cookie names the version that sealed it, so a callback landing
+// on the other instance still opens. The key never leaves this module except as bytes to the cipher.
+import { randomBytes } from 'node:crypto';
+import { AUTH_COOKIE_KEY_BYTES } from '../../domain/connect/authCookie.js';
+import { InternalError } from '../../errors.js';
+import type { SecretStore, SecretValue } from '../../ports.js';
+import { isStoreConflict } from '../../adapters/storeErrors.js';
+
+export const COOKIE_KEY_SECRET_NAME = 'cookie-key';
+
+export interface CookieKey {
+  version: string;
+  key: Uint8Array;
+}
+
+// Key Vault versions are 32 hex characters; anything else in a cookie is refused before any lookup.
+const KEY_VERSION = /^[0-9A-Za-z]{1,64}$/;
+// Unknown versions seen in cookies are remembered (found or not) so that forged values cannot turn
+// every callback into a Key Vault read; bounded so that they cannot grow memory either.
+const MAX_REMEMBERED_VERSIONS = 64;
+
+export class CookieKeyring {
+  private current: Promise<CookieKey> | undefined;
+  private readonly byVersion = new Map<string, Promise<Uint8Array | undefined>>();
+
+  constructor(private readonly secrets: SecretStore) {}
+
+  /** The key new cookies are sealed with; created in Key Vault when there is none yet. */
+  currentKey(): Promise<CookieKey> {
+    if (this.current === undefined) {
+      const loading = this.loadOrCreate();
+      this.current = loading;
+      loading.then(
+        (current) => this.byVersion.set(current.version, Promise.resolve(current.key)),
+        () => undefined,
+      );
+      // A failed read must not stick for the life of the instance.
+      loading.catch(() => {
+        if (this.current === loading) this.current = undefined;
+      });
+    }
+    return this.current;
+  }
+
+  /**
+   * The key of `version`, or undefined when no such version exists (a forged or foreign cookie). Only
+   * reads: a callback never creates the key.
+   */
+  async keyOfVersion(version: string): Promise<Uint8Array | undefined> {
+    if (!KEY_VERSION.test(version)) return undefined;
+    let pending = this.byVersion.get(version);
+    if (pending === undefined) {
+      if (this.byVersion.size >= MAX_REMEMBERED_VERSIONS) this.byVersion.clear();
+      pending = this.secrets
+        .getSecretVersion(COOKIE_KEY_SECRET_NAME, version)
+        .then((secret) => (secret === undefined ? undefined : keyOf(secret)));
+      this.byVersion.set(version, pending);
+      pending.catch(() => this.byVersion.delete(version));
+    }
+    return pending;
+  }
+
+  private async loadOrCreate(): Promise<CookieKey> {
+    const existing = await this.secrets.getSecret(COOKIE_KEY_SECRET_NAME);
+    if (existing !== undefined) return { version: existing.version, key: keyOf(existing) };
+    const value = randomBytes(AUTH_COOKIE_KEY_BYTES).toString('base64');
+    try {
+      const { version } = await this.secrets.setSecret(COOKIE_KEY_SECRET_NAME, value, {
+        contentType: 'application/octet-stream; encoding=base64',
+        tags: { kind: 'cookie-key', managedBy: 'keyrelay' },
+      });
+      return { version, key: Buffer.from(value, 'base64') };
+    } catch (error) {
+      // Another instance wrote the first version at the same moment: use whatever is latest now.
+      if (!isStoreConflict(error)) throw error;
+      const written = await this.secrets.getSecret(COOKIE_KEY_SECRET_NAME);
+      if (written === undefined) throw error;
+      return { version: written.version, key: keyOf(written) };
+    }
+  }
+}
+
+function keyOf(secret: SecretValue): Uint8Array {
+  const key = Buffer.from(secret.value, 'base64');
+  if (key.length !== AUTH_COOKIE_KEY_BYTES || key.toString('base64') !== secret.value.trim()) {
+    throw new InternalError({
+      message: `secret ${COOKIE_KEY_SECRET_NAME} version ${secret.version} is not ${AUTH_COOKIE_KEY_BYTES} bytes of base64`,
+    });
+  }
+  return key;
+}
