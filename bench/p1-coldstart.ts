@@ -6,10 +6,9 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-// @ts-expect-error -- plain ESM build script without type declarations
 import { bundleOptions, repoRoot } from '../scripts/build.mjs';
 
-const workDir = join(repoRoot as string, 'bench/.work');
+const workDir = join(repoRoot, 'bench/.work');
 const RUNS = 7;
 
 export interface ColdStartFigures {
@@ -32,13 +31,13 @@ function filesUnder(dir: string, suffix: string): string[] {
 async function buildVariants(): Promise<{ bundle: Variant; unbundled: Variant }> {
   rmSync(workDir, { recursive: true, force: true });
   const bundleDir = join(workDir, 'bundle');
-  const result = await build({ ...(bundleOptions(bundleDir) as object), metafile: true, sourcemap: false });
+  const result = await build({ ...bundleOptions(bundleDir), metafile: true, sourcemap: false });
   const chunkOf = (source: string): string => {
     const output = Object.entries(result.metafile.outputs).find(([, meta]) => meta.entryPoint === source);
     if (!output) throw new Error(`no chunk for ${source}`);
-    return join(repoRoot as string, output[0]);
+    return join(repoRoot, output[0]);
   };
-  const runtimeSources = readdirSync(join(repoRoot as string, 'src/shared/runtime'))
+  const runtimeSources = readdirSync(join(repoRoot, 'src/shared/runtime'))
     .filter((name) => name.endsWith('.ts') && name !== 'core.ts')
     .map((name) => `src/shared/runtime/${name}`);
   const dynamicSources = runtimeSources.filter((source) => Object.values(result.metafile.outputs).some((meta) => meta.entryPoint === source));
@@ -47,9 +46,9 @@ async function buildVariants(): Promise<{ bundle: Variant; unbundled: Variant }>
 
   const unbundledDir = join(workDir, 'unbundled');
   await build({
-    entryPoints: filesUnder(join(repoRoot as string, 'src'), '.ts'),
+    entryPoints: filesUnder(join(repoRoot, 'src'), '.ts'),
     outdir: unbundledDir,
-    outbase: join(repoRoot as string, 'src'),
+    outbase: join(repoRoot, 'src'),
     bundle: false,
     format: 'esm',
     platform: 'node',
@@ -74,12 +73,12 @@ async function buildVariants(): Promise<{ bundle: Variant; unbundled: Variant }>
 }
 
 function sampleSettings(): Record<string, string> {
-  const sample = JSON.parse(readFileSync(join(repoRoot as string, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+  const sample = JSON.parse(readFileSync(join(repoRoot, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
   return sample.Values;
 }
 
 function probe(modules: string[], count: boolean): { ms: number; files?: number } {
-  const output = execFileSync(process.execPath, [join(repoRoot as string, 'bench/p1-probe.mjs'), JSON.stringify({ modules, count })], {
+  const output = execFileSync(process.execPath, [join(repoRoot, 'bench/p1-probe.mjs'), JSON.stringify({ modules, count })], {
     env: { ...process.env, ...sampleSettings() },
     encoding: 'utf8',
   });

@@ -1,0 +1,47 @@
+// The "process" half of POST /api/token: only this parser turns a raw body into a TokenRequest, so
+// nothing malformed ever reaches Key Vault or Entra ID. Input is never echoed in the error message.
+import { z } from 'zod';
+import { validateLoginHint } from '../../domain/connect/loginHint.js';
+import { InvalidRequestError } from '../../errors.js';
+
+/** A token request is a mailbox and a resource name: 4 KB leaves ample room and bounds the parse. */
+export const MAX_TOKEN_REQUEST_BYTES = 4 * 1024;
+
+export const TOKEN_RESOURCES = ['smtp', 'graph'] as const;
+export type TokenResource = (typeof TOKEN_RESOURCES)[number];
+
+export interface TokenRequest {
+  /** Lowercase user principal name. */
+  mailbox: string;
+  resource: TokenResource;
+}
+
+const MAILBOX_EXPECTED = 'mailbox: expected the user principal name of a connected mailbox, e.g. user@contoso.com (at most 256 characters)';
+
+const tokenRequestSchema = z.object({
+  mailbox: z
+    .string({ error: MAILBOX_EXPECTED })
+    .refine((mailbox) => validateLoginHint(mailbox).ok, { error: MAILBOX_EXPECTED })
+    .transform((mailbox) => mailbox.toLowerCase()),
+  resource: z.enum(TOKEN_RESOURCES, { error: "resource: expected 'smtp' or 'graph'" }).default('smtp'),
+});
+
+export function parseTokenRequest(rawBody: string): TokenRequest {
+  if (Buffer.byteLength(rawBody, 'utf8') > MAX_TOKEN_REQUEST_BYTES) {
+    throw new InvalidRequestError(`The request body is larger than ${MAX_TOKEN_REQUEST_BYTES} bytes.`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody);
+  } catch {
+    throw new InvalidRequestError('The request body must be JSON: {"mailbox": "user@contoso.com", "resource": "smtp" | "graph"}.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidRequestError('The request body must be a JSON object: {"mailbox": "user@contoso.com", "resource": "smtp" | "graph"}.');
+  }
+  const parsed = tokenRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new InvalidRequestError(`Invalid request: ${[...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ')}.`);
+  }
+  return parsed.data;
+}

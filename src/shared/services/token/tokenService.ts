@@ -1,0 +1,314 @@
+// POST /api/token as a use case (DESIGN §3, issue 5): hand out an SMTP (Outlook audience) or Graph access
+// token with at least 10 minutes left. Warm path: the instance's memory, zero outbound calls. Cold path:
+// one registry read, one Key Vault read, at most one Entra refresh, at most one Key Vault write, shared
+// by every concurrent request for the same mailbox.
+import { OAuthClientError, type MsalOAuthClient, type OAuthFailure } from '../../adapters/msalOAuthClient.js';
+import { StoreConflictError, StoreUnavailableError } from '../../adapters/storeErrors.js';
+import type { Clock } from '../../domain/clock.js';
+import {
+  KeyrelayError,
+  MailboxNotConnectedError,
+  ReconnectRequiredError,
+  UpstreamUnavailableError,
+} from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
+import type { CredentialAlarm } from './credentialAlarm.js';
+import type { TokenRequest, TokenResource } from './tokenRequest.js';
+
+/** Exchange rejects tokens about to expire: never hand out one with less than this left. */
+export const MIN_TOKEN_LIFETIME_MS = 10 * 60 * 1000;
+/** Below this a token is refreshed ahead of time; the old one still serves if Entra is down. */
+export const PROACTIVE_REFRESH_MS = 15 * 60 * 1000;
+/** Every Key Vault write adds a permanent version (DESIGN §5): a newer refresh token is stored at most this often. */
+export const CACHE_WRITE_MIN_AGE_MS = 6 * 60 * 60 * 1000;
+/** lastRefreshAt feeds the 90-day idle watch; hours of precision are plenty and save Table writes. */
+export const REFRESH_RECORD_INTERVAL_MS = 6 * 60 * 60 * 1000;
+const CACHE_WRITE_ATTEMPTS = 3;
+/** When keyrelay's own credential is refused, retrying within a minute will not help. */
+const INVALID_CLIENT_RETRY_AFTER_SECONDS = 60;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Delegated scope per resource (FACTS.md: SMTP XOAUTH2 needs the Outlook audience, Graph sendMail Mail.Send). */
+export const RESOURCE_SCOPES: Readonly<Record<TokenResource, string>> = {
+  smtp: 'https://outlook.office.com/SMTP.Send',
+  graph: 'https://graph.microsoft.com/Mail.Send',
+};
+
+/** The seed's SMTP settings for Microsoft 365 (DESIGN §3). */
+export const SMTP_ENDPOINT = { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' } as const;
+
+export interface TokenGrant {
+  mailbox: string;
+  resource: TokenResource;
+  tokenType: 'Bearer';
+  accessToken: string;
+  /** ISO 8601. */
+  expiresOn: string;
+  /** smtp only: base64 of `user=<upn>\x01auth=Bearer <token>\x01\x01`. */
+  xoauth2?: string;
+  smtp?: typeof SMTP_ENDPOINT;
+}
+
+export interface TokenService {
+  getToken(request: TokenRequest): Promise<TokenGrant>;
+  /** Refreshes the mailbox's grant now (the monitor keeps idle grants alive before Entra's 90 days). */
+  keepAlive(mailbox: string): Promise<'refreshed' | 'reconnect_required'>;
+}
+
+/** The part of the OAuth client the token service needs. */
+export type MailboxTokenClient = Pick<MsalOAuthClient, 'acquireTokenSilently'>;
+
+export interface TokenServiceDependencies {
+  config: { publicBaseUrl: string; oauthTenant: string };
+  clock: Clock;
+  secretStore: SecretStore;
+  mailboxRegistry: MailboxRegistry;
+  oauthClient: MailboxTokenClient;
+  credentialAlarm: CredentialAlarm;
+  logger: Logger;
+}
+
+export function xoauth2String(mailbox: string, accessToken: string): string {
+  return Buffer.from(`user=${mailbox}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64');
+}
+
+interface HeldToken {
+  accessToken: string;
+  expiresOn: Date;
+}
+
+export function createTokenService(deps: TokenServiceDependencies): TokenService {
+  const { clock, secretStore, mailboxRegistry, oauthClient, credentialAlarm, logger } = deps;
+  /** Per (mailbox, resource): the warm path. */
+  const heldTokens = new Map<string, HeldToken>();
+  /** Per (mailbox, resource): the refresh every concurrent request for it awaits. */
+  const inFlight = new Map<string, Promise<HeldToken>>();
+  /** Per mailbox: the tail of its refreshes, run one after the other so they never race on Key Vault. */
+  const mailboxQueues = new Map<string, Promise<unknown>>();
+  /** Rows known to be `ok`, for the lastRefreshAt throttle; a cold path re-reads the registry anyway. */
+  const knownRecords = new Map<string, MailboxRecord>();
+
+  const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
+  const timeLeft = (token: HeldToken) => token.expiresOn.getTime() - clock.now().getTime();
+  const connectUrl = (mailbox: string) => `${deps.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(mailbox)}`;
+
+  function grant(mailbox: string, resource: TokenResource, token: HeldToken): TokenGrant {
+    const base = { mailbox, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
+    return resource === 'smtp' ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: { ...SMTP_ENDPOINT } } : base;
+  }
+
+  function forget(mailbox: string): void {
+    knownRecords.delete(mailbox);
+    for (const resource of Object.keys(RESOURCE_SCOPES) as TokenResource[]) heldTokens.delete(keyOf(mailbox, resource));
+  }
+
+  function oneAfterAnother<T>(mailbox: string, work: () => Promise<T>): Promise<T> {
+    const previous = mailboxQueues.get(mailbox) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    mailboxQueues.set(mailbox, tail);
+    void tail.then(() => {
+      if (mailboxQueues.get(mailbox) === tail) mailboxQueues.delete(mailbox);
+    });
+    return next;
+  }
+
+  function refreshShared(mailbox: string, resource: TokenResource): Promise<HeldToken> {
+    const key = keyOf(mailbox, resource);
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+    const refresh = oneAfterAnother(mailbox, () => coldPath(mailbox, resource, false)).finally(() => inFlight.delete(key));
+    inFlight.set(key, refresh);
+    return refresh;
+  }
+
+  async function loadRecord(mailbox: string): Promise<MailboxRecord> {
+    const record = await mailboxRegistry.get(mailbox);
+    // Another tenant's mailbox gets the same answer as an unknown one: nothing to learn from probing.
+    const tenantMismatch = record !== undefined && GUID.test(deps.config.oauthTenant) && record.tenantId.toLowerCase() !== deps.config.oauthTenant.toLowerCase();
+    if (record === undefined || tenantMismatch) {
+      forget(mailbox);
+      throw new MailboxNotConnectedError();
+    }
+    if (record.status === 'reconnect_required') {
+      forget(mailbox);
+      throw new ReconnectRequiredError(connectUrl(mailbox));
+    }
+    knownRecords.set(mailbox, record);
+    return record;
+  }
+
+  async function requireReconnect(mailbox: string, errorCode: string): Promise<never> {
+    forget(mailbox);
+    logger.warn('token.reconnect_required', { errorCode });
+    try {
+      await mailboxRegistry.markReconnectRequired(mailbox, errorCode, clock.now());
+    } catch (error) {
+      // The answer is the same; the next cold request will reach Entra again and mark it then.
+      logger.error('token.mark_reconnect_failed', { errorCode, reason: errorName(error) });
+    }
+    throw new ReconnectRequiredError(connectUrl(mailbox));
+  }
+
+  async function failureToError(mailbox: string, failure: OAuthFailure, cause: unknown): Promise<never> {
+    switch (failure.kind) {
+      case 'reconnect_required':
+        return requireReconnect(mailbox, failure.errorCode);
+      case 'invalid_client':
+        await credentialAlarm.raise(failure.errorCode);
+        throw new UpstreamUnavailableError(
+          INVALID_CLIENT_RETRY_AFTER_SECONDS,
+          'Microsoft Entra ID refused keyrelay\'s own credential; the administrators have been alerted. Retry later.',
+          { cause, message: `client credential refused: ${failure.errorCode}` },
+        );
+      case 'unavailable':
+        logger.warn('token.entra_unavailable', { retryAfterSeconds: failure.retryAfterSeconds });
+        throw new UpstreamUnavailableError(failure.retryAfterSeconds, undefined, { cause });
+      case 'rejected':
+        // Neither the grant nor keyrelay's credential: an app-registration or Entra problem an admin must look at.
+        logger.error('token.entra_rejected', { errorCode: failure.errorCode });
+        throw new UpstreamUnavailableError(INVALID_CLIENT_RETRY_AFTER_SECONDS, undefined, {
+          cause,
+          message: `Entra rejected the refresh: ${failure.errorCode}`,
+        });
+    }
+  }
+
+  async function acquire(
+    mailbox: string,
+    record: MailboxRecord,
+    serializedCache: string,
+    resource: TokenResource,
+    forceRefresh: boolean,
+  ): ReturnType<MailboxTokenClient['acquireTokenSilently']> {
+    try {
+      return await oauthClient.acquireTokenSilently({
+        tenant: record.tenantId,
+        homeAccountId: `${record.objectId}.${record.tenantId}`,
+        serializedCache,
+        scopes: [RESOURCE_SCOPES[resource]],
+        forceRefresh,
+      });
+    } catch (error) {
+      if (error instanceof OAuthClientError) return failureToError(mailbox, error.failure, error);
+      throw error;
+    }
+  }
+
+  async function coldPath(mailbox: string, resource: TokenResource, forceRefresh: boolean): Promise<HeldToken> {
+    const record = await loadRecord(mailbox);
+    const stored = await secretStore.getSecret(record.cacheSecretName);
+    if (stored === undefined || stored.value === '') return requireReconnect(mailbox, 'token_cache_missing');
+
+    let result = await acquire(mailbox, record, stored.value, resource, forceRefresh);
+    let refreshed = result.cacheChanged;
+    let refreshTokenChanged = result.refreshTokenChanged;
+    if (timeLeft(result) < PROACTIVE_REFRESH_MS) {
+      // MSAL only refreshes 5 minutes before expiry; keyrelay wants a token that lasts a whole SMTP session.
+      try {
+        const forced = await acquire(mailbox, record, result.serializedCache, resource, true);
+        refreshed ||= forced.cacheChanged;
+        refreshTokenChanged ||= forced.refreshTokenChanged;
+        result = forced;
+      } catch (error) {
+        if (!(isUpstreamOutage(error) && timeLeft(result) >= MIN_TOKEN_LIFETIME_MS)) throw error;
+        logger.warn('token.refresh_failed_serving_cached', { resource });
+      }
+    }
+    if (timeLeft(result) < MIN_TOKEN_LIFETIME_MS) {
+      throw new UpstreamUnavailableError(60, undefined, { message: 'Entra issued an access token with less than 10 minutes left' });
+    }
+
+    const token: HeldToken = { accessToken: result.accessToken, expiresOn: result.expiresOn };
+    heldTokens.set(keyOf(mailbox, resource), token);
+    if (refreshTokenChanged && clock.now().getTime() - stored.updatedOn.getTime() >= CACHE_WRITE_MIN_AGE_MS) {
+      await writeCacheBack(mailbox, stored, result.serializedCache);
+    }
+    if (refreshed) await recordRefresh(mailbox, record);
+    return token;
+  }
+
+  async function writeCacheBack(mailbox: string, stored: SecretValue, serializedCache: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await secretStore.setSecret(stored.name, serializedCache, {
+          tags: stored.tags,
+          ...(stored.contentType !== undefined && { contentType: stored.contentType }),
+        });
+        logger.info('token.cache_written', { attempt });
+        return;
+      } catch (error) {
+        // A 409 means another instance wrote at the same moment: its refresh token works as well as ours.
+        if (error instanceof StoreConflictError && attempt < CACHE_WRITE_ATTEMPTS) continue;
+        const code = error instanceof StoreConflictError ? 'keyvault_conflict' : error instanceof StoreUnavailableError ? 'keyvault_unavailable' : 'keyvault_write_failed';
+        // The refresh succeeded and the token is good: answer it; the stored refresh token still works.
+        logger.error('token.cache_write_failed', { code, attempts: attempt });
+        try {
+          await mailboxRegistry.recordCacheWriteFailure(mailbox, code, clock.now());
+        } catch (recordError) {
+          logger.error('token.cache_write_failure_not_recorded', { code, reason: errorName(recordError) });
+        }
+        return;
+      }
+    }
+  }
+
+  async function recordRefresh(mailbox: string, record: MailboxRecord): Promise<void> {
+    const now = clock.now();
+    const known = knownRecords.get(mailbox) ?? record;
+    if (now.getTime() - known.lastRefreshAt.getTime() < REFRESH_RECORD_INTERVAL_MS) return;
+    try {
+      const updated = await mailboxRegistry.recordRefresh(mailbox, now);
+      if (updated?.status === 'ok') knownRecords.set(mailbox, updated);
+    } catch (error) {
+      logger.warn('token.record_refresh_failed', { reason: errorName(error) });
+    }
+  }
+
+  return {
+    async getToken(request) {
+      const mailbox = normaliseMailbox(request.mailbox);
+      const { resource } = request;
+      const held = heldTokens.get(keyOf(mailbox, resource));
+      if (held && timeLeft(held) >= PROACTIVE_REFRESH_MS) return grant(mailbox, resource, held);
+      try {
+        return grant(mailbox, resource, await refreshShared(mailbox, resource));
+      } catch (error) {
+        // Entra or Key Vault is down but the token we hold still lasts long enough: serve it.
+        const current = heldTokens.get(keyOf(mailbox, resource));
+        if (current && isUpstreamOutage(error) && timeLeft(current) >= MIN_TOKEN_LIFETIME_MS) {
+          logger.warn('token.refresh_failed_serving_held', { resource });
+          return grant(mailbox, resource, current);
+        }
+        throw error;
+      }
+    },
+
+    async keepAlive(mailbox) {
+      const upn = normaliseMailbox(mailbox);
+      try {
+        await oneAfterAnother(upn, () => coldPath(upn, 'smtp', true));
+        return 'refreshed';
+      } catch (error) {
+        if (error instanceof ReconnectRequiredError) return 'reconnect_required';
+        throw error;
+      }
+    },
+  };
+}
+
+function normaliseMailbox(mailbox: string): string {
+  return mailbox.trim().toLowerCase();
+}
+
+function isUpstreamOutage(error: unknown): boolean {
+  return error instanceof UpstreamUnavailableError || (error instanceof KeyrelayError && error.status === 503);
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}

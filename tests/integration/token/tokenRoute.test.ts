@@ -1,0 +1,91 @@
+// POST /api/token through the local host running the build (dist/), as the product calls it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectMailbox } from '../../support/connectMailbox.js';
+import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
+
+const FUNCTION_KEY = 'token-route-test-key';
+const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
+
+let stack: TestStack;
+let host: TestHost;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  host = await startTestHost(stack, { functionKey: FUNCTION_KEY });
+  await connectMailbox(stack, MARIO);
+});
+
+afterAll(async () => {
+  await host?.close();
+  await stack?.close();
+});
+
+function postToken(body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${host.url}/api/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY, ...headers },
+    body,
+  });
+}
+
+describe('POST /api/token', () => {
+  it('answers an smtp grant whose xoauth2 carries an Outlook-audience token, with Cache-Control no-store', async () => {
+    const response = await postToken(JSON.stringify({ mailbox: MARIO, resource: 'smtp' }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const grant = (await response.json()) as Record<string, unknown>;
+    expect(grant).toMatchObject({ mailbox: MARIO, resource: 'smtp', tokenType: 'Bearer', smtp: { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' } });
+    const accessToken = String(grant.accessToken);
+    expect(Buffer.from(String(grant.xoauth2), 'base64').toString('utf8')).toBe(`user=${MARIO}\x01auth=Bearer ${accessToken}\x01\x01`);
+    expect(await stack.local.verifier.verify(accessToken, 'https://outlook.office.com')).toMatchObject({ upn: MARIO });
+    expect(host.logs.join('\n')).not.toContain(accessToken);
+  });
+
+  it('defaults to smtp and answers graph with a Graph-audience token', async () => {
+    const smtp = (await (await postToken(JSON.stringify({ mailbox: MARIO }))).json()) as { resource: string };
+    expect(smtp.resource).toBe('smtp');
+    const response = await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }));
+    const grant = (await response.json()) as { accessToken: string; xoauth2?: string };
+    await stack.local.verifier.verify(grant.accessToken, 'https://graph.microsoft.com');
+    expect(grant.xoauth2).toBeUndefined();
+  });
+
+  it('a warm request through the host makes no outbound call', async () => {
+    await postToken(JSON.stringify({ mailbox: MARIO, resource: 'smtp' }));
+    stack.local.cloud.clearRequestLog();
+    expect((await postToken(JSON.stringify({ mailbox: MARIO, resource: 'smtp' }))).status).toBe(200);
+    expect(stack.local.cloud.requestLog().entries).toEqual([]);
+  });
+
+  it('an unknown mailbox -> 404 mailbox_not_connected', async () => {
+    const response = await postToken(JSON.stringify({ mailbox: 'nobody@contoso.onmicrosoft.com' }));
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'mailbox_not_connected' });
+  });
+
+  it('refuses a request without the function key', async () => {
+    const response = await postToken(JSON.stringify({ mailbox: MARIO }), { 'x-functions-key': 'wrong' });
+    expect(response.status).toBe(401);
+  });
+
+  it.each([
+    ['an empty body', ''],
+    ['invalid JSON', '{"mailbox": '],
+    ['an unknown resource', JSON.stringify({ mailbox: MARIO, resource: 'imap' })],
+    ['a malformed mailbox', JSON.stringify({ mailbox: 'not a mailbox' })],
+    ['a 10 KB mailbox', JSON.stringify({ mailbox: `${'m'.repeat(10 * 1024)}@contoso.onmicrosoft.com` })],
+    ['a 1 MB body', JSON.stringify({ mailbox: MARIO, padding: 'p'.repeat(1024 * 1024) })],
+  ])('%s -> 400 invalid_request, with no Key Vault or Entra call', async (_case, body) => {
+    stack.local.cloud.clearRequestLog();
+    const response = await postToken(body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const answer = (await response.json()) as { error: string; message: string };
+    expect(answer.error).toBe('invalid_request');
+    expect(answer.message.length).toBeGreaterThan(0);
+    expect(answer.message.length).toBeLessThan(300);
+    expect(JSON.stringify(answer)).not.toMatch(/ at .*\.js|mmmmmmmm|pppppppp/);
+    expect(stack.local.cloud.requestLog().entries).toEqual([]);
+  });
+});

@@ -1,0 +1,202 @@
+// The token service with the real SDKs against the local cloud and Azurite: what each request costs
+// in calls (emulator request log) and how every failure of issue 5 is answered.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../src/shared/errors.js';
+import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
+import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
+import { ageStoredAccessTokens, connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
+import { startTestStack, type TestStack } from '../../support/stack.js';
+
+const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
+const GIULIA = 'giulia.bianchi@contoso.onmicrosoft.com';
+const NEWSLETTER = 'newsletter@contoso.onmicrosoft.com';
+const ANNA = 'anna.verdi@fabrikam.onmicrosoft.com';
+
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+afterEach(() => {
+  stack.local.cloud.clearFaults();
+});
+
+/** A new instance: empty memory, as after a cold start or on another worker. */
+const newInstance = () => createTokenServiceFor(stack.core);
+
+function calls(service: 'entra' | 'keyvault', route: string): number {
+  return stack.local.cloud.countRequests(service, route);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('token service after a connect', () => {
+  let mario: ConnectedMailbox;
+  beforeAll(async () => {
+    mario = await connectMailbox(stack, MARIO);
+  });
+
+  it('smtp: xoauth2 decodes to the mailbox and an Entra token for the Outlook audience', async () => {
+    const grant = await newInstance().getToken({ mailbox: MARIO, resource: 'smtp' });
+    expect(Buffer.from(grant.xoauth2!, 'base64').toString('utf8')).toBe(`user=${MARIO}\x01auth=Bearer ${grant.accessToken}\x01\x01`);
+    const claims = await stack.local.verifier.verify(grant.accessToken, 'https://outlook.office.com');
+    expect(claims).toMatchObject({ upn: MARIO, tid: mario.tenantId, oid: mario.objectId, scp: 'SMTP.Send' });
+    expect(Date.parse(grant.expiresOn) - Date.now()).toBeGreaterThanOrEqual(10 * 60 * 1000);
+  });
+
+  it('graph: an Entra token for the Graph audience with Mail.Send', async () => {
+    const grant = await newInstance().getToken({ mailbox: MARIO, resource: 'graph' });
+    const claims = await stack.local.verifier.verify(grant.accessToken, 'https://graph.microsoft.com');
+    expect(claims).toMatchObject({ upn: MARIO, scp: 'Mail.Send' });
+    expect(grant.xoauth2).toBeUndefined();
+  });
+
+  it('a warm request makes no outbound call at all', async () => {
+    const service = newInstance();
+    await service.getToken({ mailbox: MARIO, resource: 'smtp' });
+    stack.local.cloud.clearRequestLog();
+    await service.getToken({ mailbox: MARIO, resource: 'smtp' });
+    expect(stack.local.cloud.requestLog().entries).toEqual([]);
+  });
+});
+
+describe('cold requests on an expired token', () => {
+  it('50 concurrent requests: one Entra refresh, one cache read, no write for a fresh stored copy', async () => {
+    const mailbox = await connectMailbox(stack, GIULIA);
+    await ageStoredAccessTokens(stack, mailbox, -60);
+    const service = newInstance();
+    stack.local.cloud.clearRequestLog();
+    const grants = await Promise.all(Array.from({ length: 50 }, () => service.getToken({ mailbox: GIULIA, resource: 'smtp' })));
+    expect(new Set(grants.map((grant) => grant.accessToken)).size).toBe(1);
+    expect(calls('entra', 'token.refresh_token')).toBe(1);
+    expect(calls('keyvault', 'secrets.get')).toBeLessThanOrEqual(2); // the cache, and keyrelay's client secret once per instance
+    expect(calls('keyvault', 'secrets.set')).toBe(0);
+  });
+
+  it('writes the refreshed cache back once when the stored copy is over 6 hours old', async () => {
+    const mailbox = await connectMailbox(stack, GIULIA);
+    await ageStoredAccessTokens(stack, mailbox, -60, 7);
+    const versionsBefore = versionCount(mailbox.cacheSecretName);
+    stack.local.cloud.clearRequestLog();
+    await newInstance().getToken({ mailbox: GIULIA, resource: 'smtp' });
+    expect(calls('entra', 'token.refresh_token')).toBe(1);
+    expect(calls('keyvault', 'secrets.set')).toBe(1);
+    expect(versionCount(mailbox.cacheSecretName)).toBe(versionsBefore + 1);
+    // Later cold requests find a fresh copy: no further refresh is needed and nothing is written.
+    stack.local.cloud.clearRequestLog();
+    await newInstance().getToken({ mailbox: GIULIA, resource: 'smtp' });
+    expect(calls('keyvault', 'secrets.set')).toBe(0);
+    expect(calls('entra', 'token.refresh_token')).toBe(0);
+  });
+
+  it('a Key Vault write failure after a successful refresh still answers the token and records the failure', async () => {
+    const mailbox = await connectMailbox(stack, NEWSLETTER);
+    await ageStoredAccessTokens(stack, mailbox, -60, 7);
+    stack.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.set', kind: 'status', status: 503, retryAfterSeconds: 0, remaining: Infinity });
+    const grant = await newInstance().getToken({ mailbox: NEWSLETTER, resource: 'smtp' });
+    await stack.local.verifier.verify(grant.accessToken, 'https://outlook.office.com');
+    const record = await stack.core.mailboxRegistry.get(NEWSLETTER);
+    expect(record?.cacheWriteFailure?.code).toBe('keyvault_unavailable');
+  });
+});
+
+function versionCount(name: string): number {
+  return stack.local.cloud.state().keyVault.find((secret) => secret.name === name)?.versionCount ?? 0;
+}
+
+describe('failure mapping', () => {
+  it('unknown mailbox -> mailbox_not_connected, no Key Vault or Entra call', async () => {
+    const service = newInstance();
+    stack.local.cloud.clearRequestLog();
+    await expect(service.getToken({ mailbox: 'nobody@contoso.onmicrosoft.com', resource: 'smtp' })).rejects.toBeInstanceOf(MailboxNotConnectedError);
+    expect(stack.local.cloud.requestLog().entries).toEqual([]);
+  });
+
+  it('a revoked grant -> reconnect_required with the Entra code recorded, then no more Entra calls', async () => {
+    const mailbox = await connectMailbox(stack, ANNA);
+    await ageStoredAccessTokens(stack, mailbox, -60);
+    stack.local.cloud.revokeUser(ANNA);
+    const service = newInstance();
+    const error = await rejection(service.getToken({ mailbox: ANNA, resource: 'smtp' }));
+    expect(error).toBeInstanceOf(ReconnectRequiredError);
+    expect((error as ReconnectRequiredError).connectUrl).toBe(`${stack.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(ANNA)}`);
+    expect(await stack.core.mailboxRegistry.get(ANNA)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'AADSTS50173' });
+    stack.local.cloud.clearRequestLog();
+    await expect(newInstance().getToken({ mailbox: ANNA, resource: 'graph' })).rejects.toBeInstanceOf(ReconnectRequiredError);
+    expect(calls('entra', 'token.refresh_token')).toBe(0);
+  });
+
+  it('invalid_client twice (before and after reloading the secret) -> 503 and a credential alarm', async () => {
+    const mailbox = await connectMailbox(stack, MARIO);
+    await ageStoredAccessTokens(stack, mailbox, -60);
+    stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'invalid_client', aadsts: 7000222, remaining: 2 });
+    const error = await rejection(newInstance().getToken({ mailbox: MARIO, resource: 'smtp' }));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(calls('entra', 'token.refresh_token')).toBeGreaterThanOrEqual(2);
+    const alarms = (await stack.core.runReports.latest(20)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX));
+    expect(alarms.flatMap((report) => report.errors)).toContain('credential_rejected:AADSTS7000222');
+    expect((await stack.core.mailboxRegistry.get(MARIO))?.status).toBe('ok');
+  });
+
+  it('Entra 503 on every try -> upstream_unavailable with its Retry-After', async () => {
+    const mailbox = await connectMailbox(stack, MARIO);
+    await ageStoredAccessTokens(stack, mailbox, -60);
+    stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'status', status: 503, retryAfterSeconds: 0, remaining: Infinity });
+    const error = await rejection(newInstance().getToken({ mailbox: MARIO, resource: 'smtp' }));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as UpstreamUnavailableError).retryAfterSeconds).toBe(0);
+  });
+
+  it('Entra 429 while the stored token still has 12 minutes -> that token is served', async () => {
+    const mailbox = await connectMailbox(stack, MARIO);
+    await ageStoredAccessTokens(stack, mailbox, 12 * 60);
+    stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'status', status: 429, retryAfterSeconds: 0, remaining: Infinity });
+    const grant = await newInstance().getToken({ mailbox: MARIO, resource: 'smtp' });
+    // The stored token (12 minutes left), not a fresh one (60 minutes).
+    const minutesLeft = (Date.parse(grant.expiresOn) - Date.now()) / 60_000;
+    expect(minutesLeft).toBeGreaterThan(10);
+    expect(minutesLeft).toBeLessThanOrEqual(12);
+    expect(calls('entra', 'token.refresh_token')).toBeGreaterThan(0);
+  });
+
+  it('a Key Vault 429 storm on half the reads: every caller still gets its token', async () => {
+    const mailboxes = await Promise.all([MARIO, GIULIA].map((upn) => connectMailbox(stack, upn)));
+    const instances = Array.from({ length: 10 }, () => newInstance());
+    // Warm each instance's client secret so the storm hits the mailbox cache reads.
+    await Promise.all(instances.map((instance) => instance.getToken({ mailbox: MARIO, resource: 'graph' })));
+    stack.local.cloud.clearRequestLog();
+    stack.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.get', kind: 'status', status: 429, retryAfterSeconds: 0, remaining: 10 });
+    const requests = instances.flatMap((instance, index) => {
+      const mailbox = mailboxes[index % 2]!;
+      return [instance.getToken({ mailbox: mailbox.upn, resource: 'smtp' }).then((grant) => ({ mailbox, grant }))];
+    });
+    const answers = await Promise.all(requests);
+    for (const { mailbox, grant } of answers) {
+      expect(grant.mailbox).toBe(mailbox.upn);
+      expect(await stack.local.verifier.verify(grant.accessToken, 'https://outlook.office.com')).toMatchObject({ upn: mailbox.upn });
+    }
+    const reads = stack.local.cloud.requestLog().entries.filter((entry) => entry.service === 'keyvault' && entry.route === 'secrets.get');
+    expect(reads.filter((entry) => entry.status === 429)).toHaveLength(10);
+    expect(reads.filter((entry) => entry.status === 200)).toHaveLength(10);
+  });
+
+  it('Key Vault 503 that does not clear -> upstream_unavailable with Retry-After', async () => {
+    await connectMailbox(stack, MARIO);
+    stack.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.get', kind: 'status', status: 503, retryAfterSeconds: 1, remaining: Infinity });
+    const error = await rejection(newInstance().getToken({ mailbox: MARIO, resource: 'smtp' }));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as UpstreamUnavailableError).retryAfterSeconds).toBe(1);
+  });
+});
