@@ -1,0 +1,20 @@
+// The daily expiry monitor (DESIGN §6): idempotent, so the host may fire it twice and an admin may run it
+// by hand (`POST /admin/functions/expiryMonitor`); the run report records what it did.
+import '../shared/validateConfigOnLoad.js';
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { formatLogLine } from '../shared/logger.js';
+
+export async function expiryMonitor(_timer: Timer, context: InvocationContext): Promise<void> {
+  const { getMonitorFeature } = await import('../shared/runtime/monitor.js');
+  const result = await getMonitorFeature().monitor.run();
+  context.info(
+    formatLogLine('expiryMonitor.done', {
+      runId: result.runId,
+      outcome: result.outcome,
+      digestSent: result.digest !== undefined,
+      errors: result.errors.join(',') || undefined,
+    }),
+  );
+}
+
+app.timer('expiryMonitor', { schedule: '%MONITOR_SCHEDULE%', handler: expiryMonitor });

@@ -1,0 +1,82 @@
+// Composition of the monitor and status features from the Core: the digest's mail channel follows
+// ALERT_MAIL_AUTH (the sender's delegated token from the token service through /me, or keyrelay's Azure
+// identity through /users/{sender}), the webhook channel ALERT_WEBHOOK_URL.
+import { createGraphClient } from '../adapters/graphClient.js';
+import { createGraphMailer } from '../adapters/graphMailer.js';
+import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
+import { loggerFor, type Logger } from '../logger.js';
+import { createMonitorService, type MonitorService } from '../services/monitor/monitorService.js';
+import type { AlertMailer, RotationAdvancer } from '../services/monitor/ports.js';
+import { createStatusService, type StatusService } from '../services/status/statusService.js';
+import type { TokenService } from '../services/token/tokenService.js';
+import { getCore, type Core } from './core.js';
+import { getRotationService } from './rotation.js';
+import { createTokenServiceFor, getTokenService } from './token.js';
+
+export interface MonitorFeature {
+  monitor: MonitorService;
+  status: StatusService;
+}
+
+export interface MonitorFeatureOptions {
+  logger?: Logger;
+  /** The rotation service (issue 7); the monitor advances it once per run when ROTATION_MODE is auto. */
+  rotation?: RotationAdvancer;
+}
+
+function alertMailerFor(core: Core, tokens: TokenService): AlertMailer | undefined {
+  const { config } = core;
+  const sender = config.alertSender;
+  if (sender === undefined || config.alertRecipients.length === 0) return undefined;
+  if (config.alertMailAuth === 'managed-identity') return createGraphMailer(core.graphAppOnly, 'app-only');
+  // The sender's own delegated Mail.Send: a token per send, so a reconnect or a rotation is picked up.
+  const delegated = createGraphClient(config.graphEndpoint, async () => {
+    const grant = await tokens.getToken({ mailbox: sender, resource: 'graph' });
+    return grant.accessToken;
+  });
+  return createGraphMailer(delegated, 'delegated');
+}
+
+export function createMonitorFeature(core: Core, tokens: TokenService, options: MonitorFeatureOptions = {}): MonitorFeature {
+  const logger = options.logger ?? loggerFor(console);
+  const mailer = alertMailerFor(core, tokens);
+  const webhookUrl = core.config.alertWebhookUrl;
+  const monitor = createMonitorService({
+    config: core.config,
+    clock: core.clock,
+    appDirectory: core.appDirectory,
+    secretStore: core.secretStore,
+    mailboxRegistry: core.mailboxRegistry,
+    alertLedger: core.alertLedger,
+    runReports: core.runReports,
+    rotationStore: core.rotationStore,
+    keepAlive: tokens,
+    ...(options.rotation ? { rotation: options.rotation } : {}),
+    ...(mailer ? { mailer } : {}),
+    ...(webhookUrl ? { webhook: createWebhookNotifier(webhookUrl) } : {}),
+    logger,
+  });
+  const status = createStatusService({
+    config: core.config,
+    clock: core.clock,
+    appDirectory: core.appDirectory,
+    secretStore: core.secretStore,
+    mailboxRegistry: core.mailboxRegistry,
+    runReports: core.runReports,
+    rotationStore: core.rotationStore,
+  });
+  return { monitor, status };
+}
+
+/** A feature for a test or a tool, on its own Core and token service. */
+export function createMonitorFeatureFor(core: Core, options: MonitorFeatureOptions = {}): MonitorFeature {
+  return createMonitorFeature(core, createTokenServiceFor(core), options);
+}
+
+let instanceFeature: MonitorFeature | undefined;
+
+/** The instance's monitor and status services, sharing the instance's token and rotation services. */
+export function getMonitorFeature(): MonitorFeature {
+  instanceFeature ??= createMonitorFeature(getCore(), getTokenService(), { rotation: getRotationService() });
+  return instanceFeature;
+}

@@ -1,0 +1,431 @@
+// The expiry monitor run (DESIGN §6, issue 6): keep idle grants alive -> advance the rotation -> discover
+// -> evaluate (pure policy) -> claim alerts in the ledger -> send one digest -> record the run.
+//
+// Idempotence: every alert is a ledger entry (credential × threshold) claimed before the send and marked
+// sent after it, released when the send fails (retried next run, never marked sent). The digest itself is
+// sent under a per-day lock in the same ledger, so runs that overlap (the host firing twice, a manual
+// run) never split one day's alerts over two mails: the loser of the lock sends nothing, and a later run
+// finds every alert already sent.
+import { randomUUID } from 'node:crypto';
+import { StoreConflictError } from '../../adapters/storeErrors.js';
+import { GraphRequestError } from '../../adapters/graphClient.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../domain/clock.js';
+import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
+import type { MailboxGrant, MonitoredCredential } from '../../domain/monitor/credentials.js';
+import {
+  describeItem,
+  portalCredentialsUrl,
+  renderDigest,
+  type DigestAction,
+  type DigestInput,
+  type DigestItem,
+  type MailboxReconnect,
+  type RenderedDigest,
+  type RotationFailureReason,
+  type RotationHistoryEntry,
+} from '../../domain/monitor/digest.js';
+import {
+  dueAlerts,
+  evaluateExpiries,
+  evaluateGrants,
+  grantAsCredential,
+  type DueAlert,
+  type ExpiryEvaluation,
+} from '../../domain/monitor/expiryPolicy.js';
+import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
+import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
+import { isKeyrelayError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { AlertLedger, MailboxRecord, RotationStore, RunReportStore } from '../../ports.js';
+import { discoverCredentials, type Discovery, type DiscoveryDependencies } from './discovery.js';
+import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
+
+/** Ledger entry that serialises digest sending per UTC day (never marked sent: released after each run). */
+export const DIGEST_LOCK_ID = 'monitor:digest-lock';
+/** Reminders in the .ics: a week and a day before the expiry (hours: day/week alarms are rejected by clients). */
+const ICS_ALARM_HOURS = [7 * 24, 24] as const;
+const MAX_ICS_ATTACHMENTS = 5;
+const DIGEST_HISTORY_ENTRIES = 3;
+const ROTATION_FAILURES: readonly RotationFailureReason[] = [
+  'permission_denied',
+  'policy_lifetime',
+  'policy_forbidden',
+  'verification_failed',
+  'upstream_unavailable',
+];
+
+export type MonitorSettings = Pick<
+  Config,
+  | 'oauthClientId'
+  | 'azureTenantId'
+  | 'oauthClientSecretName'
+  | 'publicBaseUrl'
+  | 'alertThresholdsDays'
+  | 'alertRecipients'
+  | 'alertLocale'
+  | 'rotationMode'
+  | 'rotationLeadDays'
+> & { alertSender?: string | undefined };
+
+export interface MonitorDependencies extends DiscoveryDependencies {
+  config: MonitorSettings;
+  clock: Clock;
+  alertLedger: AlertLedger;
+  runReports: RunReportStore;
+  rotationStore?: Pick<RotationStore<RotationRecord>, 'listHistory'>;
+  /** The token service; without it idle grants are only watched, not refreshed. */
+  keepAlive?: MailboxKeepAlive;
+  /** The rotation service; called only when ROTATION_MODE is auto. */
+  rotation?: RotationAdvancer;
+  /** Undefined when ALERT_RECIPIENTS / ALERT_SENDER are not set. */
+  mailer?: AlertMailer;
+  webhook?: AlertWebhook;
+  logger: Logger;
+}
+
+export interface MonitorRunInput {
+  runId?: string;
+  now?: Date;
+}
+
+export interface MonitorRunResult {
+  runId: string;
+  /** `duplicate`: a run with this id already happened; nothing was done. */
+  outcome: 'completed' | 'duplicate';
+  counts: Record<string, number>;
+  errors: string[];
+  /** Present when this run sent a digest. */
+  digest?: { subject: string; channels: Array<'mail' | 'webhook'> };
+}
+
+export interface MonitorService {
+  run(input?: MonitorRunInput): Promise<MonitorRunResult>;
+}
+
+/** One alert the run owes: a ledger key and what the digest says about it. */
+interface Notice {
+  credentialId: string;
+  threshold: string;
+  item?: DigestItem;
+  reconnect?: MailboxReconnect;
+}
+
+interface RotationView {
+  progress?: RotationProgress;
+  failure?: RotationFailureReason;
+}
+
+export function newMonitorRunId(now: Date): string {
+  return `monitor:${now.toISOString()}:${randomUUID().slice(0, 8)}`;
+}
+
+export function reconnectUrl(publicBaseUrl: string, upn: string): string {
+  return `${publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(upn)}`;
+}
+
+export function mailboxGrantOf(record: MailboxRecord): MailboxGrant {
+  return {
+    mailboxId: `${record.tenantId}.${record.objectId}`,
+    upn: record.upn,
+    tenantId: record.tenantId,
+    lastRefreshAt: record.lastRefreshAt,
+    status: record.status,
+    ...(record.lastErrorCode !== undefined ? { lastErrorCode: record.lastErrorCode } : {}),
+  };
+}
+
+/** A stable, secret-free code for a run report: HTTP status and upstream code, or our error code. */
+export function failureCode(error: unknown): string {
+  if (error instanceof GraphRequestError) return `${error.failure.status}:${error.failure.code}`;
+  if (isKeyrelayError(error)) return error.code;
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+function utcDay(now: Date): string {
+  return now.toISOString().slice(0, 10);
+}
+
+function isRotationFailure(reason: string | undefined): reason is RotationFailureReason {
+  return ROTATION_FAILURES.includes(reason as RotationFailureReason);
+}
+
+export function createMonitorService(deps: MonitorDependencies): MonitorService {
+  const { config, alertLedger, runReports, logger } = deps;
+
+  async function keepIdleGrantsAlive(now: Date, counts: Record<string, number>, errors: string[]): Promise<void> {
+    const records = await deps.mailboxRegistry.list().catch(() => [] as MailboxRecord[]);
+    const idle = evaluateGrants(records.map(mailboxGrantOf), now).filter((grant) => grant.needsKeepAlive);
+    if (idle.length === 0) return;
+    const { keepAlive } = deps;
+    if (!keepAlive) {
+      errors.push('keep_alive_unavailable');
+      return;
+    }
+    for (const { grant, idleDays } of idle) {
+      try {
+        const result = await keepAlive.keepAlive(grant.upn);
+        counts.keepAlives = (counts.keepAlives ?? 0) + 1;
+        logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
+        if (result === 'reconnect_required') {
+          const current = await deps.mailboxRegistry.get(grant.upn);
+          if (current?.status === 'ok') await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', now);
+        }
+      } catch (error) {
+        errors.push(`keep_alive_failed:${failureCode(error)}`);
+        logger.warn('monitor.keep_alive_failed', { tenantId: grant.tenantId, code: failureCode(error) });
+      }
+    }
+  }
+
+  async function advanceRotation(runId: string, now: Date, errors: string[]): Promise<RotationView> {
+    if (config.rotationMode !== 'auto' || !deps.rotation) return {};
+    try {
+      const progress = await deps.rotation.advance({ runId, now });
+      const rolledBack = progress.events?.some((event) => event.kind === 'rolled_back') === true;
+      if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
+      return rolledBack ? { progress, failure: 'verification_failed' } : { progress };
+    } catch (error) {
+      errors.push(`rotation_failed:${failureCode(error)}`);
+      logger.error('monitor.rotation_failed', { code: failureCode(error) });
+      return { failure: 'upstream_unavailable' };
+    }
+  }
+
+  function actionFor(evaluation: ExpiryEvaluation, rotation: RotationView, now: Date): DigestAction {
+    const { credential } = evaluation;
+    if (credential.kind !== 'client-secret' || credential.inUse !== true || config.rotationMode !== 'auto')
+      return { kind: 'alert-only' };
+    if (rotation.failure) return { kind: 'rotation-failed', reason: rotation.failure };
+    if (evaluation.rotation?.kind === 'planned') return { kind: 'rotation-planned', on: evaluation.rotation.on };
+    const plannedFor = rotation.progress?.plannedFor;
+    return { kind: 'rotation-planned', on: plannedFor && plannedFor > now ? plannedFor : now };
+  }
+
+  function alertNotice(alert: DueAlert, rotation: RotationView, now: Date): Notice {
+    const { evaluation } = alert;
+    return {
+      credentialId: alert.credentialId,
+      threshold: String(alert.threshold),
+      item: {
+        credential: evaluation.credential,
+        daysLeft: evaluation.daysLeft,
+        state: alert.threshold === 'expired' ? 'expired' : 'expiring',
+        expiresAt: evaluation.credential.expiresAt,
+        action: actionFor(evaluation, rotation, now),
+      },
+    };
+  }
+
+  async function rotationHistory(discovery: Discovery, rotation: RotationView): Promise<RotationRecord[]> {
+    if (rotation.progress?.history) return [...rotation.progress.history];
+    if (!deps.rotationStore) return [];
+    return deps.rotationStore.listHistory(discovery.app.appId).catch(() => []);
+  }
+
+  function historyEntries(records: readonly RotationRecord[]): RotationHistoryEntry[] {
+    return records
+      .flatMap((record) => {
+        const renewedAt = record.stepTimestamps.switched;
+        if (renewedAt === undefined) return [];
+        const removed = record.stepTimestamps.old_removed;
+        return [{ renewedAt, ...(removed ? { oldRemovedAt: removed } : {}) }];
+      })
+      .sort((a, b) => b.renewedAt.getTime() - a.renewedAt.getTime())
+      .slice(0, DIGEST_HISTORY_ENTRIES);
+  }
+
+  function calendarAttachments(items: readonly DigestItem[], now: Date): Array<{ name: string; contentType: string; contentBytes: string }> {
+    return items
+      .filter((item) => item.state === 'expiring' && item.credential.kind !== 'mailbox-grant')
+      .slice(0, MAX_ICS_ATTACHMENTS)
+      .map((item, index) => {
+        const ics = buildExpiryIcs(
+          {
+            uid: `${item.credential.id}:${item.expiresAt.toISOString()}@keyrelay`,
+            summary: describeItem(item, config.alertLocale),
+            description: describeItem(item, config.alertLocale),
+            expiresAt: item.expiresAt,
+            alarmsHoursBefore: ICS_ALARM_HOURS,
+            ...(item.credential.appId ? { url: portalCredentialsUrl(item.credential.appId) } : {}),
+          },
+          { now: () => now },
+        );
+        return {
+          name: `keyrelay-expiry-${utcDay(item.expiresAt)}${index > 0 ? `-${index + 1}` : ''}.ics`,
+          contentType: 'text/calendar',
+          contentBytes: Buffer.from(ics, 'utf8').toString('base64'),
+        };
+      });
+  }
+
+  /** Sends on every configured channel; true when the deciding channel (mail, else webhook) accepted it. */
+  async function deliver(input: DigestInput, rendered: RenderedDigest, items: readonly DigestItem[], now: Date, errors: string[]): Promise<Array<'mail' | 'webhook'>> {
+    const channels: Array<'mail' | 'webhook'> = [];
+    const { mailer, webhook } = deps;
+    const sender = config.alertSender;
+    // The webhook runs beside the mail and never blocks it.
+    const webhookDelivery = webhook
+      ? webhook.notify(buildWebhookPayload(input, config.alertLocale)).then(
+          () => true,
+          (error: unknown) => {
+            errors.push(`webhook_failed:${failureCode(error)}`);
+            logger.warn('monitor.webhook_failed', { code: failureCode(error) });
+            return false;
+          },
+        )
+      : Promise.resolve(false);
+    if (mailer && sender !== undefined && config.alertRecipients.length > 0) {
+      try {
+        await mailer.send({
+          from: sender,
+          to: config.alertRecipients,
+          subject: rendered.subject,
+          html: rendered.html,
+          attachments: calendarAttachments(items, now),
+        });
+        channels.push('mail');
+      } catch (error) {
+        errors.push(`mail_send_failed:${failureCode(error)}`);
+        logger.error('monitor.mail_send_failed', { code: failureCode(error) });
+      }
+    } else {
+      errors.push('alerts_not_configured');
+    }
+    if (await webhookDelivery) channels.push('webhook');
+    return channels;
+  }
+
+  async function claimNotices(notices: readonly Notice[], runId: string, now: Date, counts: Record<string, number>): Promise<Notice[]> {
+    const claimed: Notice[] = [];
+    for (const notice of notices) {
+      const claim = await alertLedger.claim(notice.credentialId, notice.threshold, runId, now);
+      if (claim === 'claimed') claimed.push(notice);
+      else counts.alertsAlreadyHandled = (counts.alertsAlreadyHandled ?? 0) + 1;
+    }
+    return claimed;
+  }
+
+  async function alertAndRecord(
+    discovery: Discovery,
+    notices: readonly Notice[],
+    rotation: RotationView,
+    runId: string,
+    now: Date,
+    counts: Record<string, number>,
+    errors: string[],
+  ): Promise<MonitorRunResult['digest']> {
+    const day = utcDay(now);
+    const lock = await alertLedger.claim(DIGEST_LOCK_ID, day, runId, now);
+    if (lock !== 'claimed') {
+      counts.digestSkippedConcurrentRun = 1;
+      logger.info('monitor.digest_skipped', { runId, reason: 'another_run_sending' });
+      return undefined;
+    }
+    try {
+      const claimed = await claimNotices(notices, runId, now, counts);
+      if (claimed.length === 0) return undefined;
+      const items = claimed.flatMap((notice) => (notice.item ? [notice.item] : []));
+      const input: DigestInput = {
+        app: discovery.app,
+        items,
+        reconnects: claimed.flatMap((notice) => (notice.reconnect ? [notice.reconnect] : [])),
+        ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
+        rotationHistory: historyEntries(await rotationHistory(discovery, rotation)),
+      };
+      const rendered = renderDigest(input, config.alertLocale);
+      const channels = await deliver(input, rendered, items, now, errors);
+      if (channels.length === 0) {
+        await Promise.all(claimed.map((notice) => alertLedger.release(notice.credentialId, notice.threshold, runId)));
+        counts.alertsReleased = claimed.length;
+        return undefined;
+      }
+      await Promise.all(claimed.map((notice) => alertLedger.markSent(notice.credentialId, notice.threshold, runId, now)));
+      counts.alertsSent = claimed.length;
+      counts.digestsSent = 1;
+      logger.info('monitor.digest_sent', { runId, alerts: claimed.length, channels: channels.join(',') });
+      return { subject: rendered.subject, channels };
+    } finally {
+      await alertLedger.release(DIGEST_LOCK_ID, day, runId);
+    }
+  }
+
+  async function runOnce(runId: string, now: Date, counts: Record<string, number>, errors: string[]): Promise<MonitorRunResult['digest']> {
+    await keepIdleGrantsAlive(now, counts, errors);
+    const rotation = await advanceRotation(runId, now, errors);
+    const discovery = await discoverCredentials(deps);
+    errors.push(...discovery.errors);
+
+    const grants = discovery.mailboxes.map(mailboxGrantOf);
+    const grantHealth = evaluateGrants(grants, now);
+    const watchedGrants: MonitoredCredential[] = grantHealth
+      .filter((health) => !health.reconnectRequired)
+      .map((health) => grantAsCredential(health.grant));
+    // A password the rotation added during this run starts after the run's `now`: evaluate at the later
+    // instant so that it already supersedes the one it replaced.
+    const evaluatedAt = new Date(Math.max(now.getTime(), deps.clock.now().getTime()));
+    const evaluations = evaluateExpiries([...discovery.credentials, ...watchedGrants], {
+      now: evaluatedAt,
+      thresholdsDays: config.alertThresholdsDays,
+      rotationLeadDays: config.rotationLeadDays,
+      rotationMode: config.rotationMode,
+    });
+    const due = dueAlerts(evaluations);
+    const records = new Map(discovery.mailboxes.map((record) => [`${record.tenantId}.${record.objectId}`, record]));
+    const reconnects: Notice[] = grantHealth
+      .filter((health) => health.reconnectRequired)
+      .map((health) => {
+        const record = records.get(health.grant.mailboxId);
+        return {
+          credentialId: `grant:${health.grant.mailboxId}`,
+          // One reconnect alert per connection: a mailbox reconnected and revoked again alerts again.
+          threshold: `reconnect:${record?.connectedAt.toISOString() ?? ''}`,
+          reconnect: {
+            upn: health.grant.upn,
+            reconnectUrl: reconnectUrl(config.publicBaseUrl, health.grant.upn),
+            ...(health.grant.lastErrorCode ? { errorCode: health.grant.lastErrorCode } : {}),
+          },
+        };
+      });
+    const switched: Notice[] = (rotation.progress?.events ?? [])
+      .filter((event) => event.kind === 'switched' && rotation.progress?.rotationId !== undefined)
+      .map(() => ({ credentialId: `rotation:${rotation.progress?.rotationId ?? ''}`, threshold: 'switched' }));
+
+    counts.credentials = discovery.credentials.length;
+    counts.mailboxes = discovery.mailboxes.length;
+    counts.alertsDue = due.length;
+    counts.reconnectRequired = reconnects.length;
+    if (rotation.progress?.events) counts.rotationSteps = rotation.progress.events.length;
+
+    const notices = [...due.map((alert) => alertNotice(alert, rotation, now)), ...reconnects, ...switched];
+    if (notices.length === 0) return undefined;
+    return alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
+  }
+
+  return {
+    async run(input = {}) {
+      const now = input.now ?? deps.clock.now();
+      const runId = input.runId ?? newMonitorRunId(now);
+      try {
+        await runReports.start(runId, now);
+      } catch (error) {
+        if (error instanceof StoreConflictError) return { runId, outcome: 'duplicate', counts: {}, errors: [] };
+        throw error;
+      }
+      logger.info('monitor.run_started', { runId });
+      const counts: Record<string, number> = {};
+      const errors: string[] = [];
+      let digest: MonitorRunResult['digest'];
+      try {
+        digest = await runOnce(runId, now, counts, errors);
+      } catch (error) {
+        errors.push(`run_failed:${failureCode(error)}`);
+        logger.error('monitor.run_failed', { runId, code: failureCode(error) });
+      }
+      await runReports.finish(runId, { finishedAt: deps.clock.now(), counts, errors });
+      logger.info('monitor.run_finished', { runId, errors: errors.length, digestsSent: counts.digestsSent ?? 0 });
+      return { runId, outcome: 'completed', counts, errors, ...(digest ? { digest } : {}) };
+    },
+  };
+}

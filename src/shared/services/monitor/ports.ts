@@ -1,0 +1,43 @@
+// What the monitor needs from other features, named structurally so that the monitor works (and is
+// tested) before and without them: the token service (keep-alive, the sender's delegated Graph token),
+// the rotation service, the alert channels.
+import type { OutgoingMail } from '../../adapters/graphMailer.js';
+import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
+
+/** The part of the token service (src/shared/services/token) the monitor uses. */
+export interface MailboxKeepAlive {
+  keepAlive(mailbox: string): Promise<'refreshed' | 'reconnect_required'>;
+}
+
+export interface RotationProgressEvent {
+  kind: string;
+  at: Date;
+  keyId?: string;
+  reason?: string;
+}
+
+/** What one rotation step reports back (src/shared/services/rotation, issue 7). */
+export interface RotationProgress {
+  appId?: string;
+  step?: string;
+  rotationId?: string;
+  events?: readonly RotationProgressEvent[];
+  /** When the next rotation starts, if nothing is due now. */
+  plannedFor?: Date;
+  blockedReason?: string;
+  history?: readonly RotationRecord[];
+}
+
+export interface RotationAdvancer {
+  advance(input: { runId: string; now: Date }): Promise<RotationProgress>;
+}
+
+/** Sends the digest mail; throws when the mail was not accepted. */
+export interface AlertMailer {
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+/** The optional second channel; throws when the webhook did not accept the payload. */
+export interface AlertWebhook {
+  notify(payload: unknown): Promise<void>;
+}
