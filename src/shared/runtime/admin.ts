@@ -1,0 +1,64 @@
+// Composition of the two admin command-line tools (`npm run setup`, `npm run doctor`). Setup runs before
+// keyrelay is fully configured (no OAUTH_CLIENT_ID yet, no storage in azd's hook environment), so it
+// builds only the adapters it needs; doctor checks the complete app and takes the Core as it is.
+import type { TokenCredential } from '@azure/identity';
+import { createAzureCredential } from '../adapters/azureCredential.js';
+import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
+import { createGraphApplicationDirectory, createGraphAppRegistrationAdmin } from '../adapters/graphApplications.js';
+import { createGraphClient } from '../adapters/graphClient.js';
+import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
+import { systemClock } from '../domain/clock.js';
+import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorService.js';
+import type { SetupDependencies } from '../services/setup/setupService.js';
+import type { SetupSettings } from '../services/setup/setupSettings.js';
+import type { Core } from './core.js';
+
+/** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
+function graphScopeOf(graphEndpoint: string): string {
+  const resource = isMicrosoftGraphHost(graphEndpoint) ? new URL(graphEndpoint).origin : 'https://graph.microsoft.com';
+  return `${resource}/.default`;
+}
+
+async function graphToken(credential: TokenCredential, graphEndpoint: string): Promise<string> {
+  const token = await credential.getToken(graphScopeOf(graphEndpoint));
+  if (!token) throw new Error('no Graph token for the Azure login');
+  return token.token;
+}
+
+/** With the admin's Azure login (DefaultAzureCredential: `az login`, azd's login, or the environment). */
+export function createSetupDependencies(settings: SetupSettings): SetupDependencies {
+  const credential = createAzureCredential(settings);
+  const graph = createGraphClient(settings.graphEndpoint, () => graphToken(credential, settings.graphEndpoint));
+  return {
+    apps: createGraphAppRegistrationAdmin(graph, settings.graphEndpoint),
+    passwords: createGraphApplicationDirectory(graph),
+    secretStore: createKeyVaultSecretStore(settings, credential),
+    clock: systemClock,
+  };
+}
+
+/**
+ * Reads who the login is and its Graph app roles from the claims of its own Graph token. The token is not
+ * verified here (Graph does that on every call); the claims only explain a 403 Graph already gave.
+ */
+async function describeCaller(credential: TokenCredential, graphEndpoint: string): Promise<AzureCaller> {
+  const token = await graphToken(credential, graphEndpoint);
+  const payload = token.split('.')[1] ?? '';
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { appid?: unknown; azp?: unknown; oid?: unknown; roles?: unknown };
+  const clientId = typeof claims.appid === 'string' ? claims.appid : typeof claims.azp === 'string' ? claims.azp : 'unknown';
+  const objectId = typeof claims.oid === 'string' ? claims.oid : 'unknown';
+  const graphRoles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+  return { clientId, objectId, graphRoles };
+}
+
+/** With keyrelay's own identity, as the Function App would run (managed identity, or its environment). */
+export function createDoctorDependencies(core: Core): DoctorDependencies {
+  return {
+    secretStore: core.secretStore,
+    apps: createGraphAppRegistrationAdmin(core.graphAppOnly, core.config.graphEndpoint),
+    describeCaller: () => describeCaller(core.azureCredential, core.config.graphEndpoint),
+    verifyClientSecret: (clientSecret) => core.oauthClient.verifyClientSecret(clientSecret),
+    mailboxRegistry: core.mailboxRegistry,
+    clock: core.clock,
+  };
+}

@@ -1,0 +1,167 @@
+// What `npm run doctor` prints for each finding, in ALERT_LOCALE (Italian by default): what it found
+// and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
+import type { Locale } from '../../config.js';
+import type { Finding, FindingCode } from './findings.js';
+
+type Params = Finding['params'];
+type Template = (p: Params) => string;
+
+interface FindingText {
+  title: Template;
+  fix?: Template;
+}
+
+const SMTP_AUTH_FIX = (p: Params): string =>
+  `Set-CASMailbox -Identity ${p.example} -SmtpClientAuthenticationDisabled $false`;
+
+const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
+  it: {
+    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${p.problem}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di local.settings.json (locale).' },
+    settings_ok: { title: () => 'impostazioni valide' },
+    key_vault_ok: { title: (p) => `Key Vault raggiungibile (${p.vault})` },
+    key_vault_access_denied: {
+      title: (p) => `Key Vault nega l'accesso all'identità ${p.identity} (${p.vault}, HTTP ${p.status})`,
+      fix: (p) => `Assegna all'identità il ruolo "Key Vault Secrets Officer" sul vault: az role assignment create --role "Key Vault Secrets Officer" --assignee ${p.identity} --scope <id risorsa del vault>.`,
+    },
+    key_vault_unavailable: { title: (p) => `Key Vault non risponde (${p.detail})`, fix: (p) => `Controlla KEY_VAULT_URL (${p.vault}) e la rete; riprova tra qualche minuto.` },
+    client_secret_missing: { title: (p) => `Key Vault non contiene il client secret (${p.secretName})`, fix: () => 'Esegui `npm run setup`: crea il secret e lo scrive direttamente in Key Vault.' },
+    graph_ok: { title: (p) => `l'identità ${p.identity} può leggere e ruotare le credenziali dell'app ${p.appId}` },
+    graph_permission_missing: {
+      title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il client secret`,
+      fix: (p) => `Concedi all'identità ${p.identity} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (admin consent), e rendila proprietaria dell'app ${p.appId}. Senza, la rotazione automatica ripiega sugli avvisi.`,
+    },
+    app_not_owned: {
+      title: (p) => `l'identità ${p.identity} ha Application.ReadWrite.OwnedBy ma non è proprietaria dell'app ${p.appId}`,
+      fix: (p) => `Aggiungila come proprietaria: \`npm run setup -- --identity-client-id ${p.identity}\`, oppure az ad app owner add --id ${p.appId} --owner-object-id <object id dell'identità>.`,
+    },
+    app_registration_not_found: {
+      title: (p) => `nessuna registrazione app con client id ${p.appId} nel tenant ${p.tenantId}`,
+      fix: () => 'Correggi OAUTH_CLIENT_ID / AZURE_TENANT_ID, oppure esegui `npm run setup`.',
+    },
+    graph_unavailable: { title: (p) => `Microsoft Graph non risponde (${p.detail})`, fix: () => 'Controlla GRAPH_ENDPOINT e la rete; riprova tra qualche minuto.' },
+    secret_ok: { title: (p) => `client secret valido fino al ${p.expiresOn} (${p.daysLeft} giorni)` },
+    secret_expiring: {
+      title: (p) => `il client secret scade il ${p.expiresOn} (tra ${p.daysLeft} giorni)`,
+      fix: () => 'Con ROTATION_MODE=auto keyrelay lo rinnova da solo prima della scadenza (serve il permesso Graph qui sopra); con alert-only rinnovalo seguendo i passi degli avvisi di scadenza.',
+    },
+    secret_expired: {
+      title: (p) => `il client secret è scaduto il ${p.expiresOn}`,
+      fix: () => 'Esegui `npm run setup`: crea un nuovo secret e lo scrive in Key Vault. Poi ricollega le caselle se necessario.',
+    },
+    secret_unknown_to_app: {
+      title: (p) => `il client secret in Key Vault (${p.secretName}) non corrisponde a nessuna credenziale dell'app ${p.appId}`,
+      fix: () => 'Esegui `npm run setup`: crea un secret valido e lo scrive in Key Vault.',
+    },
+    secret_rejected: {
+      title: (p) => `Entra ID rifiuta il client secret (${p.errorCode})`,
+      fix: () => 'Un secret appena creato può impiegare qualche minuto: riprova. Se persiste esegui `npm run setup`.',
+    },
+    secret_check_unavailable: { title: () => 'non è stato possibile verificare il client secret con Entra ID (servizio non disponibile)', fix: () => 'Riprova tra qualche minuto.' },
+    redirect_uri_ok: { title: (p) => `redirect URI registrato: ${p.redirectUri}` },
+    redirect_uri_mismatch: {
+      title: (p) => `il redirect URI ${p.redirectUri} non è registrato nell'app (registrati: ${p.registered})`,
+      fix: (p) => `Esegui \`npm run setup\` (aggiunge il redirect URI), oppure aggiungilo come piattaforma Web nella registrazione app ${p.appId}; controlla anche PUBLIC_BASE_URL.`,
+    },
+    redirect_uri_unchecked: { title: () => 'redirect URI non verificato: Microsoft Graph non ha restituito la registrazione app', fix: () => 'Risolvi prima il problema di Microsoft Graph qui sopra.' },
+    consent_ok: { title: (p) => `consenso presente: ${p.count} casella/e collegata/e` },
+    consent_missing: {
+      title: () => 'nessuna casella collegata: il consenso ai permessi non risulta dato',
+      fix: (p) => `Un amministratore apre il link di consenso ${p.consentUrl}, poi ogni casella si collega da ${p.connectUrl}.`,
+    },
+    mailbox_ok: { title: (p) => `casella ${p.upn}: ok (ultimo rinnovo ${p.daysSinceRefresh} giorni fa)` },
+    mailbox_reconnect_required: {
+      title: (p) => `casella ${p.upn}: va ricollegata (${p.errorCode})`,
+      fix: (p) => `Il titolare apre ${p.reconnectUrl} e accede di nuovo.`,
+    },
+    mailbox_consent_missing: {
+      title: (p) => `casella ${p.upn}: consenso mancante o revocato (${p.errorCode})`,
+      fix: (p) => `Un amministratore apre ${p.consentUrl}, poi il titolare ricollega la casella da ${p.reconnectUrl}.`,
+    },
+    mailboxes_unavailable: { title: (p) => `registro delle caselle non leggibile (${p.detail})`, fix: () => 'Controlla AzureWebJobsStorage e i ruoli Storage Table dell\'identità.' },
+    smtp_auth_hint: {
+      title: (p) => `se l'invio SMTP da ${p.upns} fallisce con "535 5.7.139", SMTP AUTH è disattivato per la casella`,
+      fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (per ogni casella), oppure attivalo per l'organizzazione con Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
+    },
+  },
+  en: {
+    settings_invalid: { title: (p) => `setting ${p.setting}: ${p.problem}`, fix: () => 'Fix the app settings (Azure) or the "Values" of local.settings.json (local).' },
+    settings_ok: { title: () => 'settings valid' },
+    key_vault_ok: { title: (p) => `Key Vault reachable (${p.vault})` },
+    key_vault_access_denied: {
+      title: (p) => `Key Vault denies access to the identity ${p.identity} (${p.vault}, HTTP ${p.status})`,
+      fix: (p) => `Give the identity "Key Vault Secrets Officer" on the vault: az role assignment create --role "Key Vault Secrets Officer" --assignee ${p.identity} --scope <vault resource id>.`,
+    },
+    key_vault_unavailable: { title: (p) => `Key Vault does not answer (${p.detail})`, fix: (p) => `Check KEY_VAULT_URL (${p.vault}) and the network; try again in a few minutes.` },
+    client_secret_missing: { title: (p) => `Key Vault holds no client secret (${p.secretName})`, fix: () => 'Run `npm run setup`: it creates the secret and writes it straight into Key Vault.' },
+    graph_ok: { title: (p) => `the identity ${p.identity} may read and rotate the credentials of app ${p.appId}` },
+    graph_permission_missing: {
+      title: (p) => `the identity ${p.identity} lacks the Microsoft Graph permission to rotate the client secret`,
+      fix: (p) => `Grant the identity ${p.identity} the Microsoft Graph app role Application.ReadWrite.OwnedBy (admin consent) and make it an owner of app ${p.appId}. Without it, automatic rotation falls back to alerts.`,
+    },
+    app_not_owned: {
+      title: (p) => `the identity ${p.identity} holds Application.ReadWrite.OwnedBy but does not own app ${p.appId}`,
+      fix: (p) => `Add it as owner: \`npm run setup -- --identity-client-id ${p.identity}\`, or az ad app owner add --id ${p.appId} --owner-object-id <object id of the identity>.`,
+    },
+    app_registration_not_found: {
+      title: (p) => `no app registration with client id ${p.appId} in tenant ${p.tenantId}`,
+      fix: () => 'Fix OAUTH_CLIENT_ID / AZURE_TENANT_ID, or run `npm run setup`.',
+    },
+    graph_unavailable: { title: (p) => `Microsoft Graph does not answer (${p.detail})`, fix: () => 'Check GRAPH_ENDPOINT and the network; try again in a few minutes.' },
+    secret_ok: { title: (p) => `client secret valid until ${p.expiresOn} (${p.daysLeft} days)` },
+    secret_expiring: {
+      title: (p) => `the client secret expires on ${p.expiresOn} (in ${p.daysLeft} days)`,
+      fix: () => 'With ROTATION_MODE=auto keyrelay renews it before it expires (it needs the Graph permission above); with alert-only, renew it following the steps in the expiry alerts.',
+    },
+    secret_expired: {
+      title: (p) => `the client secret expired on ${p.expiresOn}`,
+      fix: () => 'Run `npm run setup`: it creates a new secret and writes it into Key Vault. Then reconnect mailboxes if needed.',
+    },
+    secret_unknown_to_app: {
+      title: (p) => `the client secret in Key Vault (${p.secretName}) matches no credential of app ${p.appId}`,
+      fix: () => 'Run `npm run setup`: it creates a valid secret and writes it into Key Vault.',
+    },
+    secret_rejected: {
+      title: (p) => `Entra ID rejects the client secret (${p.errorCode})`,
+      fix: () => 'A fresh secret can take a few minutes to work: try again. If it persists, run `npm run setup`.',
+    },
+    secret_check_unavailable: { title: () => 'could not verify the client secret with Entra ID (service unavailable)', fix: () => 'Try again in a few minutes.' },
+    redirect_uri_ok: { title: (p) => `redirect URI registered: ${p.redirectUri}` },
+    redirect_uri_mismatch: {
+      title: (p) => `the redirect URI ${p.redirectUri} is not registered on the app (registered: ${p.registered})`,
+      fix: (p) => `Run \`npm run setup\` (it adds the redirect URI), or add it as a Web platform on app registration ${p.appId}; also check PUBLIC_BASE_URL.`,
+    },
+    redirect_uri_unchecked: { title: () => 'redirect URI not checked: Microsoft Graph did not return the app registration', fix: () => 'Fix the Microsoft Graph problem above first.' },
+    consent_ok: { title: (p) => `consent given: ${p.count} mailbox(es) connected` },
+    consent_missing: {
+      title: () => 'no mailbox connected: consent to the permissions has not been given',
+      fix: (p) => `An administrator opens the consent link ${p.consentUrl}, then each mailbox connects at ${p.connectUrl}.`,
+    },
+    mailbox_ok: { title: (p) => `mailbox ${p.upn}: ok (last refresh ${p.daysSinceRefresh} days ago)` },
+    mailbox_reconnect_required: {
+      title: (p) => `mailbox ${p.upn}: must be reconnected (${p.errorCode})`,
+      fix: (p) => `Its owner opens ${p.reconnectUrl} and signs in again.`,
+    },
+    mailbox_consent_missing: {
+      title: (p) => `mailbox ${p.upn}: consent missing or revoked (${p.errorCode})`,
+      fix: (p) => `An administrator opens ${p.consentUrl}, then the owner reconnects at ${p.reconnectUrl}.`,
+    },
+    mailboxes_unavailable: { title: (p) => `mailbox registry unreadable (${p.detail})`, fix: () => "Check AzureWebJobsStorage and the identity's Storage Table roles." },
+    smtp_auth_hint: {
+      title: (p) => `if SMTP sending from ${p.upns} fails with "535 5.7.139", SMTP AUTH is disabled for the mailbox`,
+      fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (for each mailbox), or enable it for the organization with Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
+    },
+  },
+};
+
+export interface RenderedFinding {
+  severity: Finding['severity'];
+  code: FindingCode;
+  title: string;
+  fix?: string;
+}
+
+export function renderFinding(locale: Locale, item: Finding): RenderedFinding {
+  const text = TEXT[locale][item.code];
+  const fix = item.severity === 'ok' ? undefined : text.fix?.(item.params);
+  return { severity: item.severity, code: item.code, title: text.title(item.params), ...(fix !== undefined && { fix }) };
+}

@@ -1,0 +1,138 @@
+// `npm run doctor`: probes every dependency keyrelay has (Key Vault, Graph, Entra ID, the mailbox
+// registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
+import type { AppRegistrationAdmin } from '../../adapters/graphApplications.js';
+import { GraphRequestError } from '../../adapters/graphClient.js';
+import type { OAuthFailure } from '../../adapters/msalOAuthClient.js';
+import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeErrors.js';
+import type { Config } from '../../config.js';
+import type { Clock } from '../../domain/clock.js';
+import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import {
+  evaluateFindings,
+  type DoctorContext,
+  type Finding,
+  type GraphObservation,
+  type KeyVaultObservation,
+  type MailboxObservation,
+  type SecretCheckObservation,
+} from './findings.js';
+
+/** Who the Azure login is and which Graph app roles its token carries. */
+export interface AzureCaller {
+  clientId: string;
+  /** Directory object id of the caller's service principal (the id the app's owners list). */
+  objectId: string;
+  graphRoles: string[];
+}
+
+export interface DoctorDependencies {
+  secretStore: SecretStore;
+  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'listOwners'>;
+  describeCaller(): Promise<AzureCaller>;
+  verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }>;
+  mailboxRegistry: Pick<MailboxRegistry, 'list'>;
+  clock: Clock;
+}
+
+export type DoctorConfig = Pick<
+  Config,
+  'oauthClientId' | 'azureTenantId' | 'keyVaultUrl' | 'oauthClientSecretName' | 'redirectUri' | 'publicBaseUrl' | 'authorityHost' | 'rotationLeadDays'
+>;
+
+export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig): Promise<Finding[]> {
+  const [caller, secret, mailboxes] = await Promise.all([
+    settle(deps.describeCaller()),
+    settle(deps.secretStore.getSecret(config.oauthClientSecretName)),
+    probeMailboxes(deps),
+  ]);
+  const keyVault = keyVaultObservation(secret);
+  const [graph, secretCheck] = await Promise.all([
+    probeGraph(deps, config, caller),
+    secret.ok && secret.value?.value ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+  ]);
+  const context: DoctorContext = {
+    appId: config.oauthClientId,
+    tenantId: config.azureTenantId,
+    identity: caller.ok ? caller.value.clientId : 'DefaultAzureCredential',
+    keyVaultUrl: config.keyVaultUrl,
+    secretName: config.oauthClientSecretName,
+    redirectUri: config.redirectUri,
+    publicBaseUrl: config.publicBaseUrl,
+    authorityHost: config.authorityHost,
+    rotationLeadDays: config.rotationLeadDays,
+  };
+  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes }, deps.clock.now());
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(pending: Promise<T>): Promise<Settled<T>> {
+  return pending.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+/** A short, secret-free description of a failure: status codes and class names only. */
+function describeFailure(error: unknown): string {
+  if (error instanceof GraphRequestError) return error.failure.status === 0 ? 'no answer' : `HTTP ${error.failure.status} ${error.failure.code}`;
+  if (error instanceof StoreUnavailableError || error instanceof StoreRequestError) {
+    return error.statusCode === undefined ? 'no answer' : `HTTP ${error.statusCode}`;
+  }
+  return error instanceof Error ? error.name : 'unknown error';
+}
+
+function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['getSecret']>>>): KeyVaultObservation {
+  if (!secret.ok) {
+    const { error } = secret;
+    if (error instanceof StoreRequestError && (error.statusCode === 401 || error.statusCode === 403)) return { kind: 'denied', status: error.statusCode };
+    return { kind: 'unavailable', detail: describeFailure(error) };
+  }
+  const value = secret.value;
+  if (!value?.value) return { kind: 'missing' };
+  return {
+    kind: 'ok',
+    secret: {
+      ...(value.expiresOn !== undefined && { expiresOn: value.expiresOn }),
+      ...(value.tags.keyId !== undefined && { keyId: value.tags.keyId }),
+      hint: value.value.slice(0, 3),
+    },
+  };
+}
+
+async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller: Settled<AzureCaller>): Promise<GraphObservation> {
+  if (!caller.ok) return { kind: 'unavailable', detail: describeFailure(caller.error) };
+  const callerRoles = caller.value.graphRoles;
+  try {
+    const app = await deps.apps.findApplicationByAppId(config.oauthClientId);
+    if (!app) return { kind: 'not_found' };
+    const { clientId, objectId } = caller.value;
+    const owners = await deps.apps.listOwners(app.id);
+    return {
+      kind: 'ok',
+      callerRoles,
+      callerOwnsApp: owners.some((owner) => owner.id === objectId || owner.appId === clientId),
+      webRedirectUris: app.webRedirectUris,
+      passwordCredentials: app.passwordCredentials.map(({ keyId, hint, endDateTime }) => ({ keyId, hint, endDateTime })),
+    };
+  } catch (error) {
+    if (error instanceof GraphRequestError && error.failure.status === 403) return { kind: 'denied', callerRoles };
+    return { kind: 'unavailable', detail: describeFailure(error) };
+  }
+}
+
+async function probeSecret(deps: DoctorDependencies, clientSecret: string): Promise<SecretCheckObservation> {
+  const result = await deps.verifyClientSecret(clientSecret);
+  if (result.ok) return { kind: 'ok' };
+  const { failure } = result;
+  if (failure.kind === 'unavailable') return { kind: 'unavailable' };
+  return { kind: 'rejected', errorCode: failure.errorCode };
+}
+
+async function probeMailboxes(deps: DoctorDependencies): Promise<MailboxObservation> {
+  try {
+    return { kind: 'ok', mailboxes: await deps.mailboxRegistry.list() };
+  } catch (error) {
+    return { kind: 'unavailable', detail: describeFailure(error) };
+  }
+}

@@ -1,0 +1,215 @@
+// Pure evaluation of `npm run doctor`: what the probes saw in, findings out. No I/O here, so every
+// broken setup can be tested as plain data.
+import type { SettingProblem } from '../../errors.js';
+import type { MailboxRecord } from '../../ports.js';
+import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
+
+export type Severity = 'ok' | 'info' | 'warning' | 'problem';
+
+export type FindingCode =
+  | 'settings_invalid'
+  | 'settings_ok'
+  | 'key_vault_ok'
+  | 'key_vault_access_denied'
+  | 'key_vault_unavailable'
+  | 'client_secret_missing'
+  | 'graph_ok'
+  | 'graph_permission_missing'
+  | 'app_not_owned'
+  | 'app_registration_not_found'
+  | 'graph_unavailable'
+  | 'secret_ok'
+  | 'secret_expiring'
+  | 'secret_expired'
+  | 'secret_unknown_to_app'
+  | 'secret_rejected'
+  | 'secret_check_unavailable'
+  | 'redirect_uri_ok'
+  | 'redirect_uri_mismatch'
+  | 'redirect_uri_unchecked'
+  | 'consent_ok'
+  | 'consent_missing'
+  | 'mailbox_ok'
+  | 'mailbox_reconnect_required'
+  | 'mailbox_consent_missing'
+  | 'mailboxes_unavailable'
+  | 'smtp_auth_hint';
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  params: Readonly<Record<string, string | number>>;
+}
+
+/** Graph app roles that let keyrelay's identity add and remove the app's passwords (DESIGN §6). */
+export const OWNED_BY_ROLE = 'Application.ReadWrite.OwnedBy';
+export const WRITE_ALL_ROLE = 'Application.ReadWrite.All';
+
+export interface DoctorContext {
+  appId: string;
+  tenantId: string;
+  identity: string;
+  keyVaultUrl: string;
+  secretName: string;
+  redirectUri: string;
+  publicBaseUrl: string;
+  authorityHost: string;
+  rotationLeadDays: number;
+}
+
+export type KeyVaultObservation =
+  | { kind: 'ok'; secret: { expiresOn?: Date; keyId?: string; hint: string } }
+  | { kind: 'missing' }
+  | { kind: 'denied'; status: number }
+  | { kind: 'unavailable'; detail: string };
+
+export type GraphObservation =
+  | {
+      kind: 'ok';
+      callerRoles: string[];
+      /** Whether the app's owners include the caller (OwnedBy only reaches owned apps). */
+      callerOwnsApp: boolean;
+      webRedirectUris: string[];
+      passwordCredentials: { keyId: string; hint: string | null; endDateTime: string }[];
+    }
+  | { kind: 'denied'; callerRoles: string[] }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable'; detail: string };
+
+export type SecretCheckObservation = { kind: 'ok' } | { kind: 'rejected'; errorCode: string } | { kind: 'unavailable' } | { kind: 'not_run' };
+
+export type MailboxObservation = { kind: 'ok'; mailboxes: MailboxRecord[] } | { kind: 'unavailable'; detail: string };
+
+export interface DoctorObservations {
+  keyVault: KeyVaultObservation;
+  graph: GraphObservation;
+  secretCheck: SecretCheckObservation;
+  mailboxes: MailboxObservation;
+}
+
+const DAY_MS = 86_400_000;
+/** AADSTS65001: the user or admin has not consented to use the application. */
+const CONSENT_ERROR = '65001';
+
+export function settingsFindings(problems: readonly SettingProblem[]): Finding[] {
+  if (problems.length === 0) return [{ code: 'settings_ok', severity: 'ok', params: {} }];
+  return problems.map(({ setting, problem }) => ({ code: 'settings_invalid', severity: 'problem', params: { setting, problem } }));
+}
+
+export function evaluateFindings(context: DoctorContext, observations: DoctorObservations, now: Date): Finding[] {
+  return [
+    ...keyVaultFindings(context, observations.keyVault),
+    ...graphFindings(context, observations.graph),
+    ...secretFindings(context, observations, now),
+    ...redirectUriFindings(context, observations.graph),
+    ...mailboxFindings(context, observations.mailboxes, now),
+  ];
+}
+
+const finding = (code: FindingCode, severity: Severity, params: Finding['params'] = {}): Finding => ({ code, severity, params });
+
+function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservation): Finding[] {
+  const params = { vault: context.keyVaultUrl, identity: context.identity, secretName: context.secretName };
+  switch (observation.kind) {
+    case 'ok':
+      return [finding('key_vault_ok', 'ok', params)];
+    case 'missing':
+      return [finding('key_vault_ok', 'ok', params), finding('client_secret_missing', 'problem', params)];
+    case 'denied':
+      return [finding('key_vault_access_denied', 'problem', { ...params, status: observation.status })];
+    case 'unavailable':
+      return [finding('key_vault_unavailable', 'problem', { ...params, detail: observation.detail })];
+  }
+}
+
+function graphFindings(context: DoctorContext, observation: GraphObservation): Finding[] {
+  const params = { appId: context.appId, identity: context.identity, tenantId: context.tenantId };
+  switch (observation.kind) {
+    case 'ok': {
+      const roles = new Set(observation.callerRoles);
+      // A read may succeed through a read-only role (Application.Read.All): rotating needs ReadWrite.All, or OwnedBy + ownership.
+      if (roles.has(WRITE_ALL_ROLE) || (roles.has(OWNED_BY_ROLE) && observation.callerOwnsApp)) return [finding('graph_ok', 'ok', params)];
+      return roles.has(OWNED_BY_ROLE) ? [finding('app_not_owned', 'problem', params)] : [finding('graph_permission_missing', 'problem', params)];
+    }
+    case 'denied': {
+      const roles = new Set(observation.callerRoles);
+      return roles.has(OWNED_BY_ROLE) || roles.has(WRITE_ALL_ROLE)
+        ? [finding('app_not_owned', 'problem', params)]
+        : [finding('graph_permission_missing', 'problem', params)];
+    }
+    case 'not_found':
+      return [finding('app_registration_not_found', 'problem', params)];
+    case 'unavailable':
+      return [finding('graph_unavailable', 'problem', { ...params, detail: observation.detail })];
+  }
+}
+
+function secretFindings(context: DoctorContext, observations: DoctorObservations, now: Date): Finding[] {
+  const { keyVault, graph, secretCheck } = observations;
+  if (keyVault.kind !== 'ok') return [];
+  const params = { secretName: context.secretName, appId: context.appId };
+  const findings: Finding[] = [];
+  let expiresOn = keyVault.secret.expiresOn;
+  if (graph.kind === 'ok') {
+    const { keyId, hint } = keyVault.secret;
+    const credential =
+      keyId !== undefined
+        ? graph.passwordCredentials.find((candidate) => candidate.keyId.toLowerCase() === keyId.toLowerCase())
+        : onlyOne(graph.passwordCredentials.filter((candidate) => candidate.hint === hint));
+    // Graph's end date is the truth; Key Vault's expiresOn is a copy that a hand-stored secret may lack.
+    if (credential) expiresOn = new Date(credential.endDateTime);
+    else findings.push(finding('secret_unknown_to_app', 'problem', params));
+  }
+  let expired = false;
+  if (expiresOn !== undefined) {
+    const daysLeft = Math.floor((expiresOn.getTime() - now.getTime()) / DAY_MS);
+    const expiry = { ...params, expiresOn: expiresOn.toISOString().slice(0, 10), daysLeft };
+    expired = expiresOn.getTime() <= now.getTime();
+    if (expired) findings.push(finding('secret_expired', 'problem', { ...expiry, daysAgo: Math.max(0, -daysLeft) }));
+    else if (daysLeft < context.rotationLeadDays) findings.push(finding('secret_expiring', 'warning', expiry));
+    else findings.push(finding('secret_ok', 'ok', expiry));
+  }
+  if (secretCheck.kind === 'rejected' && !expired) findings.push(finding('secret_rejected', 'problem', { ...params, errorCode: secretCheck.errorCode }));
+  if (secretCheck.kind === 'unavailable') findings.push(finding('secret_check_unavailable', 'warning', params));
+  return findings;
+}
+
+function onlyOne<T>(items: T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
+}
+
+function redirectUriFindings(context: DoctorContext, graph: GraphObservation): Finding[] {
+  const params = { redirectUri: context.redirectUri, appId: context.appId };
+  if (graph.kind !== 'ok') return [finding('redirect_uri_unchecked', 'info', params)];
+  if (graph.webRedirectUris.includes(context.redirectUri)) return [finding('redirect_uri_ok', 'ok', params)];
+  return [finding('redirect_uri_mismatch', 'problem', { ...params, registered: graph.webRedirectUris.join(', ') || '-' })];
+}
+
+export function reconnectLink(publicBaseUrl: string, upn: string): string {
+  return `${publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(upn)}`;
+}
+
+function mailboxFindings(context: DoctorContext, observation: MailboxObservation, now: Date): Finding[] {
+  if (observation.kind === 'unavailable') return [finding('mailboxes_unavailable', 'problem', { detail: observation.detail })];
+  const consentParams = { consentUrl: adminConsentUrl(context.authorityHost, context.tenantId, context.appId), connectUrl: `${context.publicBaseUrl}/api/connect` };
+  const { mailboxes } = observation;
+  // Consent cannot be tested headless: a connected mailbox is the proof that someone consented.
+  if (mailboxes.length === 0) return [finding('consent_missing', 'problem', consentParams)];
+  const findings: Finding[] = [finding('consent_ok', 'ok', { count: mailboxes.length })];
+  for (const mailbox of [...mailboxes].sort((a, b) => a.upn.localeCompare(b.upn))) {
+    const params = { upn: mailbox.upn, reconnectUrl: reconnectLink(context.publicBaseUrl, mailbox.upn) };
+    if (mailbox.status === 'ok') {
+      findings.push(finding('mailbox_ok', 'ok', { ...params, daysSinceRefresh: Math.max(0, Math.floor((now.getTime() - mailbox.lastRefreshAt.getTime()) / DAY_MS)) }));
+    } else if (mailbox.lastErrorCode?.includes(CONSENT_ERROR)) {
+      findings.push(finding('mailbox_consent_missing', 'problem', { ...params, ...consentParams, errorCode: mailbox.lastErrorCode }));
+    } else {
+      findings.push(finding('mailbox_reconnect_required', 'problem', { ...params, errorCode: mailbox.lastErrorCode ?? '-' }));
+    }
+  }
+  findings.push(finding('smtp_auth_hint', 'info', { upns: mailboxes.map((mailbox) => mailbox.upn).sort().join(', '), example: mailboxes[0]?.upn ?? '' }));
+  return findings;
+}
+
+export function hasProblems(findings: readonly Finding[]): boolean {
+  return findings.some((item) => item.severity === 'problem');
+}

@@ -1,0 +1,233 @@
+// Everything `npm run setup` tells the admin, in Italian (default) and English. Parameters are ids,
+// names, dates and URLs: never a secret.
+import type { Locale } from '../../config.js';
+
+export type SetupMessageCode =
+  | 'app_found'
+  | 'app_create'
+  | 'audience_set'
+  | 'audience_ok'
+  | 'redirect_uri_set'
+  | 'redirect_uri_ok'
+  | 'permissions_set'
+  | 'permissions_ok'
+  | 'owner_add'
+  | 'owner_ok'
+  | 'owner_skipped'
+  | 'secret_ok'
+  | 'secret_create'
+  | 'next_client_id'
+  | 'next_consent'
+  | 'next_connect'
+  | 'next_owned_by'
+  | 'next_doctor';
+
+export type SetupFailureCode =
+  | 'azure_login_missing'
+  | 'graph_denied_manage_apps'
+  | 'graph_denied_add_owner'
+  | 'key_vault_denied'
+  | 'app_not_found'
+  | 'app_name_ambiguous'
+  | 'permission_not_published'
+  | 'identity_not_found'
+  | 'secret_lifetime_policy'
+  | 'secret_type_policy'
+  | 'service_unavailable'
+  | 'unexpected';
+
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+export interface SetupMessage {
+  code: SetupMessageCode;
+  params: MessageParams;
+}
+
+type Template = (p: MessageParams) => string;
+
+const SECRET_REASONS: Record<Locale, Record<string, string>> = {
+  it: {
+    missing: 'Key Vault non ne contiene uno',
+    disabled: 'quello in Key Vault è disabilitato',
+    other_app: 'quello in Key Vault appartiene a un\'altra app',
+    untagged: 'quello in Key Vault non indica a quale credenziale corrisponde',
+    credential_gone: 'la credenziale di quello in Key Vault non esiste più nell\'app',
+    expired: 'quello in Key Vault è scaduto',
+  },
+  en: {
+    missing: 'Key Vault holds none',
+    disabled: 'the one in Key Vault is disabled',
+    other_app: 'the one in Key Vault belongs to another app',
+    untagged: 'the one in Key Vault does not say which credential it is',
+    credential_gone: "the one in Key Vault names a credential the app no longer has",
+    expired: 'the one in Key Vault has expired',
+  },
+};
+
+export function secretReasonText(locale: Locale, reason: string): string {
+  return SECRET_REASONS[locale][reason] ?? reason;
+}
+
+const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
+  it: {
+    app_found: (p) => `registrazione app trovata: ${p.displayName} (client id ${p.appId})`,
+    app_create: (p) => `registrazione app creata: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
+    audience_set: () => 'registrazione resa multi-tenant (AzureADMultipleOrgs)',
+    audience_ok: () => 'registrazione già multi-tenant',
+    redirect_uri_set: (p) => `redirect URI Web impostato: ${p.redirectUri}`,
+    redirect_uri_ok: (p) => `redirect URI Web già presente: ${p.redirectUri}`,
+    permissions_set: (p) => `permessi delegati impostati: ${p.permissions}`,
+    permissions_ok: (p) => `permessi delegati già presenti: ${p.permissions}`,
+    owner_add: (p) => `identità di keyrelay (${p.identityClientId}) aggiunta come proprietaria dell'app`,
+    owner_ok: (p) => `identità di keyrelay (${p.identityClientId}) già proprietaria dell'app`,
+    owner_skipped: () =>
+      `proprietario non impostato: nessuna identità indicata (--identity-client-id o AZURE_MANAGED_IDENTITY_CLIENT_ID)`,
+    secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valido fino al ${p.expiresOn}: nessun nuovo secret`,
+    secret_create: (p) =>
+      `client secret creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come ${p.secretName}, perché ${p.reason}`,
+    next_client_id: (p) => `Imposta OAUTH_CLIENT_ID=${p.appId} nelle impostazioni dell'app (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\` e poi \`azd provision\`).`,
+    next_consent: (p) =>
+      `Un amministratore di ogni tenant le cui caselle si collegheranno apre il link di consenso e accetta i permessi:\n    ${p.consentUrl}\n    (per un altro tenant sostituisci ${p.tenant} con il suo ID o dominio)`,
+    next_connect: (p) => `Collega ogni casella di posta una volta: ${p.connectUrl}`,
+    next_owned_by: (p) =>
+      `Per la rotazione automatica concedi all'identità ${p.identityClientId} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (infra: KEYRELAY_CREATE_APP_REGISTRATION=true, oppure un Privileged Role Administrator).`,
+    next_doctor: () => 'Controlla tutto con `npm run doctor`.',
+  },
+  en: {
+    app_found: (p) => `app registration found: ${p.displayName} (client id ${p.appId})`,
+    app_create: (p) => `app registration created: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
+    audience_set: () => 'registration made multi-tenant (AzureADMultipleOrgs)',
+    audience_ok: () => 'registration already multi-tenant',
+    redirect_uri_set: (p) => `Web redirect URI set: ${p.redirectUri}`,
+    redirect_uri_ok: (p) => `Web redirect URI already present: ${p.redirectUri}`,
+    permissions_set: (p) => `delegated permissions set: ${p.permissions}`,
+    permissions_ok: (p) => `delegated permissions already present: ${p.permissions}`,
+    owner_add: (p) => `keyrelay's identity (${p.identityClientId}) added as owner of the app`,
+    owner_ok: (p) => `keyrelay's identity (${p.identityClientId}) already owns the app`,
+    owner_skipped: () => 'owner not set: no identity given (--identity-client-id or AZURE_MANAGED_IDENTITY_CLIENT_ID)',
+    secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valid until ${p.expiresOn}: no new secret`,
+    secret_create: (p) =>
+      `client secret created (expires ${p.expiresOn}) and written straight into Key Vault as ${p.secretName}, because ${p.reason}`,
+    next_client_id: (p) => `Set OAUTH_CLIENT_ID=${p.appId} in the app settings (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\`, then \`azd provision\`).`,
+    next_consent: (p) =>
+      `An administrator of each tenant whose mailboxes will connect opens the consent link and accepts the permissions:\n    ${p.consentUrl}\n    (for another tenant replace ${p.tenant} with its ID or domain)`,
+    next_connect: (p) => `Connect each mailbox once: ${p.connectUrl}`,
+    next_owned_by: (p) =>
+      `For automatic rotation grant the identity ${p.identityClientId} the Microsoft Graph app role Application.ReadWrite.OwnedBy (infra: KEYRELAY_CREATE_APP_REGISTRATION=true, or a Privileged Role Administrator).`,
+    next_doctor: () => 'Check everything with `npm run doctor`.',
+  },
+};
+
+const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix: Template }>> = {
+  it: {
+    azure_login_missing: {
+      problem: () => 'nessun accesso Azure utilizzabile (DefaultAzureCredential non ha trovato credenziali valide)',
+      fix: () => 'Esegui `az login` (o `azd auth login`) con un account amministratore del tenant e riprova.',
+    },
+    graph_denied_manage_apps: {
+      problem: () => 'il tuo account non può leggere o modificare le registrazioni app (Microsoft Graph 403)',
+      fix: () => 'Serve il ruolo Entra ID Application Administrator o Cloud Application Administrator (o Application.ReadWrite.All).',
+    },
+    graph_denied_add_owner: {
+      problem: () => "il tuo account non può aggiungere proprietari all'app (Microsoft Graph 403)",
+      fix: () => "Serve il ruolo Application Administrator o Cloud Application Administrator, oppure essere proprietario dell'app.",
+    },
+    key_vault_denied: {
+      problem: (p) => `il tuo account non può scrivere secret in Key Vault (${p.vault}, 403)`,
+      fix: (p) => `Assegnati il ruolo "Key Vault Secrets Officer" sul vault: az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>.`,
+    },
+    app_not_found: {
+      problem: (p) => `OAUTH_CLIENT_ID=${p.appId} non corrisponde a nessuna registrazione app nel tenant ${p.tenant}`,
+      fix: () => 'Correggi OAUTH_CLIENT_ID, oppure toglilo per far creare a setup una nuova registrazione.',
+    },
+    app_name_ambiguous: {
+      problem: (p) => `${p.count} registrazioni app si chiamano "${p.displayName}"`,
+      fix: () => 'Imposta OAUTH_CLIENT_ID con il client id di quella giusta, oppure usa --app-name con un nome univoco.',
+    },
+    permission_not_published: {
+      problem: (p) => `${p.resource} non pubblica il permesso delegato ${p.scope} in questo tenant`,
+      fix: () => 'Verifica che il tenant abbia Exchange Online e Microsoft Graph (licenze Microsoft 365) e riprova.',
+    },
+    identity_not_found: {
+      problem: (p) => `nessun service principal con client id ${p.identityClientId} (identità di keyrelay)`,
+      fix: () => 'Controlla --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, oppure passa --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
+    },
+    secret_lifetime_policy: {
+      problem: () => 'un criterio del tenant limita la durata dei client secret (CredentialInvalidLifetimeAsPerAppPolicy)',
+      fix: () => 'Riprova con una durata minore, es. --secret-months 6.',
+    },
+    secret_type_policy: {
+      problem: () => 'un criterio del tenant vieta i client secret per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
+      fix: () => "Chiedi un'eccezione al criterio per questa app: keyrelay oggi usa un client secret.",
+    },
+    service_unavailable: {
+      problem: (p) => `${p.service} non risponde (${p.detail})`,
+      fix: () => 'Riprova tra qualche minuto; setup è idempotente.',
+    },
+    unexpected: {
+      problem: (p) => `errore inatteso durante: ${p.step}`,
+      fix: () => 'Riprova; se si ripete, apri una segnalazione con questo output (non contiene segreti).',
+    },
+  },
+  en: {
+    azure_login_missing: {
+      problem: () => 'no usable Azure login (DefaultAzureCredential found no valid credential)',
+      fix: () => 'Run `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
+    },
+    graph_denied_manage_apps: {
+      problem: () => 'your account may not read or change app registrations (Microsoft Graph 403)',
+      fix: () => 'You need the Entra ID role Application Administrator or Cloud Application Administrator (or Application.ReadWrite.All).',
+    },
+    graph_denied_add_owner: {
+      problem: () => 'your account may not add owners to the app (Microsoft Graph 403)',
+      fix: () => 'You need the Application Administrator or Cloud Application Administrator role, or to own the app.',
+    },
+    key_vault_denied: {
+      problem: (p) => `your account may not write secrets to Key Vault (${p.vault}, 403)`,
+      fix: (p) => `Give yourself "Key Vault Secrets Officer" on the vault: az role assignment create --role "Key Vault Secrets Officer" --assignee <your account> --scope <resource id of ${p.vault}>.`,
+    },
+    app_not_found: {
+      problem: (p) => `OAUTH_CLIENT_ID=${p.appId} names no app registration in tenant ${p.tenant}`,
+      fix: () => 'Fix OAUTH_CLIENT_ID, or remove it to let setup create a new registration.',
+    },
+    app_name_ambiguous: {
+      problem: (p) => `${p.count} app registrations are named "${p.displayName}"`,
+      fix: () => 'Set OAUTH_CLIENT_ID to the client id of the right one, or pick a unique --app-name.',
+    },
+    permission_not_published: {
+      problem: (p) => `${p.resource} publishes no delegated permission ${p.scope} in this tenant`,
+      fix: () => 'Check that the tenant has Exchange Online and Microsoft Graph (Microsoft 365 licences) and try again.',
+    },
+    identity_not_found: {
+      problem: (p) => `no service principal with client id ${p.identityClientId} (keyrelay's identity)`,
+      fix: () => 'Check --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, or pass --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
+    },
+    secret_lifetime_policy: {
+      problem: () => 'a tenant policy limits the lifetime of client secrets (CredentialInvalidLifetimeAsPerAppPolicy)',
+      fix: () => 'Try again with a shorter lifetime, e.g. --secret-months 6.',
+    },
+    secret_type_policy: {
+      problem: () => 'a tenant policy forbids client secrets for this app (CredentialTypeNotAllowedAsPerAppPolicy)',
+      fix: () => 'Ask for a policy exception for this app: keyrelay uses a client secret today.',
+    },
+    service_unavailable: {
+      problem: (p) => `${p.service} does not answer (${p.detail})`,
+      fix: () => 'Try again in a few minutes; setup is idempotent.',
+    },
+    unexpected: {
+      problem: (p) => `unexpected error during: ${p.step}`,
+      fix: () => 'Try again; if it repeats, file an issue with this output (it holds no secrets).',
+    },
+  },
+};
+
+export function renderSetupMessage(locale: Locale, message: SetupMessage): string {
+  const { params } = message;
+  const reason = params.reason;
+  return STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
+}
+
+export function renderSetupFailure(locale: Locale, code: SetupFailureCode, params: MessageParams): { problem: string; fix: string } {
+  const template = FAILURES[locale][code];
+  return { problem: template.problem(params), fix: template.fix(params) };
+}
