@@ -87,9 +87,9 @@ function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: s
   };
 }
 
-/** Invocation lines of successful calls are noise in the demo console; function log events and failures are not. */
-function isRoutineInvocation(line: string): boolean {
-  return line.startsWith("Executing '") || (line.startsWith("Executed '") && !line.includes('(Failed'));
+/** After start-up only the app's own log events (`[function] event …`) and failed invocations reach the demo console. */
+function isWorthShowing(line: string): boolean {
+  return line.startsWith('[') || line.includes('(Failed');
 }
 
 /** Runs dev/host/cli.ts on the build in dist/ and resolves once it listens; its log lines go to the console. */
@@ -105,7 +105,7 @@ async function startHost(settings: Record<string, string>, port: number, functio
   const onLines = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim().length > 0)) {
       if (!listening) output.push(line);
-      else if (!isRoutineInvocation(line)) console.log(`  host │ ${line}`);
+      else if (isWorthShowing(line)) console.log(`  host │ ${line}`);
       if (line.includes('listening on')) listening = true;
     }
   };

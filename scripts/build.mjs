@@ -2,7 +2,7 @@
 // function of src/functions; the SDK-heavy services are split into chunks that a handler imports on
 // first use, so starting the worker (and the health probe) never loads MSAL, Graph or Key Vault.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,9 +57,15 @@ export function bundleOptions(outdir) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outdir = join(repoRoot, 'dist');
-  // FACTS.md: the host loads every file matching `main`; a stale file in dist/ would be loaded too.
-  rmSync(outdir, { recursive: true, force: true });
-  const options = bundleOptions(outdir);
-  await build(options);
+  // FACTS.md: the host loads every file matching `main`; a stale file in dist/ would be loaded too, so
+  // build into a fresh sibling and swap it in: a host already running from dist/ (`npm run demo` rebuilds
+  // while other test files run) never sees a missing or half-written build.
+  const staging = `${outdir}.next-${process.pid}`;
+  const retired = `${outdir}.old-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  await build(bundleOptions(staging));
+  if (existsSync(outdir)) renameSync(outdir, retired);
+  renameSync(staging, outdir);
+  rmSync(retired, { recursive: true, force: true });
   console.log(`built dist/index.js with ${functionEntryPoints().length} functions`);
 }

@@ -1,0 +1,246 @@
+// `npm run demo` end to end (issue 9): starts exactly that command, reads the one URL it prints, and in
+// headless Chromium plays the whole story — connect a mailbox, get an SMTP token, move the client secret
+// to 20 days before expiry, run the monitor, read the Italian alert — then stops the demo with Ctrl+C
+// (SIGINT to its process group, as a terminal does) and checks that nothing is left behind. Saves the
+// README screenshots under docs/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { launchChromium, serverSpkiHash } from '../support/chromium.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+const docsDir = join(repoRoot, 'docs');
+const ALERT_SENDER = 'newsletter@contoso.onmicrosoft.com';
+const ALERT_RECIPIENT = 'giulia.bianchi@contoso.onmicrosoft.com';
+const START_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 30_000;
+const OUTBOX_TIMEOUT_MS = 30_000;
+/** A complete compact JWS (header.payload.signature): what a leaked access token looks like. */
+const FULL_JWT = /eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/;
+
+type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
+
+interface RunningDemo {
+  child: ChildProcess;
+  output: string[];
+  simulatorUrl: string;
+  caCertificatePath: string;
+  /** npm's exit status, once npm and every process writing to its output (tsx, the demo) are gone. */
+  closed: Promise<ExitStatus>;
+}
+
+const running = new Set<RunningDemo>();
+let browser: Browser | undefined;
+
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+  // A failed assertion must not leave a demo (and its Azurite and host) running.
+  for (const demo of running) await stopDemo(demo);
+});
+
+async function startDemo(): Promise<RunningDemo> {
+  // detached: its own process group, so that SIGINT reaches npm, tsx and every child like Ctrl+C does.
+  const child = spawn('npm', ['run', 'demo'], { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  // 'close', not 'exit': npm may exit before the demo has finished cleaning up; the demo still holds
+  // the output pipe until it is done.
+  const closed = new Promise<ExitStatus>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const ready = new Promise<{ simulatorUrl: string; caCertificatePath: string }>((resolve, reject) => {
+    let caCertificatePath: string | undefined;
+    const timer = setTimeout(() => reject(new Error(`npm run demo printed no URL within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`)), START_TIMEOUT_MS);
+    const onData = (chunk: Buffer): void => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        output.push(line);
+        caCertificatePath ??= /CA certificate: (\S+)/.exec(line)?.[1];
+        const url = /Simulator: (http:\/\/127\.0\.0\.1:\d+)\//.exec(line)?.[1];
+        if (url && caCertificatePath) {
+          clearTimeout(timer);
+          resolve({ simulatorUrl: url, caCertificatePath });
+        }
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void closed.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`npm run demo exited (${code}) before printing its URL:\n${output.join('\n')}`));
+    });
+  });
+  const partial = { child, output, closed, simulatorUrl: '', caCertificatePath: '' };
+  running.add(partial);
+  Object.assign(partial, await ready);
+  return partial;
+}
+
+/** Ctrl+C: SIGINT to the demo's process group, then wait until everything writing its output is gone. */
+async function stopDemo(demo: RunningDemo): Promise<ExitStatus> {
+  running.delete(demo);
+  if (demo.child.exitCode === null && demo.child.signalCode === null && demo.child.pid !== undefined) {
+    process.kill(-demo.child.pid, 'SIGINT');
+  }
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`the demo did not stop within ${STOP_TIMEOUT_MS} ms:\n${demo.output.join('\n')}`)), STOP_TIMEOUT_MS).unref(),
+  );
+  return Promise.race([demo.closed, timeout]);
+}
+
+/** After Ctrl+C npm either exits 0 or re-raises the SIGINT on itself, as any command does in a terminal. */
+function expectCleanStop(demo: RunningDemo, status: ExitStatus): void {
+  expect(status.code === 0 || status.signal === 'SIGINT', `npm ended with ${JSON.stringify(status)}`).toBe(true);
+  const output = demo.output.join('\n');
+  expect(output).toContain('Demo stopped; temporary files removed.');
+  expect(output).not.toMatch(/^\s*stop: /m);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+const portOf = (url: string): number => Number(new URL(url).port);
+
+/** Reloads the page until `ready` holds: the monitor's mail is sent by the host in the background. */
+async function reloadUntil(page: Page, ready: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + OUTBOX_TIMEOUT_MS;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await page.reload();
+  }
+}
+
+describe('npm run demo', () => {
+  it('connects a mailbox, issues a redacted SMTP token, rotates the secret and alerts the admin in Italian 20 days before it expires, and stops cleanly on Ctrl+C', async () => {
+    const demo = await startDemo();
+    const printedUrls = demo.output.join('\n').match(/https?:\/\/\S+/g) ?? [];
+    expect(printedUrls).toEqual([`${demo.simulatorUrl}/`]);
+
+    const home = await fetch(`${demo.simulatorUrl}/?lang=en`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const homeHtml = await home.text();
+    const entraOrigin = /id="sign-in-origin" data-origin="([^"]+)"/.exec(homeHtml)?.[1];
+    expect(entraOrigin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const caPem = await readFile(demo.caCertificatePath, 'utf8');
+    browser = await launchChromium({ trustedSpkiHashes: [await serverSpkiHash(entraOrigin!, caPem)] });
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+
+    // 1. Connect the alert sender's mailbox through keyrelay and the local Entra sign-in page.
+    await page.goto(`${demo.simulatorUrl}/?lang=en`);
+    const hostUrl = new URL((await page.locator('#connect-sender').getAttribute('href'))!).origin;
+    await page.click('#connect-sender');
+    await page.waitForURL((url) => url.origin === entraOrigin);
+    await page.check(`input[name="user"][data-upn="${ALERT_SENDER}"]`);
+    await page.check('input[name="consent"]');
+    await page.click('button[value="accept"]');
+    await page.waitForURL((url) => url.origin === demo.simulatorUrl && url.searchParams.get('keyrelay') === 'connected');
+    await expect.poll(() => page.locator(`tr[data-mailbox="${ALERT_SENDER}"]`).count()).toBe(1);
+
+    // 2. Get an SMTP token: the XOAUTH2 parts are shown, the token itself only as a prefix.
+    await page.locator(`tr[data-mailbox="${ALERT_SENDER}"] button`).click();
+    await page.waitForSelector('#smtp-token');
+    const xoauth2 = await page.locator('#xoauth2').innerText();
+    expect(xoauth2).toContain(`user=${ALERT_SENDER}`);
+    expect(xoauth2).toMatch(/auth=Bearer \S{8}…/);
+    const tokenPanel = await page.locator('#smtp-token').innerText();
+    expect(tokenPanel).toContain('smtp.office365.com:587 (STARTTLS)');
+    expect(tokenPanel).toContain('the XOAUTH2 string carries this mailbox and this token');
+    expect(await page.content()).not.toMatch(FULL_JWT);
+
+    // 3. Move the client secret in use to 20 days before expiry (Graph and Key Vault).
+    await page.fill('input[name="days"]', '20');
+    await page.click('#client-secret button');
+    await page.waitForURL((url) => url.origin === demo.simulatorUrl);
+    expect(await page.locator('#client-secret tr[data-in-use] .days-left').innerText()).toBe('20');
+
+    const expiringKeyId = await page.locator('#client-secret tr[data-in-use]').getAttribute('data-key-id');
+
+    // 4. Run the monitor: 20 days is inside the rotation lead (30), so keyrelay renews the secret.
+    await page.click('#monitor button');
+    await page.waitForURL((url) => url.origin === demo.simulatorUrl);
+    expect(await page.locator('#rotations').innerText()).toContain('switched');
+    const renewedKeyId = await page.locator('#client-secret tr[data-in-use]').getAttribute('data-key-id');
+    expect(renewedKeyId).not.toBe(expiringKeyId);
+    expect(Number(await page.locator('#client-secret tr[data-in-use] .days-left').innerText())).toBeGreaterThan(700);
+
+    // 5. The Italian alert reaches the admin.
+    await reloadUntil(page, async () => (await page.locator('#outbox tr.mail').count()) > 0, 'the alert in the outbox');
+    const alertRow = page.locator('#outbox tr.mail').filter({ hasText: ALERT_RECIPIENT }).first();
+    await expect.poll(() => alertRow.count()).toBe(1);
+    expect(await alertRow.innerText()).toContain(ALERT_SENDER);
+    expect(await alertRow.locator('.subject').innerText()).toMatch(/^\[keyrelay\] /);
+    await page.screenshot({ path: join(docsDir, 'simulator.png'), fullPage: true });
+
+    await alertRow.locator('a').click();
+    await page.waitForSelector('#mail-subject');
+    const mailFrame = page.frameLocator('iframe');
+    expect(await mailFrame.locator('html').getAttribute('lang')).toBe('it');
+    const mailText = await mailFrame.locator('body').innerText();
+    expect(mailText).toMatch(/scad/i);
+    expect(mailText).toContain('20');
+    await page.screenshot({ path: join(docsDir, 'alert-mail.png'), fullPage: true });
+
+    // The admin's status page, linked from the simulator (function key in the link).
+    await page.goto(`${demo.simulatorUrl}/?lang=en`);
+    const statusHref = (await page.locator('#status-page').getAttribute('href'))!;
+    expect(new URL(statusHref).origin).toBe(hostUrl);
+    const statusResponse = await page.goto(statusHref);
+    expect(statusResponse?.status()).toBe(200);
+    expect(statusResponse?.headers()['content-type']).toContain('text/html');
+    expect(await page.locator('body').innerText()).toContain(ALERT_SENDER);
+    expect(await page.content()).not.toMatch(FULL_JWT);
+    await page.screenshot({ path: join(docsDir, 'status.png'), fullPage: true });
+    await browser.close();
+    browser = undefined;
+
+    // Ctrl+C: a clean exit, every port free again, the session's temporary files gone.
+    expectCleanStop(demo, await stopDemo(demo));
+    for (const url of [demo.simulatorUrl, hostUrl, entraOrigin!]) expect(await portIsFree(portOf(url))).toBe(true);
+    expect(existsSync(dirname(demo.caCertificatePath))).toBe(false);
+  }, 300_000);
+
+  it('starts again after a first run has stopped: fresh ports, and Ctrl+C stops it cleanly', async () => {
+    const first = await startDemo();
+    expectCleanStop(first, await stopDemo(first));
+    const second = await startDemo();
+    expect(second.simulatorUrl).not.toBe('');
+    expect(dirname(second.caCertificatePath)).not.toBe(dirname(first.caCertificatePath));
+    const page = await fetch(`${second.simulatorUrl}/?lang=en`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('ActNow');
+    expectCleanStop(second, await stopDemo(second));
+    expect(await portIsFree(portOf(second.simulatorUrl))).toBe(true);
+    expect(existsSync(dirname(second.caCertificatePath))).toBe(false);
+  }, 300_000);
+
+  it('refuses a bad "expire in N days" request or one without the form token with a 400 page and changes nothing', async () => {
+    const demo = await startDemo();
+    const readPage = async () => fetch(`${demo.simulatorUrl}/?lang=en`).then((r) => r.text());
+    const inUseDays = (html: string) => /data-in-use>[\s\S]*?class="days-left"><span[^>]*>(-?\d+)</.exec(html)?.[1];
+    const before = await readPage();
+    const formToken = /name="token" value="([^"]+)"/.exec(before)?.[1];
+    expect(formToken).toBeDefined();
+    const post = (fields: Record<string, string>) =>
+      fetch(`${demo.simulatorUrl}/actions/expire`, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+
+    for (const days of ['-1', '731', 'abc', '20.5', '', '1e2']) {
+      const response = await post({ token: formToken!, lang: 'en', days });
+      expect(response.status, `days=${days}`).toBe(400);
+      expect(await response.text()).toContain('Give a whole number of days from 0 to 730.');
+    }
+    const forged = await post({ token: 'not-the-token', lang: 'en', days: '1' });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('Invalid request');
+    expect(inUseDays(await readPage())).toBe(inUseDays(before));
+    expect(Number(inUseDays(before))).toBeGreaterThan(600);
+    expectCleanStop(demo, await stopDemo(demo));
+  }, 300_000);
+});
