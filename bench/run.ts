@@ -6,9 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultLocalCaDir, ensureLocalCa } from '../dev/cloud/tls.js';
 import { createBenchContext, type BenchRow, type BenchSection } from './context.js';
+import { coldStartSection } from './p1-coldstart.js';
 import { tokenSection } from './p2-p5-token.js';
 
-const SECTIONS: BenchSection[] = [tokenSection];
+const SECTIONS: BenchSection[] = [coldStartSection, tokenSection];
 
 const benchDir = import.meta.dirname;
 const CHILD_MARKER = 'KEYRELAY_BENCH_WITH_LOCAL_CA';

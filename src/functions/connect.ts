@@ -9,7 +9,7 @@ import { loggerFor } from '../shared/logger.js';
 export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = loggerFor(context);
   try {
-    const { getConnectService, parseConnectQuery } = await import('../shared/runtime/connect.js');
+    const { getConnectService, parseConnectQuery } = await import('../shared/runtime/functionServices.js');
     const started = await getConnectService(logger).start(parseConnectQuery(new URL(request.url).search));
     return connectStartResult(started);
   } catch (error) {

@@ -5,7 +5,7 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { formatLogLine } from '../shared/logger.js';
 
 export async function expiryMonitor(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { getMonitorFeature } = await import('../shared/runtime/monitor.js');
+  const { getMonitorFeature } = await import('../shared/runtime/functionServices.js');
   const result = await getMonitorFeature().monitor.run();
   context.info(
     formatLogLine('expiryMonitor.done', {

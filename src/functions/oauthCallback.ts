@@ -10,7 +10,7 @@ export async function oauthCallback(request: HttpRequest, context: InvocationCon
   const logger = loggerFor(context);
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
-    const { getConnectService } = await import('../shared/runtime/connect.js');
+    const { getConnectService } = await import('../shared/runtime/functionServices.js');
     const outcome = await getConnectService(logger).complete(
       new URL(request.url).search,
       request.headers.get('cookie'),

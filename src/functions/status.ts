@@ -10,7 +10,7 @@ export async function status(request: HttpRequest, context: InvocationContext): 
   const html = prefersHtml(request.headers.get('accept'));
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
-    const { getMonitorFeature } = await import('../shared/runtime/monitor.js');
+    const { getMonitorFeature } = await import('../shared/runtime/functionServices.js');
     const report = await getMonitorFeature().status.getStatus();
     return html ? htmlResult(200, renderStatusPage(report, locale)) : jsonResult(200, report);
   } catch (error) {

@@ -9,7 +9,7 @@ import { parseTokenRequest } from '../shared/services/token/tokenRequest.js';
 export async function token(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const tokenRequest = parseTokenRequest(await request.text());
-    const { getTokenService } = await import('../shared/runtime/token.js');
+    const { getTokenService } = await import('../shared/runtime/functionServices.js');
     return jsonResult(200, await getTokenService().getToken(tokenRequest));
   } catch (error) {
     const result = toErrorResult(error, { format: 'json', locale: getConfig().alertLocale });
