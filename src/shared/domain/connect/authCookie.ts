@@ -3,10 +3,7 @@
 // browser can neither read the verifier nor alter any field. One cookie per flow, named after a digest of
 // its state, lets two tabs connect at the same time without overwriting each other.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-
-export interface Clock {
-  now(): Date;
-}
+import type { Clock } from '../clock.js';
 
 /** What /api/connect puts in the cookie. */
 export interface AuthFlow {

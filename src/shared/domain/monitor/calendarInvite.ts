@@ -1,6 +1,6 @@
 // The digest's .ics attachment (RFC 5545), written by hand: the `ics` package emits day/week alarm
 // durations that clients reject, so alarms here are always `-PT<n>H`.
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 export interface ExpiryEventInput {
   /** Globally unique and stable per credential and expiry, so a re-sent invite updates the same event. */
