@@ -94,9 +94,9 @@ function isWorthShowing(line: string): boolean {
 
 /** Runs dev/host/cli.ts on the build in dist/ and resolves once it listens; its log lines go to the console. */
 async function startHost(settings: Record<string, string>, port: number, functionKey: string, caBundlePath: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'dev/host/cli.ts'), `--function-key=${functionKey}`], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'dev/host/cli.ts')], {
     cwd: repositoryRoot,
-    env: { ...process.env, ...settings, PORT: String(port), NODE_EXTRA_CA_CERTS: caBundlePath },
+    env: { ...process.env, ...settings, PORT: String(port), NODE_EXTRA_CA_CERTS: caBundlePath, LOCAL_HOST_FUNCTION_KEY: functionKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await onStop(() => stopChild(child));

@@ -73,10 +73,15 @@ export interface TestHost {
 /** Runs the local host (`dev/host/cli.ts`) on the build in dist/ with the stack's settings. */
 export async function startTestHost(stack: TestStack, options: { functionKey?: string; env?: Record<string, string> } = {}): Promise<TestHost> {
   const args = ['--import', 'tsx', join(repoRoot, 'dev/host/cli.ts')];
-  if (options.functionKey) args.push(`--function-key=${options.functionKey}`);
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { ...process.env, ...stack.settings, ...options.env, PORT: String(stack.hostPort) },
+    env: {
+      ...process.env,
+      ...stack.settings,
+      ...options.env,
+      PORT: String(stack.hostPort),
+      ...(options.functionKey ? { LOCAL_HOST_FUNCTION_KEY: options.functionKey } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
