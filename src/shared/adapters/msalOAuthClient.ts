@@ -30,6 +30,16 @@ export interface ClientCredentialSource {
   reloadClientSecret(): Promise<string>;
 }
 
+export interface RedeemCodeRequest {
+  /** Tenant of the authority that redeems the code (the sign-in audience). */
+  tenant: string;
+  code: string;
+  codeVerifier: string;
+  redirectUri: string;
+  scopes: string[];
+  nonce: string;
+}
+
 export interface RedeemedCode {
   idToken: string;
   homeAccountId: string;
@@ -184,14 +194,7 @@ export class MsalOAuthClient {
     return `${this.authority(tenant)}/oauth2/v2.0/authorize`;
   }
 
-  async redeemCode(request: {
-    tenant: string;
-    code: string;
-    codeVerifier: string;
-    redirectUri: string;
-    scopes: string[];
-    nonce: string;
-  }): Promise<RedeemedCode> {
+  async redeemCode(request: RedeemCodeRequest): Promise<RedeemedCode> {
     const bridge = new SerializedCacheBridge(undefined);
     const result = await this.withClientSecretRetry(request.tenant, bridge, (app) =>
       app.acquireTokenByCode({
@@ -243,19 +246,9 @@ export class MsalOAuthClient {
    * a freshly rotated secret before it becomes current. Resolves with the failure instead of throwing.
    */
   async verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }> {
-    const authority = this.authority(this.settings.homeTenantId);
     const network = new RetryingNetworkClient();
     try {
-      const app = new ConfidentialClientApplication({
-        auth: {
-          clientId: this.settings.clientId,
-          authority,
-          clientSecret,
-          knownAuthorities: [new URL(this.settings.authorityHost).host],
-          authorityMetadata: await this.authorityMetadata(authority),
-        },
-        system: { networkClient: network },
-      });
+      const app = await this.createApplication(this.settings.homeTenantId, clientSecret, network);
       await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`] });
       return { ok: true };
     } catch (error) {
@@ -285,25 +278,12 @@ export class MsalOAuthClient {
     for (;;) {
       const network = new RetryingNetworkClient();
       const clientSecret = reloaded ? await this.credential.reloadClientSecret() : await this.credential.getClientSecret();
-      const authority = this.authority(tenant);
-      let metadata: string;
+      let app: ConfidentialClientApplication;
       try {
-        metadata = await this.authorityMetadata(authority);
+        app = await this.createApplication(tenant, clientSecret, network, bridge);
       } catch (error) {
         throw new OAuthClientError({ kind: 'unavailable', retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS }, { cause: error });
       }
-      const app = new ConfidentialClientApplication({
-        auth: {
-          clientId: this.settings.clientId,
-          authority,
-          clientSecret,
-          // Known authority + prefetched metadata: no instance-discovery or metadata call per request.
-          knownAuthorities: [new URL(this.settings.authorityHost).host],
-          authorityMetadata: metadata,
-        },
-        cache: { cachePlugin: bridge },
-        system: { networkClient: network },
-      });
       try {
         const result = await operation(app);
         if (!result) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_token' });
@@ -319,6 +299,28 @@ export class MsalOAuthClient {
         throw new OAuthClientError(failure, { cause: error });
       }
     }
+  }
+
+  /** A new MSAL app object (never shared between requests, FACTS.md) for one operation. */
+  private async createApplication(
+    tenant: string,
+    clientSecret: string,
+    network: RetryingNetworkClient,
+    cachePlugin?: ICachePlugin,
+  ): Promise<ConfidentialClientApplication> {
+    const authority = this.authority(tenant);
+    return new ConfidentialClientApplication({
+      auth: {
+        clientId: this.settings.clientId,
+        authority,
+        clientSecret,
+        // Known authority + prefetched metadata: no instance-discovery or metadata call per request.
+        knownAuthorities: [new URL(this.settings.authorityHost).host],
+        authorityMetadata: await this.authorityMetadata(authority),
+      },
+      ...(cachePlugin ? { cache: { cachePlugin } } : {}),
+      system: { networkClient: network },
+    });
   }
 
   private authorityMetadata(authority: string): Promise<string> {

@@ -11,6 +11,7 @@ import {
   tableKey,
   type Row,
   type TableAccess,
+  listRows,
 } from './tableAccess.js';
 
 export const ALERT_TABLE = 'keyrelayAlerts';
@@ -114,14 +115,7 @@ export function createTableAlertLedger(tables: TableAccess, options: TableAlertL
     },
 
     async list() {
-      const client = await tables.table(tableName);
-      const entries: AlertLedgerEntry[] = [];
-      try {
-        for await (const row of client.listEntities<Record<string, unknown>>()) entries.push(fromRow(row));
-      } catch (err) {
-        throw toStoreError(err, 'list alerts');
-      }
-      return entries;
+      return listRows(await tables.table(tableName), 'list alerts', fromRow);
     },
   };
 }

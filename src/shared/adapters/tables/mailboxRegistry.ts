@@ -11,6 +11,7 @@ import {
   tableKey,
   type Row,
   type TableAccess,
+  listRows,
 } from './tableAccess.js';
 
 export const MAILBOX_TABLE = 'keyrelayMailboxes';
@@ -38,14 +39,7 @@ export function createTableMailboxRegistry(tables: TableAccess, tableName = MAIL
     },
 
     async list() {
-      const client = await tables.table(tableName);
-      const records: MailboxRecord[] = [];
-      try {
-        for await (const row of client.listEntities<Record<string, unknown>>()) records.push(fromRow(row));
-      } catch (err) {
-        throw toStoreError(err, 'list mailboxes');
-      }
-      return records;
+      return listRows(await tables.table(tableName), 'list mailboxes', fromRow);
     },
 
     async upsert(record) {

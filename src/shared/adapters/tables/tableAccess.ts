@@ -111,6 +111,17 @@ export async function readRow(
   }
 }
 
+/** Every row of the table (all pages), mapped; a failure names the operation. */
+export async function listRows<T>(client: TableClient, operation: string, map: (row: Row) => T): Promise<T[]> {
+  const items: T[] = [];
+  try {
+    for await (const row of client.listEntities<Record<string, unknown>>()) items.push(map(row));
+  } catch (err) {
+    throw toStoreError(err, operation);
+  }
+  return items;
+}
+
 const READ_MODIFY_WRITE_ATTEMPTS = 8;
 
 /**

@@ -3,7 +3,7 @@
 // state → redeem → id token → store cache → register → redirect — where each step returns early and
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
-import { OAuthClientError, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
+import { OAuthClientError, type RedeemCodeRequest, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -35,14 +35,7 @@ import type { CookieKeyring } from './cookieKeyring.js';
 
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
 export interface ConnectOAuthClient {
-  redeemCode(request: {
-    tenant: string;
-    code: string;
-    codeVerifier: string;
-    redirectUri: string;
-    scopes: string[];
-    nonce: string;
-  }): Promise<RedeemedCode>;
+  redeemCode(request: RedeemCodeRequest): Promise<RedeemedCode>;
   /** Checks the signature only and returns the claims; the claims are validated by the domain. */
   verifyIdTokenSignature(idToken: string, tenant: string): Promise<Record<string, unknown>>;
 }
