@@ -8,8 +8,9 @@ import { defaultLocalCaDir, ensureLocalCa } from '../dev/cloud/tls.js';
 import { createBenchContext, type BenchRow, type BenchSection } from './context.js';
 import { coldStartSection } from './p1-coldstart.js';
 import { tokenSection } from './p2-p5-token.js';
+import { monitorSection } from './p6-monitor.js';
 
-const SECTIONS: BenchSection[] = [coldStartSection, tokenSection];
+const SECTIONS: BenchSection[] = [coldStartSection, tokenSection, monitorSection];
 
 const benchDir = import.meta.dirname;
 const CHILD_MARKER = 'KEYRELAY_BENCH_WITH_LOCAL_CA';
