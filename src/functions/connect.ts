@@ -2,6 +2,7 @@
 // Microsoft sign-in with a flow cookie that binds the answer to this browser (DESIGN §3).
 import '../shared/validateConfigOnLoad.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { connectStartResult } from '../shared/http/connectPages.js';
 import { pickLocale, toErrorResult } from '../shared/http/index.js';
 import { loggerFor } from '../shared/logger.js';
@@ -9,7 +10,7 @@ import { loggerFor } from '../shared/logger.js';
 export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = loggerFor(context);
   try {
-    const { getConnectService, parseConnectQuery } = await import('../shared/runtime/functionServices.js');
+    const { getConnectService, parseConnectQuery } = await functionServices();
     const started = await getConnectService(logger).start(parseConnectQuery(new URL(request.url).search));
     return connectStartResult(started);
   } catch (error) {

@@ -2,10 +2,11 @@
 // by hand (`POST /admin/functions/expiryMonitor`); the run report records what it did.
 import '../shared/validateConfigOnLoad.js';
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { formatLogLine } from '../shared/logger.js';
 
 export async function expiryMonitor(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { getMonitorFeature } = await import('../shared/runtime/functionServices.js');
+  const { getMonitorFeature } = await functionServices();
   const result = await getMonitorFeature().monitor.run();
   context.info(
     formatLogLine('expiryMonitor.done', {

@@ -2,6 +2,7 @@
 // redeems the code, stores the mailbox's token cache and returns to the product (DESIGN §3).
 import '../shared/validateConfigOnLoad.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { callbackResult } from '../shared/http/connectPages.js';
 import { pickLocale, toErrorResult } from '../shared/http/index.js';
 import { loggerFor } from '../shared/logger.js';
@@ -10,7 +11,7 @@ export async function oauthCallback(request: HttpRequest, context: InvocationCon
   const logger = loggerFor(context);
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
-    const { getConnectService } = await import('../shared/runtime/functionServices.js');
+    const { getConnectService } = await functionServices();
     const outcome = await getConnectService(logger).complete(
       new URL(request.url).search,
       request.headers.get('cookie'),

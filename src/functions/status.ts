@@ -2,6 +2,7 @@
 // rotation — JSON for tools, an HTML dashboard when a browser asks for it.
 import '../shared/validateConfigOnLoad.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { htmlResult, jsonResult, pickLocale, toErrorResult } from '../shared/http/index.js';
 import { formatLogLine } from '../shared/logger.js';
 import { prefersHtml, renderStatusPage } from '../shared/services/status/statusPage.js';
@@ -10,7 +11,7 @@ export async function status(request: HttpRequest, context: InvocationContext): 
   const html = prefersHtml(request.headers.get('accept'));
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
-    const { getMonitorFeature } = await import('../shared/runtime/functionServices.js');
+    const { getMonitorFeature } = await functionServices();
     const report = await getMonitorFeature().status.getStatus();
     return html ? htmlResult(200, renderStatusPage(report, locale)) : jsonResult(200, report);
   } catch (error) {
