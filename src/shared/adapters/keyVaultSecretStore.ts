@@ -3,12 +3,15 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
 import type { SecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../ports.js';
+import type { RequestBudget } from '../domain/requestBudget.js';
 import { isMicrosoftKeyVaultHost } from './cloudEndpoints.js';
 import { statusCodeOf, toStoreError } from './storeErrors.js';
 
 export interface KeyVaultSecretStoreOptions {
   /** SDK retries of 429/5xx before the store reports unavailable (SDK default 3). */
   maxRetries?: number;
+  /** Paces listing pages (the monitor's bulk reads), so background work keeps within a share of the vault's throttling limit. */
+  listingBudget?: RequestBudget;
 }
 
 export function createKeyVaultSecretStore(
@@ -65,15 +68,22 @@ export function createKeyVaultSecretStore(
 
     async *listSecretProperties(): AsyncIterable<SecretSummary> {
       try {
-        for await (const properties of client.listPropertiesOfSecrets()) {
-          yield {
-            name: properties.name,
-            ...(properties.version !== undefined && { version: properties.version }),
-            enabled: properties.enabled !== false,
-            ...(properties.expiresOn !== undefined && { expiresOn: properties.expiresOn }),
-            updatedOn: updatedOnOf(properties),
-            tags: { ...properties.tags },
-          };
+        const pages = client.listPropertiesOfSecrets().byPage()[Symbol.asyncIterator]();
+        for (;;) {
+          // One page is one Key Vault request: paced by the listing budget.
+          await options.listingBudget?.take();
+          const page = await pages.next();
+          if (page.done) break;
+          for (const properties of page.value) {
+            yield {
+              name: properties.name,
+              ...(properties.version !== undefined && { version: properties.version }),
+              enabled: properties.enabled !== false,
+              ...(properties.expiresOn !== undefined && { expiresOn: properties.expiresOn }),
+              updatedOn: updatedOnOf(properties),
+              tags: { ...properties.tags },
+            };
+          }
         }
       } catch (err) {
         throw toStoreError(err, 'list secrets');

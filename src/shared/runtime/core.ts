@@ -11,6 +11,7 @@ import { MsalOAuthClient, type ClientCredentialSource } from '../adapters/msalOA
 import { createTableStores } from '../adapters/tables/index.js';
 import { getConfig, type Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
+import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
 import type { AlertLedger, MailboxRegistry, RotationStore, RunReportStore, SecretStore } from '../ports.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
@@ -42,11 +43,22 @@ export interface Core {
 export interface CoreOverrides {
   clock?: Clock;
   azureCredential?: TokenCredential;
+  /** Key Vault listing pages per 10 s (default a quarter of the vault's 4,000-per-10-s throttling limit). */
+  keyVaultListingPagesPer10s?: number;
 }
+
+export const DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S = 1_000;
 
 export function createCore(config: Config, overrides: CoreOverrides = {}): Core {
   const azureCredential = overrides.azureCredential ?? createAzureCredential(config);
-  const secretStore = createKeyVaultSecretStore(config, azureCredential);
+  const clock = overrides.clock ?? systemClock;
+  const listingBudget = new RequestBudget(
+    overrides.keyVaultListingPagesPer10s ?? DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S,
+    10_000,
+    clock,
+    (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  );
+  const secretStore = createKeyVaultSecretStore(config, azureCredential, { listingBudget });
   const tables = createTableStores<RotationRecord>(config.storage, azureCredential);
   const clientCredential = createKeyVaultClientCredential(secretStore, config.oauthClientSecretName);
   const graphAppOnly = createGraphClient(config.graphEndpoint, async () => {
@@ -56,7 +68,7 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
   });
   return {
     config,
-    clock: overrides.clock ?? systemClock,
+    clock,
     azureCredential,
     secretStore,
     mailboxRegistry: tables.mailboxes,

@@ -6,7 +6,8 @@ import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 import { isMicrosoftKeyVaultHost } from '../../../src/shared/adapters/cloudEndpoints.js';
-import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
+import { createKeyVaultSecretStore, type KeyVaultSecretStoreOptions } from '../../../src/shared/adapters/keyVaultSecretStore.js';
+import { RequestBudget } from '../../../src/shared/domain/requestBudget.js';
 import { StoreConflictError, StoreUnavailableError } from '../../../src/shared/adapters/storeErrors.js';
 import type { SecretStore } from '../../../src/shared/ports.js';
 import { describeSecretStoreContract } from '../../contract/secretStore.contract.js';
@@ -34,7 +35,7 @@ describe('on the Key Vault emulator', () => {
     return local;
   }
 
-  function secretStore(options: { maxRetries?: number } = {}): SecretStore {
+  function secretStore(options: KeyVaultSecretStoreOptions = {}): SecretStore {
     const { settings } = started();
     const credential = new ClientSecretCredential(
       settings.AZURE_TENANT_ID,
@@ -122,6 +123,33 @@ describe('on the Key Vault emulator', () => {
     expect(listed).toEqual(expect.arrayContaining(names));
     expect(new Set(listed).size).toBe(listed.length);
     expect(started().cloud.countRequests('keyvault', 'secrets.list')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('paces listing pages by its request budget: each page beyond the budget waits for the window', async () => {
+    const seeding = secretStore();
+    for (let index = 0; index < 60; index++) await seeding.setSecret(`budgeted-${index}`, 'value');
+    // A clock that moves only when the budget waits: the waits are the pacing.
+    let now = 0;
+    const waits: number[] = [];
+    const budget = new RequestBudget(1, 10_000, { now: () => new Date(now) }, (ms) => {
+      waits.push(ms);
+      now += ms;
+      return Promise.resolve();
+    });
+    started().cloud.clearRequestLog();
+
+    const listed: string[] = [];
+    for await (const summary of secretStore({ listingBudget: budget }).listSecretProperties()) listed.push(summary.name);
+
+    // Answered pages only: the SDK's first, unauthenticated request gets the 401 challenge.
+    const pages = started()
+      .cloud.requestLog()
+      .entries.filter((entry) => entry.service === 'keyvault' && entry.route === 'secrets.list' && entry.status === 200).length;
+    expect(listed.filter((name) => name.startsWith('budgeted-'))).toHaveLength(60);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    // One page per 10 s window: every page after the first waited a whole window.
+    expect(waits.length).toBeGreaterThanOrEqual(pages - 1);
+    expect(waits.every((ms) => ms === 10_000)).toBe(true);
   });
 
   it('verifies the challenge resource only for Microsoft vault hosts', () => {
