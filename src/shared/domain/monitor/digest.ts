@@ -19,7 +19,12 @@ export type DigestAction =
   | { kind: 'rotation-planned'; on: Date }
   | { kind: 'rotated'; on: Date; newExpiresAt: Date }
   | { kind: 'rotation-failed'; reason: RotationFailureReason }
-  | { kind: 'alert-only' };
+  /** Nothing automatic: ROTATION_MODE=alert-only for the client secret, by nature for anything else. */
+  | { kind: 'alert-only' }
+  /** A client secret of the app that keyrelay does not authenticate with (an old or unused password). */
+  | { kind: 'not-in-use' }
+  /** ROTATION_MODE=auto, but keyrelay cannot tell which of the app's passwords it authenticates with. */
+  | { kind: 'in-use-unknown' };
 
 export interface DigestItem {
   credential: MonitoredCredential;
@@ -35,9 +40,20 @@ export interface MailboxReconnect {
   errorCode?: string;
 }
 
+/** One switch to a new client secret; with neither oldRemovedAt nor oldRemovalAfter keyrelay keeps the old one. */
 export interface RotationHistoryEntry {
   renewedAt: Date;
+  /** The end of the new secret. */
+  newExpiresAt?: Date;
   oldRemovedAt?: Date;
+  /** Not removed yet: keyrelay removes the old secret from this instant (the end of the overlap). */
+  oldRemovalAfter?: Date;
+}
+
+/** The renewal this run completed, announced at the top of the digest. */
+export interface RenewalNotice extends RotationHistoryEntry {
+  /** The end of the secret it replaced. */
+  oldExpiresAt?: Date;
 }
 
 export interface DigestInput {
@@ -47,6 +63,8 @@ export interface DigestInput {
   /** A Graph permission keyrelay lacked (403), so Key Vault expiry dates were used instead. */
   missingPermission?: string;
   rotationHistory: readonly RotationHistoryEntry[];
+  /** Set when this run switched to a new client secret: the digest announces it. */
+  renewal?: RenewalNotice;
 }
 
 export interface RenderedDigest {
@@ -92,6 +110,10 @@ function safeHref(url: string): string | undefined {
   return protocol === 'https:' || protocol === 'http:' ? url : undefined;
 }
 
+function isUnusedSecret(item: DigestItem): boolean {
+  return item.credential.kind === 'client-secret' && item.credential.inUse === false;
+}
+
 interface Messages {
   kind: Record<CredentialKind, string>;
   remaining(daysLeft: number, state: DigestItem['state']): string;
@@ -100,9 +122,13 @@ interface Messages {
   action(action: DigestAction, kind: CredentialKind): string;
   failure: Record<RotationFailureReason, string>;
   subject(app: string, headline: string, more: number): string;
+  subjectRenewed(app: string, renewedOn: string): string;
   subjectReconnectOnly(app: string, count: number): string;
   subjectNothing(app: string): string;
   title: string;
+  titleOther: string;
+  renewalHeading: string;
+  renewal(renewal: RenewalNotice): string;
   intro(app: DigestApp): string;
   credentialsHeading: string;
   columns: [string, string, string, string, string];
@@ -116,7 +142,7 @@ interface Messages {
   errorCode(code: string): string;
   missingPermission(permission: string): string;
   historyHeading: string;
-  history(renewed: string, removed: string | undefined): string;
+  history(entry: RotationHistoryEntry): string;
   footer: string;
 }
 
@@ -140,7 +166,9 @@ const it: Messages = {
       ? `${PRODUCT} smetterà di inviare posta da ${item.credential.label} finché la casella non verrà ricollegata.`
       : item.credential.kind === 'key-vault-secret'
         ? `Chi usa il segreto ${item.credential.label} non potrà più autenticarsi.`
-        : `keyrelay non potrà più rinnovare i token: ${PRODUCT} smetterà di inviare posta da tutte le caselle collegate.`,
+        : isUnusedSecret(item)
+          ? 'Nessun impatto su keyrelay, che usa un altro segreto; chi usa ancora questo non potrà più autenticarsi.'
+          : `keyrelay non potrà più rinnovare i token: ${PRODUCT} smetterà di inviare posta da tutte le caselle collegate.`,
   action: (action, kind) => {
     switch (action.kind) {
       case 'rotation-planned':
@@ -153,6 +181,10 @@ const it: Messages = {
         return kind === 'client-secret'
           ? 'Il rinnovo automatico è disattivato (ROTATION_MODE=alert-only): rinnovalo a mano seguendo i passi qui sotto.'
           : 'keyrelay non può rinnovarlo da solo: rinnovalo a mano.';
+      case 'not-in-use':
+        return 'keyrelay non usa questo segreto (è un segreto vecchio o inutilizzato): non serve rinnovarlo. Se nessuno lo usa più, eliminalo dal portale.';
+      case 'in-use-unknown':
+        return 'keyrelay non riesce a stabilire quale segreto client sta usando, quindi non può rinnovarlo da solo: rinnovalo a mano seguendo i passi qui sotto.';
     }
   },
   failure: {
@@ -166,10 +198,24 @@ const it: Messages = {
       'Microsoft Graph o Key Vault non erano raggiungibili; keyrelay riproverà alla prossima esecuzione.',
   },
   subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
+  subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: segreto client rinnovato il ${renewedOn}`,
   subjectReconnectOnly: (app, count) =>
     `[keyrelay] ${app}: ${count === 1 ? '1 casella da ricollegare' : `${count} caselle da ricollegare`}`,
   subjectNothing: (app) => `[keyrelay] ${app}: nessuna credenziale in scadenza`,
   title: 'Credenziali in scadenza',
+  titleOther: 'Riepilogo di keyrelay',
+  renewalHeading: 'Segreto client rinnovato',
+  renewal: (renewal) => {
+    const date = (d: Date) => formatDigestDate(d, 'it');
+    const renewed = `keyrelay ha rinnovato il segreto client il ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: il nuovo segreto vale fino al ${date(renewal.newExpiresAt)} ed è già in uso` : ' e il nuovo segreto è già in uso'}.`;
+    const expiring = renewal.oldExpiresAt ? ` (in scadenza il ${date(renewal.oldExpiresAt)})` : '';
+    const old = renewal.oldRemovedAt
+      ? `Il vecchio segreto${expiring} è stato rimosso il ${date(renewal.oldRemovedAt)}.`
+      : renewal.oldRemovalAfter
+        ? `keyrelay rimuoverà il vecchio segreto${expiring} dal ${date(renewal.oldRemovalAfter)} in poi.`
+        : `keyrelay non rimuove il vecchio segreto${expiring}: resta valido fino alla sua scadenza.`;
+    return `${renewed} ${old} Nessuna azione richiesta.`;
+  },
   intro: (app) =>
     `Riepilogo di keyrelay per l'app «${app.displayName}» (ID applicazione ${app.appId}, tenant ${app.tenantId}).`,
   credentialsHeading: 'Cosa scade',
@@ -192,8 +238,15 @@ const it: Messages = {
   missingPermission: (permission) =>
     `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
   historyHeading: 'Rinnovi automatici',
-  history: (renewed, removed) =>
-    `Segreto rinnovato il ${renewed}${removed ? `, vecchio segreto rimosso il ${removed}` : ', vecchio segreto ancora attivo durante il periodo di sovrapposizione'}.`,
+  history: (entry) => {
+    const date = (d: Date) => formatDigestDate(d, 'it');
+    const old = entry.oldRemovedAt
+      ? `vecchio segreto rimosso il ${date(entry.oldRemovedAt)}`
+      : entry.oldRemovalAfter
+        ? `vecchio segreto da rimuovere dal ${date(entry.oldRemovalAfter)} in poi`
+        : 'vecchio segreto lasciato fino alla sua scadenza';
+    return `Segreto rinnovato il ${date(entry.renewedAt)}, ${old}.`;
+  },
   footer: 'Messaggio automatico di keyrelay. Non contiene segreti.',
 };
 
@@ -217,7 +270,9 @@ const en: Messages = {
       ? `${PRODUCT} will stop sending mail from ${item.credential.label} until the mailbox is reconnected.`
       : item.credential.kind === 'key-vault-secret'
         ? `Whatever uses the secret ${item.credential.label} will no longer authenticate.`
-        : `keyrelay will no longer be able to refresh tokens: ${PRODUCT} will stop sending mail from every connected mailbox.`,
+        : isUnusedSecret(item)
+          ? 'No impact on keyrelay, which uses another secret; whatever still uses this one will no longer authenticate.'
+          : `keyrelay will no longer be able to refresh tokens: ${PRODUCT} will stop sending mail from every connected mailbox.`,
   action: (action, kind) => {
     switch (action.kind) {
       case 'rotation-planned':
@@ -230,6 +285,10 @@ const en: Messages = {
         return kind === 'client-secret'
           ? 'Automatic renewal is off (ROTATION_MODE=alert-only): renew it by hand with the steps below.'
           : 'keyrelay cannot renew it by itself: renew it by hand.';
+      case 'not-in-use':
+        return 'keyrelay does not use this secret (an old or unused one): there is nothing to renew. If nothing uses it any more, delete it in the portal.';
+      case 'in-use-unknown':
+        return 'keyrelay cannot tell which client secret it uses, so it cannot renew it by itself: renew it by hand with the steps below.';
     }
   },
   failure: {
@@ -241,10 +300,24 @@ const en: Messages = {
     upstream_unavailable: 'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',
   },
   subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
+  subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: client secret renewed on ${renewedOn}`,
   subjectReconnectOnly: (app, count) =>
     `[keyrelay] ${app}: ${count === 1 ? '1 mailbox to reconnect' : `${count} mailboxes to reconnect`}`,
   subjectNothing: (app) => `[keyrelay] ${app}: no credential expiring`,
   title: 'Expiring credentials',
+  titleOther: 'keyrelay summary',
+  renewalHeading: 'Client secret renewed',
+  renewal: (renewal) => {
+    const date = (d: Date) => formatDigestDate(d, 'en');
+    const renewed = `keyrelay renewed the client secret on ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: the new secret is valid until ${date(renewal.newExpiresAt)} and already in use` : ' and the new secret is already in use'}.`;
+    const expiring = renewal.oldExpiresAt ? ` (expiring on ${date(renewal.oldExpiresAt)})` : '';
+    const old = renewal.oldRemovedAt
+      ? `The old secret${expiring} was removed on ${date(renewal.oldRemovedAt)}.`
+      : renewal.oldRemovalAfter
+        ? `keyrelay will remove the old secret${expiring} on or after ${date(renewal.oldRemovalAfter)}.`
+        : `keyrelay does not remove the old secret${expiring}: it stays valid until it expires.`;
+    return `${renewed} ${old} Nothing to do.`;
+  },
   intro: (app) =>
     `keyrelay digest for the app "${app.displayName}" (application ID ${app.appId}, tenant ${app.tenantId}).`,
   credentialsHeading: 'What expires',
@@ -267,8 +340,15 @@ const en: Messages = {
   missingPermission: (permission) =>
     `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,
   historyHeading: 'Automatic renewals',
-  history: (renewed, removed) =>
-    `Secret renewed on ${renewed}${removed ? `, old secret removed on ${removed}` : ', old secret still active during the overlap'}.`,
+  history: (entry) => {
+    const date = (d: Date) => formatDigestDate(d, 'en');
+    const old = entry.oldRemovedAt
+      ? `old secret removed on ${date(entry.oldRemovedAt)}`
+      : entry.oldRemovalAfter
+        ? `old secret to be removed on or after ${date(entry.oldRemovalAfter)}`
+        : 'old secret left until it expires';
+    return `Secret renewed on ${date(entry.renewedAt)}, ${old}.`;
+  },
   footer: 'Automatic message from keyrelay. It contains no secrets.',
 };
 
@@ -315,7 +395,14 @@ function subjectText(
       items.length - 1,
     );
   if (input.reconnects.length > 0) return messages.subjectReconnectOnly(input.app.displayName, input.reconnects.length);
+  if (input.renewal) return messages.subjectRenewed(input.app.displayName, formatDigestDate(input.renewal.renewedAt, locale));
   return messages.subjectNothing(input.app.displayName);
+}
+
+function titleFor(input: DigestInput, items: readonly DigestItem[], messages: Messages): string {
+  if (items.length > 0) return messages.title;
+  if (input.reconnects.length > 0) return messages.reconnectHeading;
+  return input.renewal ? messages.renewalHeading : messages.titleOther;
 }
 
 function needsManualSteps(items: readonly DigestItem[]): boolean {
@@ -323,7 +410,8 @@ function needsManualSteps(items: readonly DigestItem[]): boolean {
     (item) =>
       (item.credential.kind === 'client-secret' || item.credential.kind === 'certificate') &&
       item.action.kind !== 'rotated' &&
-      item.action.kind !== 'rotation-planned',
+      item.action.kind !== 'rotation-planned' &&
+      item.action.kind !== 'not-in-use',
   );
 }
 
@@ -349,15 +437,20 @@ function renderHtml(
 ): string {
   const e = escapeHtml;
   const portal = portalCredentialsUrl(input.app.appId);
+  const title = titleFor(input, items, messages);
   const parts: string[] = [
     '<!DOCTYPE html>',
     `<html lang="${locale}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>`,
     `<body style="${STYLE.body}">`,
-    `<h1 style="${STYLE.h1}">${e(messages.title)}</h1>`,
+    `<h1 style="${STYLE.h1}">${e(title)}</h1>`,
     `<p>${e(messages.intro(input.app))}</p>`,
   ];
   if (input.missingPermission)
     parts.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
+  if (input.renewal) {
+    if (title !== messages.renewalHeading) parts.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
+    parts.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
+  }
   if (items.length > 0) {
     parts.push(
       `<h2 style="${STYLE.h2}">${e(messages.credentialsHeading)}</h2>`,
@@ -403,22 +496,21 @@ function renderHtml(
     }
     parts.push('</ul>');
   }
-  if (input.rotationHistory.length > 0) {
+  const history = historyLines(input, messages);
+  if (history.length > 0) {
     parts.push(`<h2 style="${STYLE.h2}">${e(messages.historyHeading)}</h2><ul>`);
-    parts.push(...historyLines(input, locale).map((line) => `<li>${e(line)}</li>`), '</ul>');
+    parts.push(...history.map((line) => `<li>${e(line)}</li>`), '</ul>');
   }
   parts.push(`<p style="${STYLE.footer}">${e(messages.footer)}</p>`, '</body></html>');
   return parts.join('\n');
 }
 
-function historyLines(input: DigestInput, locale: DigestLocale): string[] {
-  const messages = digestMessages(locale);
-  return input.rotationHistory.map((entry) =>
-    messages.history(
-      formatDigestDate(entry.renewedAt, locale),
-      entry.oldRemovedAt ? formatDigestDate(entry.oldRemovedAt, locale) : undefined,
-    ),
-  );
+/** Earlier renewals: the one this run announces is not listed twice. */
+function historyLines(input: DigestInput, messages: Messages): string[] {
+  const announced = input.renewal?.renewedAt.getTime();
+  return input.rotationHistory
+    .filter((entry) => entry.renewedAt.getTime() !== announced)
+    .map((entry) => messages.history(entry));
 }
 
 function renderText(
@@ -427,8 +519,13 @@ function renderText(
   messages: Messages,
   locale: DigestLocale,
 ): string {
-  const lines: string[] = [messages.title, '', messages.intro(input.app), ''];
+  const title = titleFor(input, items, messages);
+  const lines: string[] = [title, '', messages.intro(input.app), ''];
   if (input.missingPermission) lines.push(messages.missingPermission(input.missingPermission), '');
+  if (input.renewal) {
+    if (title !== messages.renewalHeading) lines.push(messages.renewalHeading);
+    lines.push(messages.renewal(input.renewal), '');
+  }
   if (items.length > 0) {
     lines.push(messages.credentialsHeading);
     for (const item of items) {
@@ -458,8 +555,8 @@ function renderText(
     }
     lines.push('');
   }
-  if (input.rotationHistory.length > 0)
-    lines.push(messages.historyHeading, ...historyLines(input, locale).map((line) => `- ${line}`), '');
+  const history = historyLines(input, messages);
+  if (history.length > 0) lines.push(messages.historyHeading, ...history.map((line) => `- ${line}`), '');
   lines.push(messages.footer);
   return lines.join('\n');
 }

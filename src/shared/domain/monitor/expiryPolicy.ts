@@ -74,9 +74,16 @@ function isAppCredential(credential: MonitoredCredential): boolean {
   return credential.kind === 'client-secret' || credential.kind === 'certificate';
 }
 
+/**
+ * Graph stamps a password's `startDateTime` with Microsoft's clock, which may run a little ahead of ours:
+ * a password added moments ago (by a rotation in this very run) must already count as started. Five
+ * minutes is the customary bound for clock skew between machines (as Kerberos allows).
+ */
+export const START_CLOCK_SKEW_MS = 5 * 60_000;
+
 function isValidAt(credential: MonitoredCredential, now: Date): boolean {
   return (
-    (credential.startsAt === undefined || credential.startsAt.getTime() <= now.getTime()) &&
+    (credential.startsAt === undefined || credential.startsAt.getTime() <= now.getTime() + START_CLOCK_SKEW_MS) &&
     credential.expiresAt.getTime() > now.getTime()
   );
 }

@@ -50,6 +50,8 @@ function actionForJson(action: DigestAction): WebhookDigestItem['action'] {
     case 'rotation-failed':
       return { kind: action.kind, reason: action.reason };
     case 'alert-only':
+    case 'not-in-use':
+    case 'in-use-unknown':
       return { kind: action.kind };
   }
 }

@@ -36,9 +36,10 @@ export interface Discovery {
   errors: string[];
 }
 
-type AppLookup = { ok: true; app: AppRegistration } | { ok: false; status: number; code: string };
+/** One Graph read of the app registration, or why it failed (a 403 means a missing permission). */
+export type AppLookup = { ok: true; app: AppRegistration } | { ok: false; status: number; code: string };
 
-async function readApplication(directory: DiscoveryDependencies['appDirectory'], appId: string): Promise<AppLookup> {
+export async function readApplication(directory: DiscoveryDependencies['appDirectory'], appId: string): Promise<AppLookup> {
   try {
     return { ok: true, app: await directory.getApplication(appId) };
   } catch (error) {
@@ -88,7 +89,8 @@ function appCredentials(app: AppRegistration, inUse: string | undefined): Monito
       ...(password.startDateTime !== null ? { startsAt: new Date(password.startDateTime) } : {}),
       expiresAt: new Date(password.endDateTime),
       managedByKeyrelay: password.displayName?.startsWith(KEYRELAY_DISPLAY_NAME_PREFIX) === true,
-      inUse: password.keyId === inUse,
+      // Unknown stays unknown: "not in use" is a claim the digest makes to the admin.
+      ...(inUse !== undefined ? { inUse: password.keyId === inUse } : {}),
     }),
   );
   const certificates = app.keyCredentials.map((key): MonitoredCredential => {
@@ -140,11 +142,12 @@ function hasExpiry(secret: SecretSummary): secret is SecretSummary & { expiresOn
   return secret.expiresOn !== undefined;
 }
 
-export async function discoverCredentials(deps: DiscoveryDependencies): Promise<Discovery> {
+/** `app`: the monitor run's own read of the app registration, reused instead of a second Graph call. */
+export async function discoverCredentials(deps: DiscoveryDependencies, given: { app?: AppLookup } = {}): Promise<Discovery> {
   const { config } = deps;
   const errors: string[] = [];
   const [lookup, secrets, mailboxes] = await Promise.all([
-    readApplication(deps.appDirectory, config.oauthClientId),
+    given.app ?? readApplication(deps.appDirectory, config.oauthClientId),
     listExpiringSecrets(deps.secretStore).catch(() => {
       errors.push('key_vault_unavailable');
       return [] as SecretSummary[];

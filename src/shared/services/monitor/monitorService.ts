@@ -22,6 +22,7 @@ import {
   type DigestItem,
   type MailboxReconnect,
   type RenderedDigest,
+  type RenewalNotice,
   type RotationFailureReason,
   type RotationHistoryEntry,
 } from '../../domain/monitor/digest.js';
@@ -38,7 +39,7 @@ import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
 import { isKeyrelayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AlertLedger, MailboxRecord, RotationStore, RunReportStore } from '../../ports.js';
-import { discoverCredentials, type Discovery, type DiscoveryDependencies } from './discovery.js';
+import { discoverCredentials, readApplication, type AppLookup, type Discovery, type DiscoveryDependencies } from './discovery.js';
 import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
 
 /** Ledger entry that serialises digest sending per UTC day (never marked sent: released after each run). */
@@ -47,6 +48,8 @@ export const DIGEST_LOCK_ID = 'monitor:digest-lock';
 const ICS_ALARM_HOURS = [7 * 24, 24] as const;
 const MAX_ICS_ATTACHMENTS = 5;
 const DIGEST_HISTORY_ENTRIES = 3;
+/** Rotation steps that change the app's password list: discovery must read the app again after them. */
+const PASSWORD_LIST_CHANGES: readonly string[] = ['added', 'orphan_removed', 'old_removed', 'rolled_back'];
 const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'permission_denied',
   'policy_lifetime',
@@ -109,6 +112,7 @@ interface Notice {
   threshold: string;
   item?: DigestItem;
   reconnect?: MailboxReconnect;
+  renewal?: RenewalNotice;
 }
 
 interface RotationView {
@@ -179,10 +183,11 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     }
   }
 
-  async function advanceRotation(runId: string, now: Date, errors: string[]): Promise<RotationView> {
+  async function advanceRotation(runId: string, now: Date, lookup: AppLookup, errors: string[]): Promise<RotationView> {
     if (config.rotationMode !== 'auto' || !deps.rotation) return {};
     try {
-      const progress = await deps.rotation.advance({ runId, now });
+      // Without the app (Graph failed) the rotation reads it itself and reports why it could not.
+      const progress = await deps.rotation.advance({ runId, now, ...(lookup.ok ? { app: lookup.app } : {}) });
       const rolledBack = progress.events?.some((event) => event.kind === 'rolled_back') === true;
       if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
       return rolledBack ? { progress, failure: 'verification_failed' } : { progress };
@@ -195,9 +200,12 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
 
   function actionFor(evaluation: ExpiryEvaluation, rotation: RotationView, now: Date): DigestAction {
     const { credential } = evaluation;
-    if (credential.kind !== 'client-secret' || credential.inUse !== true || config.rotationMode !== 'auto')
-      return { kind: 'alert-only' };
+    if (credential.kind !== 'client-secret') return { kind: 'alert-only' };
+    // A password keyrelay does not authenticate with is never rotated, whatever ROTATION_MODE says.
+    if (credential.inUse === false) return { kind: 'not-in-use' };
+    if (config.rotationMode !== 'auto') return { kind: 'alert-only' };
     if (rotation.failure) return { kind: 'rotation-failed', reason: rotation.failure };
+    if (credential.inUse !== true) return { kind: 'in-use-unknown' };
     if (evaluation.rotation?.kind === 'planned') return { kind: 'rotation-planned', on: evaluation.rotation.on };
     const plannedFor = rotation.progress?.plannedFor;
     return { kind: 'rotation-planned', on: plannedFor && plannedFor > now ? plannedFor : now };
@@ -224,13 +232,32 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     return deps.rotationStore.listHistory(discovery.app.appId).catch(() => []);
   }
 
+  function historyEntry(record: RotationRecord): RotationHistoryEntry | undefined {
+    const renewedAt = record.stepTimestamps.switched;
+    if (renewedAt === undefined) return undefined;
+    const removed = record.stepTimestamps.old_removed;
+    return {
+      renewedAt,
+      ...(record.newEndDateTime ? { newExpiresAt: record.newEndDateTime } : {}),
+      ...(removed ? { oldRemovedAt: removed } : record.removeAfter ? { oldRemovalAfter: record.removeAfter } : {}),
+    };
+  }
+
+  /** The renewal this run completed, for the digest to announce (the old secret's end from discovery). */
+  function renewalNotice(rotation: RotationView, switchedAt: Date, discovery: Discovery): RenewalNotice {
+    const record = rotation.progress?.history?.find((candidate) => candidate.rotationId === rotation.progress?.rotationId);
+    const entry = (record && historyEntry(record)) ?? { renewedAt: switchedAt };
+    const old = discovery.credentials.find(
+      (credential) => credential.kind === 'client-secret' && record?.oldKeyId !== undefined && credential.keyId === record.oldKeyId,
+    );
+    return { ...entry, ...(old ? { oldExpiresAt: old.expiresAt } : {}) };
+  }
+
   function historyEntries(records: readonly RotationRecord[]): RotationHistoryEntry[] {
     return records
       .flatMap((record) => {
-        const renewedAt = record.stepTimestamps.switched;
-        if (renewedAt === undefined) return [];
-        const removed = record.stepTimestamps.old_removed;
-        return [{ renewedAt, ...(removed ? { oldRemovedAt: removed } : {}) }];
+        const entry = historyEntry(record);
+        return entry ? [entry] : [];
       })
       .sort((a, b) => b.renewedAt.getTime() - a.renewedAt.getTime())
       .slice(0, DIGEST_HISTORY_ENTRIES);
@@ -334,6 +361,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         rotationHistory: historyEntries(await rotationHistory(discovery, rotation)),
       };
+      const renewal = claimed.find((notice) => notice.renewal)?.renewal;
+      if (renewal) input.renewal = renewal;
       const rendered = renderDigest(input, config.alertLocale);
       const channels = await deliver(input, rendered, items, now, errors);
       if (channels.length === 0) {
@@ -353,8 +382,12 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
 
   async function runOnce(runId: string, now: Date, counts: Record<string, number>, errors: string[]): Promise<MonitorRunResult['digest']> {
     await keepIdleGrantsAlive(now, counts, errors);
-    const rotation = await advanceRotation(runId, now, errors);
-    const discovery = await discoverCredentials(deps);
+    // One Graph read of the app per run, shared by the rotation and discovery (issue 10, P6); read again
+    // only when the rotation changed the password list.
+    const lookup = await readApplication(deps.appDirectory, config.oauthClientId);
+    const rotation = await advanceRotation(runId, now, lookup, errors);
+    const passwordsChanged = rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
+    const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
     errors.push(...discovery.errors);
 
     const grants = discovery.mailboxes.map(mailboxGrantOf);
@@ -362,8 +395,9 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     const watchedGrants: MonitoredCredential[] = grantHealth
       .filter((health) => !health.reconnectRequired)
       .map((health) => grantAsCredential(health.grant));
-    // A password the rotation added during this run starts after the run's `now`: evaluate at the later
-    // instant so that it already supersedes the one it replaced.
+    // Judge the facts as of when they were read: after this run's rotation, whose new password starts
+    // later than the run's `now` (by the keep-alive and rotation steps; the policy tolerates Graph's clock
+    // running a little ahead of ours).
     const evaluatedAt = new Date(Math.max(now.getTime(), deps.clock.now().getTime()));
     const evaluations = evaluateExpiries([...discovery.credentials, ...watchedGrants], {
       now: evaluatedAt,
@@ -390,7 +424,11 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       });
     const switched: Notice[] = (rotation.progress?.events ?? [])
       .filter((event) => event.kind === 'switched' && rotation.progress?.rotationId !== undefined)
-      .map(() => ({ credentialId: `rotation:${rotation.progress?.rotationId ?? ''}`, threshold: 'switched' }));
+      .map((event) => ({
+        credentialId: `rotation:${rotation.progress?.rotationId ?? ''}`,
+        threshold: 'switched',
+        renewal: renewalNotice(rotation, event.at, discovery),
+      }));
 
     counts.credentials = discovery.credentials.length;
     counts.mailboxes = discovery.mailboxes.length;

@@ -1,6 +1,7 @@
 // What the monitor needs from other features, named structurally so that the monitor works (and is
 // tested) before and without them: the token service (keep-alive, the sender's delegated Graph token),
 // the rotation service, the alert channels.
+import type { AppRegistration } from '../../adapters/graphApplications.js';
 import type { OutgoingMail } from '../../adapters/graphMailer.js';
 import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
 
@@ -29,7 +30,8 @@ export interface RotationProgress {
 }
 
 export interface RotationAdvancer {
-  advance(input: { runId: string; now: Date }): Promise<RotationProgress>;
+  /** `app`: the registration the run already read; the rotation reads it itself when absent. */
+  advance(input: { runId: string; now: Date; app?: AppRegistration }): Promise<RotationProgress>;
 }
 
 /** Sends the digest mail; throws when the mail was not accepted. */

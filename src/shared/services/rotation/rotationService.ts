@@ -32,7 +32,16 @@ import type { RotationStore, SecretStore, StoredRotation } from '../../ports.js'
 import { identifyInUseCredential, type InUseCredential } from './inUseCredential.js';
 
 export type RotationEventKind =
-  'started' | 'added' | 'stored' | 'verified' | 'switched' | 'old_removed' | 'rolled_back' | 'blocked' | 'waiting';
+  | 'started'
+  | 'added'
+  | 'orphan_removed'
+  | 'stored'
+  | 'verified'
+  | 'switched'
+  | 'old_removed'
+  | 'rolled_back'
+  | 'blocked'
+  | 'waiting';
 
 export interface RotationOutcomeEvent {
   kind: RotationEventKind;
@@ -358,6 +367,7 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
                 return await recordFailure(record, errorCodeOf(error, 'graph'));
               }
               await save(record, { type: 'orphanRemoved', keyId: action.keyId });
+              events.push({ kind: 'orphan_removed', at: now, keyId: action.keyId });
               log('rotation.orphan_removed', { keyId: action.keyId });
               break;
             }

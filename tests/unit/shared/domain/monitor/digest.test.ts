@@ -178,6 +178,74 @@ describe('renderDigest (English)', () => {
   });
 });
 
+describe('renderDigest wording for renewals and passwords not in use', () => {
+  const renewal = {
+    renewedAt: new Date('2026-11-24T06:00:00Z'),
+    newExpiresAt: new Date('2028-11-23T06:00:00Z'),
+    oldRemovalAfter: new Date('2026-12-01T06:00:00Z'),
+    oldExpiresAt: new Date('2026-12-14T06:00:00Z'),
+  };
+
+  it('names a completed renewal in the subject and title when it is the only news (it, en)', () => {
+    const it_ = renderDigest(input({ items: [], renewal, rotationHistory: [renewal] }), 'it');
+    expect(it_.subject).toBe('[keyrelay] ActNow: segreto client rinnovato il 24 novembre 2026');
+    expect(it_.html).toContain('<h1 style="font-size:20px;margin:0 0 8px 0;">Segreto client rinnovato</h1>');
+    for (const body of [visibleText(it_.html), it_.text]) {
+      expect(body).toContain(
+        'keyrelay ha rinnovato il segreto client il 24 novembre 2026: il nuovo segreto vale fino al 23 novembre 2028 ed è già in uso. keyrelay rimuoverà il vecchio segreto (in scadenza il 14 dicembre 2026) dal 1 dicembre 2026 in poi. Nessuna azione richiesta.',
+      );
+      expect(body).not.toContain('nessuna credenziale in scadenza');
+      expect(body).not.toContain('Credenziali in scadenza');
+      // This run's renewal is announced once, not repeated in the history.
+      expect(body).not.toContain('Rinnovi automatici');
+    }
+    const en = renderDigest(input({ items: [], renewal, rotationHistory: [renewal] }), 'en');
+    expect(en.subject).toBe('[keyrelay] ActNow: client secret renewed on 24 November 2026');
+    expect(en.text).toContain(
+      'keyrelay renewed the client secret on 24 November 2026: the new secret is valid until 23 November 2028 and already in use. keyrelay will remove the old secret (expiring on 14 December 2026) on or after 1 December 2026. Nothing to do.',
+    );
+  });
+
+  it('keeps an expiring credential as the subject when a renewal comes with it', () => {
+    const digest = renderDigest(input({ renewal, rotationHistory: [renewal] }), 'en');
+    expect(digest.subject).toBe('[keyrelay] ActNow: client secret "ActNow" expires in 30 days (24 November 2026)');
+    expect(digest.text).toContain('Client secret renewed\nkeyrelay renewed the client secret on 24 November 2026');
+  });
+
+  it('says when an old secret is removed, will be removed, or is kept', () => {
+    const removed = renderDigest(input({ items: [], renewal: { ...renewal, oldRemovalAfter: undefined, oldRemovedAt: renewal.renewedAt } }), 'en');
+    expect(removed.text).toContain('The old secret (expiring on 14 December 2026) was removed on 24 November 2026.');
+    const kept = renderDigest(input({ items: [], renewal: { renewedAt: renewal.renewedAt } }), 'it');
+    expect(kept.text).toContain('keyrelay non rimuove il vecchio segreto: resta valido fino alla sua scadenza.');
+    const history = renderDigest(
+      input({ rotationHistory: [{ renewedAt: renewal.renewedAt, oldRemovalAfter: renewal.oldRemovalAfter }, { renewedAt: new Date('2024-11-24T06:00:00Z') }] }),
+      'en',
+    );
+    expect(history.text).toContain('- Secret renewed on 24 November 2026, old secret to be removed on or after 1 December 2026.');
+    expect(history.text).toContain('- Secret renewed on 24 November 2024, old secret left until it expires.');
+  });
+
+  it('calls a password keyrelay does not use what it is, with no impact on keyrelay and no renewal steps', () => {
+    const unused = item({ credential: { ...secret, label: 'old test secret', inUse: false }, action: { kind: 'not-in-use' } });
+    for (const locale of ['it', 'en'] as const) {
+      const digest = renderDigest(input({ items: [unused] }), locale);
+      expect(digest.text).not.toContain('ROTATION_MODE');
+      expect(digest.text).not.toContain(locale === 'it' ? 'Cosa devi fare' : 'What you need to do');
+      expect(digest.text).not.toContain(locale === 'it' ? 'smetterà di inviare posta' : 'will stop sending mail');
+    }
+    const it_ = renderDigest(input({ items: [unused] }), 'it');
+    expect(it_.text).toContain("keyrelay non usa questo segreto (è un segreto vecchio o inutilizzato): non serve rinnovarlo.");
+    expect(it_.text).toContain('Nessun impatto su keyrelay, che usa un altro segreto');
+  });
+
+  it('explains a client secret whose use keyrelay cannot tell, with the manual steps', () => {
+    const digest = renderDigest(input({ items: [item({ credential: { ...secret, inUse: undefined }, action: { kind: 'in-use-unknown' } })] }), 'en');
+    expect(digest.text).toContain('keyrelay cannot tell which client secret it uses, so it cannot renew it by itself');
+    expect(digest.text).not.toContain('ROTATION_MODE');
+    expect(digest.text).toContain('What you need to do');
+  });
+});
+
 describe('renderDigest escaping', () => {
   it('escapes every interpolated value and never turns a non-web URL into a link', () => {
     const hostile = '<script>alert("x")</script>&\'';

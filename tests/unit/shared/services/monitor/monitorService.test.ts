@@ -8,7 +8,8 @@ import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.j
 import type { Logger } from '../../../../../src/shared/logger.js';
 import type { MailboxRecord } from '../../../../../src/shared/ports.js';
 import { createMonitorService, type MonitorDependencies } from '../../../../../src/shared/services/monitor/monitorService.js';
-import type { MailboxKeepAlive } from '../../../../../src/shared/services/monitor/ports.js';
+import type { MailboxKeepAlive, RotationAdvancer, RotationProgress } from '../../../../../src/shared/services/monitor/ports.js';
+import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import {
   InMemoryAlertLedger,
   InMemoryMailboxRegistry,
@@ -26,8 +27,10 @@ const silentLogger: Logger = { info: () => undefined, warn: () => undefined, err
 
 class FakeDirectory implements Pick<AppRegistrationDirectory, 'getApplication'> {
   failure: GraphRequestError | undefined;
+  reads = 0;
   constructor(readonly app: AppRegistration) {}
   getApplication(): Promise<AppRegistration> {
+    this.reads += 1;
     if (this.failure) return Promise.reject(this.failure);
     return Promise.resolve(structuredClone(this.app));
   }
@@ -227,5 +230,105 @@ describe('MonitorService.run', () => {
     expect((await w.registry.get('revoked@contoso.example'))?.status).toBe('reconnect_required');
     expect(result.counts.reconnectRequired).toBe(1);
     expect(w.mailer.sent[0]?.html).toContain('https://keyrelay.example/api/connect?loginHint=revoked%40contoso.example');
+  });
+
+  it('alerts for a password keyrelay does not use as an old or unused one, never in terms of ROTATION_MODE', async () => {
+    // The secret in use is itself too close to expiry to silence an older password.
+    const w = await world(addDays(START, 50));
+    w.directory.app.passwordCredentials.push({ keyId: 'unused-key', displayName: 'old test secret', hint: 'old', startDateTime: addDays(START, -700).toISOString(), endDateTime: addDays(START, 30).toISOString() });
+    const rotation: RotationAdvancer = { advance: () => Promise.resolve({ events: [{ kind: 'waiting', at: START }], plannedFor: addDays(START, 20) }) };
+    const auto = w.deps({ rotation });
+    await createMonitorService({ ...auto, config: { ...auto.config, rotationMode: 'auto' } }).run({ now: START });
+    await createMonitorService(w.deps()).run({ now: addDays(START, 16) });
+    expect(w.mailer.sent.map((mail) => mail.subject)).toEqual([
+      '[keyrelay] ActNow: client secret "old test secret" expires in 30 days (31 March 2026) (+1)',
+      '[keyrelay] ActNow: client secret "old test secret" expires in 14 days (31 March 2026)',
+    ]);
+    for (const mail of w.mailer.sent) {
+      expect(mail.html).toContain('keyrelay does not use this secret (an old or unused one): there is nothing to renew.');
+      expect(mail.html).toContain('No impact on keyrelay, which uses another secret');
+      expect(mail.html).not.toContain('ROTATION_MODE');
+    }
+    // The second digest holds only the unused password: nothing to renew, so no manual renewal steps.
+    expect(w.mailer.sent[1]?.html).not.toContain('What you need to do');
+  });
+
+  it('says alert-only only in alert-only mode: in auto mode a secret whose use is unknown is explained as such', async () => {
+    const w = await world(addDays(START, 30));
+    // A hand-stored secret without the keyId tag whose first characters match no password: use unknown.
+    await w.secrets.setSecret(SECRET_NAME, 'zzz-secret-text', { expiresOn: addDays(START, 30), tags: {} });
+    const rotation: RotationAdvancer = { advance: () => Promise.resolve({ events: [{ kind: 'blocked', at: START, reason: 'in_use_unknown' }], blockedReason: 'in_use_unknown' }) };
+    const base = w.deps({ rotation });
+    await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
+    const [mail] = w.mailer.sent;
+    expect(mail?.html).toContain('keyrelay cannot tell which client secret it uses, so it cannot renew it by itself');
+    expect(mail?.html).not.toContain('ROTATION_MODE=alert-only');
+    expect(mail?.html).toContain('What you need to do');
+  });
+
+  it('reads the app once per run and hands it to the rotation; reads it again only after the rotation changed the passwords', async () => {
+    const w = await world(addDays(START, 400));
+    const given: Array<AppRegistration | undefined> = [];
+    let next: RotationProgress = { events: [{ kind: 'waiting', at: START }] };
+    const rotation: RotationAdvancer = {
+      advance: ({ app }) => {
+        given.push(app);
+        return Promise.resolve(next);
+      },
+    };
+    const base = w.deps({ rotation });
+    const monitor = createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } });
+    await monitor.run({ now: START });
+    expect(w.directory.reads).toBe(1);
+    expect(given[0]?.appId).toBe(APP_ID);
+    for (const kind of ['added', 'orphan_removed', 'old_removed', 'rolled_back']) {
+      next = { events: [{ kind, at: START }] };
+      const before = w.directory.reads;
+      await monitor.run({ now: START });
+      expect(w.directory.reads - before, kind).toBe(2);
+    }
+    // Without ROTATION_MODE=auto the rotation is not called and discovery uses the one read.
+    await createMonitorService(w.deps({ rotation })).run({ now: START });
+    expect(given).toHaveLength(5);
+    expect(w.directory.reads).toBe(10);
+  });
+
+  it('a run whose rotation switched to a new secret announces the renewal instead of alerting for the old one', async () => {
+    const oldExpiresAt = addDays(START, 20);
+    const w = await world(oldExpiresAt);
+    const newKeyId = 'cccccccc-0000-4000-8000-000000000003';
+    const record: RotationRecord = {
+      rotationId: 'rot-1',
+      appId: APP_ID,
+      step: 'switched',
+      oldKeyId: KEY_ID,
+      newKeyId,
+      newEndDateTime: addDays(START, 730),
+      startedAt: START,
+      stepTimestamps: { planned: START, added: START, stored: START, verified: START, switched: START },
+      verifyAttempts: 1,
+      removeAfter: addDays(START, 7),
+    };
+    const rotation: RotationAdvancer = {
+      async advance() {
+        // What a real rotation leaves behind: the new password (Graph's clock a minute ahead) now in use.
+        w.directory.app.passwordCredentials.push({ keyId: newKeyId, displayName: 'keyrelay rotation rot-1', hint: 'new', startDateTime: new Date(START.getTime() + 60_000).toISOString(), endDateTime: addDays(START, 730).toISOString() });
+        await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', { expiresOn: addDays(START, 730), tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' } });
+        const kinds = ['started', 'added', 'stored', 'verified', 'switched', 'waiting'];
+        return { rotationId: 'rot-1', events: kinds.map((kind) => ({ kind, at: START })), history: [record] };
+      },
+    };
+    const base = w.deps({ rotation });
+    const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run({ now: START });
+    expect(result.counts.alertsDue).toBe(0);
+    expect(w.mailer.sent).toHaveLength(1);
+    const [mail] = w.mailer.sent;
+    expect(mail?.subject).toBe('[keyrelay] ActNow: client secret renewed on 1 March 2026');
+    expect(mail?.html).toContain(
+      'keyrelay renewed the client secret on 1 March 2026: the new secret is valid until 29 February 2028 and already in use. keyrelay will remove the old secret (expiring on 21 March 2026) on or after 8 March 2026. Nothing to do.',
+    );
+    expect(mail?.html).not.toContain('expires in 20 days');
+    expect(mail?.html).not.toContain('ROTATION_MODE');
+    expect((await w.ledger.list()).map((entry) => entry.credentialId)).not.toContain(`app:${APP_ID}:password:${KEY_ID}`);
   });
 });
