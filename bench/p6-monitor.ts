@@ -11,7 +11,7 @@ import { KEYRELAY_APP_ID } from '../dev/cloud/index.js';
 import type { RequestLogEntry } from '../dev/cloud/context.js';
 import type { Logger } from '../src/shared/logger.js';
 import type { MailboxRecord } from '../src/shared/ports.js';
-import { DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '../src/shared/runtime/core.js';
+import { createCore, DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '../src/shared/runtime/core.js';
 import { createMonitorFeatureFor } from '../src/shared/runtime/monitor.js';
 import { createRotationServiceFor } from '../src/shared/runtime/rotation.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
@@ -153,8 +153,12 @@ async function measureP6(stack: TestStack, progress: (line: string) => void): Pr
   const application = stack.local.ctx.applications.find((app) => app.appId === KEYRELAY_APP_ID);
   if (!application) throw new Error('the local cloud has no keyrelay app registration');
   const appCredentials = application.passwordCredentials.length + application.keyCredentials.length;
-  // Production composition; only the log sink differs (the bench output stays readable).
-  const { monitor } = createMonitorFeatureFor(stack.core, { rotation: createRotationServiceFor(stack.core, silentLogger), logger: silentLogger });
+  // Production composition, but for two things: a silent log sink (readable bench output), and no listing
+  // budget: P6 runs the monitor back to back, which the daily timer never does, and the per-instance budget
+  // would pace those repeats (its pacing is tested in tests/integration/adapters/keyVaultSecretStore.test.ts).
+  // The last row checks that one run on its own stays within the budget.
+  const core = createCore(stack.config, { azureCredential: stack.core.azureCredential, keyVaultListingPagesPer10s: Number.MAX_SAFE_INTEGER });
+  const { monitor } = createMonitorFeatureFor(core, { rotation: createRotationServiceFor(core, silentLogger), logger: silentLogger });
 
   async function runOnce(secrets: number): Promise<RunMeasure> {
     cloud.clearRequestLog();
@@ -263,7 +267,7 @@ function rowsOf(measures: readonly SizeMeasure[]): BenchRow[] {
     measured: peak,
     goal: `<= ${KEY_VAULT_REQUEST_BUDGET_PER_10S}`,
     met: peak <= KEY_VAULT_REQUEST_BUDGET_PER_10S,
-    note: `budget = a quarter of Key Vault's 4,000 transactions / 10 s per vault; longest run ${(longest / 1000).toFixed(1)} s, its fastest pace against the emulator ${Math.round(pace)} requests / 10 s; listing pages are paced by a budget of ${DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S} pages / 10 s (src/shared/runtime/core.ts), so a vault of any size stays within it; Entra calls per run max ${maxOf(measures, (run) => run.entra)}`,
+    note: `budget = a quarter of Key Vault's 4,000 transactions / 10 s per vault; longest run ${(longest / 1000).toFixed(1)} s, its fastest pace against the emulator ${Math.round(pace)} requests / 10 s; in production the listing is paced at ${DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S} pages / 10 s per instance (src/shared/runtime/core.ts), so a vault of any size, and back-to-back runs, stay within it; Entra calls per run max ${maxOf(measures, (run) => run.entra)}`,
   });
   return rows;
 }

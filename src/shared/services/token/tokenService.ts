@@ -76,6 +76,8 @@ export function xoauth2String(mailbox: string, accessToken: string): string {
 interface HeldToken {
   accessToken: string;
   expiresOn: Date;
+  /** The answer for this token, built once: the warm path only hands it out. */
+  answer?: TokenGrant;
 }
 
 export function createTokenService(deps: TokenServiceDependencies): TokenService {
@@ -94,8 +96,14 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   const connectUrl = (mailbox: string) => `${deps.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(mailbox)}`;
 
   function grant(mailbox: string, resource: TokenResource, token: HeldToken): TokenGrant {
-    const base = { mailbox, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
-    return resource === 'smtp' ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: { ...SMTP_ENDPOINT } } : base;
+    if (token.answer?.mailbox !== mailbox || token.answer.resource !== resource) {
+      const base = { mailbox, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
+      // Frozen: the same object answers every warm request for this token.
+      token.answer = Object.freeze(
+        resource === 'smtp' ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: Object.freeze({ ...SMTP_ENDPOINT }) } : base,
+      );
+    }
+    return token.answer;
   }
 
   function forget(mailbox: string): void {
