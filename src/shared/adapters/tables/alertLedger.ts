@@ -34,15 +34,16 @@ export function createTableAlertLedger(tables: TableAccess, options: TableAlertL
       const [partitionKey, rowKey] = keysOf(credentialId, threshold);
       for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
         const row = await readRow(client, partitionKey, rowKey, 'read alert');
+        const pending = (attempts: number): AlertLedgerEntry => ({
+          credentialId,
+          threshold,
+          state: 'pending',
+          runId,
+          claimedAt: now,
+          attempts,
+        });
         if (row === undefined) {
-          const entry: AlertLedgerEntry = {
-            credentialId,
-            threshold,
-            state: 'pending',
-            runId,
-            claimedAt: now,
-            attempts: 1,
-          };
+          const entry = pending(1);
           try {
             await client.createEntity({ ...toProperties(entry), partitionKey, rowKey });
             return 'claimed';
@@ -54,14 +55,7 @@ export function createTableAlertLedger(tables: TableAccess, options: TableAlertL
         const current = fromRow(row);
         const decision = decideClaim(current, runId, now, leaseMs);
         if (decision !== 'take') return decision;
-        const entry: AlertLedgerEntry = {
-          credentialId,
-          threshold,
-          state: 'pending',
-          runId,
-          claimedAt: now,
-          attempts: current.attempts + 1,
-        };
+        const entry = pending(current.attempts + 1);
         try {
           await client.updateEntity({ ...toProperties(entry), partitionKey, rowKey }, 'Replace', { etag: row.etag });
           return 'claimed';

@@ -39,7 +39,13 @@ import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
 import { isKeyrelayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AlertLedger, MailboxRecord, RotationStore, RunReportStore } from '../../ports.js';
-import { discoverCredentials, readApplication, type AppLookup, type Discovery, type DiscoveryDependencies } from './discovery.js';
+import {
+  discoverCredentials,
+  readApplication,
+  type AppLookup,
+  type Discovery,
+  type DiscoveryDependencies,
+} from './discovery.js';
 import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
 
 /** Ledger entry that serialises digest sending per UTC day (never marked sent: released after each run). */
@@ -58,18 +64,20 @@ const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'upstream_unavailable',
 ];
 
-export type MonitorSettings = Pick<
+/** What judging expiries needs: the monitor and the status page alike. */
+export type ExpirySettings = Pick<
   Config,
   | 'oauthClientId'
   | 'azureTenantId'
   | 'oauthClientSecretName'
   | 'publicBaseUrl'
   | 'alertThresholdsDays'
-  | 'alertRecipients'
-  | 'alertLocale'
   | 'rotationMode'
   | 'rotationLeadDays'
-> & { alertSender?: string | undefined };
+>;
+
+export type MonitorSettings = ExpirySettings &
+  Pick<Config, 'alertRecipients' | 'alertLocale'> & { alertSender?: string | undefined };
 
 export interface MonitorDependencies extends DiscoveryDependencies {
   config: MonitorSettings;
@@ -174,7 +182,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
         if (result === 'reconnect_required') {
           const current = await deps.mailboxRegistry.get(grant.upn);
-          if (current?.status === 'ok') await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', now);
+          if (current?.status === 'ok')
+            await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', now);
         }
       } catch (error) {
         errors.push(`keep_alive_failed:${failureCode(error)}`);
@@ -245,10 +254,13 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
 
   /** The renewal this run completed, for the digest to announce (the old secret's end from discovery). */
   function renewalNotice(rotation: RotationView, switchedAt: Date, discovery: Discovery): RenewalNotice {
-    const record = rotation.progress?.history?.find((candidate) => candidate.rotationId === rotation.progress?.rotationId);
+    const record = rotation.progress?.history?.find(
+      (candidate) => candidate.rotationId === rotation.progress?.rotationId,
+    );
     const entry = (record && historyEntry(record)) ?? { renewedAt: switchedAt };
     const old = discovery.credentials.find(
-      (credential) => credential.kind === 'client-secret' && record?.oldKeyId !== undefined && credential.keyId === record.oldKeyId,
+      (credential) =>
+        credential.kind === 'client-secret' && record?.oldKeyId !== undefined && credential.keyId === record.oldKeyId,
     );
     return { ...entry, ...(old ? { oldExpiresAt: old.expiresAt } : {}) };
   }
@@ -263,7 +275,10 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       .slice(0, DIGEST_HISTORY_ENTRIES);
   }
 
-  function calendarAttachments(items: readonly DigestItem[], now: Date): Array<{ name: string; contentType: string; contentBytes: string }> {
+  function calendarAttachments(
+    items: readonly DigestItem[],
+    now: Date,
+  ): Array<{ name: string; contentType: string; contentBytes: string }> {
     return items
       .filter((item) => item.state === 'expiring' && item.credential.kind !== 'mailbox-grant')
       .slice(0, MAX_ICS_ATTACHMENTS)
@@ -288,7 +303,13 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
   }
 
   /** Sends on every configured channel; true when the deciding channel (mail, else webhook) accepted it. */
-  async function deliver(input: DigestInput, rendered: RenderedDigest, items: readonly DigestItem[], now: Date, errors: string[]): Promise<Array<'mail' | 'webhook'>> {
+  async function deliver(
+    input: DigestInput,
+    rendered: RenderedDigest,
+    items: readonly DigestItem[],
+    now: Date,
+    errors: string[],
+  ): Promise<Array<'mail' | 'webhook'>> {
     const channels: Array<'mail' | 'webhook'> = [];
     const { mailer, webhook } = deps;
     const sender = config.alertSender;
@@ -324,7 +345,12 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     return channels;
   }
 
-  async function claimNotices(notices: readonly Notice[], runId: string, now: Date, counts: Record<string, number>): Promise<Notice[]> {
+  async function claimNotices(
+    notices: readonly Notice[],
+    runId: string,
+    now: Date,
+    counts: Record<string, number>,
+  ): Promise<Notice[]> {
     const claimed: Notice[] = [];
     for (const notice of notices) {
       const claim = await alertLedger.claim(notice.credentialId, notice.threshold, runId, now);
@@ -370,7 +396,9 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         counts.alertsReleased = claimed.length;
         return undefined;
       }
-      await Promise.all(claimed.map((notice) => alertLedger.markSent(notice.credentialId, notice.threshold, runId, now)));
+      await Promise.all(
+        claimed.map((notice) => alertLedger.markSent(notice.credentialId, notice.threshold, runId, now)),
+      );
       counts.alertsSent = claimed.length;
       counts.digestsSent = 1;
       logger.info('monitor.digest_sent', { runId, alerts: claimed.length, channels: channels.join(',') });
@@ -380,13 +408,19 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     }
   }
 
-  async function runOnce(runId: string, now: Date, counts: Record<string, number>, errors: string[]): Promise<MonitorRunResult['digest']> {
+  async function runOnce(
+    runId: string,
+    now: Date,
+    counts: Record<string, number>,
+    errors: string[],
+  ): Promise<MonitorRunResult['digest']> {
     await keepIdleGrantsAlive(now, counts, errors);
     // One Graph read of the app per run, shared by the rotation and discovery (issue 10, P6); read again
     // only when the rotation changed the password list.
     const lookup = await readApplication(deps.appDirectory, config.oauthClientId);
     const rotation = await advanceRotation(runId, now, lookup, errors);
-    const passwordsChanged = rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
+    const passwordsChanged =
+      rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
     const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
     errors.push(...discovery.errors);
 

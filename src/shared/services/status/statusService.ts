@@ -7,23 +7,14 @@ import { evaluateExpiries, evaluateGrants, type ExpiryStatus } from '../../domai
 import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
 import type { MailboxStatus, RotationStore, RunReport, RunReportStore } from '../../ports.js';
 import { discoverCredentials, type DiscoveryDependencies } from '../monitor/discovery.js';
-import { mailboxGrantOf, reconnectUrl } from '../monitor/monitorService.js';
+import { mailboxGrantOf, reconnectUrl, type ExpirySettings } from '../monitor/monitorService.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../token/credentialAlarm.js';
 
 const RUNS_SHOWN = 5;
 const REPORTS_READ = 20;
 const ROTATIONS_SHOWN = 5;
 
-export type StatusSettings = Pick<
-  Config,
-  | 'oauthClientId'
-  | 'azureTenantId'
-  | 'oauthClientSecretName'
-  | 'publicBaseUrl'
-  | 'alertThresholdsDays'
-  | 'rotationMode'
-  | 'rotationLeadDays'
->;
+export type StatusSettings = ExpirySettings;
 
 export interface StatusDependencies extends DiscoveryDependencies {
   config: StatusSettings;
@@ -180,8 +171,14 @@ export function createStatusService(deps: StatusDependencies): StatusService {
         settings: { rotationMode: config.rotationMode, alertThresholdsDays: [...config.alertThresholdsDays] },
         credentials,
         mailboxes,
-        runs: allReports.filter((r) => !r.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX)).slice(0, RUNS_SHOWN).map(runSummary),
-        credentialAlarms: allReports.filter((r) => r.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX)).slice(0, RUNS_SHOWN).map(runSummary),
+        runs: allReports
+          .filter((r) => !r.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))
+          .slice(0, RUNS_SHOWN)
+          .map(runSummary),
+        credentialAlarms: allReports
+          .filter((r) => r.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))
+          .slice(0, RUNS_SHOWN)
+          .map(runSummary),
         rotations: (history ?? []).slice(0, ROTATIONS_SHOWN).map(rotationSummary),
       };
     },
