@@ -5,11 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTING_NAMES } from '../src/shared/config.js';
 import { startLocalCloud, type StartedLocalCloud } from './cloud/index.js';
+import { freePort } from './freePort.js';
 import { createCloudControls } from './simulator/cloudControls.js';
 import { createKeyrelayApi } from './simulator/keyrelayApi.js';
 import { startSimulator } from './simulator/server.js';
@@ -47,17 +47,6 @@ function checkNotStopping(): void {
   if (stopping) throw new StoppedDuringStartup();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

@@ -2,12 +2,12 @@
 // the same settings, and (on demand) the local host running the build in dist/ as a child process.
 import { ClientSecretCredential } from '@azure/identity';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/shared/config.js';
 import type { Clock } from '../../src/shared/domain/clock.js';
 import { createCore, type Core } from '../../src/shared/runtime/core.js';
 import { startLocalCloud, type LocalCloudOptions, type StartedLocalCloud } from '../../dev/cloud/index.js';
+import { freePort } from '../../dev/freePort.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -30,17 +30,6 @@ export interface TestStackOptions {
   cloud?: Omit<LocalCloudOptions, 'azurite' | 'seedKeyVault' | 'publicBaseUrl'>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const hostPort = await freePort();
