@@ -15,7 +15,7 @@ import type {
 } from './context.js';
 import { FIRST_PARTY_APIS, firstPartyServicePrincipal } from './graphCatalog.js';
 import { OUTBOX_PAGE_HEADERS, renderEml, renderOutboxIndex, renderOutboxMessage } from './graphOutbox.js';
-import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
+import { decodeSkipToken, encodeSkipToken, logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
 const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 const DEFAULT_PAGE_SIZE = 100;
@@ -381,7 +381,7 @@ function listApplications(call: GraphCall): GraphResult {
       `Invalid page size specified: '${topText ?? ''}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`,
     );
   const skipToken = call.url.searchParams.get('$skiptoken');
-  const offset = skipToken === null ? 0 : decodeSkipToken(skipToken);
+  const offset = skipToken === null ? 0 : offsetOf(skipToken);
   const items = visible.slice(offset, offset + top).map((a) => project(a, select));
   const body: Record<string, unknown> = {
     '@odata.context': `${call.baseUrl}/v1.0/$metadata#applications${select ? `(${select.join(',')})` : ''}`,
@@ -394,7 +394,7 @@ function listApplications(call: GraphCall): GraphResult {
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
     query.push(
       `$top=${top}`,
-      `$skiptoken=${Buffer.from(JSON.stringify({ offset: offset + top })).toString('base64url')}`,
+      `$skiptoken=${encodeSkipToken(offset + top)}`,
     );
     body['@odata.nextLink'] = `${call.baseUrl}/v1.0/applications?${query.join('&')}`;
   }
@@ -416,16 +416,6 @@ function parseFilter(filter: string | null): ((app: EmulatedApplication) => bool
   return (app) => app[property] === value;
 }
 
-function decodeSkipToken(token: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0)
-      return parsed.offset;
-  } catch {
-    // fall through to the error below
-  }
-  throw new GraphError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
-}
 
 interface ApplicationPatch {
   displayName?: unknown;
@@ -867,4 +857,10 @@ function serveOutbox(ctx: LocalCloudContext, method: string, rest: string[], res
   }
   res.writeHead(200, OUTBOX_PAGE_HEADERS);
   res.end(renderOutboxMessage(message));
+}
+
+function offsetOf(skipToken: string): number {
+  const offset = decodeSkipToken(skipToken);
+  if (offset === undefined) throw new GraphError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
+  return offset;
 }

@@ -41,3 +41,19 @@ export function takeFault(ctx: LocalCloudContext, service: ServiceName, route: s
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** The opaque `$skiptoken` both emulators page with: the offset of the next page. */
+export function encodeSkipToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+/** The offset in a `$skiptoken`, or undefined when the token is not one of ours. */
+export function decodeSkipToken(token: string): number | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown };
+    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0) return parsed.offset;
+  } catch {
+    // not ours: undefined below
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessTokenClaims, EmulatorHandler, LocalCloudContext, TokenVerifier } from './context.js';
-import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
+import { decodeSkipToken, encodeSkipToken, logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
 const VAULT_AUDIENCE = 'https://vault.azure.net';
 const NAME_RULE = /^[0-9a-zA-Z-]{1,127}$/;
@@ -416,28 +416,18 @@ function page<T>(call: KvCall, items: T[], toItem: (item: T) => Record<string, u
     throw new KvError(400, 'BadParameter', `maxresults must be an integer between 1 and ${MAX_PAGE_SIZE}.`);
   }
   const skipToken = call.url.searchParams.get('$skiptoken');
-  const offset = skipToken === null ? 0 : decodeSkipToken(skipToken);
+  const offset = skipToken === null ? 0 : offsetOf(skipToken);
   const slice = items.slice(offset, offset + size);
   let nextLink: string | null = null;
   if (offset + size < items.length) {
     // Written like Key Vault's own nextLink: a literal `$skiptoken`, not `%24skiptoken`.
-    const token = Buffer.from(JSON.stringify({ offset: offset + size })).toString('base64url');
+    const token = encodeSkipToken(offset + size);
     const apiVersion = encodeURIComponent(call.url.searchParams.get('api-version') ?? '');
     nextLink = `${call.vaultUrl}${call.url.pathname}?api-version=${apiVersion}&$skiptoken=${token}&maxresults=${size}`;
   }
   return { status: 200, body: { value: slice.map(toItem), nextLink } };
 }
 
-function decodeSkipToken(token: string): number {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0)
-      return parsed.offset;
-  } catch {
-    // fall through to the error below
-  }
-  throw new KvError(400, 'BadParameter', 'Invalid $skiptoken.');
-}
 
 // ---- validation and lookup ----
 
@@ -527,4 +517,10 @@ function currentVersion(secret: StoredSecret): SecretVersion {
   if (!latest)
     throw new KvError(404, 'SecretNotFound', `A secret with (name/id) ${secret.name} was not found in this key vault.`);
   return latest;
+}
+
+function offsetOf(skipToken: string): number {
+  const offset = decodeSkipToken(skipToken);
+  if (offset === undefined) throw new KvError(400, 'BadParameter', 'Invalid $skiptoken.');
+  return offset;
 }
