@@ -1,6 +1,7 @@
 // The only module that reads process.env (STYLE.md habit 4): every setting of DESIGN.md §4 is
 // parsed and validated at once, and all problems are reported together in one ConfigError.
 import { z } from 'zod';
+import { isUsableAllowedReturnUrl } from './domain/connect/returnUrl.js';
 import { ConfigError, type SettingProblem } from './errors.js';
 
 export const LOCALES = ['it', 'en'] as const;
@@ -148,6 +149,10 @@ const settingsSchema = z
       .transform(splitList)
       .refine((urls) => urls.every(isSecureAbsoluteUrl), {
         error: `expected a comma-separated list of return URL origins or prefixes; each ${URL_EXPECTED}`,
+      })
+      // An entry with a query, fragment or user info could never match a return URL: say so at start-up.
+      .refine((urls) => urls.every(isUsableAllowedReturnUrl), {
+        error: 'expected origins or path prefixes only (no user info, query or fragment), e.g. https://app.actnow.it/settings/',
       }),
     AZURE_AUTHORITY_HOST: urlSetting('https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
     GRAPH_ENDPOINT: urlSetting('https://graph.microsoft.com').default('https://graph.microsoft.com'),

@@ -1,7 +1,9 @@
 // The OAuth client's credential today: the client secret in Key Vault (DESIGN §5). Read once per
 // instance; read again only when Entra says it is no longer valid (a rotation replaced it).
 import type { ClientCredentialSource } from '../adapters/msalOAuthClient.js';
-import { KeyrelayError } from '../errors.js';
+import { UpstreamUnavailableError } from '../errors.js';
+
+const MISSING_SECRET_RETRY_AFTER_SECONDS = 300;
 import type { SecretStore } from '../ports.js';
 
 export function createKeyVaultClientCredential(secretStore: SecretStore, secretName: string): ClientCredentialSource {
@@ -10,7 +12,12 @@ export function createKeyVaultClientCredential(secretStore: SecretStore, secretN
   const load = async (): Promise<string> => {
     const secret = await secretStore.getSecret(secretName);
     if (!secret?.value) {
-      throw new KeyrelayError('client_secret_missing', 503, 'keyrelay has no client secret in Key Vault yet: run `npm run setup`.');
+      // DESIGN §3: a 503 is upstream_unavailable with Retry-After; the message says what the admin must do.
+      throw new UpstreamUnavailableError(
+        MISSING_SECRET_RETRY_AFTER_SECONDS,
+        'keyrelay has no client secret in Key Vault yet: an administrator must run `npm run setup`.',
+        { message: `client secret ${secretName} is missing from Key Vault` },
+      );
     }
     return secret.value;
   };

@@ -46,8 +46,17 @@ describe('loadConfig', () => {
   });
 
   it('names all three wrong settings in one ConfigError message', () => {
-    const error = configError({ ...requiredOnly, KEY_VAULT_URL: 'ftp://vault', OAUTH_CLIENT_ID: undefined, ALERT_LOCALE: 'de' });
-    expect(error.problems.map((problem) => problem.setting)).toEqual(['KEY_VAULT_URL', 'OAUTH_CLIENT_ID', 'ALERT_LOCALE']);
+    const error = configError({
+      ...requiredOnly,
+      KEY_VAULT_URL: 'ftp://vault',
+      OAUTH_CLIENT_ID: undefined,
+      ALERT_LOCALE: 'de',
+    });
+    expect(error.problems.map((problem) => problem.setting)).toEqual([
+      'KEY_VAULT_URL',
+      'OAUTH_CLIENT_ID',
+      'ALERT_LOCALE',
+    ]);
     expect(error.message).toContain('3 settings are missing or invalid');
     expect(error.message).toContain('KEY_VAULT_URL: expected an absolute https:// URL');
     expect(error.message).toContain('OAUTH_CLIENT_ID: missing');
@@ -82,29 +91,56 @@ describe('loadConfig', () => {
     expect(config.alertSender).toBe('alerts@example.com');
   });
 
+  it.each([
+    ['a query', 'https://app.example.com/?tab=mail'],
+    ['a fragment', 'https://app.example.com/settings#mail'],
+    ['user info', 'https://user@app.example.com'],
+  ])('rejects an allowed return URL with %s, which could never match', (_what, entry) => {
+    const error = configError({ ...requiredOnly, ALLOWED_RETURN_URLS: `https://crm.example.com, ${entry}` });
+    expect(error.problems).toEqual([
+      { setting: 'ALLOWED_RETURN_URLS', problem: expect.stringMatching(/origins or path prefixes only/) as unknown },
+    ]);
+  });
+
   it('sorts alert thresholds descending without duplicates', () => {
     expect(loadConfig({ ...requiredOnly, ALERT_THRESHOLDS_DAYS: '7, 30,7,0' }).alertThresholdsDays).toEqual([30, 7, 0]);
   });
 
   it('rejects malformed lists, naming the setting', () => {
-    const error = configError({ ...requiredOnly, ALERT_THRESHOLDS_DAYS: '30,soon', ALERT_RECIPIENTS: 'not-an-address' });
-    expect(error.problems.map((problem) => problem.setting)).toEqual(['ALERT_THRESHOLDS_DAYS', 'ALERT_RECIPIENTS', 'ALERT_SENDER']);
+    const error = configError({
+      ...requiredOnly,
+      ALERT_THRESHOLDS_DAYS: '30,soon',
+      ALERT_RECIPIENTS: 'not-an-address',
+    });
+    expect(error.problems.map((problem) => problem.setting)).toEqual([
+      'ALERT_THRESHOLDS_DAYS',
+      'ALERT_RECIPIENTS',
+      'ALERT_SENDER',
+    ]);
   });
 
   it('requires ALERT_SENDER once ALERT_RECIPIENTS is set', () => {
     const error = configError({ ...requiredOnly, ALERT_RECIPIENTS: 'ops@example.com' });
-    expect(error.problems).toEqual([{ setting: 'ALERT_SENDER', problem: expect.stringMatching(/required when ALERT_RECIPIENTS is set/) as unknown }]);
+    expect(error.problems).toEqual([
+      { setting: 'ALERT_SENDER', problem: expect.stringMatching(/required when ALERT_RECIPIENTS is set/) as unknown },
+    ]);
   });
 
   it('allows plain http only for loopback hosts', () => {
-    expect(loadConfig({ ...requiredOnly, KEY_VAULT_URL: 'http://127.0.0.1:8443' }).keyVaultUrl).toBe('http://127.0.0.1:8443');
-    expect(configError({ ...requiredOnly, PUBLIC_BASE_URL: 'http://keyrelay.example.com' }).problems[0]?.setting).toBe('PUBLIC_BASE_URL');
+    expect(loadConfig({ ...requiredOnly, KEY_VAULT_URL: 'http://127.0.0.1:8443' }).keyVaultUrl).toBe(
+      'http://127.0.0.1:8443',
+    );
+    expect(configError({ ...requiredOnly, PUBLIC_BASE_URL: 'http://keyrelay.example.com' }).problems[0]?.setting).toBe(
+      'PUBLIC_BASE_URL',
+    );
   });
 
   it("parses ROTATION_OVERLAP_DAYS as days or 'never'", () => {
     expect(loadConfig({ ...requiredOnly, ROTATION_OVERLAP_DAYS: 'never' }).rotationOverlapDays).toBe('never');
     expect(loadConfig({ ...requiredOnly, ROTATION_OVERLAP_DAYS: '0' }).rotationOverlapDays).toBe(0);
-    expect(configError({ ...requiredOnly, ROTATION_OVERLAP_DAYS: '-1' }).problems[0]?.setting).toBe('ROTATION_OVERLAP_DAYS');
+    expect(configError({ ...requiredOnly, ROTATION_OVERLAP_DAYS: '-1' }).problems[0]?.setting).toBe(
+      'ROTATION_OVERLAP_DAYS',
+    );
   });
 
   it('accepts identity-based storage by account name or table service URI', () => {
@@ -113,7 +149,10 @@ describe('loadConfig', () => {
       kind: 'identity',
       tableServiceUri: 'https://keyrelaydata.table.core.windows.net',
     });
-    expect(loadConfig({ ...withoutStorage, AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net/' }).storage).toEqual({
+    expect(
+      loadConfig({ ...withoutStorage, AzureWebJobsStorage__tableServiceUri: 'https://x.table.core.windows.net/' })
+        .storage,
+    ).toEqual({
       kind: 'identity',
       tableServiceUri: 'https://x.table.core.windows.net',
     });
@@ -124,10 +163,26 @@ describe('loadConfig', () => {
 
   it('exports exactly the DESIGN §4 setting names', () => {
     expect([...SETTING_NAMES]).toEqual([
-      'KEY_VAULT_URL', 'OAUTH_CLIENT_ID', 'OAUTH_TENANT', 'AZURE_TENANT_ID', 'OAUTH_CLIENT_SECRET_NAME', 'PUBLIC_BASE_URL',
-      'ALLOWED_RETURN_URLS', 'AZURE_AUTHORITY_HOST', 'GRAPH_ENDPOINT', 'MONITOR_SCHEDULE', 'ALERT_THRESHOLDS_DAYS',
-      'ALERT_RECIPIENTS', 'ALERT_SENDER', 'ALERT_MAIL_AUTH', 'ALERT_WEBHOOK_URL', 'ALERT_LOCALE', 'ROTATION_MODE',
-      'ROTATION_LEAD_DAYS', 'ROTATION_OVERLAP_DAYS', 'AzureWebJobsStorage',
+      'KEY_VAULT_URL',
+      'OAUTH_CLIENT_ID',
+      'OAUTH_TENANT',
+      'AZURE_TENANT_ID',
+      'OAUTH_CLIENT_SECRET_NAME',
+      'PUBLIC_BASE_URL',
+      'ALLOWED_RETURN_URLS',
+      'AZURE_AUTHORITY_HOST',
+      'GRAPH_ENDPOINT',
+      'MONITOR_SCHEDULE',
+      'ALERT_THRESHOLDS_DAYS',
+      'ALERT_RECIPIENTS',
+      'ALERT_SENDER',
+      'ALERT_MAIL_AUTH',
+      'ALERT_WEBHOOK_URL',
+      'ALERT_LOCALE',
+      'ROTATION_MODE',
+      'ROTATION_LEAD_DAYS',
+      'ROTATION_OVERLAP_DAYS',
+      'AzureWebJobsStorage',
     ]);
   });
 });
