@@ -8,7 +8,12 @@ import {
   type ConnectFailureCode,
   type SignInErrorExplanation,
 } from '../domain/connect/entraErrors.js';
-import { adminConsentText, connectedText, type ResultText } from '../domain/connect/messages.js';
+import {
+  adminConsentAnsweredText,
+  adminConsentText,
+  connectedText,
+  type ResultText,
+} from '../domain/connect/messages.js';
 import type { CallbackOutcome, CallbackRejectionCode, ConnectStarted } from '../services/connect/connectService.js';
 import { escapeHtml, renderPage } from './page.js';
 import { htmlResult, redirectResult, type HttpResult } from './results.js';
@@ -26,7 +31,9 @@ export function callbackResult(outcome: CallbackOutcome, locale: Locale): HttpRe
       result = htmlResult(200, resultPage(locale, connectedText(locale, outcome.upn)));
       break;
     case 'adminConsent':
-      result = htmlResult(outcome.granted ? 200 : 400, resultPage(locale, adminConsentText(locale, outcome.granted)));
+      result = outcome.refused
+        ? htmlResult(400, resultPage(locale, adminConsentText(locale, false)))
+        : htmlResult(200, resultPage(locale, adminConsentAnsweredText(locale)));
       break;
     case 'signInError':
       result = htmlResult(

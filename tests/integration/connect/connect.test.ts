@@ -350,6 +350,19 @@ describe('the callback refuses bad input with a 4xx page and writes nothing', ()
   });
 });
 
+describe('the admin-consent reply', () => {
+  it('an admin-consent reply without a flow shows a neutral page: 200, no claim that consent was granted, nothing written', async () => {
+    const response = await expectNothingWritten(
+      () => driver.get(`/api/oauth/callback?admin_consent=True&tenant=${CONTOSO_TENANT_ID}`),
+      'none',
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.body).toContain('Risposta dalla pagina di consenso');
+    expect(response.body).not.toMatch(/concesso|granted/i);
+  });
+});
+
 describe('/api/connect refuses bad input with a 400 page and sets no cookie', () => {
   it.each(OPEN_REDIRECT_PAYLOADS.map((payload, index) => [index + 1, payload]))(
     'open-redirect payload %i: %s',
@@ -372,6 +385,10 @@ describe('/api/connect refuses bad input with a 400 page and sets no cookie', ()
       `?returnUrl=${encodeURIComponent(PRODUCT_RETURN_URL)}&returnUrl=${encodeURIComponent(PRODUCT_RETURN_URL)}`,
     ],
     ['invalid UTF-8 in returnUrl', `?returnUrl=${encodeURIComponent(PRODUCT_RETURN_URL)}%2F%FF`],
+    [
+      'a return URL that grows past 2048 characters once normalised',
+      `?returnUrl=${encodeURIComponent(`${PRODUCT_RETURN_URL}/${'é'.repeat(1000)}`)}`,
+    ],
     ['a login hint that is not an address', '?loginHint=%3Cscript%3E'],
   ])('%s', async (_, query) => {
     const response = await expectNothingWritten(() => driver.get(`/api/connect${query}`), 'none');

@@ -84,7 +84,17 @@ interface WirePayload {
   exp: number;
 }
 
-export function sealAuthCookie(flow: AuthFlow, key: Uint8Array, clock: Clock, secure: boolean): SealedAuthCookie {
+/**
+ * Encrypts `flow` into the cookie value `v1.<iv|ciphertext|tag>`, or `<keyVersion>.v1.…` when the
+ * version of the key is given so that any instance can find the key that sealed it.
+ */
+export function sealAuthCookie(
+  flow: AuthFlow,
+  key: Uint8Array,
+  clock: Clock,
+  secure: boolean,
+  keyVersion?: string,
+): SealedAuthCookie {
   assertKey(key);
   const name = authCookieName(flow.state, secure);
   const wire: WirePayload = {
@@ -99,7 +109,8 @@ export function sealAuthCookie(flow: AuthFlow, key: Uint8Array, clock: Clock, se
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(name));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(wire), 'utf8'), cipher.final()]);
-  const value = `${FORMAT_VERSION}.${Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64url')}`;
+  const sealed = `${FORMAT_VERSION}.${Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64url')}`;
+  const value = keyVersion === undefined ? sealed : `${keyVersion}.${sealed}`;
   if (name.length + value.length > MAX_AUTH_COOKIE_LENGTH) {
     throw new RangeError('The auth cookie would exceed the browser cookie size limit.');
   }

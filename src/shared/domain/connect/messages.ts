@@ -518,3 +518,18 @@ export function adminConsentText(locale: Locale, granted: boolean): ResultText {
         explanation: 'The permissions were not approved. Try again with an administrator account.',
       };
 }
+
+/** The admin-consent endpoint answered without a refusal; unauthenticated, so it proves nothing. */
+export function adminConsentAnsweredText(locale: Locale): ResultText {
+  return locale === 'it'
+    ? {
+        title: 'Risposta dalla pagina di consenso',
+        explanation:
+          'Microsoft ha chiuso la pagina di consenso amministratore. Collega ora la casella: se il consenso manca ancora, la pagina di accesso lo dirà.',
+      }
+    : {
+        title: 'Answer from the consent page',
+        explanation:
+          'Microsoft closed the administrator consent page. Now connect the mailbox: if consent is still missing, the sign-in will say so.',
+      };
+}

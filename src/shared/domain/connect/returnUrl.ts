@@ -98,6 +98,8 @@ export function validateReturnUrl(raw: string, allowed: readonly string[]): Retu
     return { ok: false, reason: 'not_absolute' };
   }
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'userinfo_not_allowed' };
+  // Normalising percent-encodes non-ASCII characters (one `é` becomes `%C3%A9`): the limit is on what is kept.
+  if (url.href.length > MAX_RETURN_URL_LENGTH) return { ok: false, reason: 'too_long' };
 
   for (const entry of allowed) {
     const rule = parseAllowedEntry(entry);

@@ -4,6 +4,7 @@
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
 import { OAuthClientError, type RedeemCodeRequest, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
+import { isStoreConflict } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -36,7 +37,11 @@ import type { CookieKeyring } from './cookieKeyring.js';
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
 export interface ConnectOAuthClient {
   redeemCode(request: RedeemCodeRequest): Promise<RedeemedCode>;
-  /** Checks the signature only and returns the claims; the claims are validated by the domain. */
+  /**
+   * Checks the signature only and returns the claims; the claims are validated by the domain. Rejects
+   * with a jose error (see ID_TOKEN_REFUSAL_CODES) when the token does not verify; any other rejection
+   * means the signing keys could not be fetched.
+   */
   verifyIdTokenSignature(idToken: string, tenant: string): Promise<Record<string, unknown>>;
 }
 
@@ -86,7 +91,11 @@ export type CallbackOutcome =
       clearCookies: FlowCookie[];
     }
   | { kind: 'rejected'; code: CallbackRejectionCode; links: ExplanationLinks; clearCookies: FlowCookie[] }
-  | { kind: 'adminConsent'; granted: boolean; clearCookies: FlowCookie[] };
+  /**
+   * The admin-consent endpoint's answer. It carries no state of a flow this browser started, so
+   * anyone can forge `admin_consent=True`: a success is never claimed, only a refusal is shown as such.
+   */
+  | { kind: 'adminConsent'; refused: boolean; clearCookies: FlowCookie[] };
 
 export const MAX_CONNECT_QUERY_LENGTH = 8 * 1024;
 
@@ -120,6 +129,30 @@ function strictDecode(component: string): string {
 }
 
 const CACHE_CONTENT_TYPE = 'application/json';
+// DESIGN §5: a 409 from parallel writes of the same secret is retried.
+const CACHE_WRITE_ATTEMPTS = 3;
+// When discovery or the JWKS cannot be fetched: long enough for Entra's edge to recover.
+const SIGNING_KEYS_RETRY_AFTER_SECONDS = 30;
+
+// jose's codes for an id token that does not verify against Entra's keys (forged, altered, unknown
+// key, wrong algorithm, malformed or expired). Any other failure is an outage of discovery or the JWKS.
+const ID_TOKEN_REFUSAL_CODES: ReadonlySet<string> = new Set([
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JWS_INVALID',
+  'ERR_JWT_INVALID',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWT_EXPIRED',
+]);
+
+function isIdTokenRefusal(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && ID_TOKEN_REFUSAL_CODES.has(code);
+}
 
 /** A stable, non-reversible stand-in for a mailbox address in logs (the address is personal data). */
 export function mailboxDigest(upn: string): string {
@@ -171,6 +204,8 @@ export class ConnectService {
       key,
       clock,
       this.secure,
+      // The key version travels with the cookie so that any instance can find the key that sealed it.
+      version,
     );
     const authorizeUrl = buildAuthorizeUrl(settings.authorityHost, settings.oauthTenant, {
       clientId: settings.oauthClientId,
@@ -183,8 +218,7 @@ export class ConnectService {
       ...(loginHint === undefined ? {} : { loginHint }),
     });
     logger.info('connect.started', { returnUrl: returnUrl !== undefined, loginHint: loginHint !== undefined });
-    // The key version travels with the cookie so that any instance can find the key that sealed it.
-    return { authorizeUrl, cookie: { ...sealed, value: `${version}.${sealed.value}` } };
+    return { authorizeUrl, cookie: sealed };
   }
 
   async complete(rawQuery: string, cookieHeader: string | null | undefined): Promise<CallbackOutcome> {
@@ -198,7 +232,7 @@ export class ConnectService {
         granted: query.granted,
         ...(query.tenant === undefined ? {} : { tid: query.tenant }),
       });
-      return { kind: 'adminConsent', granted: query.granted, clearCookies: [] };
+      return { kind: 'adminConsent', refused: !query.granted, clearCookies: [] };
     }
 
     if (query.kind === 'error') {
@@ -239,8 +273,10 @@ export class ConnectService {
     let claims: Record<string, unknown>;
     try {
       claims = await this.deps.oauthClient.verifyIdTokenSignature(redeemed.idToken, settings.oauthTenant);
-    } catch {
-      return this.reject('id_token_bad_signature', clearCookies, flow.returnUrl);
+    } catch (error) {
+      if (isIdTokenRefusal(error)) return this.reject('id_token_bad_signature', clearCookies, flow.returnUrl);
+      logger.warn('connect.failed', { code: 'signing_keys_unavailable' });
+      throw new UpstreamUnavailableError(SIGNING_KEYS_RETRY_AFTER_SECONDS, undefined, { cause: error });
     }
     const validated = validateIdTokenClaims(claims, {
       clientId: settings.oauthClientId,
@@ -257,11 +293,7 @@ export class ConnectService {
     }
 
     const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
-    await this.deps.secretStore.setSecret(cacheSecretName, redeemed.serializedCache, {
-      contentType: CACHE_CONTENT_TYPE,
-      // DESIGN §5: tags without personal data (the tenant id names an organisation, not a person).
-      tags: { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: identity.tid },
-    });
+    await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
     const now = clock.now();
     await this.deps.mailboxRegistry.upsert({
       upn: identity.upn,
@@ -279,6 +311,22 @@ export class ConnectService {
       ...(flow.returnUrl === undefined ? {} : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn) }),
       clearCookies,
     };
+  }
+
+  private async storeTokenCache(cacheSecretName: string, serializedCache: string, tid: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.secretStore.setSecret(cacheSecretName, serializedCache, {
+          contentType: CACHE_CONTENT_TYPE,
+          // DESIGN §5: tags without personal data (the tenant id names an organisation, not a person).
+          tags: { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid },
+        });
+        return;
+      } catch (error) {
+        if (!isStoreConflict(error) || attempt >= CACHE_WRITE_ATTEMPTS) throw error;
+        this.deps.logger.warn('connect.cache_write_conflict', { attempt });
+      }
+    }
   }
 
   private async openFlowCookie(

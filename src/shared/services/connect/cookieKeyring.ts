@@ -1,8 +1,9 @@
 // The key of the auth cookie (DESIGN §5: Key Vault secret `cookie-key`, created on first use). Every
-// instance seals with the latest version it knows and opens any version it is shown: when two instances
+// instance seals with the latest version it knows and opens the versions it can find: when two instances
 // create the key at the same moment, each cookie names the version that sealed it, so a callback landing
 // on the other instance still opens. The key never leaves this module except as bytes to the cipher.
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import { AUTH_COOKIE_KEY_BYTES } from '../../domain/connect/authCookie.js';
 import { InternalError } from '../../errors.js';
 import type { SecretStore, SecretValue } from '../../ports.js';
@@ -15,17 +16,24 @@ export interface CookieKey {
   key: Uint8Array;
 }
 
-// Key Vault versions are 32 hex characters; anything else in a cookie is refused before any lookup.
-const KEY_VERSION = /^[0-9A-Za-z]{1,64}$/;
-// Unknown versions seen in cookies are remembered (found or not) so that forged values cannot turn
-// every callback into a Key Vault read; bounded so that they cannot grow memory either.
-const MAX_REMEMBERED_VERSIONS = 64;
+// Key Vault versions are 32 lowercase hex characters; anything else in a cookie is refused before any lookup.
+const KEY_VERSION = /^[0-9a-f]{32}$/;
+// A cookie naming a version this instance does not know costs at most one Key Vault read: while that
+// read runs, and for a minute after one that found nothing, other unknown versions are refused unread,
+// so forged values cannot turn anonymous callbacks into Key Vault traffic. Real versions, once found,
+// are remembered; there are only as many as instances that raced to create the key.
+const UNKNOWN_VERSION_PAUSE_MS = 60_000;
 
 export class CookieKeyring {
   private current: Promise<CookieKey> | undefined;
   private readonly byVersion = new Map<string, Promise<Uint8Array | undefined>>();
+  private unknownLookupInFlight = false;
+  private unknownLookupsPausedUntil = 0;
 
-  constructor(private readonly secrets: SecretStore) {}
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** The key new cookies are sealed with; created in Key Vault when there is none yet. */
   currentKey(): Promise<CookieKey> {
@@ -45,21 +53,34 @@ export class CookieKeyring {
   }
 
   /**
-   * The key of `version`, or undefined when no such version exists (a forged or foreign cookie). Only
-   * reads: a callback never creates the key.
+   * The key of `version`, or undefined when no such version exists (a forged or foreign cookie) or when
+   * unknown versions are paused. Only reads: a callback never creates the key.
    */
   async keyOfVersion(version: string): Promise<Uint8Array | undefined> {
     if (!KEY_VERSION.test(version)) return undefined;
-    let pending = this.byVersion.get(version);
-    if (pending === undefined) {
-      if (this.byVersion.size >= MAX_REMEMBERED_VERSIONS) this.byVersion.clear();
-      pending = this.secrets
-        .getSecretVersion(COOKIE_KEY_SECRET_NAME, version)
-        .then((secret) => (secret === undefined ? undefined : keyOf(secret)));
-      this.byVersion.set(version, pending);
-      pending.catch(() => this.byVersion.delete(version));
+    const known = this.byVersion.get(version);
+    if (known !== undefined) return known;
+    if (this.unknownLookupInFlight || this.clock.now().getTime() < this.unknownLookupsPausedUntil) return undefined;
+    this.unknownLookupInFlight = true;
+    const pending = this.secrets
+      .getSecretVersion(COOKIE_KEY_SECRET_NAME, version)
+      .then((secret) => (secret === undefined ? undefined : keyOf(secret)));
+    this.byVersion.set(version, pending);
+    try {
+      const key = await pending;
+      if (key === undefined) this.pauseUnknownLookups(version);
+      return key;
+    } catch (error) {
+      this.pauseUnknownLookups(version);
+      throw error;
+    } finally {
+      this.unknownLookupInFlight = false;
     }
-    return pending;
+  }
+
+  private pauseUnknownLookups(version: string): void {
+    this.byVersion.delete(version);
+    this.unknownLookupsPausedUntil = this.clock.now().getTime() + UNKNOWN_VERSION_PAUSE_MS;
   }
 
   private async loadOrCreate(): Promise<CookieKey> {

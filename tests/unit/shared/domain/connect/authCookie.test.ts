@@ -169,6 +169,37 @@ describe('sealAuthCookie / openAuthCookie', () => {
   });
 });
 
+describe('the key version in the auth cookie value', () => {
+  const keyVersion = 'f'.repeat(32);
+
+  it('puts the key version before the sealed value, which then opens on its own', () => {
+    const sealed = sealAuthCookie(flow, key, clockAt(START), true, keyVersion);
+    expect(sealed.value.startsWith(`${keyVersion}.v1.`)).toBe(true);
+    const opened = openAuthCookie(
+      { name: sealed.name, value: sealed.value.slice(keyVersion.length + 1) },
+      key,
+      clockAt(START),
+    );
+    expect(opened).toMatchObject({ ok: true, payload: { state: flow.state } });
+  });
+
+  it('counts the key-version prefix in the cookie size limit', () => {
+    const nearLimit = { ...flow, returnUrl: `https://app.actnow.it/${'a'.repeat(2670)}` };
+    expect(() => sealAuthCookie(nearLimit, key, clockAt(START), true)).not.toThrow();
+    expect(() => sealAuthCookie(nearLimit, key, clockAt(START), true, keyVersion)).toThrow(RangeError);
+  });
+
+  it('fits the largest valid flow with its key version in a cookie', () => {
+    const largest = {
+      ...flow,
+      returnUrl: `https://app.actnow.it/${'a'.repeat(2026)}`,
+      loginHint: `${'m'.repeat(64)}@${'d'.repeat(179)}.contoso.com`,
+    };
+    const sealed = sealAuthCookie(largest, key, clockAt(START), true, keyVersion);
+    expect(sealed.name.length + sealed.value.length).toBeLessThanOrEqual(4000);
+  });
+});
+
 describe('auth cookie naming and attributes', () => {
   it('names the cookie after the first 16 hex characters of sha256(state), with __Host- over https', () => {
     expect(authCookieName('abc', true)).toBe('__Host-keyrelay-auth-ba7816bf8f01cfea');

@@ -158,6 +158,11 @@ describe('validateReturnUrl rejects', () => {
   it('a URL longer than 2048 characters', () => {
     expect(rejectionOf(`https://app.actnow.it/${'a'.repeat(2048)}`)).toBe('too_long');
   });
+  it('a URL under 2048 characters as received that grows past 2048 once normalised (1000 × é)', () => {
+    const raw = `https://app.actnow.it/${'é'.repeat(1000)}`;
+    expect(raw.length).toBeLessThanOrEqual(2048);
+    expect(rejectionOf(raw)).toBe('too_long');
+  });
 });
 
 describe('isUsableAllowedReturnUrl', () => {

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { errors } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { OAuthClientError } from '../../../../../src/shared/adapters/msalOAuthClient.js';
-import { StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
+import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
 import { InvalidRequestError, KeyrelayError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
 import type { Logger, LogProperties } from '../../../../../src/shared/logger.js';
@@ -187,6 +189,18 @@ describe('ConnectService.start', () => {
     expect(world.logger.lines.map((line) => line.event)).toEqual(['connect.started', 'connect.started']);
   });
 
+  it('a return URL longer than the limit once normalised answers 400 too_long and writes nothing', async () => {
+    const returnUrl = `https://app.actnow.example/settings/${'é'.repeat(1000)}`;
+    expect(returnUrl.length).toBeLessThanOrEqual(2048);
+    await expect(world.service.start({ returnUrl })).rejects.toSatisfy(
+      (error) => error instanceof InvalidRequestError && error.status === 400,
+    );
+    expect(world.secrets.calls.setSecret).toBe(0);
+    expect(world.logger.lines).toEqual([
+      { level: 'warn', event: 'connect.failed', properties: { code: 'return_url_too_long' } },
+    ]);
+  });
+
   it.each([
     ['a return URL outside ALLOWED_RETURN_URLS', { returnUrl: 'https://evil.example/settings' }],
     ['a protocol-relative return URL', { returnUrl: '//evil.example' }],
@@ -327,6 +341,20 @@ describe('ConnectService.complete', () => {
       await nothingWritten(world);
     });
 
+    it('200 callbacks naming forged cookie-key versions cause at most one Key Vault read, and no malformed one any', async () => {
+      const { started, answer } = await startAndSignIn();
+      const sealed = started.cookie.value.slice(started.cookie.value.indexOf('.') + 1);
+      const reads = world.secrets.calls.getSecretVersion;
+      for (let i = 0; i < 200; i++) {
+        const version = i % 2 === 0 ? randomBytes(16).toString('hex') : randomBytes(24).toString('base64url');
+        const forged = `${started.cookie.name}=${version}.${sealed}`;
+        expect(rejected(await world.service.complete(answer.query, forged))).toBe('cookie_invalid');
+      }
+      expect(world.secrets.calls.getSecretVersion - reads).toBeLessThanOrEqual(1);
+      expect(world.entra.redeemCalls).toBe(0);
+      await nothingWritten(world);
+    });
+
     it('a second cookie of the same name planted next to ours -> cookie_invalid', async () => {
       const { started, answer } = await startAndSignIn();
       const header = `${cookieHeader(started)}; ${started.cookie.name}=${started.cookie.value}`;
@@ -449,6 +477,49 @@ describe('ConnectService.complete', () => {
       await nothingWritten(world);
     });
 
+    it('a JWKS outage during the callback answers 503 upstream_unavailable with Retry-After, not invalid sign-in', async () => {
+      const { started, answer } = await startAndSignIn();
+      world.entra.signingKeysFailure = new errors.JOSEError('Expected 200 OK from the JSON Web Key Set HTTP response');
+      await expect(world.service.complete(answer.query, cookieHeader(started))).rejects.toSatisfy(
+        (error) =>
+          error instanceof UpstreamUnavailableError &&
+          error.code === 'upstream_unavailable' &&
+          error.status === 503 &&
+          error.retryAfterSeconds > 0,
+      );
+      expect(world.logger.lines.at(-1)).toEqual({
+        level: 'warn',
+        event: 'connect.failed',
+        properties: { code: 'signing_keys_unavailable' },
+      });
+      await nothingWritten(world);
+    });
+
+    it.each([
+      ['discovery unreachable', new TypeError('fetch failed')],
+      ['a JWKS timeout', new errors.JWKSTimeout()],
+    ])('%s while checking the id token -> 503 upstream_unavailable', async (_, failure) => {
+      const { started, answer } = await startAndSignIn();
+      world.entra.signingKeysFailure = failure;
+      await expect(world.service.complete(answer.query, cookieHeader(started))).rejects.toBeInstanceOf(
+        UpstreamUnavailableError,
+      );
+      await nothingWritten(world);
+    });
+
+    it.each([
+      ['signed by a key Entra does not publish', new errors.JWKSNoMatchingKey()],
+      ['with a forbidden algorithm', new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed')],
+      ['that is not a JWT', new errors.JWSInvalid('Invalid Compact JWS')],
+    ])('an id token %s -> id_token_bad_signature', async (_, failure) => {
+      const { started, answer } = await startAndSignIn();
+      world.entra.signingKeysFailure = failure;
+      expect(rejected(await world.service.complete(answer.query, cookieHeader(started)))).toBe(
+        'id_token_bad_signature',
+      );
+      await nothingWritten(world);
+    });
+
     it('a token cache of another account than the id token -> account_mismatch', async () => {
       world.entra.homeAccountIdOverride = `2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e.${TENANT_ID}`;
       const { started, answer } = await startAndSignIn();
@@ -475,6 +546,29 @@ describe('ConnectService.complete', () => {
       );
     });
 
+    it('a 409 on the cache write is retried: the mailbox is connected', async () => {
+      const { started, answer } = await startAndSignIn();
+      const conflict = () => new StoreConflictError('write secret: conflicting write (HTTP 409)', 409);
+      world.secrets.failNext('setSecret', conflict());
+      world.secrets.failNext('setSecret', conflict());
+      const outcome = await world.service.complete(answer.query, cookieHeader(started));
+      expect(outcome.kind).toBe('connected');
+      expect(world.secrets.versionCount(mailboxCacheSecretName(TENANT_ID, USER.oid))).toBe(1);
+      expect(await world.registry.get(USER.upn)).toMatchObject({ status: 'ok' });
+    });
+
+    it('a 409 on every one of three cache writes surfaces the conflict and registers no mailbox', async () => {
+      const { started, answer } = await startAndSignIn();
+      for (let i = 0; i < 4; i++) {
+        world.secrets.failNext('setSecret', new StoreConflictError('write secret: conflicting write (HTTP 409)', 409));
+      }
+      await expect(world.service.complete(answer.query, cookieHeader(started))).rejects.toBeInstanceOf(
+        StoreConflictError,
+      );
+      expect(world.secrets.calls.setSecret).toBe(1 + 3);
+      expect(await world.registry.list()).toEqual([]);
+    });
+
     it('Key Vault unavailable when storing the cache -> the store error surfaces and no mailbox is registered', async () => {
       const { started, answer } = await startAndSignIn();
       world.secrets.failNext(
@@ -486,6 +580,25 @@ describe('ConnectService.complete', () => {
       );
       expect(await world.registry.list()).toEqual([]);
     });
+  });
+});
+
+describe('ConnectService.complete with an admin-consent reply', () => {
+  it('an admin-consent reply without a flow claims no grant: it only says the consent page answered', async () => {
+    const world = newWorld();
+    const outcome = await world.service.complete(`?admin_consent=True&tenant=${TENANT_ID}`, null);
+    expect(outcome).toEqual({ kind: 'adminConsent', refused: false, clearCookies: [] });
+    expect(world.entra.redeemCalls).toBe(0);
+    await nothingWritten(world);
+  });
+
+  it('an admin-consent refusal is shown as a refusal', async () => {
+    const world = newWorld();
+    const outcome = await world.service.complete(
+      '?admin_consent=True&error=access_denied&error_description=AADSTS65004%3A+declined',
+      null,
+    );
+    expect(outcome).toEqual({ kind: 'adminConsent', refused: true, clearCookies: [] });
   });
 });
 

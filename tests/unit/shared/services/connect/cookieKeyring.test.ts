@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { InternalError } from '../../../../../src/shared/errors.js';
@@ -61,6 +62,41 @@ describe('CookieKeyring', () => {
     expect(await keyring.keyOfVersion('../../etc')).toBeUndefined();
     expect(secrets.calls.getSecretVersion).toBe(2);
     expect(secrets.calls.setSecret).toBe(2);
+  });
+
+  it('a version that is not 32 lowercase hex characters causes no Key Vault read', async () => {
+    const secrets = new InMemorySecretStore();
+    const { version } = await secrets.setSecret(COOKIE_KEY_SECRET_NAME, Buffer.alloc(32, 1).toString('base64'));
+    const keyring = new CookieKeyring(secrets);
+    for (const malformed of [version.toUpperCase(), `${version}0`, version.slice(1), 'f'.repeat(64), 'abc', '']) {
+      expect(await keyring.keyOfVersion(malformed)).toBeUndefined();
+    }
+    expect(secrets.calls.getSecretVersion).toBe(0);
+  });
+
+  it('200 forged cookie-key versions, in a row or at once, cause one Key Vault read a minute', async () => {
+    const clock = { current: new Date('2026-03-02T09:00:00Z'), now: (): Date => new Date(clock.current) };
+    const secrets = new InMemorySecretStore(clock);
+    await secrets.setSecret(COOKIE_KEY_SECRET_NAME, Buffer.alloc(32, 1).toString('base64'));
+    const keyring = new CookieKeyring(secrets, clock);
+    const forged = () => randomBytes(16).toString('hex');
+    for (let i = 0; i < 200; i++) expect(await keyring.keyOfVersion(forged())).toBeUndefined();
+    expect(secrets.calls.getSecretVersion).toBe(1);
+
+    clock.current = new Date(clock.current.getTime() + 61_000);
+    const parallel = await Promise.all(Array.from({ length: 200 }, () => keyring.keyOfVersion(forged())));
+    expect(parallel.every((key) => key === undefined)).toBe(true);
+    expect(secrets.calls.getSecretVersion).toBe(2);
+  });
+
+  it('a real version another instance created is found once and remembered, even while forged versions are paused', async () => {
+    const secrets = new InMemorySecretStore();
+    const { version: other } = await secrets.setSecret(COOKIE_KEY_SECRET_NAME, Buffer.alloc(32, 3).toString('base64'));
+    const keyring = new CookieKeyring(secrets);
+    expect(await keyring.keyOfVersion(other)).toEqual(Buffer.alloc(32, 3));
+    expect(await keyring.keyOfVersion('0'.repeat(32))).toBeUndefined();
+    expect(await keyring.keyOfVersion(other)).toEqual(Buffer.alloc(32, 3));
+    expect(secrets.calls.getSecretVersion).toBe(2);
   });
 
   it('refuses a stored key that is not 32 bytes of base64', async () => {

@@ -3,6 +3,7 @@
 // redeems it like the token endpoint (verifier checked, single use). Claims can be tampered with to
 // play a misbehaving identity provider. The integration tests use the real MSAL against the emulator.
 import { createHash, randomBytes } from 'node:crypto';
+import { errors } from 'jose';
 import { OAuthClientError, type RedeemedCode } from '../../../../../src/shared/adapters/msalOAuthClient.js';
 import type { ConnectOAuthClient } from '../../../../../src/shared/services/connect/connectService.js';
 
@@ -24,6 +25,8 @@ export class FakeSignIn implements ConnectOAuthClient {
   claimOverrides: Record<string, unknown> = {};
   homeAccountIdOverride: string | undefined;
   signatureValid = true;
+  /** Thrown by signature checks instead of answering: discovery or the JWKS cannot be fetched. */
+  signingKeysFailure: Error | undefined;
   /** Thrown by the next redemption instead of answering. */
   nextRedeemFailure: Error | undefined;
   private readonly codes = new Map<string, IssuedCode>();
@@ -99,8 +102,10 @@ export class FakeSignIn implements ConnectOAuthClient {
   }
 
   verifyIdTokenSignature(idToken: string): Promise<Record<string, unknown>> {
+    if (this.signingKeysFailure) return Promise.reject(this.signingKeysFailure);
     const claims = this.idTokens.get(idToken);
-    if (!claims || !this.signatureValid) return Promise.reject(new Error('signature verification failed'));
+    // The errors jose's jwtVerify throws, as the real adapter lets them through.
+    if (!claims || !this.signatureValid) return Promise.reject(new errors.JWSSignatureVerificationFailed());
     return Promise.resolve(claims);
   }
 }
