@@ -115,4 +115,26 @@ describe('a monitor run that rotates the client secret', () => {
       expect(appReads(s)).toBe(1);
     }
   }, 60_000);
+
+  it('a rotation step failing with a Key Vault 403 is reported as rotation failed in the digest and the run report, once', async () => {
+    const s = await startAutoRotation();
+    const { monitor } = features(s);
+    // keyrelay's identity may read Key Vault but not write it: the staging write of the new secret is refused.
+    s.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.set', kind: 'status', status: 403, remaining: Infinity });
+
+    const first = await monitor.run();
+    expect(first.errors).toContain('rotation_step_failed:keyvault_403');
+    expect((await s.core.runReports.latest(1))[0]?.errors).toContain('rotation_step_failed:keyvault_403');
+    const outbox = s.local.cloud.outbox();
+    expect(outbox).toHaveLength(1);
+    const body = visibleText(outbox[0]?.message.body?.content ?? '');
+    expect(body).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore keyvault_403)');
+    expect(body).not.toContain('rinnoverà automaticamente');
+
+    // The next day the same step fails again: in the run report, not mailed a second time.
+    const next = await monitor.run({ now: addDays(new Date(), 1) });
+    expect(next.errors).toContain('rotation_step_failed:keyvault_403');
+    expect(s.local.cloud.outbox()).toHaveLength(1);
+    expect(logLines.join('\n')).not.toContain(s.local.clientSecret);
+  }, 60_000);
 });

@@ -36,3 +36,14 @@ export const credentialIds = {
   keyVaultSecret: (secretName: string): string => `kv:${secretName}`,
   mailboxGrant: (mailboxId: string): string => `grant:${mailboxId}`,
 };
+
+/**
+ * The alert ledger's threshold key for a credential. An app password or certificate id names one credential
+ * (its keyId); a Key Vault secret's name, a mailbox or an untagged Key Vault copy outlives a renewal, so
+ * their key carries the expiry day: a renewed secret (or a grant that lapses again) alerts again.
+ */
+export function alertLedgerThreshold(credential: MonitoredCredential, threshold: number | 'expired'): string {
+  const namesOneCredential =
+    (credential.kind === 'client-secret' || credential.kind === 'certificate') && credential.keyId !== undefined;
+  return namesOneCredential ? String(threshold) : `${threshold}@${credential.expiresAt.toISOString().slice(0, 10)}`;
+}

@@ -13,12 +13,13 @@ export interface DigestApp {
   displayName: string;
 }
 
-export type RotationFailureReason = RotationBlockedReason | 'verification_failed' | 'upstream_unavailable';
+/** `step_failed`: a rotation step keeps failing (or the rotation is stuck in one step); the action names the code. */
+export type RotationFailureReason = RotationBlockedReason | 'verification_failed' | 'upstream_unavailable' | 'step_failed';
 
 export type DigestAction =
   | { kind: 'rotation-planned'; on: Date }
   | { kind: 'rotated'; on: Date; newExpiresAt: Date }
-  | { kind: 'rotation-failed'; reason: RotationFailureReason }
+  | { kind: 'rotation-failed'; reason: RotationFailureReason; errorCode?: string }
   /** Nothing automatic: ROTATION_MODE=alert-only for the client secret, by nature for anything else. */
   | { kind: 'alert-only' }
   /** A client secret of the app that keyrelay does not authenticate with (an old or unused password). */
@@ -110,6 +111,12 @@ function safeHref(url: string): string | undefined {
   return protocol === 'https:' || protocol === 'http:' ? url : undefined;
 }
 
+/** A failure's explanation, with its error code where the message has a place for one. */
+function failureText(messages: Messages, action: Extract<DigestAction, { kind: 'rotation-failed' }>): string {
+  const code = action.errorCode !== undefined ? ` (${messages.errorCode(action.errorCode)})` : '';
+  return messages.failure[action.reason].replace('{code}', code);
+}
+
 function isUnusedSecret(item: DigestItem): boolean {
   return item.credential.kind === 'client-secret' && item.credential.inUse === false;
 }
@@ -176,7 +183,7 @@ const it: Messages = {
       case 'rotated':
         return `keyrelay lo ha rinnovato il ${formatDigestDate(action.on, 'it')}; il nuovo segreto vale fino al ${formatDigestDate(action.newExpiresAt, 'it')}. Nessuna azione richiesta.`;
       case 'rotation-failed':
-        return `Il rinnovo automatico non è riuscito: ${it.failure[action.reason]}`;
+        return `Il rinnovo automatico non è riuscito: ${failureText(it, action)}`;
       case 'alert-only':
         return kind === 'client-secret'
           ? 'Il rinnovo automatico è disattivato (ROTATION_MODE=alert-only): rinnovalo a mano seguendo i passi qui sotto.'
@@ -196,6 +203,8 @@ const it: Messages = {
       'il nuovo segreto non è stato accettato da Entra ID ed è stato rimosso; il segreto attuale resta in uso. keyrelay riproverà domani.',
     upstream_unavailable:
       'Microsoft Graph o Key Vault non erano raggiungibili; keyrelay riproverà alla prossima esecuzione.',
+    step_failed:
+      'un passo del rinnovo non è riuscito{code}; il segreto attuale resta in uso. keyrelay riprova a ogni esecuzione, ma se il problema persiste rinnova il segreto a mano seguendo i passi qui sotto.',
   },
   subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
   subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: segreto client rinnovato il ${renewedOn}`,
@@ -280,7 +289,7 @@ const en: Messages = {
       case 'rotated':
         return `keyrelay renewed it on ${formatDigestDate(action.on, 'en')}; the new secret is valid until ${formatDigestDate(action.newExpiresAt, 'en')}. Nothing to do.`;
       case 'rotation-failed':
-        return `Automatic renewal failed: ${en.failure[action.reason]}`;
+        return `Automatic renewal failed: ${failureText(en, action)}`;
       case 'alert-only':
         return kind === 'client-secret'
           ? 'Automatic renewal is off (ROTATION_MODE=alert-only): renew it by hand with the steps below.'
@@ -298,6 +307,8 @@ const en: Messages = {
     verification_failed:
       'Entra ID did not accept the new secret, so it was removed; the current secret stays in use. keyrelay will try again tomorrow.',
     upstream_unavailable: 'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',
+    step_failed:
+      'a renewal step failed{code}; the current secret stays in use. keyrelay tries again on every run, but if this persists renew the secret by hand with the steps below.',
   },
   subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
   subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: client secret renewed on ${renewedOn}`,

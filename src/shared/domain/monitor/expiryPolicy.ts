@@ -90,15 +90,17 @@ function isValidAt(credential: MonitoredCredential, now: Date): boolean {
 
 /**
  * A newer valid credential of the same app and kind that keeps working past every threshold (e.g. after a
- * rotation or a manual renewal). The credential in use is never superseded: a renewal that nobody put
- * into service does not stop the outage.
+ * rotation or a manual renewal). A client secret is superseded only when keyrelay knows it does not use
+ * it: a renewal that nobody put into service (or an unrelated password made in the portal) does not stop
+ * the outage of the one in use, nor of one whose use is unknown.
  */
 function findNewerSibling(
   credential: MonitoredCredential,
   all: readonly MonitoredCredential[],
   policy: ExpiryPolicy,
 ): MonitoredCredential | undefined {
-  if (!isAppCredential(credential) || credential.appId === undefined || credential.inUse === true) return undefined;
+  if (!isAppCredential(credential) || credential.appId === undefined) return undefined;
+  if (credential.kind === 'client-secret' ? credential.inUse !== false : credential.inUse === true) return undefined;
   const largestThreshold = Math.max(0, ...policy.thresholdsDays);
   return all.find(
     (other) =>

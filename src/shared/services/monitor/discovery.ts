@@ -64,10 +64,15 @@ async function inUseKeyId(
   app: AppRegistration,
   clientSecret: SecretSummary | undefined,
   deps: DiscoveryDependencies,
+  errors: string[],
 ): Promise<string | undefined> {
   const tagged = clientSecret?.tags.keyId;
   if (tagged !== undefined) return app.passwordCredentials.some((p) => p.keyId === tagged) ? tagged : undefined;
-  const current = await deps.secretStore.getSecret(deps.config.oauthClientSecretName).catch(() => undefined);
+  const current = await deps.secretStore.getSecret(deps.config.oauthClientSecretName).catch(() => {
+    // Unknown, and said so: the run report shows why no password could be told apart as the one in use.
+    errors.push('client_secret_unreadable');
+    return undefined;
+  });
   if (current === undefined) return undefined;
   const hint = current.value.slice(0, HINT_LENGTH);
   const matches = app.passwordCredentials.filter((p) => p.hint === hint);
@@ -162,7 +167,7 @@ export async function discoverCredentials(deps: DiscoveryDependencies, given: { 
 
   if (lookup.ok) {
     const { app } = lookup;
-    const inUse = await inUseKeyId(app, clientSecret, deps);
+    const inUse = await inUseKeyId(app, clientSecret, deps, errors);
     return {
       app: { appId: app.appId, tenantId: config.azureTenantId, displayName: app.displayName },
       appObjectId: app.id,

@@ -12,7 +12,7 @@ import { GraphRequestError } from '../../adapters/graphClient.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
-import type { MailboxGrant, MonitoredCredential } from '../../domain/monitor/credentials.js';
+import { alertLedgerThreshold, type MailboxGrant, type MonitoredCredential } from '../../domain/monitor/credentials.js';
 import {
   describeItem,
   portalCredentialsUrl,
@@ -27,6 +27,7 @@ import {
   type RotationHistoryEntry,
 } from '../../domain/monitor/digest.js';
 import {
+  addDays,
   dueAlerts,
   evaluateExpiries,
   evaluateGrants,
@@ -63,6 +64,13 @@ const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'verification_failed',
   'upstream_unavailable',
 ];
+/** Rotation steps a rotation passes through within one run; sitting in one longer than a day means it is stuck. */
+const ROTATION_STEPS_IN_PROGRESS: readonly string[] = ['planned', 'added', 'stored', 'verified'];
+const ROTATION_STUCK_AFTER_DAYS = 1;
+/** Another run was advancing the rotation: that run reports it, this one has nothing to say. */
+const CONCURRENT_ROTATION_RUN = 'concurrent_run';
+/** A renewal is announced until a digest carries it; after this long it is no longer news. */
+const RENEWAL_ANNOUNCE_DAYS = 30;
 
 /** What judging expiries needs: the monitor and the status page alike. */
 export type ExpirySettings = Pick<
@@ -126,6 +134,8 @@ interface Notice {
 interface RotationView {
   progress?: RotationProgress;
   failure?: RotationFailureReason;
+  /** For `step_failed`: the step's error code (or `stuck_<step>`). */
+  failureCode?: string;
 }
 
 export function newMonitorRunId(now: Date): string {
@@ -194,17 +204,30 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
 
   async function advanceRotation(runId: string, now: Date, lookup: AppLookup, errors: string[]): Promise<RotationView> {
     if (config.rotationMode !== 'auto' || !deps.rotation) return {};
+    let progress: RotationProgress;
     try {
       // Without the app (Graph failed) the rotation reads it itself and reports why it could not.
-      const progress = await deps.rotation.advance({ runId, now, ...(lookup.ok ? { app: lookup.app } : {}) });
-      const rolledBack = progress.events?.some((event) => event.kind === 'rolled_back') === true;
-      if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
-      return rolledBack ? { progress, failure: 'verification_failed' } : { progress };
+      progress = await deps.rotation.advance({ runId, now, ...(lookup.ok ? { app: lookup.app } : {}) });
     } catch (error) {
       errors.push(`rotation_failed:${failureCode(error)}`);
       logger.error('monitor.rotation_failed', { code: failureCode(error) });
       return { failure: 'upstream_unavailable' };
     }
+    const stepError = progress.lastError !== CONCURRENT_ROTATION_RUN ? progress.lastError : undefined;
+    if (stepError !== undefined) errors.push(`rotation_step_failed:${stepError}`);
+    const rolledBack = progress.events?.some((event) => event.kind === 'rolled_back') === true;
+    if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
+    if (rolledBack) return { progress, failure: 'verification_failed' };
+    if (progress.step === undefined || !ROTATION_STEPS_IN_PROGRESS.includes(progress.step)) return { progress };
+    // Mid-rotation, the secret is not renewed yet: a failed step, or a step that stopped moving, is a failure.
+    if (stepError !== undefined) return { progress, failure: 'step_failed', failureCode: stepError };
+    const current = progress.history?.find((record) => record.rotationId === progress.rotationId);
+    if (current?.step !== progress.step) return { progress };
+    const stepAt = current.stepTimestamps[current.step] ?? current.startedAt;
+    if (addDays(stepAt, ROTATION_STUCK_AFTER_DAYS).getTime() > now.getTime()) return { progress };
+    errors.push(`rotation_stuck:${current.step}`);
+    logger.warn('monitor.rotation_stuck', { rotationId: current.rotationId, step: current.step });
+    return { progress, failure: 'step_failed', failureCode: `stuck_${current.step}` };
   }
 
   function actionFor(evaluation: ExpiryEvaluation, rotation: RotationView, now: Date): DigestAction {
@@ -213,26 +236,54 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     // A password keyrelay does not authenticate with is never rotated, whatever ROTATION_MODE says.
     if (credential.inUse === false) return { kind: 'not-in-use' };
     if (config.rotationMode !== 'auto') return { kind: 'alert-only' };
-    if (rotation.failure) return { kind: 'rotation-failed', reason: rotation.failure };
+    if (rotation.failure)
+      return {
+        kind: 'rotation-failed',
+        reason: rotation.failure,
+        ...(rotation.failureCode !== undefined ? { errorCode: rotation.failureCode } : {}),
+      };
     if (credential.inUse !== true) return { kind: 'in-use-unknown' };
     if (evaluation.rotation?.kind === 'planned') return { kind: 'rotation-planned', on: evaluation.rotation.on };
     const plannedFor = rotation.progress?.plannedFor;
     return { kind: 'rotation-planned', on: plannedFor && plannedFor > now ? plannedFor : now };
   }
 
+  function digestItem(evaluation: ExpiryEvaluation, rotation: RotationView, now: Date): DigestItem {
+    return {
+      credential: evaluation.credential,
+      daysLeft: evaluation.daysLeft,
+      state: evaluation.dueThreshold === 'expired' ? 'expired' : 'expiring',
+      expiresAt: evaluation.credential.expiresAt,
+      action: actionFor(evaluation, rotation, now),
+    };
+  }
+
   function alertNotice(alert: DueAlert, rotation: RotationView, now: Date): Notice {
     const { evaluation } = alert;
     return {
       credentialId: alert.credentialId,
-      threshold: String(alert.threshold),
-      item: {
-        credential: evaluation.credential,
-        daysLeft: evaluation.daysLeft,
-        state: alert.threshold === 'expired' ? 'expired' : 'expiring',
-        expiresAt: evaluation.credential.expiresAt,
-        action: actionFor(evaluation, rotation, now),
-      },
+      threshold: alertLedgerThreshold(evaluation.credential, alert.threshold),
+      item: digestItem(evaluation, rotation, now),
     };
+  }
+
+  /**
+   * A rotation failure is news on its own, not only beside a threshold alert: mailed once per secret in use
+   * and failure code (a rotation retried daily under a new id does not repeat it; a new secret may).
+   */
+  function rotationFailureNotices(evaluations: readonly ExpiryEvaluation[], rotation: RotationView, now: Date): Notice[] {
+    if (!rotation.failure) return [];
+    const inUse = evaluations.find(
+      (evaluation) => evaluation.credential.kind === 'client-secret' && evaluation.credential.inUse === true,
+    );
+    if (!inUse) return [];
+    return [
+      {
+        credentialId: `rotation:${inUse.credential.id}`,
+        threshold: `failed:${rotation.failureCode ?? rotation.failure}`,
+        item: digestItem(inUse, rotation, now),
+      },
+    ];
   }
 
   async function rotationHistory(discovery: Discovery, rotation: RotationView): Promise<RotationRecord[]> {
@@ -252,17 +303,35 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     };
   }
 
-  /** The renewal this run completed, for the digest to announce (the old secret's end from discovery). */
-  function renewalNotice(rotation: RotationView, switchedAt: Date, discovery: Discovery): RenewalNotice {
-    const record = rotation.progress?.history?.find(
-      (candidate) => candidate.rotationId === rotation.progress?.rotationId,
-    );
-    const entry = (record && historyEntry(record)) ?? { renewedAt: switchedAt };
+  /** A completed switch, for the digest to announce (the old secret's end from discovery). */
+  function renewalNotice(entry: RotationHistoryEntry, record: RotationRecord, discovery: Discovery): RenewalNotice {
     const old = discovery.credentials.find(
       (credential) =>
-        credential.kind === 'client-secret' && record?.oldKeyId !== undefined && credential.keyId === record.oldKeyId,
+        credential.kind === 'client-secret' && record.oldKeyId !== undefined && credential.keyId === record.oldKeyId,
     );
     return { ...entry, ...(old ? { oldExpiresAt: old.expiresAt } : {}) };
+  }
+
+  /**
+   * The latest renewal, from the rotation's history rather than this run's events: when the run that
+   * switched could not send its digest (lock lost, mail down), a later run announces it. The ledger
+   * (`rotation:<id>` × `switched`) keeps it to one announcement.
+   */
+  function switchedNotices(rotation: RotationView, discovery: Discovery, now: Date): Notice[] {
+    const latest = (rotation.progress?.history ?? [])
+      .flatMap((record) => {
+        const entry = historyEntry(record);
+        return entry ? [{ record, entry }] : [];
+      })
+      .sort((a, b) => b.entry.renewedAt.getTime() - a.entry.renewedAt.getTime())[0];
+    if (!latest || addDays(latest.entry.renewedAt, RENEWAL_ANNOUNCE_DAYS).getTime() < now.getTime()) return [];
+    return [
+      {
+        credentialId: `rotation:${latest.record.rotationId}`,
+        threshold: 'switched',
+        renewal: renewalNotice(latest.entry, latest.record, discovery),
+      },
+    ];
   }
 
   function historyEntries(records: readonly RotationRecord[]): RotationHistoryEntry[] {
@@ -302,14 +371,17 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       });
   }
 
-  /** Sends on every configured channel; true when the deciding channel (mail, else webhook) accepted it. */
+  /**
+   * Sends on every configured channel. `delivered`: the deciding channel accepted it — the mail when one is
+   * configured (a webhook that worked does not make up for the admin's mail), else the webhook.
+   */
   async function deliver(
     input: DigestInput,
     rendered: RenderedDigest,
     items: readonly DigestItem[],
     now: Date,
     errors: string[],
-  ): Promise<Array<'mail' | 'webhook'>> {
+  ): Promise<{ channels: Array<'mail' | 'webhook'>; delivered: boolean }> {
     const channels: Array<'mail' | 'webhook'> = [];
     const { mailer, webhook } = deps;
     const sender = config.alertSender;
@@ -324,7 +396,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
           },
         )
       : Promise.resolve(false);
-    if (mailer && sender !== undefined && config.alertRecipients.length > 0) {
+    const mailConfigured = mailer !== undefined && sender !== undefined && config.alertRecipients.length > 0;
+    if (mailConfigured) {
       try {
         await mailer.send({
           from: sender,
@@ -342,18 +415,14 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       errors.push('alerts_not_configured');
     }
     if (await webhookDelivery) channels.push('webhook');
-    return channels;
+    return { channels, delivered: channels.includes(mailConfigured ? 'mail' : 'webhook') };
   }
 
-  async function claimNotices(
-    notices: readonly Notice[],
-    runId: string,
-    now: Date,
-    counts: Record<string, number>,
-  ): Promise<Notice[]> {
+  async function claimNotices(notices: readonly Notice[], runId: string, counts: Record<string, number>): Promise<Notice[]> {
     const claimed: Notice[] = [];
     for (const notice of notices) {
-      const claim = await alertLedger.claim(notice.credentialId, notice.threshold, runId, now);
+      // Stamped with the time of the claim, not the run's start: a long run's claims keep their full lease.
+      const claim = await alertLedger.claim(notice.credentialId, notice.threshold, runId, deps.clock.now());
       if (claim === 'claimed') claimed.push(notice);
       else counts.alertsAlreadyHandled = (counts.alertsAlreadyHandled ?? 0) + 1;
     }
@@ -370,16 +439,19 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     errors: string[],
   ): Promise<MonitorRunResult['digest']> {
     const day = utcDay(now);
-    const lock = await alertLedger.claim(DIGEST_LOCK_ID, day, runId, now);
+    const lock = await alertLedger.claim(DIGEST_LOCK_ID, day, runId, deps.clock.now());
     if (lock !== 'claimed') {
       counts.digestSkippedConcurrentRun = 1;
       logger.info('monitor.digest_skipped', { runId, reason: 'another_run_sending' });
       return undefined;
     }
     try {
-      const claimed = await claimNotices(notices, runId, now, counts);
+      const claimed = await claimNotices(notices, runId, counts);
       if (claimed.length === 0) return undefined;
-      const items = claimed.flatMap((notice) => (notice.item ? [notice.item] : []));
+      // A credential appears once, even when a threshold and a rotation failure both speak of it.
+      const items = [
+        ...new Map(claimed.flatMap((notice) => (notice.item ? [[notice.item.credential.id, notice.item] as const] : []))).values(),
+      ];
       const input: DigestInput = {
         app: discovery.app,
         items,
@@ -390,14 +462,14 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       const renewal = claimed.find((notice) => notice.renewal)?.renewal;
       if (renewal) input.renewal = renewal;
       const rendered = renderDigest(input, config.alertLocale);
-      const channels = await deliver(input, rendered, items, now, errors);
-      if (channels.length === 0) {
+      const { channels, delivered } = await deliver(input, rendered, items, now, errors);
+      if (!delivered) {
         await Promise.all(claimed.map((notice) => alertLedger.release(notice.credentialId, notice.threshold, runId)));
         counts.alertsReleased = claimed.length;
         return undefined;
       }
       await Promise.all(
-        claimed.map((notice) => alertLedger.markSent(notice.credentialId, notice.threshold, runId, now)),
+        claimed.map((notice) => alertLedger.markSent(notice.credentialId, notice.threshold, runId, deps.clock.now())),
       );
       counts.alertsSent = claimed.length;
       counts.digestsSent = 1;
@@ -456,13 +528,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
           },
         };
       });
-    const switched: Notice[] = (rotation.progress?.events ?? [])
-      .filter((event) => event.kind === 'switched' && rotation.progress?.rotationId !== undefined)
-      .map((event) => ({
-        credentialId: `rotation:${rotation.progress?.rotationId ?? ''}`,
-        threshold: 'switched',
-        renewal: renewalNotice(rotation, event.at, discovery),
-      }));
+    const switched = switchedNotices(rotation, discovery, evaluatedAt);
 
     counts.credentials = discovery.credentials.length;
     counts.mailboxes = discovery.mailboxes.length;
@@ -470,7 +536,12 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     counts.reconnectRequired = reconnects.length;
     if (rotation.progress?.events) counts.rotationSteps = rotation.progress.events.length;
 
-    const notices = [...due.map((alert) => alertNotice(alert, rotation, now)), ...reconnects, ...switched];
+    const notices = [
+      ...due.map((alert) => alertNotice(alert, rotation, now)),
+      ...rotationFailureNotices(evaluations, rotation, now),
+      ...reconnects,
+      ...switched,
+    ];
     if (notices.length === 0) return undefined;
     return alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
   }

@@ -26,6 +26,8 @@ export interface RotationProgress {
   /** When the next rotation starts, if nothing is due now. */
   plannedFor?: Date;
   blockedReason?: string;
+  /** The transient failure that stopped this run's rotation (a stable code; the next run resumes). */
+  lastError?: string;
   history?: readonly RotationRecord[];
 }
 

@@ -129,6 +129,16 @@ describe('renderDigest (English)', () => {
     expect(digest.text).toContain('What you need to do');
   });
 
+  it('explains a rotation step that failed with its error code and gives the manual steps', () => {
+    const action = { kind: 'rotation-failed', reason: 'step_failed', errorCode: 'keyvault_403' } as const;
+    const english = renderDigest(input({ items: [item({ action })] }), 'en');
+    expect(english.text).toContain('Automatic renewal failed: a renewal step failed (error code keyvault_403)');
+    expect(english.text).not.toContain('renew it automatically');
+    expect(english.text).toContain('What you need to do');
+    const italian = renderDigest(input({ items: [item({ action })] }), 'it');
+    expect(italian.text).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore keyvault_403)');
+  });
+
   it('orders expired items first and words them as expired', () => {
     const expired = item({
       credential: { ...secret, id: 'kv:other', kind: 'key-vault-secret', label: 'other' },

@@ -105,6 +105,16 @@ describe('evaluateExpiries', () => {
     expect(old).toMatchObject({ status: 'expiring', dueThreshold: 30 });
   });
 
+  it('a password whose use is unknown is never silenced by a newer one', () => {
+    // A hand-stored secret keyrelay cannot match to a password, and an unrelated long-lived one made in the portal.
+    const now = runAt(addDays(EXPIRES_AT, -10));
+    const { inUse: _unknown, ...unknownUse } = secret();
+    const unrelated = secret({ keyId: 'portal-test', startsAt: now, expiresAt: addDays(now, 400), inUse: false });
+    const [evaluation] = evaluateExpiries([unknownUse, unrelated], policy(now));
+    expect(evaluation).toMatchObject({ status: 'expiring', dueThreshold: 14 });
+    expect(evaluation?.supersededBy).toBeUndefined();
+  });
+
   it('does not count as superseding a sibling that itself expires within the thresholds, is not yet valid, or is another kind', () => {
     const now = runAt(addDays(EXPIRES_AT, -20));
     const old = secret({ inUse: false });

@@ -331,4 +331,232 @@ describe('MonitorService.run', () => {
     expect(mail?.html).not.toContain('ROTATION_MODE');
     expect((await w.ledger.list()).map((entry) => entry.credentialId)).not.toContain(`app:${APP_ID}:password:${KEY_ID}`);
   });
+
+  it('a rotation step failing with a Key Vault 403 is reported as rotation failed in the digest and the run report, once', async () => {
+    const w = await world(addDays(START, 30));
+    // What the rotation reports every day while Key Vault refuses the staging write: a password added, the run stopped.
+    const stuckAt: RotationRecord = {
+      rotationId: 'rot-kv',
+      appId: APP_ID,
+      step: 'added',
+      oldKeyId: KEY_ID,
+      newKeyId: 'dddddddd-0000-4000-8000-000000000004',
+      startedAt: START,
+      stepTimestamps: { planned: START, added: START },
+      verifyAttempts: 0,
+      lastError: 'keyvault_403',
+    };
+    const rotation: RotationAdvancer = {
+      advance: ({ now }) => {
+        const record = { ...stuckAt, stepTimestamps: { planned: now, added: now } };
+        return Promise.resolve({ rotationId: 'rot-kv', step: 'added', events: [{ kind: 'orphan_removed', at: now }, { kind: 'added', at: now }], lastError: 'keyvault_403', history: [record] });
+      },
+    };
+    const base = w.deps({ rotation });
+    const monitor = createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } });
+    const first = await monitor.run();
+    expect(first.errors).toContain('rotation_step_failed:keyvault_403');
+    expect((await w.runs.latest(1))[0]?.errors).toContain('rotation_step_failed:keyvault_403');
+    expect(w.mailer.sent).toHaveLength(1);
+    expect(w.mailer.sent[0]?.html).toContain('Automatic renewal failed: a renewal step failed (error code keyvault_403)');
+    expect(w.mailer.sent[0]?.html).not.toContain('renew it automatically');
+    // The same failure the next days: in every run report, mailed once.
+    for (const day of [1, 2]) {
+      w.clock.current = addDays(START, day);
+      expect((await monitor.run()).errors).toContain('rotation_step_failed:keyvault_403');
+    }
+    expect(w.mailer.sent).toHaveLength(1);
+  });
+
+  it('a rotation failure is mailed on a day no threshold is crossed', async () => {
+    const w = await world(addDays(START, 25));
+    let progress: RotationProgress = { events: [{ kind: 'waiting', at: START }], plannedFor: START };
+    const rotation: RotationAdvancer = { advance: () => Promise.resolve(progress) };
+    const base = w.deps({ rotation });
+    const monitor = createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } });
+    await monitor.run();
+    expect(w.mailer.sent).toHaveLength(1);
+    w.clock.current = addDays(START, 1);
+    progress = { rotationId: 'rot-2', step: 'planned', events: [{ kind: 'started', at: w.clock.current }], lastError: 'graph_503' };
+    const failed = await monitor.run();
+    expect(failed.errors).toContain('rotation_step_failed:graph_503');
+    expect(w.mailer.sent).toHaveLength(2);
+    expect(w.mailer.sent[1]?.html).toContain('Automatic renewal failed: a renewal step failed (error code graph_503)');
+  });
+
+  it('a rotation stuck in one step for more than a day is reported as rotation failed', async () => {
+    const w = await world(addDays(START, 30));
+    const twoDaysAgo = addDays(START, -2);
+    const record: RotationRecord = {
+      rotationId: 'rot-3',
+      appId: APP_ID,
+      step: 'stored',
+      oldKeyId: KEY_ID,
+      newKeyId: 'eeeeeeee-0000-4000-8000-000000000005',
+      startedAt: twoDaysAgo,
+      stepTimestamps: { planned: twoDaysAgo, added: twoDaysAgo, stored: twoDaysAgo },
+      verifyAttempts: 0,
+    };
+    const rotation: RotationAdvancer = {
+      advance: () => Promise.resolve({ rotationId: 'rot-3', step: 'stored', events: [], history: [record] }),
+    };
+    const base = w.deps({ rotation });
+    const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
+    expect(result.errors).toContain('rotation_stuck:stored');
+    expect(w.mailer.sent[0]?.html).toContain('Automatic renewal failed');
+    expect(w.mailer.sent[0]?.html).not.toContain('renew it automatically');
+  });
+
+  it('another run advancing the rotation at the same time is not reported as a failure', async () => {
+    const w = await world(addDays(START, 30));
+    const rotation: RotationAdvancer = {
+      advance: () => Promise.resolve({ rotationId: 'rot-4', step: 'added', events: [], lastError: 'concurrent_run' }),
+    };
+    const base = w.deps({ rotation });
+    const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
+    expect(result.errors).toEqual([]);
+    expect(w.mailer.sent[0]?.html).not.toContain('Automatic renewal failed');
+  });
+
+  it('mail failing while the webhook succeeds leaves the alert unsent and retried next run', async () => {
+    const w = await world(addDays(START, 30));
+    const payloads: unknown[] = [];
+    const webhook = { notify: (payload: unknown) => { payloads.push(payload); return Promise.resolve(); } };
+    const monitor = createMonitorService(w.deps({ webhook }));
+    w.mailer.failuresLeft = 1;
+    const failed = await monitor.run();
+    expect(failed.errors).toContain('mail_send_failed:503:ServiceUnavailable');
+    expect(failed.digest).toBeUndefined();
+    expect((await w.ledger.list()).find((e) => e.threshold === '30')?.state).toBe('released');
+    const retried = await monitor.run();
+    expect(retried.digest?.channels).toEqual(['mail', 'webhook']);
+    expect(w.mailer.sent).toHaveLength(1);
+    expect((await w.ledger.list()).find((e) => e.threshold === '30')?.state).toBe('sent');
+  });
+
+  it('with no mailer configured, the webhook alone delivers the alerts', async () => {
+    const w = await world(addDays(START, 30));
+    const webhook = { notify: () => Promise.resolve() };
+    const { mailer: _mailer, ...withoutMailer } = w.deps({ webhook });
+    const result = await createMonitorService(withoutMailer).run();
+    expect(result.digest?.channels).toEqual(['webhook']);
+    expect((await w.ledger.list()).find((e) => e.threshold === '30')?.state).toBe('sent');
+  });
+
+  it('a renewed Key Vault secret alerts again at the thresholds of its new expiry', async () => {
+    const w = await world(addDays(START, 2000));
+    await w.secrets.setSecret('partner-api-key', 'first-value', { expiresOn: addDays(START, 10) });
+    const monitor = createMonitorService(w.deps());
+    await monitor.run();
+    expect(w.mailer.sent.at(-1)?.subject).toContain('Key Vault secret "partner-api-key" expires in 10 days');
+    // Renewed by hand: a new version with a later expiry, which in turn comes close.
+    await w.secrets.setSecret('partner-api-key', 'second-value', { expiresOn: addDays(START, 400) });
+    w.clock.current = addDays(START, 390);
+    await monitor.run();
+    expect(w.mailer.sent.at(-1)?.subject).toContain('Key Vault secret "partner-api-key" expires in 10 days');
+    w.clock.current = addDays(START, 401);
+    await monitor.run();
+    expect(w.mailer.sent.at(-1)?.subject).toContain('Key Vault secret "partner-api-key" expired 1 day ago');
+    expect(w.mailer.sent).toHaveLength(3);
+  });
+
+  it('a mailbox grant that lapses a second time alerts again', async () => {
+    const w = await world(addDays(START, 2000));
+    // Idle for 30 days: 60 days left before Microsoft 365 drops the refresh token (no keep-alive wired here).
+    await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, -30)));
+    const monitor = createMonitorService(w.deps());
+    await monitor.run();
+    expect(w.mailer.sent.at(-1)?.subject).toContain('mailbox access "idle@contoso.example" expires in 60 days');
+    // Used again, then idle again for 30 days.
+    await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, 20)));
+    w.clock.current = addDays(START, 50);
+    await monitor.run();
+    expect(w.mailer.sent.at(-1)?.subject).toContain('mailbox access "idle@contoso.example" expires in 60 days');
+    expect(w.mailer.sent).toHaveLength(2);
+  });
+
+  it('a Key Vault read failure while identifying the secret in use is reported in the run errors', async () => {
+    const w = await world(addDays(START, 400));
+    // A hand-stored secret without the keyId tag: only its value tells which password it is.
+    await w.secrets.setSecret(SECRET_NAME, 'abc-secret-text', { expiresOn: addDays(START, 400), tags: {} });
+    w.secrets.getSecret = () => Promise.reject(Object.assign(new Error('forbidden'), { statusCode: 403 }));
+    const result = await createMonitorService(w.deps()).run();
+    expect(result.errors).toContain('client_secret_unreadable');
+  });
+
+  it('the renewal is announced by a later run when the switching run\'s digest failed', async () => {
+    const w = await world(addDays(START, 20));
+    const newKeyId = 'ffffffff-0000-4000-8000-000000000006';
+    const record: RotationRecord = {
+      rotationId: 'rot-5',
+      appId: APP_ID,
+      step: 'switched',
+      oldKeyId: KEY_ID,
+      newKeyId,
+      newEndDateTime: addDays(START, 730),
+      startedAt: START,
+      stepTimestamps: { planned: START, added: START, stored: START, verified: START, switched: START },
+      verifyAttempts: 1,
+      removeAfter: addDays(START, 7),
+    };
+    let progress: RotationProgress = { rotationId: 'rot-5', step: 'switched', events: ['started', 'added', 'stored', 'verified', 'switched'].map((kind) => ({ kind, at: START })), history: [record] };
+    const rotation: RotationAdvancer = {
+      async advance() {
+        if (!w.directory.app.passwordCredentials.some((p) => p.keyId === newKeyId)) {
+          w.directory.app.passwordCredentials.push({ keyId: newKeyId, displayName: 'keyrelay rotation rot-5', hint: 'new', startDateTime: START.toISOString(), endDateTime: addDays(START, 730).toISOString() });
+          await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', { expiresOn: addDays(START, 730), tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' } });
+        }
+        return progress;
+      },
+    };
+    const base = w.deps({ rotation });
+    const monitor = createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } });
+    w.mailer.failuresLeft = 1;
+    await monitor.run();
+    expect(w.mailer.sent).toHaveLength(0);
+    w.clock.current = addDays(START, 1);
+    progress = { rotationId: 'rot-5', step: 'switched', events: [{ kind: 'waiting', at: w.clock.current }], history: [record] };
+    await monitor.run();
+    expect(w.mailer.sent.map((mail) => mail.subject)).toEqual(['[keyrelay] ActNow: client secret renewed on 1 March 2026']);
+    w.clock.current = addDays(START, 2);
+    await monitor.run();
+    expect(w.mailer.sent).toHaveLength(1);
+  });
+
+  it('claims are stamped with the time of the claim: a run slowed by a long rotation keeps its alerts from a run started meanwhile', async () => {
+    const w = await world(addDays(START, 30));
+    const rotationMinutes = 20;
+    // The rotation (keep-alives, verify retries) takes 20 minutes before the slow run claims its alerts.
+    const rotation: RotationAdvancer = {
+      advance: () => {
+        w.clock.current = new Date(w.clock.current.getTime() + rotationMinutes * 60_000);
+        return Promise.resolve({ events: [{ kind: 'waiting', at: w.clock.current }] });
+      },
+    };
+    let mailing!: () => void;
+    const mailStarted = new Promise<void>((resolve) => (mailing = resolve));
+    let deliverMail!: () => void;
+    const mailAccepted = new Promise<void>((resolve) => (deliverMail = resolve));
+    const slowMails: OutgoingMail[] = [];
+    const slowMailer = {
+      async send(mail: OutgoingMail) {
+        mailing();
+        await mailAccepted;
+        slowMails.push(mail);
+      },
+    };
+    const base = w.deps({ rotation, mailer: slowMailer });
+    const slowRun = createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
+    await mailStarted;
+    const claimedAt = new Date(START.getTime() + rotationMinutes * 60_000);
+    expect((await w.ledger.list()).find((e) => e.threshold === '30')?.claimedAt).toEqual(claimedAt);
+    // Ten minutes after the claims (30 after the slow run started) a second run starts.
+    w.clock.current = new Date(claimedAt.getTime() + 10 * 60_000);
+    const concurrent = await createMonitorService(w.deps()).run();
+    deliverMail();
+    await slowRun;
+    expect(concurrent.digest).toBeUndefined();
+    expect(slowMails.length + w.mailer.sent.length).toBe(1);
+    expect((await w.ledger.list()).find((e) => e.threshold === '30')?.sentAt).toEqual(w.clock.current);
+  });
 });
