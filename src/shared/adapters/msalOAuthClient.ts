@@ -21,6 +21,8 @@ export interface OAuthClientSettings {
   authorityHost: string;
   /** Home tenant of the app registration (client-credentials checks). */
   homeTenantId: string;
+  /** Deadline of each HTTP attempt to Entra ID (default 10 s; Node's own is 300 s). */
+  attemptTimeoutMs?: number;
 }
 
 /** The OAuth client's own credential (DESIGN §2: one port, so a certificate or federated credential can replace it). */
@@ -78,6 +80,9 @@ export class OAuthClientError extends Error {
 const MAX_RETRY_WAIT_SECONDS = 3;
 const MAX_ATTEMPTS = 3;
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
+/** keyrelay's client secret is read again from Key Vault after invalid_client at most this often. */
+const CLIENT_SECRET_RELOAD_INTERVAL_MS = 60_000;
 
 /**
  * MSAL network module over fetch with bounded retries on 429/5xx that honour Retry-After. Waits
@@ -87,6 +92,8 @@ export class RetryingNetworkClient implements INetworkModule {
   /** Retry-After (seconds) of the last throttled or failed answer, for the caller's 503. */
   lastRetryAfterSeconds: number | undefined;
   requestCount = 0;
+
+  constructor(private readonly attemptTimeoutMs = DEFAULT_ATTEMPT_TIMEOUT_MS) {}
 
   sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     return this.send<T>('GET', url, options);
@@ -99,12 +106,15 @@ export class RetryingNetworkClient implements INetworkModule {
   private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     for (let attempt = 1; ; attempt++) {
       this.requestCount++;
+      // Covers the body too: a stalled Entra ID must not hold the request path for minutes.
+      const signal = AbortSignal.timeout(this.attemptTimeoutMs);
       let response: Response;
       try {
-        response = await fetch(url, { method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined });
+        response = await fetch(url, { method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined, signal });
       } catch (error) {
         this.lastRetryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
-        if (attempt >= MAX_ATTEMPTS) throw error;
+        // After a timeout another attempt would only make the caller wait as long again.
+        if (attempt >= MAX_ATTEMPTS || signal.aborted) throw error;
         continue;
       }
       const retryable = response.status === 429 || response.status >= 500;
@@ -179,6 +189,9 @@ interface AuthorityMetadata {
 export class MsalOAuthClient {
   private readonly metadataByAuthority = new Map<string, Promise<string>>();
   private readonly jwksByUri = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  /** Counts the client-secret reloads started, so an operation can tell whether one began after it read its secret. */
+  private reloadGeneration = 0;
+  private lastReloadStartedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly settings: OAuthClientSettings,
@@ -246,7 +259,7 @@ export class MsalOAuthClient {
    * a freshly rotated secret before it becomes current. Resolves with the failure instead of throwing.
    */
   async verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }> {
-    const network = new RetryingNetworkClient();
+    const network = this.networkClient();
     try {
       const app = await this.createApplication(this.settings.homeTenantId, clientSecret, network);
       await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`] });
@@ -275,9 +288,10 @@ export class MsalOAuthClient {
     operation: (app: ConfidentialClientApplication) => Promise<AuthenticationResult | null>,
   ): Promise<AuthenticationResult> {
     let reloaded = false;
+    const generation = this.reloadGeneration;
+    let clientSecret = await this.credential.getClientSecret();
     for (;;) {
-      const network = new RetryingNetworkClient();
-      const clientSecret = reloaded ? await this.credential.reloadClientSecret() : await this.credential.getClientSecret();
+      const network = this.networkClient();
       let app: ConfidentialClientApplication;
       try {
         app = await this.createApplication(tenant, clientSecret, network, bridge);
@@ -291,14 +305,35 @@ export class MsalOAuthClient {
       } catch (error) {
         if (error instanceof OAuthClientError) throw error;
         const failure = classifyOAuthError(error, network);
-        // A rotated secret may have replaced ours in Key Vault: read it again, once.
+        // A rotated secret may have replaced ours in Key Vault: try the one read after ours, once.
         if (failure.kind === 'invalid_client' && !reloaded) {
-          reloaded = true;
-          continue;
+          const newer = this.secretNewerThan(generation);
+          if (newer) {
+            reloaded = true;
+            clientSecret = await newer;
+            continue;
+          }
         }
         throw new OAuthClientError(failure, { cause: error });
       }
     }
+  }
+
+  /**
+   * The client secret as read after `generation`: a reload another operation began since (parallel
+   * refusals share one Key Vault read), else a new reload — unless the last one began less than a minute
+   * ago (then Key Vault holds nothing newer worth a read, and undefined means "the refusal stands").
+   */
+  private secretNewerThan(generation: number): Promise<string> | undefined {
+    if (this.reloadGeneration !== generation) return this.credential.getClientSecret();
+    if (Date.now() - this.lastReloadStartedAt < CLIENT_SECRET_RELOAD_INTERVAL_MS) return undefined;
+    this.reloadGeneration++;
+    this.lastReloadStartedAt = Date.now();
+    return this.credential.reloadClientSecret();
+  }
+
+  private networkClient(): RetryingNetworkClient {
+    return new RetryingNetworkClient(this.settings.attemptTimeoutMs);
   }
 
   /** A new MSAL app object (never shared between requests, FACTS.md) for one operation. */
@@ -326,7 +361,7 @@ export class MsalOAuthClient {
   private authorityMetadata(authority: string): Promise<string> {
     let pending = this.metadataByAuthority.get(authority);
     if (!pending) {
-      pending = fetchAuthorityMetadata(authority);
+      pending = fetchAuthorityMetadata(authority, this.networkClient());
       this.metadataByAuthority.set(authority, pending);
       // A failed discovery must not be cached for the life of the instance.
       pending.catch(() => this.metadataByAuthority.delete(authority));
@@ -335,8 +370,7 @@ export class MsalOAuthClient {
   }
 }
 
-async function fetchAuthorityMetadata(authority: string): Promise<string> {
-  const network = new RetryingNetworkClient();
+async function fetchAuthorityMetadata(authority: string, network: RetryingNetworkClient): Promise<string> {
   const response = await network.sendGetRequestAsync<AuthorityMetadata>(`${authority}/v2.0/.well-known/openid-configuration`);
   if (response.status !== 200 || !response.body.token_endpoint) {
     throw new Error(`authority metadata answered ${response.status}`);

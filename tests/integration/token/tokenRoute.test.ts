@@ -1,10 +1,11 @@
 // POST /api/token through the local host running the build (dist/), as the product calls it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
 
 const FUNCTION_KEY = 'token-route-test-key';
 const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
+const GIULIA = 'giulia.bianchi@contoso.onmicrosoft.com';
 
 let stack: TestStack;
 let host: TestHost;
@@ -67,6 +68,27 @@ describe('POST /api/token', () => {
   it('refuses a request without the function key', async () => {
     const response = await postToken(JSON.stringify({ mailbox: MARIO }), { 'x-functions-key': 'wrong' });
     expect(response.status).toBe(401);
+  });
+
+  it('an unknown 500 logs the error name and its cause name, never the message', async () => {
+    await connectMailbox(stack, GIULIA);
+    // Key Vault refusing keyrelay (403) is no outage and no bad input: a generic 500 for the caller.
+    stack.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.get', kind: 'status', status: 403, remaining: Infinity });
+    try {
+      const response = await postToken(JSON.stringify({ mailbox: GIULIA, resource: 'graph' }));
+      expect(response.status).toBe(500);
+      expect(await response.json()).toMatchObject({ error: 'internal_error' });
+    } finally {
+      stack.local.cloud.clearFaults();
+    }
+    const line = await vi.waitFor(() => {
+      const found = host.logs.find((logLine) => /token\.failed status=500/.test(logLine));
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(line).toMatch(/error=StoreRequestError/);
+    expect(line).toMatch(/cause=RestError/);
+    expect(line).not.toMatch(/read secret|Injected fault|mbx-/);
   });
 
   it.each([

@@ -2,6 +2,7 @@
 // in calls (emulator request log) and how every failure of issue 5 is answered.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../src/shared/errors.js';
+import { MsalOAuthClient } from '../../../src/shared/adapters/msalOAuthClient.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ageStoredAccessTokens, connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
@@ -200,5 +201,54 @@ describe('failure mapping', () => {
     const error = await rejection(newInstance().getToken({ mailbox: MARIO, resource: 'smtp' }));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect((error as UpstreamUnavailableError).retryAfterSeconds).toBe(1);
+  });
+});
+
+/** A new instance with an OAuth client of its own (its own memory of reloads, its own Entra timeout). */
+function newInstanceWithOwnOAuthClient(attemptTimeoutMs?: number) {
+  const { config, clientCredential } = stack.core;
+  const oauthClient = new MsalOAuthClient(
+    { clientId: config.oauthClientId, authorityHost: config.authorityHost, homeTenantId: config.azureTenantId, ...(attemptTimeoutMs !== undefined && { attemptTimeoutMs }) },
+    clientCredential,
+  );
+  return createTokenServiceFor({ ...stack.core, oauthClient });
+}
+
+describe('a stalled or refusing Entra ID', () => {
+  it('a stalled Entra token endpoint (emulator latency fault longer than the timeout) answers 503 upstream_unavailable within the timeout', async () => {
+    const mailbox = await connectMailbox(stack, MARIO);
+    await ageStoredAccessTokens(stack, mailbox, -60);
+    const timeoutMs = 1_000;
+    const stallMs = 10_000;
+    stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'latency', latencyMs: stallMs, remaining: Infinity });
+    const service = newInstanceWithOwnOAuthClient(timeoutMs);
+    const started = performance.now();
+    const error = await rejection(service.getToken({ mailbox: MARIO, resource: 'smtp' }));
+    const elapsedMs = performance.now() - started;
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+    // One attempt, cut at the timeout (three would take 3 s): a retry would only wait as long again.
+    expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs);
+    expect(elapsedMs).toBeLessThan(2.5 * timeoutMs);
+  });
+
+  it('after invalid_client, parallel cold requests share one reload of the client secret and the next cold requests within a minute call neither Entra nor Key Vault', async () => {
+    const upns = [MARIO, GIULIA, NEWSLETTER];
+    for (const mailbox of await Promise.all(upns.map((upn) => connectMailbox(stack, upn)))) await ageStoredAccessTokens(stack, mailbox, -60);
+    await stack.core.clientCredential.getClientSecret();
+    const service = newInstanceWithOwnOAuthClient();
+    stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'invalid_client', aadsts: 7000215, remaining: Infinity });
+    stack.local.cloud.clearRequestLog();
+    const errors = await Promise.all(upns.map((upn) => rejection(service.getToken({ mailbox: upn, resource: 'smtp' }))));
+    for (const error of errors) expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    // Three mailbox caches and one shared reload of keyrelay's client secret.
+    expect(calls('keyvault', 'secrets.get')).toBe(upns.length + 1);
+    expect(calls('entra', 'token.refresh_token')).toBeLessThanOrEqual(2 * upns.length);
+
+    stack.local.cloud.clearRequestLog();
+    const again = await Promise.all(upns.map((upn) => rejection(service.getToken({ mailbox: upn, resource: 'graph' }))));
+    for (const error of again) expect((error as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
+    expect(calls('entra', 'token.refresh_token')).toBe(0);
+    expect(calls('keyvault', 'secrets.get')).toBe(0);
   });
 });

@@ -20,17 +20,31 @@ export function credentialAlarmRunId(code: string, at: Date): string {
 }
 
 export function createRunReportCredentialAlarm(runReports: RunReportStore, clock: Clock, logger: Logger): CredentialAlarm {
+  /** Alarms this instance raised (or is raising) in the current hour: a repeat costs no Table write. */
+  const raisedThisHour = new Set<string>();
+  let currentHour = '';
+
   return {
     async raise(code) {
       const now = clock.now();
       const runId = credentialAlarmRunId(code, now);
+      const hour = now.toISOString().slice(0, 13);
+      if (hour !== currentHour) {
+        currentHour = hour;
+        raisedThisHour.clear();
+      }
+      // Remembered before the write, so parallel requests share it.
+      if (raisedThisHour.has(runId)) return;
+      raisedThisHour.add(runId);
       logger.error('token.credential_alarm', { code });
       try {
         await runReports.start(runId, now);
         await runReports.finish(runId, { finishedAt: now, counts: { credentialAlarms: 1 }, errors: [`credential_rejected:${code}`] });
       } catch (error) {
-        // Already raised within this hour by this or another instance.
+        // Already raised within this hour by another instance.
         if (error instanceof StoreConflictError) return;
+        // Not recorded: the next raise tries again.
+        raisedThisHour.delete(runId);
         logger.error('token.credential_alarm_not_recorded', { code, reason: error instanceof Error ? error.name : 'unknown' });
       }
     },

@@ -1,5 +1,6 @@
 // The "process" half of POST /api/token: only this parser turns a raw body into a TokenRequest, so
 // nothing malformed ever reaches Key Vault or Entra ID. Input is never echoed in the error message.
+import type { ReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import { validateLoginHint } from '../../domain/connect/loginHint.js';
 import { InvalidRequestError } from '../../errors.js';
@@ -26,10 +27,39 @@ const tokenRequestSchema = z.object({
   resource: z.enum(TOKEN_RESOURCES, { error: "resource: expected 'smtp' or 'graph'" }).default('smtp'),
 });
 
-export function parseTokenRequest(rawBody: string): TokenRequest {
-  if (Buffer.byteLength(rawBody, 'utf8') > MAX_TOKEN_REQUEST_BYTES) {
-    throw new InvalidRequestError(`The request body is larger than ${MAX_TOKEN_REQUEST_BYTES} bytes.`);
+/** What the reader needs of an HTTP request (the Functions HttpRequest has both). */
+export interface TokenRequestBody {
+  headers: { get(name: string): string | null };
+  body: ReadableStream<Uint8Array> | null;
+}
+
+const bodyTooLarge = () => new InvalidRequestError(`The request body is larger than ${MAX_TOKEN_REQUEST_BYTES} bytes.`);
+
+/**
+ * The body as text, read no further than the limit: a declared Content-Length above it is refused
+ * before a byte is read, and a body without one (or with a false one) is cut off once it passes it.
+ */
+export async function readTokenRequestBody(request: TokenRequestBody): Promise<string> {
+  if (Number(request.headers.get('content-length')) > MAX_TOKEN_REQUEST_BYTES) throw bodyTooLarge();
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_TOKEN_REQUEST_BYTES) {
+      await reader.cancel();
+      throw bodyTooLarge();
+    }
+    chunks.push(value);
   }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function parseTokenRequest(rawBody: string): TokenRequest {
+  if (Buffer.byteLength(rawBody, 'utf8') > MAX_TOKEN_REQUEST_BYTES) throw bodyTooLarge();
   let body: unknown;
   try {
     body = JSON.parse(rawBody);

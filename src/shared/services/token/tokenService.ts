@@ -90,6 +90,8 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   const mailboxQueues = new Map<string, Promise<unknown>>();
   /** Rows known to be `ok`, for the lastRefreshAt throttle; a cold path re-reads the registry anyway. */
   const knownRecords = new Map<string, MailboxRecord>();
+  /** Until when Entra's last invalid_client is taken as the answer, without asking Key Vault or Entra again. */
+  let credentialRefusedUntil = 0;
 
   const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
   const timeLeft = (token: HeldToken) => token.expiresOn.getTime() - clock.now().getTime();
@@ -134,6 +136,13 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     return refresh;
   }
 
+  function refreshInBackground(mailbox: string, resource: TokenResource): void {
+    refreshShared(mailbox, resource).catch((error: unknown) => {
+      // The held token keeps serving; the next request past the threshold tries again.
+      logger.warn('token.background_refresh_failed', { resource, code: error instanceof KeyrelayError ? error.code : errorName(error) });
+    });
+  }
+
   async function loadRecord(mailbox: string): Promise<MailboxRecord> {
     const record = await mailboxRegistry.get(mailbox);
     // Another tenant's mailbox gets the same answer as an unknown one: nothing to learn from probing.
@@ -167,6 +176,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       case 'reconnect_required':
         return requireReconnect(mailbox, failure.errorCode);
       case 'invalid_client':
+        credentialRefusedUntil = clock.now().getTime() + INVALID_CLIENT_RETRY_AFTER_SECONDS * 1000;
         await credentialAlarm.raise(failure.errorCode);
         throw new UpstreamUnavailableError(
           INVALID_CLIENT_RETRY_AFTER_SECONDS,
@@ -207,8 +217,20 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     }
   }
 
+  /** Every cold request would meet the same refusal (and an expired secret would cost a reload each): answer it now. */
+  function failFastWhileCredentialRefused(): void {
+    const remainingMs = credentialRefusedUntil - clock.now().getTime();
+    if (remainingMs <= 0) return;
+    throw new UpstreamUnavailableError(
+      Math.ceil(remainingMs / 1000),
+      'Microsoft Entra ID refused keyrelay\'s own credential; the administrators have been alerted. Retry later.',
+      { message: 'client credential refused within the last minute' },
+    );
+  }
+
   async function coldPath(mailbox: string, resource: TokenResource, forceRefresh: boolean): Promise<HeldToken> {
     const record = await loadRecord(mailbox);
+    failFastWhileCredentialRefused();
     const stored = await secretStore.getSecret(record.cacheSecretName);
     if (stored === undefined || stored.value === '') return requireReconnect(mailbox, 'token_cache_missing');
 
@@ -282,7 +304,11 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       const mailbox = normaliseMailbox(request.mailbox);
       const { resource } = request;
       const held = heldTokens.get(keyOf(mailbox, resource));
-      if (held && timeLeft(held) >= PROACTIVE_REFRESH_MS) return grant(mailbox, resource, held);
+      if (held && timeLeft(held) >= MIN_TOKEN_LIFETIME_MS) {
+        // Long enough for a session: answer now; a token near its end is renewed behind the answer.
+        if (timeLeft(held) < PROACTIVE_REFRESH_MS) refreshInBackground(mailbox, resource);
+        return grant(mailbox, resource, held);
+      }
       try {
         return grant(mailbox, resource, await refreshShared(mailbox, resource));
       } catch (error) {

@@ -1,6 +1,7 @@
+import { ReadableStream } from 'node:stream/web';
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../../../../src/shared/errors.js';
-import { MAX_TOKEN_REQUEST_BYTES, parseTokenRequest } from '../../../../../src/shared/services/token/tokenRequest.js';
+import { MAX_TOKEN_REQUEST_BYTES, parseTokenRequest, readTokenRequestBody } from '../../../../../src/shared/services/token/tokenRequest.js';
 
 function rejection(rawBody: string): InvalidRequestError {
   try {
@@ -64,5 +65,70 @@ describe('parseTokenRequest', () => {
     const error = rejection('{"mailbox":"user@contoso.com","resource":"pop3"}');
     expect(error.publicMessage).toContain("resource: expected 'smtp' or 'graph'");
     expect(error.publicMessage).not.toContain('pop3');
+  });
+});
+
+/** A request body that counts how often it is read (highWaterMark 0: nothing is pulled until someone reads). */
+function countingBody(chunks: string[]) {
+  const state = { pulls: 0, cancelled: false };
+  const queue = chunks.map((chunk) => new TextEncoder().encode(chunk));
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        state.pulls++;
+        const next = queue.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { state, body };
+}
+
+async function bodyRejection(promise: Promise<unknown>): Promise<InvalidRequestError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof InvalidRequestError) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidRequestError');
+}
+
+describe('readTokenRequestBody', () => {
+  it('a token request with content-length above 4 KB answers 400 without reading the body', async () => {
+    const { state, body } = countingBody(['p'.repeat(1024 * 1024)]);
+    const error = await bodyRejection(readTokenRequestBody({ headers: new Headers({ 'content-length': String(1024 * 1024) }), body }));
+    expect(error.status).toBe(400);
+    expect(error.publicMessage).toContain(`${MAX_TOKEN_REQUEST_BYTES} bytes`);
+    expect(state.pulls).toBe(0);
+  });
+
+  it('stops reading a body without content-length once it passes 4 KB', async () => {
+    const { state, body } = countingBody(Array.from({ length: 256 }, () => 'p'.repeat(1024)));
+    const error = await bodyRejection(readTokenRequestBody({ headers: new Headers(), body }));
+    expect(error.code).toBe('invalid_request');
+    expect(state.pulls).toBe(MAX_TOKEN_REQUEST_BYTES / 1024 + 1);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('reads a body within 4 KB as UTF-8, even when a character spans two chunks', async () => {
+    const bytes = new TextEncoder().encode('{"mailbox":"àé@contoso.com"}');
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 13));
+        controller.enqueue(bytes.slice(13));
+        controller.close();
+      },
+    });
+    expect(await readTokenRequestBody({ headers: new Headers({ 'content-length': String(bytes.length) }), body })).toBe('{"mailbox":"àé@contoso.com"}');
+  });
+
+  it('reads no body as an empty one', async () => {
+    expect(await readTokenRequestBody({ headers: new Headers(), body: null })).toBe('');
   });
 });

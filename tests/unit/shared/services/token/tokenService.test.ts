@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
 import { loggerFor } from '../../../../../src/shared/logger.js';
@@ -159,19 +159,45 @@ describe('TokenService warm path', () => {
     const { service, clock, client } = await setup({ smtpMinutesLeft: 50 });
     await service.getToken({ mailbox: UPN, resource: 'smtp' });
     clock.advance(36 * MINUTE);
-    const grant = await service.getToken({ mailbox: UPN, resource: 'smtp' });
+    // The held token (14 minutes) answers at once; the refresh runs behind it and serves the next request.
+    let grant = await service.getToken({ mailbox: UPN, resource: 'smtp' });
+    expect(grant.accessToken).toBe('at-outlook-stored');
+    await vi.waitFor(async () => {
+      grant = await service.getToken({ mailbox: UPN, resource: 'smtp' });
+      expect(grant.accessToken).not.toBe('at-outlook-stored');
+    });
     expect(client.refreshes).toBe(1);
     expect(grant.accessToken).not.toBe('at-outlook-stored');
     expect(Date.parse(grant.expiresOn) - clock.now().getTime()).toBe(60 * MINUTE);
   });
 
   it('serves the held token (still >= 10 minutes) when the ahead-of-time refresh finds Entra unavailable', async () => {
-    const { service, clock, client } = await setup({ smtpMinutesLeft: 50 });
+    const { service, clock, client, logs } = await setup({ smtpMinutesLeft: 50 });
     await service.getToken({ mailbox: UPN, resource: 'smtp' });
     clock.advance(38 * MINUTE);
     client.failNextRefresh({ kind: 'unavailable', retryAfterSeconds: 5 });
     const grant = await service.getToken({ mailbox: UPN, resource: 'smtp' });
     expect(grant.accessToken).toBe('at-outlook-stored');
+    // The refresh behind the answer meets the outage and keeps the held token.
+    await vi.waitFor(() => expect(logs.some((line) => /^token\.(background_refresh_failed|refresh_failed_serving_cached)/.test(line))).toBe(true));
+    expect(client.refreshes).toBe(1);
+    expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).accessToken).toBe('at-outlook-stored');
+  });
+
+  it('while a refresh is in flight, a request whose held token still has 10-15 minutes gets it at once', async () => {
+    const { service, clock, client } = await setup({ smtpMinutesLeft: 50 });
+    await service.getToken({ mailbox: UPN, resource: 'smtp' });
+    clock.advance(38 * MINUTE);
+    const release = client.holdRefreshes();
+    const answers: string[] = [];
+    const first = service.getToken({ mailbox: UPN, resource: 'smtp' }).then((grant) => answers.push(grant.accessToken));
+    await vi.waitFor(() => expect(client.refreshes).toBe(1));
+    const second = service.getToken({ mailbox: UPN, resource: 'smtp' }).then((grant) => answers.push(grant.accessToken));
+    // Both are answered while Entra still holds the refresh.
+    await vi.waitFor(() => expect(answers).toEqual(['at-outlook-stored', 'at-outlook-stored']));
+    release();
+    await Promise.all([first, second]);
+    await vi.waitFor(async () => expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).accessToken).not.toBe('at-outlook-stored'));
     expect(client.refreshes).toBe(1);
   });
 
@@ -352,6 +378,24 @@ describe('TokenService failure mapping', () => {
     expect(alarms).toHaveLength(1);
     expect(alarms[0]!.errors).toEqual(['credential_rejected:AADSTS7000215']);
     expect((await registry.get(UPN))?.status).toBe('ok');
+  });
+
+  it('after invalid_client the next cold requests within a minute fail fast without calling Entra or Key Vault again', async () => {
+    const { service, client, secrets, clock } = await setup({ smtpMinutesLeft: -5, graphMinutesLeft: -5 });
+    client.failNextRefresh({ kind: 'invalid_client', errorCode: 'AADSTS7000215' });
+    await expect(service.getToken({ mailbox: UPN, resource: 'smtp' })).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    const before = { oauth: client.calls, secretReads: secrets.calls.getSecret };
+    clock.advance(20 * 1000);
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'graph' }));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as UpstreamUnavailableError).retryAfterSeconds).toBe(40);
+    await expect(service.keepAlive(UPN)).rejects.toBeInstanceOf(UpstreamUnavailableError);
+    expect({ oauth: client.calls, secretReads: secrets.calls.getSecret }).toEqual(before);
+    // A minute later Entra is asked again (a rotation may have fixed the credential).
+    clock.advance(41 * 1000);
+    const grant = await service.getToken({ mailbox: UPN, resource: 'graph' });
+    expect(grant.accessToken).toMatch(/^at-graph-/);
+    expect(client.calls).toBeGreaterThan(before.oauth);
   });
 
   it('Entra 429/5xx -> 503 upstream_unavailable carrying the Retry-After', async () => {
