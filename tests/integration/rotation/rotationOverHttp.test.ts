@@ -120,6 +120,8 @@ describe('rotation end to end over POST /api/token', () => {
       listHistory: (appId) => core.rotationStore.listHistory(appId),
       update: async (record, etag) => {
         const saved = await core.rotationStore.update(record, etag);
+        // Taking and releasing the lease saves the record without a new step.
+        if (stepsSaved.at(-1) === record.step) return saved;
         stepsSaved.push(record.step);
         await mailStillFlows(`after the step ${record.step}`, record.step === 'old_removed');
         return saved;

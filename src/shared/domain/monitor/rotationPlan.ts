@@ -5,7 +5,8 @@
 //
 // Invariants kept here: the old secret stays current until the new one is verified; at most one orphan
 // password of ours exists (it is removed before another is added); only passwords whose displayName
-// carries our rotation id, or the recorded old keyId after the overlap, are ever removed.
+// carries our rotation id, or the recorded old keyId after the overlap, are ever removed; the password the
+// Key Vault secret names (inUseKeyId) is never removed, whatever a stale record says.
 import { randomUUID } from 'node:crypto';
 import { addDays, daysUntilExpiry } from './expiryPolicy.js';
 
@@ -31,6 +32,16 @@ export interface RotationRecord {
   lastError?: string;
   blockedReason?: RotationBlockedReason;
   removeAfter?: Date;
+  /**
+   * The run that may act on this rotation until `until`; other runs stop while it is live. Taken with an
+   * ETag-checked write before any Graph or Key Vault action, so two runs never act on the same record.
+   */
+  lease?: RotationLease;
+}
+
+export interface RotationLease {
+  runId: string;
+  until: Date;
 }
 
 export interface GraphPassword {
@@ -63,10 +74,11 @@ export type RotationAction =
   | { kind: 'verify' }
   | { kind: 'switch' }
   | { kind: 'removeOld'; keyId: string; after: Date }
+  /** A password carrying this rotation's displayName that is not its new one (left by a run that lost a race). */
+  | { kind: 'removeLeftover'; keyId: string }
   | { kind: 'wait'; until: Date }
   | { kind: 'rollBack'; removeKeyId: string }
-  | { kind: 'done' }
-  | { kind: 'blocked'; reason: RotationBlockedReason | 'in_use_unknown' | 'old_secret_in_use' };
+  | { kind: 'blocked'; reason: RotationBlockedReason | 'in_use_unknown' };
 
 /** The portal's maximum (24 months). */
 export const MAX_SECRET_LIFETIME_DAYS = 730;
@@ -103,6 +115,19 @@ export function rotationEndDate(now: Date, policyMaxLifetimeDays?: number): Date
   return addDays(now, Math.min(MAX_SECRET_LIFETIME_DAYS, policyMaxLifetimeDays ?? MAX_SECRET_LIFETIME_DAYS));
 }
 
+/** Longer than any run (verification retries take about three minutes). */
+export const ROTATION_LEASE_MINUTES = 10;
+
+export function newRotationLease(runId: string, now: Date): RotationLease {
+  return { runId, until: new Date(now.getTime() + ROTATION_LEASE_MINUTES * 60_000) };
+}
+
+/** True while another run holds the record's lease: this run must not act on the rotation. */
+export function leasedToOtherRun(record: RotationRecord | undefined, runId: string, now: Date): boolean {
+  const lease = record?.lease;
+  return lease !== undefined && lease.runId !== runId && lease.until.getTime() > now.getTime();
+}
+
 function lastStepAt(record: RotationRecord): Date {
   return record.stepTimestamps[record.step] ?? record.startedAt;
 }
@@ -123,13 +148,54 @@ function decideStart(record: RotationRecord | undefined, facts: RotationFacts): 
   return { kind: 'start' };
 }
 
+/**
+ * True when the rotation has nothing left to do but let the next one start when due: finished, failed,
+ * rolled back, or switched with nothing it may remove (overlap "never", no recorded old key, or the old key
+ * is in use again).
+ */
+export function rotationSettled(
+  record: RotationRecord | undefined,
+  facts: Pick<RotationFacts, 'inUseKeyId' | 'overlapDays'>,
+): boolean {
+  if (!record || record.step === 'old_removed' || record.step === 'failed' || record.step === 'rolled_back') return true;
+  return record.step === 'switched' && oldKeyToRemove(record, facts) === undefined;
+}
+
+/** The recorded old key this switched rotation still has to remove after `overlapDays`, if any. */
+function oldKeyToRemove(
+  record: RotationRecord,
+  facts: Pick<RotationFacts, 'inUseKeyId' | 'overlapDays'>,
+): { keyId: string; overlapDays: number } | undefined {
+  const { oldKeyId } = record;
+  if (facts.overlapDays === 'never' || oldKeyId === undefined || oldKeyId === facts.inUseKeyId) return undefined;
+  return { keyId: oldKeyId, overlapDays: facts.overlapDays };
+}
+
+/** A password of this rotation other than its new one and the one in use: a losing run's leftover. */
+function leftoverOf(record: RotationRecord, facts: RotationFacts): GraphPassword | undefined {
+  return facts.graphPasswords.find(
+    (password) =>
+      carriesRotationId(password, record.rotationId) &&
+      password.keyId !== record.newKeyId &&
+      password.keyId !== facts.inUseKeyId,
+  );
+}
+
 function decideAfterSwitch(record: RotationRecord, facts: RotationFacts): RotationAction {
-  if (facts.overlapDays === 'never' || record.oldKeyId === undefined) return { kind: 'done' };
-  if (record.oldKeyId === facts.inUseKeyId) return { kind: 'blocked', reason: 'old_secret_in_use' };
+  const leftover = leftoverOf(record, facts);
+  if (leftover) return { kind: 'removeLeftover', keyId: leftover.keyId };
+  const old = record.step === 'switched' ? oldKeyToRemove(record, facts) : undefined;
+  if (!old) return decideStart(record, facts);
   const switchedAt = record.stepTimestamps.switched ?? lastStepAt(record);
-  const removeAfter = record.removeAfter ?? addDays(switchedAt, facts.overlapDays);
+  const removeAfter = record.removeAfter ?? addDays(switchedAt, old.overlapDays);
   if (facts.now.getTime() < removeAfter.getTime()) return { kind: 'wait', until: removeAfter };
-  return { kind: 'removeOld', keyId: record.oldKeyId, after: removeAfter };
+  // Only once Key Vault provably uses the new password (and Graph still lists it) may the old one go:
+  // an unknown in-use key might be the old one, and removing it would leave no working password.
+  const newKeyListed = facts.graphPasswords.some((password) => password.keyId === record.newKeyId);
+  if (record.newKeyId === undefined || facts.inUseKeyId !== record.newKeyId || !newKeyListed) {
+    return { kind: 'blocked', reason: 'in_use_unknown' };
+  }
+  return { kind: 'removeOld', keyId: old.keyId, after: removeAfter };
 }
 
 function decideVerification(record: RotationRecord, newKeyId: string, facts: RotationFacts): RotationAction {
@@ -153,10 +219,8 @@ function decidePlanned(record: RotationRecord, ours: readonly GraphPassword[], f
 }
 
 export function nextRotationAction(record: RotationRecord | undefined, facts: RotationFacts): RotationAction {
-  if (!record || record.step === 'old_removed' || record.step === 'failed' || record.step === 'rolled_back') {
-    return decideStart(record, facts);
-  }
-  if (record.step === 'switched') return decideAfterSwitch(record, facts);
+  if (!record || record.step === 'failed' || record.step === 'rolled_back') return decideStart(record, facts);
+  if (record.step === 'old_removed' || record.step === 'switched') return decideAfterSwitch(record, facts);
   const newKeyId = record.newKeyId;
   // A record past 'planned' without its keyId cannot be trusted: start the step over from what Graph shows.
   if (record.step === 'planned' || newKeyId === undefined) {
@@ -164,14 +228,15 @@ export function nextRotationAction(record: RotationRecord | undefined, facts: Ro
     return decidePlanned(record, ours, facts);
   }
   const newKeyPresent = facts.graphPasswords.some((password) => password.keyId === newKeyId);
+  // Key Vault already names the new key (another run switched, or a crash after the switch): only the record
+  // is behind. Checked before 'added', whose answer would otherwise remove the password in use.
+  if (facts.inUseKeyId === newKeyId) return { kind: 'switch' };
   if (record.step === 'added') {
     if (newKeyPresent && facts.newSecretInHand === true) return { kind: 'storeSecret' };
     // The secret text exists only in the run that added it: in a later run (crash before or right after the
     // Key Vault write) remove the password and add again; a staged, unswitched copy is never in use.
     return { kind: 'adoptOrphan', keyId: newKeyId };
   }
-  // Crash after the switch, before the record was saved: the switch is done, only the record is behind.
-  if (facts.inUseKeyId === newKeyId) return { kind: 'switch' };
   if (!newKeyPresent) return { kind: 'rollBack', removeKeyId: newKeyId };
   return record.step === 'verified' ? { kind: 'switch' } : decideVerification(record, newKeyId, facts);
 }

@@ -11,6 +11,11 @@
 // name's latest version is the old secret, untouched. A roll-back therefore never rewrites Key Vault: it
 // removes the new password from the app, and the staged copy (now worthless) is overwritten by the next
 // rotation. The staged copy carries no expiry, so the monitor does not report it as a second credential.
+//
+// Concurrent runs (a second timer instance, a manual run): before its first Graph or Key Vault action a run
+// takes the record's lease with an ETag-checked write; a run that finds a live lease of another run, or
+// loses that write, stops quietly. As a second line of defence no password is removed while the Key Vault
+// secret names it.
 import { GraphRequestError } from '../../adapters/graphClient.js';
 import type { AddedPassword, AppPasswordCredential, AppRegistration, AppRegistrationDirectory } from '../../adapters/graphApplications.js';
 import type { MsalOAuthClient } from '../../adapters/msalOAuthClient.js';
@@ -18,8 +23,11 @@ import { StoreConflictError } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import {
   applyRotationEvent,
+  leasedToOtherRun,
+  newRotationLease,
   newRotationRecord,
   nextRotationAction,
+  rotationSettled,
   type GraphPassword,
   type RotationBlockedReason,
   type RotationEvent,
@@ -59,7 +67,7 @@ export interface RotationOutcome {
   events: RotationOutcomeEvent[];
   /** When nothing is due: the day the next rotation starts. */
   plannedFor?: Date;
-  blockedReason?: RotationBlockedReason | 'in_use_unknown' | 'old_secret_in_use';
+  blockedReason?: RotationBlockedReason | 'in_use_unknown';
   /** The transient failure that stopped this run (the next run resumes), as a stable code. */
   lastError?: string;
   newKeyId?: string;
@@ -139,6 +147,20 @@ class RunStop extends Error {
   }
 }
 
+/** Another run holds or took the rotation: not a failure, that run carries on. */
+class ConcurrentRunStop extends RunStop {
+  constructor() {
+    super();
+    this.name = 'ConcurrentRunStop';
+  }
+}
+
+/** Rethrows a stop; any other error becomes the step's failure code. */
+function failureCode(error: unknown, service: 'graph' | 'keyvault'): string {
+  if (error instanceof RunStop) throw error;
+  return errorCodeOf(error, service);
+}
+
 export function createRotationService(deps: RotationServiceDependencies): RotationService {
   const { config, secretStore, rotationStore, appDirectory, secretVerifier, logger } = deps;
   const appId = config.oauthClientId;
@@ -148,13 +170,17 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
   const verifyBackoffMs = deps.verifyBackoffMs ?? DEFAULT_VERIFY_BACKOFF_MS;
   const verifyDeadlineMinutes = deps.verifyDeadlineMinutes ?? DEFAULT_VERIFY_DEADLINE_MINUTES;
 
-  /** Reads the secret in use and, for a hand-stored one identified by its hint alone, tags it (DESIGN §6). */
-  async function findInUse(passwords: readonly AppPasswordCredential[]): Promise<InUseCredential> {
-    const current = await secretStore.getSecret(secretName);
-    const inUse = identifyInUseCredential(
+  function identify(current: Parameters<typeof identifyInUseCredential>[0], passwords: readonly AppPasswordCredential[]): InUseCredential {
+    return identifyInUseCredential(
       current,
       passwords.map((password) => ({ keyId: password.keyId, hint: password.hint, endDateTime: new Date(password.endDateTime) })),
     );
+  }
+
+  /** Reads the secret in use and, for a hand-stored one identified by its hint alone, tags it (DESIGN §6). */
+  async function findInUse(passwords: readonly AppPasswordCredential[]): Promise<InUseCredential> {
+    const current = await secretStore.getSecret(secretName);
+    const inUse = identify(current, passwords);
     if (current !== undefined && inUse.kind === 'known' && inUse.source === 'hint') {
       await secretStore.updateSecretTags(secretName, current.version, { ...current.tags, appId, keyId: inUse.keyId, managedBy: 'keyrelay' });
       logger.info('rotation.in_use_tagged', { appId, keyId: inUse.keyId });
@@ -203,6 +229,16 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
 
       let passwords = [...app.passwordCredentials];
       let stored: StoredRotation<RotationRecord> | undefined = await rotationStore.get(appId);
+      if (leasedToOtherRun(stored?.record, runId, runStartedAt)) {
+        logger.info('rotation.concurrent_run', { appId, runId, rotationId: stored?.record.rotationId, step: stored?.record.step });
+        return {
+          appId,
+          step: stored?.record.step ?? 'idle',
+          ...(stored ? { rotationId: stored.record.rotationId } : {}),
+          events: [{ kind: 'waiting', at: runStartedAt, reason: 'concurrent_run' }],
+          history: await rotationStore.listHistory(appId),
+        };
+      }
       let now = runStartedAt;
       /** The new secret's text exists only in the run that added it (and in the staged Key Vault copy). */
       let secretInHand: { keyId: string; text: string } | undefined;
@@ -213,23 +249,52 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
       let lastError: string | undefined;
       let newKeyId: string | undefined;
       let removedKeyId: string | undefined;
+      let lostRace = false;
       const log = (event: string, properties: Record<string, string | number | undefined> = {}) =>
         logger.info(event, { appId, runId, rotationId: stored?.record.rotationId, ...properties });
 
-      async function save(record: RotationRecord, event: RotationEvent): Promise<RotationRecord> {
-        const next = applyRotationEvent(record, event, now);
-        if (!stored) throw new Error('rotation record missing');
+      function concurrentRun(step: string): ConcurrentRunStop {
+        log('rotation.concurrent_run', { step });
+        events.push({ kind: 'waiting', at: now, reason: 'concurrent_run' });
+        return new ConcurrentRunStop();
+      }
+
+      async function write(next: RotationRecord, etag: string): Promise<void> {
         try {
-          stored = await rotationStore.update(next, stored.etag);
+          stored = await rotationStore.update(next, etag);
         } catch (error) {
-          if (error instanceof StoreConflictError) {
-            // Another run advanced the rotation first: it wins; this run stops without undoing its work.
-            log('rotation.concurrent_run', { step: record.step });
-            throw new RunStop('concurrent_run');
-          }
+          // Another run took the rotation first: it wins; this run stops without undoing its work.
+          if (error instanceof StoreConflictError) throw concurrentRun(next.step);
           throw new RunStop(errorCodeOf(error, 'table'));
         }
+      }
+
+      /** Saves the step and renews this run's lease, so a long run (verification retries) keeps it. */
+      async function save(record: RotationRecord, event: RotationEvent): Promise<RotationRecord> {
+        const next = { ...applyRotationEvent(record, event, now), lease: newRotationLease(runId, now) };
+        if (!stored) throw new Error('rotation record missing');
+        await write(next, stored.etag);
         return next;
+      }
+
+      /** The current record with this run's lease, taken (ETag-checked) if this run does not hold it yet. */
+      async function holdLease(): Promise<RotationRecord> {
+        if (!stored) throw new Error('rotation record missing');
+        if (stored.record.lease?.runId === runId) return stored.record;
+        const leased = { ...stored.record, lease: newRotationLease(runId, runStartedAt) };
+        await write(leased, stored.etag);
+        return leased;
+      }
+
+      async function releaseLease(): Promise<void> {
+        if (!stored || stored.record.lease?.runId !== runId) return;
+        const { lease: _released, ...rest } = stored.record;
+        try {
+          stored = await rotationStore.update(rest, stored.etag);
+        } catch (error) {
+          // The lease lapses on its own; only the next run within ROTATION_LEASE_MINUTES waits.
+          logger.warn('rotation.lease_release_failed', { appId, runId, errorCode: errorCodeOf(error, 'table') });
+        }
       }
 
       async function recordFailure(record: RotationRecord, errorCode: string): Promise<never> {
@@ -246,7 +311,19 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
         throw new RunStop();
       }
 
+      /** Removes a password unless the Key Vault secret names it right now (read fresh: records can be stale). */
       async function removePassword(keyId: string): Promise<'removed' | 'not_found'> {
+        let inUseNow: InUseCredential;
+        try {
+          inUseNow = identify(await secretStore.getSecret(secretName), passwords);
+        } catch (error) {
+          throw new RunStop(errorCodeOf(error, 'keyvault'));
+        }
+        const protectedKeyIds = inUseNow.kind === 'known' ? [inUseNow.keyId] : inUseNow.kind === 'ambiguous' ? inUseNow.keyIds : [];
+        if (protectedKeyIds.includes(keyId)) {
+          logger.error('rotation.remove_refused_in_use', { appId, runId, rotationId: stored?.record.rotationId, keyId });
+          throw new RunStop('remove_refused_in_use');
+        }
         const result = await appDirectory.removePassword(app.id, keyId);
         passwords = passwords.filter((password) => password.keyId !== keyId);
         return result;
@@ -278,7 +355,7 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
         try {
           if (keyId !== '') await removePassword(keyId);
         } catch (error) {
-          await recordFailure(record, errorCodeOf(error, 'graph'));
+          await recordFailure(record, failureCode(error, 'graph'));
         }
         await save(record, { type: 'rolledBack', errorCode });
         events.push({ kind: 'rolled_back', at: now, keyId, reason: errorCode });
@@ -295,44 +372,46 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
             throw new RunStop(errorCodeOf(error, 'keyvault'));
           }
           const inUseKeyId = inUse.kind === 'known' ? inUse.keyId : inUse.kind === 'ambiguous' ? inUse.earliest.keyId : undefined;
-          const record = stored?.record;
-          const action = nextRotationAction(record, {
+          const current = stored?.record;
+          const facts = {
             now,
             graphPasswords: toGraphPasswords(passwords),
             inUseKeyId,
             leadDays: config.rotationLeadDays,
             overlapDays: config.rotationOverlapDays,
             verifyDeadlineMinutes,
-            newSecretInHand: secretInHand !== undefined && secretInHand.keyId === record?.newKeyId,
-          });
+            newSecretInHand: secretInHand !== undefined && secretInHand.keyId === current?.newKeyId,
+          };
+          const action = nextRotationAction(current, facts);
 
           if (action.kind === 'start') {
-            if (stored) await rotationStore.close(appId, stored.etag);
-            // An ambiguous hint names no password for sure: the rotation may never remove any of them.
-            const fresh = newRotationRecord({ appId, oldKeyId: inUse.kind === 'known' ? inUse.keyId : undefined, now });
             try {
-              stored = await rotationStore.create(fresh);
+              // Both ETag/existence-checked: of two runs starting at once, one closes and creates, the other stops.
+              if (stored) await rotationStore.close(appId, stored.etag);
+              // An ambiguous hint names no password for sure: the rotation may never remove any of them.
+              const fresh = newRotationRecord({ appId, oldKeyId: inUse.kind === 'known' ? inUse.keyId : undefined, now });
+              stored = await rotationStore.create({ ...fresh, lease: newRotationLease(runId, runStartedAt) });
             } catch (error) {
-              if (error instanceof StoreConflictError) throw new RunStop('concurrent_run');
+              if (error instanceof StoreConflictError) throw concurrentRun('planned');
               throw error;
             }
             events.push({ kind: 'started', at: now });
-            log('rotation.started', { oldKeyId: fresh.oldKeyId });
+            log('rotation.started', { oldKeyId: stored.record.oldKeyId });
             continue;
           }
           if (action.kind === 'wait') {
-            const active = record !== undefined && !['old_removed', 'failed', 'rolled_back'].includes(record.step);
-            if (!active) plannedFor = action.until;
+            if (rotationSettled(current, facts)) plannedFor = action.until;
             events.push({ kind: 'waiting', at: now });
             break;
           }
-          if (action.kind === 'done') break;
           if (action.kind === 'blocked') {
             blockedReason = action.reason;
             events.push({ kind: 'blocked', at: now, reason: action.reason });
             break;
           }
-          if (!record) throw new Error(`rotation action ${action.kind} without a record`);
+          if (!current) throw new Error(`rotation action ${action.kind} without a record`);
+          // Held from here on: every save below renews it, the end of the run releases it.
+          const record = await holdLease();
 
           switch (action.kind) {
             case 'addPassword': {
@@ -350,8 +429,14 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               try {
                 await save(record, { type: 'passwordAdded', keyId: added.keyId, endDateTime: new Date(added.endDateTime) });
               } catch (stop) {
-                // Unrecorded, the password would be an orphan of ours: take it back at once (the next run would too).
-                await removePassword(added.keyId).catch(() => undefined);
+                // Unrecorded, the password would be an orphan of ours: take it back at once. If that fails it
+                // carries this rotation's displayName, and the run that owns the rotation removes it.
+                await removePassword(added.keyId).catch((error: unknown) => {
+                  logger.warn('rotation.unrecorded_remove_failed', {
+                    appId, runId, keyId: added.keyId,
+                    errorCode: error instanceof RunStop ? error.lastError : errorCodeOf(error, 'graph'),
+                  });
+                });
                 throw stop;
               }
               newKeyId = added.keyId;
@@ -364,7 +449,7 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               try {
                 await removePassword(action.keyId);
               } catch (error) {
-                return await recordFailure(record, errorCodeOf(error, 'graph'));
+                return await recordFailure(record, failureCode(error, 'graph'));
               }
               await save(record, { type: 'orphanRemoved', keyId: action.keyId });
               events.push({ kind: 'orphan_removed', at: now, keyId: action.keyId });
@@ -449,12 +534,24 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               try {
                 result = await removePassword(action.keyId);
               } catch (error) {
-                return await recordFailure(record, errorCodeOf(error, 'graph'));
+                return await recordFailure(record, failureCode(error, 'graph'));
               }
               await save(record, { type: 'oldRemoved' });
               removedKeyId = action.keyId;
               events.push({ kind: 'old_removed', at: now, keyId: action.keyId, ...(result === 'not_found' ? { reason: 'already_removed' } : {}) });
               log('rotation.old_removed', { keyId: action.keyId, result });
+              break;
+            }
+            case 'removeLeftover': {
+              try {
+                await removePassword(action.keyId);
+              } catch (error) {
+                const errorCode = error instanceof RunStop ? (error.lastError ?? 'graph_failed') : errorCodeOf(error, 'graph');
+                logger.warn('rotation.leftover_remove_failed', { appId, runId, rotationId: record.rotationId, keyId: action.keyId, errorCode });
+                throw new RunStop(errorCode);
+              }
+              events.push({ kind: 'orphan_removed', at: now, keyId: action.keyId });
+              log('rotation.leftover_removed', { keyId: action.keyId });
               break;
             }
             case 'rollBack':
@@ -465,7 +562,9 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
       } catch (stop) {
         if (!(stop instanceof RunStop)) throw stop;
         lastError = stop.lastError ?? lastError;
+        lostRace = stop instanceof ConcurrentRunStop;
       }
+      if (!lostRace) await releaseLease();
 
       const history = await rotationStore.listHistory(appId);
       const final = stored?.record;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
 import {
   applyRotationEvent,
+  leasedToOtherRun,
+  newRotationLease,
   newRotationRecord,
   nextRotationAction,
   rotationDisplayName,
@@ -202,28 +204,37 @@ describe('nextRotationAction: each step', () => {
     });
   });
 
-  it('switched with overlap "never" or no recorded old key: done, nothing removed', () => {
+  it('switched with overlap "never" or no recorded old key: removes nothing, and starts the next rotation when the new secret is due', () => {
     const never = applyRotationEvent(
       record({ step: 'verified', newKeyId: 'new' }),
       { type: 'switched', overlapDays: 'never' },
       T0,
     );
     expect(never.removeAfter).toBeUndefined();
-    expect(
-      nextRotationAction(never, facts({ overlapDays: 'never', inUseKeyId: 'new', now: addDays(T0, 100) })),
-    ).toEqual({ kind: 'done' });
-    const unknownOld = record({ step: 'switched', newKeyId: 'new', oldKeyId: undefined });
-    expect(nextRotationAction(unknownOld, facts({ inUseKeyId: 'new', now: addDays(T0, 100) }))).toEqual({
-      kind: 'done',
+    const after = { graphPasswords: [OLD, HUMAN, ours('new')], inUseKeyId: 'new' };
+    expect(nextRotationAction(never, facts({ ...after, overlapDays: 'never', now: addDays(T0, 100) }))).toEqual({
+      kind: 'wait',
+      until: addDays(T0, 700),
     });
+    expect(nextRotationAction(never, facts({ ...after, overlapDays: 'never', now: addDays(T0, 700) }))).toEqual({
+      kind: 'start',
+    });
+    const unknownOld = record({ step: 'switched', newKeyId: 'new', oldKeyId: undefined });
+    expect(nextRotationAction(unknownOld, facts({ ...after, now: addDays(T0, 100) }))).toEqual({
+      kind: 'wait',
+      until: addDays(T0, 700),
+    });
+    expect(nextRotationAction(unknownOld, facts({ ...after, now: addDays(T0, 701) }))).toEqual({ kind: 'start' });
   });
 
-  it('switched but the old key is in use again: blocked, never removes the secret in use', () => {
+  it('switched but the old key is in use again: never removes it, and starts a new rotation when it is due', () => {
     const switched = record({ step: 'switched', newKeyId: 'new', removeAfter: T0 });
-    expect(nextRotationAction(switched, facts({ inUseKeyId: 'old', now: addDays(T0, 10) }))).toEqual({
-      kind: 'blocked',
-      reason: 'old_secret_in_use',
+    const oldInUse = { graphPasswords: [OLD, HUMAN, ours('new')], inUseKeyId: 'old' };
+    expect(nextRotationAction(switched, facts({ ...oldInUse, now: addDays(T0, -5) }))).toEqual({
+      kind: 'wait',
+      until: addDays(OLD.endDateTime, -30),
     });
+    expect(nextRotationAction(switched, facts({ ...oldInUse, now: addDays(T0, 10) }))).toEqual({ kind: 'start' });
   });
 
   it('switched after the old key was removed but before the record was saved: removes again (404 counts as done)', () => {
@@ -235,6 +246,63 @@ describe('nextRotationAction: each step', () => {
       keyId: 'old',
       after: T0,
     });
+  });
+});
+
+describe('nextRotationAction: safety nets against stale records', () => {
+  it('added while Key Vault already names the new key (another run switched): switches the record, never removes that key', () => {
+    const added = record({ step: 'added', newKeyId: 'new' });
+    expect(nextRotationAction(added, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: 'new' }))).toEqual({
+      kind: 'switch',
+    });
+  });
+
+  it('switched after the overlap removes the old key only when Key Vault names the new key and Graph lists it', () => {
+    const switched = record({ step: 'switched', newKeyId: 'new', removeAfter: T0 });
+    const later = addDays(T0, 8);
+    expect(nextRotationAction(switched, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: undefined, now: later }))).toEqual({
+      kind: 'blocked',
+      reason: 'in_use_unknown',
+    });
+    expect(nextRotationAction(switched, facts({ graphPasswords: [OLD, HUMAN], inUseKeyId: 'new', now: later }))).toEqual({
+      kind: 'blocked',
+      reason: 'in_use_unknown',
+    });
+    expect(nextRotationAction(switched, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: 'human', now: later }))).toEqual({
+      kind: 'blocked',
+      reason: 'in_use_unknown',
+    });
+  });
+
+  it('switched or finished: removes a leftover password carrying this rotation\'s name, never the new key or the one in use', () => {
+    const leftover = ours('leftover');
+    const switched = record({ step: 'switched', newKeyId: 'new', removeAfter: addDays(T0, 7) });
+    const graphPasswords = [OLD, HUMAN, ours('new'), leftover, ours('other-rotation', 'r0')];
+    expect(nextRotationAction(switched, facts({ graphPasswords, inUseKeyId: 'new' }))).toEqual({
+      kind: 'removeLeftover',
+      keyId: 'leftover',
+    });
+    const finished = record({ step: 'old_removed', newKeyId: 'new' });
+    expect(nextRotationAction(finished, facts({ graphPasswords, inUseKeyId: 'new' }))).toEqual({
+      kind: 'removeLeftover',
+      keyId: 'leftover',
+    });
+    expect(nextRotationAction(finished, facts({ graphPasswords, inUseKeyId: 'leftover' }))).not.toMatchObject({
+      kind: 'removeLeftover',
+    });
+    const stored = record({ step: 'stored', newKeyId: 'new', stepTimestamps: { stored: T0 } });
+    expect(nextRotationAction(stored, facts({ graphPasswords }))).toEqual({ kind: 'verify' });
+  });
+});
+
+describe('rotation lease', () => {
+  it('is held by its run until it expires; the holder itself may go on', () => {
+    const leased = record({ lease: newRotationLease('run-a', T0) });
+    expect(leasedToOtherRun(leased, 'run-b', addDays(T0, 5 / 1440))).toBe(true);
+    expect(leasedToOtherRun(leased, 'run-a', addDays(T0, 5 / 1440))).toBe(false);
+    expect(leasedToOtherRun(leased, 'run-b', addDays(T0, 10 / 1440))).toBe(false);
+    expect(leasedToOtherRun(record(), 'run-b', T0)).toBe(false);
+    expect(leasedToOtherRun(undefined, 'run-b', T0)).toBe(false);
   });
 });
 
@@ -384,7 +452,6 @@ function run(
         next = applyRotationEvent(rec!, { type: 'oldRemoved' }, now);
         break;
       case 'wait':
-      case 'done':
       case 'blocked':
         return rec;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
-import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
+import { rotationDisplayName, type RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import { formatLogLine, type Logger } from '../../../../../src/shared/logger.js';
 import {
   createRotationService,
@@ -9,6 +9,7 @@ import {
   type RotationServiceDependencies,
 } from '../../../../../src/shared/services/rotation/rotationService.js';
 import { InMemoryRotationStore, InMemorySecretStore } from '../../../../fakes/index.js';
+import { gate, withHooks } from './callHooks.js';
 import { InMemoryAppDirectory, graphError } from './inMemoryAppDirectory.js';
 
 const APP_ID = 'app-1';
@@ -276,5 +277,139 @@ describe('RotationService.advance', () => {
       expect(line).not.toContain(w.oldSecret);
       expect(line).not.toContain(staged!.value);
     }
+  });
+
+  it('with overlap "never", the next rotation still starts when the new secret is due', async () => {
+    const w = await world({ config: { rotationOverlapDays: 'never' } });
+    const service = createRotationService(w.deps);
+    const first = await service.advance({ runId: 'run-1', now: T0 });
+    const idle = await service.advance({ runId: 'run-2', now: addDays(T0, 300) });
+    expect(idle).toMatchObject({ step: 'switched', plannedFor: addDays(T0, 700) });
+    const due = await service.advance({ runId: 'run-3', now: addDays(T0, 705) });
+    expect(due.events.map((event) => event.kind)).toEqual(['started', 'added', 'stored', 'verified', 'switched', 'waiting']);
+    expect(due.rotationId).not.toBe(first.rotationId);
+    expect((await w.secrets.getSecret(SECRET_NAME))?.expiresOn).toEqual(addDays(T0, 705 + 730));
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    expect(w.directory.calls.removePassword).toBe(0);
+  });
+
+  it('after the switch removes a leftover password carrying this rotation\'s name, keeping the new one', async () => {
+    const w = await world();
+    w.directory.newPasswordRejections = 4;
+    const service = createRotationService(w.deps);
+    const first = await service.advance({ runId: 'run-1', now: T0 });
+    expect(first.step).toBe('stored');
+    // A run that lost the race to save its password could not take it back.
+    const leftover = w.directory.seedPassword(rotationDisplayName(first.rotationId!), addDays(T0, 730));
+    w.directory.failNext('removePassword', graphError(503, 'ServiceUnavailable'));
+    const failed = await service.advance({ runId: 'run-2', now: addDays(T0, 0.01) });
+    expect(failed).toMatchObject({ step: 'switched', lastError: 'graph_503' });
+    expect(w.logLines.some((line) => line.includes('rotation.leftover_remove_failed') && line.includes(leftover.keyId))).toBe(true);
+    const cleaned = await service.advance({ runId: 'run-3', now: addDays(T0, 1) });
+    expect(cleaned.events).toContainEqual(expect.objectContaining({ kind: 'orphan_removed', keyId: leftover.keyId }));
+    expect(w.directory.passwordsNamed(OURS).map((password) => password.keyId)).toEqual([failed.newKeyId]);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+  });
+
+  it('never removes the password Key Vault names at the moment of removal, whatever the record says', async () => {
+    const w = await world();
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    // Between this run's read of the secret in use and its removal of the old password, the old secret is
+    // written back (as a hand restore or a stale run would).
+    const secretStore = withHooks(w.secrets, 'getSecret', {
+      before: async (_args, call) => {
+        if (call === 2) await w.secrets.setSecret(SECRET_NAME, w.oldSecret, { tags: { appId: APP_ID, keyId: w.oldKeyId } });
+      },
+    });
+    const outcome = await createRotationService({ ...w.deps, secretStore }).advance({ runId: 'run-2', now: addDays(T0, 8) });
+    expect(outcome).toMatchObject({ step: 'switched', lastError: 'remove_refused_in_use' });
+    expect(w.directory.keyIds()).toContain(w.oldKeyId);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+  });
+});
+
+describe('RotationService.advance: concurrent runs', () => {
+  it('two runs at once never remove the password Key Vault uses, and the old one goes only after that', async () => {
+    const w = await world();
+    const stagingName = stagingSecretName(SECRET_NAME);
+    const runBHasRead = gate();
+    const serviceB = createRotationService({
+      ...w.deps,
+      rotationStore: withHooks(w.rotations, 'get', { after: (_args, call) => (call === 1 ? runBHasRead.hold() : undefined) }),
+    });
+    let runB: ReturnType<typeof serviceB.advance> | undefined;
+    // Run A starts run B once it has added its password (record at 'added'); B reads the record, then is held.
+    const secretsA = withHooks(w.secrets, 'setSecret', {
+      before: async ([name]) => {
+        if (name !== stagingName || runB) return;
+        runB = serviceB.advance({ runId: 'run-b', now: T0 });
+        await runBHasRead.reached;
+      },
+    });
+    const a = await createRotationService({ ...w.deps, secretStore: secretsA }).advance({ runId: 'run-a', now: T0 });
+    expect(a.step).toBe('switched');
+    runBHasRead.release();
+    const b = await runB!;
+    const inUse = await w.secrets.getSecret(SECRET_NAME);
+    expect(w.directory.keyIds()).toContain(inUse?.tags.keyId);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+    expect(b.lastError).toBeUndefined();
+    expect(b.events).toEqual([expect.objectContaining({ kind: 'waiting', reason: 'concurrent_run' })]);
+    // After the overlap the old password goes and the one in use stays.
+    const c = await createRotationService(w.deps).advance({ runId: 'run-c', now: addDays(T0, 8) });
+    expect(c).toMatchObject({ step: 'old_removed', removedKeyId: w.oldKeyId });
+    expect(w.directory.keyIds()).toEqual(expect.arrayContaining([inUse?.tags.keyId, w.humanKeyId]));
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+  });
+
+  it('a run that read the record before another run took the lease stops at its lease write, touching nothing', async () => {
+    const w = await world();
+    w.secrets.failNext('setSecret', new StoreConflictError('write secret: conflicting write (HTTP 409)', 409));
+    await createRotationService(w.deps).advance({ runId: 'run-0', now: T0 });
+    expect((await w.rotations.get(APP_ID))?.record.step).toBe('added');
+    const runBHasRead = gate();
+    const serviceB = createRotationService({
+      ...w.deps,
+      rotationStore: withHooks(w.rotations, 'get', { after: (_args, call) => (call === 1 ? runBHasRead.hold() : undefined) }),
+    });
+    const runB = serviceB.advance({ runId: 'run-b', now: addDays(T0, 0.1) });
+    await runBHasRead.reached;
+    const a = await createRotationService(w.deps).advance({ runId: 'run-a', now: addDays(T0, 0.1) });
+    expect(a.step).toBe('switched');
+    const graphCallsBefore = { ...w.directory.calls };
+    runBHasRead.release();
+    const b = await runB;
+    expect(b.lastError).toBeUndefined();
+    expect(b.events).toEqual([expect.objectContaining({ kind: 'waiting', reason: 'concurrent_run' })]);
+    expect(w.directory.calls).toEqual(graphCallsBefore);
+    expect(w.directory.passwordsNamed(OURS)).toHaveLength(1);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+  });
+
+  it('a second run starting the same rotation stops quietly instead of failing', async () => {
+    const w = await world();
+    const service = createRotationService(w.deps);
+    await service.advance({ runId: 'run-1', now: T0 });
+    await service.advance({ runId: 'run-2', now: addDays(T0, 8) });
+    const due = addDays(T0, 705);
+    // Run B decides to start a new rotation, then is held just before it closes the finished one.
+    const runBAtClose = gate();
+    const serviceB = createRotationService({
+      ...w.deps,
+      rotationStore: withHooks(w.rotations, 'close', { before: () => runBAtClose.hold() }),
+    });
+    const runB = serviceB.advance({ runId: 'run-b', now: due });
+    await runBAtClose.reached;
+    const a = await service.advance({ runId: 'run-a', now: due });
+    expect(a.step).toBe('switched');
+    runBAtClose.release();
+    const b = await runB;
+    expect(b.lastError).toBeUndefined();
+    expect(b.events).toEqual([expect.objectContaining({ kind: 'waiting', reason: 'concurrent_run' })]);
+    expect(await w.rotations.listHistory(APP_ID)).toHaveLength(2);
+    expect(w.directory.calls.addPassword).toBe(2);
+    expect(w.directory.passwordsNamed(`${OURS} ${a.rotationId}`)).toHaveLength(1);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
   });
 });
