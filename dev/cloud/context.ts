@@ -21,6 +21,14 @@ export interface EmulatedTenant {
   id: string;
   domain: string;
   users: EmulatedUser[];
+  /** The tenant's default app-management policy (Graph `policies/defaultAppManagementPolicy`), when enabled. */
+  defaultAppManagementPolicy?: EmulatedPasswordPolicy;
+}
+
+/** The password restrictions of an app-management policy (Graph `passwordCredentials` restrictions). */
+export interface EmulatedPasswordPolicy {
+  maxLifetimeDays?: number;
+  forbidPasswords?: boolean;
 }
 
 export interface EmulatedPasswordCredential {
@@ -61,8 +69,12 @@ export interface EmulatedApplication {
   /** Client ids of service principals that own the app (for Application.ReadWrite.OwnedBy). */
   ownerClientIds: string[];
   requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: 'Scope' | 'Role' }[] }[];
-  /** Tenant app-management policy the Graph emulator enforces on addPassword (400 CredentialInvalidLifetimeAsPerAppPolicy / CredentialTypeNotAllowedAsPerAppPolicy). */
-  passwordPolicy?: { maxLifetimeDays?: number; forbidPasswords?: boolean };
+  /**
+   * The app-management policy assigned to this app (Graph `applications/{id}/appManagementPolicies`); it
+   * overrides the tenant default. addPassword enforces the effective one (400
+   * CredentialInvalidLifetimeAsPerAppPolicy / CredentialTypeNotAllowedAsPerAppPolicy).
+   */
+  passwordPolicy?: EmulatedPasswordPolicy;
   /** How long a password added from now on stays refused by the token endpoint (propagation delay). */
   newPasswordActivation?: { delayMs?: number; rejectedAttempts?: number };
 }
@@ -84,7 +96,8 @@ export interface InjectedFault {
   /** Route key as logged by the emulator (e.g. 'token', 'secrets.get', 'applications.addPassword'); '*' for all. */
   route: string;
   /** `id_token_claims` (route 'id_token'): the next id tokens carry `claims` over the real ones, still signed — an IdP gone wrong. */
-  kind: 'status' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after' | 'id_token_claims';
+  /** `status_after`: the operation takes effect, then the caller gets `status` (a committed call answered 5xx). */
+  kind: 'status' | 'status_after' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after' | 'id_token_claims';
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;

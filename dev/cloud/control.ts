@@ -8,7 +8,7 @@ import { readBody, sendJson } from './http.js';
 import { getKeyVaultStats, type KeyVaultSecretStats } from './keyVault.js';
 
 const SERVICES: readonly ServiceName[] = ['entra', 'graph', 'keyvault'];
-const FAULT_KINDS: readonly InjectedFault['kind'][] = ['status', 'latency', 'invalid_grant', 'invalid_client', 'timeout_after', 'id_token_claims'];
+const FAULT_KINDS: readonly InjectedFault['kind'][] = ['status', 'status_after', 'latency', 'invalid_grant', 'invalid_client', 'timeout_after', 'id_token_claims'];
 
 /** A fault as callers describe it: `remaining` defaults to 1; `null`/omitted-with-`untilCleared` means forever. */
 export type FaultSpec = Omit<InjectedFault, 'remaining'> & { remaining?: number };
@@ -163,7 +163,7 @@ function validateFault(spec: FaultSpec): InjectedFault {
   if (!SERVICES.includes(spec.service)) problems.push(`service must be one of ${SERVICES.join(', ')}`);
   if (typeof spec.route !== 'string' || spec.route.length === 0) problems.push("route must be a route key or '*'");
   if (!FAULT_KINDS.includes(spec.kind)) problems.push(`kind must be one of ${FAULT_KINDS.join(', ')}`);
-  if (spec.kind === 'status' && (spec.status === undefined || spec.status < 400 || spec.status > 599)) problems.push('status faults need a 4xx/5xx status');
+  if ((spec.kind === 'status' || spec.kind === 'status_after') && (spec.status === undefined || spec.status < 400 || spec.status > 599)) problems.push('status faults need a 4xx/5xx status');
   if ((spec.kind === 'latency' || spec.kind === 'timeout_after') && spec.latencyMs !== undefined && spec.latencyMs < 0) problems.push('latencyMs must be >= 0');
   if (spec.kind === 'latency' && spec.latencyMs === undefined) problems.push('latency faults need latencyMs');
   if (spec.kind === 'id_token_claims' && (spec.service !== 'entra' || spec.route !== 'id_token' || typeof spec.claims !== 'object' || spec.claims === null)) {

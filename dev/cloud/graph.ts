@@ -14,6 +14,7 @@ import type {
   TokenVerifier,
 } from './context.js';
 import { FIRST_PARTY_APIS, firstPartyServicePrincipal } from './graphCatalog.js';
+import { effectivePasswordPolicy, policyRoute } from './graphPolicies.js';
 import { OUTBOX_PAGE_HEADERS, renderEml, renderOutboxIndex, renderOutboxMessage } from './graphOutbox.js';
 import { decodeSkipToken, encodeSkipToken, logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
@@ -44,7 +45,7 @@ const APPLICATION_PROPERTIES = [
   'requiredResourceAccess',
 ] as const;
 
-class GraphError extends Error {
+export class GraphError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -54,15 +55,15 @@ class GraphError extends Error {
   }
 }
 
-const denied = (): GraphError =>
+export const denied = (): GraphError =>
   new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
-interface GraphResult {
+export interface GraphResult {
   status: number;
   body?: unknown;
 }
 
-interface GraphCall {
+export interface GraphCall {
   ctx: LocalCloudContext;
   req: IncomingMessage;
   url: URL;
@@ -138,6 +139,10 @@ export function createGraphHandler(ctx: LocalCloudContext, verifier: TokenVerifi
       // The operation took effect; the caller never learns it (a lost response).
       req.socket.destroy();
       return;
+    }
+    if (fault?.kind === 'status_after') {
+      // The operation took effect, then a gateway answered an error (Graph's 504 after a committed write).
+      result = { status: fault.status ?? 504, body: errorBody(ctx, requestId, 'UnknownError', `Injected fault: ${fault.status ?? 504}.`) };
     }
     if (result.body === undefined) {
       res.writeHead(result.status, { 'request-id': requestId, 'cache-control': 'no-store' });
@@ -236,8 +241,11 @@ function matchRoute(method: string, path: string[]): GraphRoute | undefined {
       return { key: 'applications.addPassword', run: withApp(addPassword) };
     if (rest === 'removePassword' && method === 'POST')
       return { key: 'applications.removePassword', run: withApp(removePassword) };
-    return undefined;
+    const policies = policyRoute(method, rest);
+    return policies && { key: policies.key, run: withApp(policies.run) };
   }
+  const tenantPolicy = policyRoute(method, path.join('/'));
+  if (tenantPolicy) return { key: tenantPolicy.key, run: (call) => tenantPolicy.run(call, undefined) };
   const servicePrincipal = /^servicePrincipals\(appId='([^']+)'\)$/.exec(first ?? '');
   if (servicePrincipal && path.length === 1 && method === 'GET')
     return { key: 'servicePrincipals.get', run: (call) => getServicePrincipal(call, servicePrincipal[1] ?? '') };
@@ -593,7 +601,8 @@ async function addPassword(call: GraphCall, app: EmulatedApplication): Promise<G
       "Invalid value specified for property 'displayName' of resource 'PasswordCredential'.",
     );
   }
-  if (app.passwordPolicy?.forbidPasswords) {
+  const policy = effectivePasswordPolicy(call.ctx, app);
+  if (policy?.forbidPasswords) {
     throw new GraphError(
       400,
       'CredentialTypeNotAllowedAsPerAppPolicy',
@@ -611,7 +620,7 @@ async function addPassword(call: GraphCall, app: EmulatedApplication): Promise<G
       'Key credential end date is invalid: it must be after the start date.',
     );
   }
-  const maxDays = app.passwordPolicy?.maxLifetimeDays;
+  const maxDays = policy?.maxLifetimeDays;
   if (maxDays !== undefined && end.getTime() - start.getTime() > maxDays * DAY_MS) {
     throw new GraphError(
       400,

@@ -70,6 +70,7 @@ export const FIRST_PARTY_APIS: readonly FirstPartyApi[] = [
         value: 'Application.ReadWrite.All',
         displayName: 'Read and write all applications',
       },
+      { id: '246dd0d5-5bd0-4def-940b-0421030a5b68', value: 'Policy.Read.All', displayName: "Read your organization's policies" },
     ],
   },
   {

@@ -104,7 +104,8 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
       clientId: KEYRELAY_IDENTITY_CLIENT_ID,
       tenantId: CONTOSO_TENANT_ID,
       secret: newClientSecretText(),
-      graphRoles: ['Application.ReadWrite.OwnedBy', 'Mail.Send'],
+      // Policy.Read.All: the rotation reads the tenant's cap on password lifetimes before it asks for one.
+      graphRoles: ['Application.ReadWrite.OwnedBy', 'Policy.Read.All', 'Mail.Send'],
       keyVaultAccess: true,
     },
     {

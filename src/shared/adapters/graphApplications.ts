@@ -1,6 +1,7 @@
 // The app registration's credentials through Microsoft Graph: read them (monitor), add and remove
 // passwords (rotation). Called with keyrelay's Azure identity, never with the monitored secret.
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
+import type { AppManagementPolicies, PasswordRestriction } from '../domain/monitor/passwordPolicy.js';
 import { callGraph } from './graphClient.js';
 
 export interface AppPasswordCredential {
@@ -39,12 +40,24 @@ export interface AddedPassword {
 
 export interface AppRegistrationDirectory {
   getApplication(appId: string): Promise<AppRegistration>;
+  /** Sent once, never retried: a retry after a lost answer would add a second password. */
   addPassword(objectId: string, request: { displayName: string; endDateTime: string }): Promise<AddedPassword>;
-  /** Resolves 'not_found' when Graph no longer has the keyId (a finished earlier attempt). */
+  /**
+   * Resolves 'not_found' when Graph's list no longer holds the keyId, whatever status the removal answered
+   * (Graph documents only the 204; an admin may have removed it in the portal).
+   */
   removePassword(objectId: string, keyId: string): Promise<'removed' | 'not_found'>;
+  /** The tenant default and the app's own app-management policies (needs Policy.Read.All: 403 otherwise). */
+  getAppManagementPolicies(objectId: string): Promise<AppManagementPolicies>;
 }
 
 const APP_FIELDS = 'id,appId,displayName,passwordCredentials,keyCredentials';
+
+interface GraphAppManagementPolicy {
+  isEnabled?: boolean | null;
+  restrictions?: { passwordCredentials?: PasswordRestriction[] | null } | null;
+  applicationRestrictions?: { passwordCredentials?: PasswordRestriction[] | null } | null;
+}
 
 export function createGraphApplicationDirectory(client: Client): AppRegistrationDirectory {
   return {
@@ -64,7 +77,10 @@ export function createGraphApplicationDirectory(client: Client): AppRegistration
     async addPassword(objectId, request) {
       const added = await callGraph<AddedPassword>(
         () =>
-          client.api(`/applications/${encodeURIComponent(objectId)}/addPassword`).post({
+          client
+            .api(`/applications/${encodeURIComponent(objectId)}/addPassword`)
+            .middlewareOptions([new RetryHandlerOptions(0, 0)])
+            .post({
             passwordCredential: { displayName: request.displayName, endDateTime: request.endDateTime },
           }) as Promise<AddedPassword>,
       );
@@ -72,13 +88,34 @@ export function createGraphApplicationDirectory(client: Client): AppRegistration
     },
 
     async removePassword(objectId, keyId) {
+      const path = `/applications/${encodeURIComponent(objectId)}`;
       try {
-        await callGraph(() => client.api(`/applications/${encodeURIComponent(objectId)}/removePassword`).post({ keyId }) as Promise<unknown>);
+        await callGraph(() => client.api(`${path}/removePassword`).post({ keyId }) as Promise<unknown>);
         return 'removed';
       } catch (error) {
-        if ((error as { failure?: { status?: number } }).failure?.status === 404) return 'not_found';
+        // The list decides, not the status: a password that is gone is removed, whoever removed it.
+        const app = await callGraph(
+          () => client.api(path).select('passwordCredentials').get() as Promise<{ passwordCredentials?: AppPasswordCredential[] | null }>,
+        ).catch(() => undefined);
+        const listed = app?.passwordCredentials?.some((password) => password.keyId.toLowerCase() === keyId.toLowerCase());
+        if (app !== undefined && listed === false) return 'not_found';
         throw error;
       }
+    },
+
+    async getAppManagementPolicies(objectId) {
+      const [tenant, assigned] = await Promise.all([
+        callGraph(() => client.api('/policies/defaultAppManagementPolicy').get() as Promise<GraphAppManagementPolicy>),
+        callGraph(
+          () => client.api(`/applications/${encodeURIComponent(objectId)}/appManagementPolicies`).get() as Promise<{ value?: GraphAppManagementPolicy[] | null }>,
+        ),
+      ]);
+      return {
+        ...(tenant.isEnabled === true ? { tenantDefault: tenant.applicationRestrictions?.passwordCredentials ?? [] } : {}),
+        appPolicies: (assigned.value ?? [])
+          .filter((policy) => policy.isEnabled !== false)
+          .map((policy) => policy.restrictions?.passwordCredentials ?? []),
+      };
     },
   };
 }

@@ -234,7 +234,7 @@ describe('Entra emulator client credentials and client secrets', () => {
     await expect(local.verifier.verify(token.token, 'https://graph.microsoft.com')).rejects.toThrow();
     expect(decodeJwt(token.token)).toMatchObject({ aud: 'https://vault.azure.net', tid: CONTOSO_TENANT_ID, appid: local.settings.AZURE_CLIENT_ID });
     const graphToken = await credential.getToken('https://graph.microsoft.com/.default');
-    expect(decodeJwt(graphToken.token).roles).toEqual(['Application.ReadWrite.OwnedBy', 'Mail.Send']);
+    expect(decodeJwt(graphToken.token).roles).toEqual(['Application.ReadWrite.OwnedBy', 'Policy.Read.All', 'Mail.Send']);
   });
 
   it('accepts the app secret for client credentials, then rejects it as expired (7000222) and as removed (7000215)', async () => {

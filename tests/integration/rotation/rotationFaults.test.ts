@@ -47,6 +47,7 @@ function dyingPorts(r: RotationRig, trigger: { setSecretOf?: string; removePassw
   const appDirectory: AppRegistrationDirectory = {
     getApplication: (appId) => (alive(), directory.getApplication(appId)),
     addPassword: (objectId, request) => (alive(), directory.addPassword(objectId, request)),
+    getAppManagementPolicies: (objectId) => (alive(), directory.getAppManagementPolicies(objectId)),
     removePassword: async (objectId, keyId) => {
       alive();
       const result = await directory.removePassword(objectId, keyId);
@@ -111,63 +112,90 @@ describe('rotation on the local cloud', () => {
     await r.assertInvariants();
   });
 
-  it.each([
-    ['CredentialInvalidLifetimeAsPerAppPolicy', { maxLifetimeDays: 365 }, 'policy_lifetime'],
-    ['CredentialTypeNotAllowedAsPerAppPolicy', { forbidPasswords: true }, 'policy_forbidden'],
-  ] as const)('tenant policy %s: blocked with its reason, completes after the admin changes the policy', async (_code, policy, reason) => {
+  it('a tenant default policy that forbids passwords: blocked before any addPassword, completes after the admin lifts it', async () => {
     const r = await started();
-    r.app.passwordPolicy = { ...policy };
+    const tenant = r.stack.local.ctx.tenants.find((candidate) => candidate.id === r.app.tenantId)!;
+    tenant.defaultAppManagementPolicy = { forbidPasswords: true };
     const now = new Date();
     const blocked = await r.service().advance({ runId: 'run-1', now });
-    expect(blocked).toMatchObject({ step: 'failed', blockedReason: reason });
+    expect(blocked).toMatchObject({ step: 'failed', blockedReason: 'policy_forbidden' });
+    expect(r.stack.local.cloud.countRequests('graph', 'applications.addPassword')).toBe(0);
     expect(ourPasswords(r)).toEqual([]);
     await r.assertInvariants();
-    delete r.app.passwordPolicy;
+    delete tenant.defaultAppManagementPolicy;
     const nextDay = await r.service().advance({ runId: 'run-2', now: addDays(now, 1) });
     expect(nextDay.step).toBe('switched');
     await r.assertInvariants();
   });
 
-  it('addPassword times out after the password was created: the orphan is found by its displayName and removed', async () => {
+  it("an app policy capping passwords at 365 days, read through Graph: the new secret lives 364 days, asked once", async () => {
+    const r = await started();
+    r.app.passwordPolicy = { maxLifetimeDays: 365 };
+    const now = new Date();
+    const outcome = await r.service().advance({ runId: 'run-1', now });
+    expect(outcome.step).toBe('switched');
+    expect(r.stack.local.cloud.countRequests('graph', 'applications.addPassword')).toBe(1);
+    const current = await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName);
+    expect(current?.expiresOn?.getTime()).toBe(Math.floor(addDays(now, 364).getTime() / 1000) * 1000);
+    await r.assertInvariants();
+  });
+
+  it('a 365-day cap keyrelay may not read (no Policy.Read.All): refused once, asked again for 89 days, rotated', async () => {
+    const r = await started();
+    r.app.passwordPolicy = { maxLifetimeDays: 365 };
+    const identity = r.stack.local.ctx.servicePrincipals.find((principal) => principal.graphRoles.includes('Policy.Read.All'))!;
+    identity.graphRoles = identity.graphRoles.filter((role) => role !== 'Policy.Read.All');
+    const now = new Date();
+    const outcome = await r.service().advance({ runId: 'run-1', now });
+    expect(outcome.step).toBe('switched');
+    expect(r.stack.local.cloud.countRequests('graph', 'applications.addPassword')).toBe(2);
+    const current = await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName);
+    expect(current?.expiresOn?.getTime()).toBe(Math.floor(addDays(now, 89).getTime() / 1000) * 1000);
+    expect(r.logLines.some((line) => line.includes('rotation.policy_unreadable'))).toBe(true);
+    await r.assertInvariants();
+  });
+
+  it('a cap under every lifetime keyrelay tries (30 days, unreadable): blocked policy_lifetime, nothing left behind', async () => {
+    const r = await started();
+    r.app.passwordPolicy = { maxLifetimeDays: 30 };
+    const identity = r.stack.local.ctx.servicePrincipals.find((principal) => principal.graphRoles.includes('Policy.Read.All'))!;
+    identity.graphRoles = identity.graphRoles.filter((role) => role !== 'Policy.Read.All');
+    const blocked = await r.service().advance({ runId: 'run-1', now: new Date() });
+    expect(blocked).toMatchObject({ step: 'failed', blockedReason: 'policy_lifetime' });
+    expect(ourPasswords(r)).toEqual([]);
+    await r.assertInvariants();
+  });
+
+  it('addPassword times out after the password was created: the run finds it by its displayName, removes it and adds another', async () => {
     const r = await started();
     r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'timeout_after' });
-    const now = new Date();
-    const lost = await r.service().advance({ runId: 'run-1', now });
-    expect(lost).toMatchObject({ step: 'planned', lastError: 'graph_no_answer' });
-    const [orphan] = ourPasswords(r);
-    expect(orphan?.displayName).toBe(`${OURS} ${lost.rotationId}`);
-    await r.assertInvariants();
-    const next = await r.service().advance({ runId: 'run-2', now: addDays(now, 0.01) });
-    expect(next.step).toBe('switched');
-    expect(r.app.passwordCredentials.map((password) => password.keyId)).not.toContain(orphan!.keyId);
+    const outcome = await r.service().advance({ runId: 'run-1', now: new Date() });
+    expect(outcome.step).toBe('switched');
+    expect(outcome.events.map((event) => event.kind)).toEqual(['started', 'orphan_removed', 'added', 'stored', 'verified', 'switched', 'waiting']);
     expect(ourPasswords(r)).toHaveLength(1);
     await r.assertInvariants();
   });
 
-  it('crash between addPassword and the Key Vault write: the next run removes the unrecorded text\'s password and completes', async () => {
+  it('addPassword answered 504 after Graph committed it: sent once (no client retry), no duplicate left, rotated', async () => {
     const r = await started();
-    const now = new Date();
-    await expect(r.service(dyingPorts(r, { setSecretOf: '-next' })).advance({ runId: 'run-1', now })).rejects.toThrow(SimulatedCrash);
-    expect(await r.step()).toBe('added');
-    const [lost] = ourPasswords(r);
-    await r.assertInvariants();
-    const next = await r.service().advance({ runId: 'run-2', now: addDays(now, 0.01) });
-    expect(next.step).toBe('switched');
-    expect(r.app.passwordCredentials.map((password) => password.keyId)).not.toContain(lost!.keyId);
+    r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'status_after', status: 504 });
+    const outcome = await r.service().advance({ runId: 'run-1', now: new Date() });
+    expect(outcome.step).toBe('switched');
+    // The committed-then-504 call, then the one after the orphan's removal: the client did not retry the POST.
+    expect(r.stack.local.cloud.countRequests('graph', 'applications.addPassword')).toBe(2);
+    expect(ourPasswords(r).map((password) => password.keyId)).toEqual([outcome.newKeyId]);
     await r.assertInvariants();
   });
 
-  it.each([429, 409, 503])('Key Vault answers %i to the write: the old secret stays current, the next run completes', async (status) => {
+  it('a hand-stored secret that already carries 14 tags (no room for keyrelay\'s): rotated, the new version tagged', async () => {
     const r = await started();
-    r.stack.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.set', kind: 'status', status, retryAfterSeconds: 0 });
-    const now = new Date();
-    const failed = await r.service().advance({ runId: 'run-1', now });
-    expect(failed).toMatchObject({ step: 'added', lastError: `keyvault_${status}` });
-    expect((await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName))?.value).toBe(r.stack.local.clientSecret);
-    await r.assertInvariants();
-    const next = await r.service().advance({ runId: 'run-2', now: addDays(now, 0.01) });
-    expect(next.step).toBe('switched');
-    expect(ourPasswords(r)).toHaveLength(1);
+    const secretName = r.stack.config.oauthClientSecretName;
+    const foreignTags = Object.fromEntries(Array.from({ length: 14 }, (_, index) => [`team${index}`, `value${index}`]));
+    await r.secretStore.setSecret(secretName, r.stack.local.clientSecret, { tags: foreignTags, contentType: 'text/plain' });
+    const outcome = await r.service().advance({ runId: 'run-1', now: new Date() });
+    expect(outcome.step).toBe('switched');
+    expect(r.logLines.some((line) => line.includes('rotation.in_use_untagged') && line.includes('keyvault_400'))).toBe(true);
+    expect((await r.stack.core.secretStore.getSecret(secretName))?.tags).toMatchObject({ keyId: outcome.newKeyId, managedBy: 'keyrelay' });
     await r.assertInvariants();
   });
 
@@ -212,11 +240,15 @@ describe('rotation on the local cloud', () => {
     await r.assertInvariants();
   });
 
-  it('removePassword 404 (the old password is already gone) counts as done', async () => {
+  it.each([
+    ['404', undefined],
+    ['400', 400],
+  ] as const)('removePassword of a password an admin already removed (Graph answers %s) counts as done: the list decides', async (_answer, status) => {
     const r = await started();
     const now = new Date();
     await r.service().advance({ runId: 'run-1', now });
     r.app.passwordCredentials = r.app.passwordCredentials.filter((password) => password.keyId !== r.initialKeyId);
+    if (status !== undefined) r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.removePassword', kind: 'status', status });
     const done = await r.service().advance({ runId: 'run-2', now: addDays(now, 8) });
     expect(done).toMatchObject({ step: 'old_removed', removedKeyId: r.initialKeyId });
     expect(done.events.find((event) => event.kind === 'old_removed')).toMatchObject({ reason: 'already_removed' });

@@ -111,8 +111,10 @@ export function newRotationRecord(input: {
   };
 }
 
+/** A day under a policy cap: Graph counts the cap from its own clock, which may run ahead of ours. */
 export function rotationEndDate(now: Date, policyMaxLifetimeDays?: number): Date {
-  return addDays(now, Math.min(MAX_SECRET_LIFETIME_DAYS, policyMaxLifetimeDays ?? MAX_SECRET_LIFETIME_DAYS));
+  const days = policyMaxLifetimeDays === undefined ? MAX_SECRET_LIFETIME_DAYS : Math.max(1, policyMaxLifetimeDays - 1);
+  return addDays(now, Math.min(MAX_SECRET_LIFETIME_DAYS, days));
 }
 
 /** Longer than any run (verification retries take about three minutes). */

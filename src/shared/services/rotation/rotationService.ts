@@ -27,6 +27,7 @@ import {
   newRotationLease,
   newRotationRecord,
   nextRotationAction,
+  rotationEndDate,
   rotationSettled,
   type GraphPassword,
   type RotationBlockedReason,
@@ -35,6 +36,7 @@ import {
   type RotationStep,
 } from '../../domain/monitor/rotationPlan.js';
 import { addDays } from '../../domain/monitor/expiryPolicy.js';
+import { effectivePasswordPolicy, shorterLifetimeDays, type PasswordPolicy } from '../../domain/monitor/passwordPolicy.js';
 import type { Logger } from '../../logger.js';
 import type { RotationStore, SecretStore, StoredRotation } from '../../ports.js';
 import { identifyInUseCredential, type InUseCredential } from './inUseCredential.js';
@@ -122,6 +124,15 @@ function blockedReasonOf(error: unknown): RotationBlockedReason | undefined {
   return error.failure.status === 403 ? 'permission_denied' : undefined;
 }
 
+const isLifetimeRefusal = (error: unknown): boolean =>
+  error instanceof GraphRequestError && error.failure.code === 'CredentialInvalidLifetimeAsPerAppPolicy';
+
+/** No answer, or a 5xx: the call may have taken effect (Graph commits, then a gateway times out). */
+const isUncertain = (error: unknown): boolean =>
+  error instanceof GraphRequestError && (error.failure.status <= 0 || error.failure.status >= 500);
+
+const DAY_MS = 86_400_000;
+
 /** A stable code for a failure: `graph_429`, `keyvault_409`, … — never the upstream message. */
 function errorCodeOf(error: unknown, service: 'graph' | 'keyvault' | 'table'): string {
   // The Graph client reports a lost connection (timeout, reset) with a status of 0 or -1.
@@ -182,8 +193,14 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
     const current = await secretStore.getSecret(secretName);
     const inUse = identify(current, passwords);
     if (current !== undefined && inUse.kind === 'known' && inUse.source === 'hint') {
-      await secretStore.updateSecretTags(secretName, current.version, { ...current.tags, appId, keyId: inUse.keyId, managedBy: 'keyrelay' });
-      logger.info('rotation.in_use_tagged', { appId, keyId: inUse.keyId });
+      try {
+        await secretStore.updateSecretTags(secretName, current.version, { ...current.tags, appId, keyId: inUse.keyId, managedBy: 'keyrelay' });
+        logger.info('rotation.in_use_tagged', { appId, keyId: inUse.keyId });
+      } catch (error) {
+        // No room for our tags (Key Vault allows 15) or no right to write them: the hint identifies the
+        // secret on every run, and the rotation record keeps the keyId; the switch writes a tagged version.
+        logger.warn('rotation.in_use_untagged', { appId, keyId: inUse.keyId, errorCode: errorCodeOf(error, 'keyvault') });
+      }
     }
     return inUse;
   }
@@ -250,6 +267,9 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
       let newKeyId: string | undefined;
       let removedKeyId: string | undefined;
       let lostRace = false;
+      /** Read once per run, when a password is about to be added; undefined when Graph would not tell. */
+      let passwordPolicy: PasswordPolicy | undefined | 'unread' = 'unread';
+      let recheckedUncertainAdd = false;
       const log = (event: string, properties: Record<string, string | number | undefined> = {}) =>
         logger.info(event, { appId, runId, rotationId: stored?.record.rotationId, ...properties });
 
@@ -327,6 +347,41 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
         const result = await appDirectory.removePassword(app.id, keyId);
         passwords = passwords.filter((password) => password.keyId !== keyId);
         return result;
+      }
+
+      async function readPasswordPolicy(): Promise<PasswordPolicy | undefined> {
+        if (passwordPolicy !== 'unread') return passwordPolicy;
+        try {
+          passwordPolicy = effectivePasswordPolicy(await appDirectory.getAppManagementPolicies(app.id));
+        } catch (error) {
+          // Reading policies takes Policy.Read.All; without it a refusal tells us there is a cap.
+          logger.warn('rotation.policy_unreadable', { appId, runId, errorCode: errorCodeOf(error, 'graph') });
+          passwordPolicy = undefined;
+        }
+        return passwordPolicy;
+      }
+
+      /**
+       * addPassword for the longest lifetime the tenant allows: the policy's cap when it can be read, and
+       * once more with a shorter lifetime when Graph refuses the first as too long.
+       */
+      async function addPolicyAwarePassword(displayName: string, plannedEnd: Date): Promise<AddedPassword> {
+        const policy = await readPasswordPolicy();
+        if (policy?.forbidden) {
+          throw new GraphRequestError({ status: 400, code: 'CredentialTypeNotAllowedAsPerAppPolicy' });
+        }
+        const end = policy?.maxLifetimeDays !== undefined ? rotationEndDate(now, policy.maxLifetimeDays) : plannedEnd;
+        const add = (endDateTime: Date) => appDirectory.addPassword(app.id, { displayName, endDateTime: endDateTime.toISOString() });
+        try {
+          return await add(end);
+        } catch (error) {
+          const shorter = isLifetimeRefusal(error)
+            ? shorterLifetimeDays(Math.floor((end.getTime() - now.getTime()) / DAY_MS), policy?.maxLifetimeDays)
+            : undefined;
+          if (shorter === undefined) throw error;
+          log('rotation.lifetime_shortened', { days: shorter });
+          return await add(addDays(now, shorter));
+        }
       }
 
       async function stagedSecretText(record: RotationRecord): Promise<string | undefined> {
@@ -417,11 +472,22 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
             case 'addPassword': {
               let added: AddedPassword;
               try {
-                added = await appDirectory.addPassword(app.id, { displayName: action.displayName, endDateTime: action.endDateTime.toISOString() });
+                added = await addPolicyAwarePassword(action.displayName, action.endDateTime);
               } catch (error) {
                 const reason = blockedReasonOf(error);
                 if (reason) await block(record, reason);
-                // A timeout may have created the password: the next run finds it by its displayName.
+                if (isUncertain(error) && !recheckedUncertainAdd) {
+                  // The password may exist without its text: read the list again, so the next decision finds
+                  // it by its displayName (and removes it) before adding another.
+                  recheckedUncertainAdd = true;
+                  log('rotation.add_uncertain', { errorCode: errorCodeOf(error, 'graph') });
+                  try {
+                    passwords = [...(await appDirectory.getApplication(appId)).passwordCredentials];
+                    continue;
+                  } catch {
+                    // Unreadable now: the next run reads the list before anything else.
+                  }
+                }
                 return await recordFailure(record, errorCodeOf(error, 'graph'));
               }
               secretInHand = { keyId: added.keyId, text: added.secretText };

@@ -100,10 +100,12 @@ describe('nextRotationAction: each step', () => {
     });
   });
 
-  it('planned: caps the end date at the tenant policy maximum', () => {
-    expect(rotationEndDate(T0, 180)).toEqual(addDays(T0, 180));
+  it('planned: asks for a day under the tenant policy maximum (Graph counts it from its own clock), never over 730 days', () => {
+    expect(rotationEndDate(T0, 180)).toEqual(addDays(T0, 179));
+    expect(rotationEndDate(T0, 1000)).toEqual(addDays(T0, 730));
+    expect(rotationEndDate(T0)).toEqual(addDays(T0, 730));
     expect(nextRotationAction(record(), facts({ policyMaxLifetimeDays: 365 }))).toMatchObject({
-      endDateTime: addDays(T0, 365),
+      endDateTime: addDays(T0, 364),
     });
   });
 

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GraphRequestError } from '../../../../../src/shared/adapters/graphClient.js';
 import type { AddedPassword, AppPasswordCredential, AppRegistration, AppRegistrationDirectory } from '../../../../../src/shared/adapters/graphApplications.js';
+import type { AppManagementPolicies } from '../../../../../src/shared/domain/monitor/passwordPolicy.js';
 import type { OAuthFailure } from '../../../../../src/shared/adapters/msalOAuthClient.js';
 import type { SecretVerifier } from '../../../../../src/shared/services/rotation/rotationService.js';
 
@@ -13,7 +14,7 @@ interface StoredPassword extends AppPasswordCredential {
   rejectionsLeft: number;
 }
 
-type Operation = 'getApplication' | 'addPassword' | 'removePassword';
+type Operation = 'getApplication' | 'addPassword' | 'removePassword' | 'getAppManagementPolicies';
 
 export class InMemoryAppDirectory implements AppRegistrationDirectory, SecretVerifier {
   readonly objectId = randomUUID();
@@ -21,7 +22,15 @@ export class InMemoryAppDirectory implements AppRegistrationDirectory, SecretVer
   private readonly failures: { operation: Operation; error: Error }[] = [];
   /** Verification attempts each new password fails before Entra accepts it. */
   newPasswordRejections = 0;
-  readonly calls: Record<Operation | 'verify', number> = { getApplication: 0, addPassword: 0, removePassword: 0, verify: 0 };
+  readonly calls: Record<Operation | 'verify', number> = {
+    getApplication: 0,
+    addPassword: 0,
+    removePassword: 0,
+    getAppManagementPolicies: 0,
+    verify: 0,
+  };
+  /** What Graph's policy endpoints answer (no policy by default). */
+  policies: AppManagementPolicies = { appPolicies: [] };
 
   constructor(readonly appId: string) {}
 
@@ -76,6 +85,13 @@ export class InMemoryAppDirectory implements AppRegistrationDirectory, SecretVer
     const before = this.passwords.length;
     this.passwords = this.passwords.filter((password) => password.keyId !== keyId);
     return this.passwords.length < before ? 'removed' : 'not_found';
+  }
+
+  async getAppManagementPolicies(objectId: string): Promise<AppManagementPolicies> {
+    await Promise.resolve();
+    this.enter('getAppManagementPolicies');
+    if (objectId !== this.objectId) throw graphError(404, 'Request_ResourceNotFound');
+    return this.policies;
   }
 
   verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }> {

@@ -183,21 +183,60 @@ describe('RotationService.advance', () => {
   });
 
   it.each([
-    ['CredentialInvalidLifetimeAsPerAppPolicy', 400, 'policy_lifetime'],
-    ['CredentialTypeNotAllowedAsPerAppPolicy', 400, 'policy_forbidden'],
-    ['Authorization_RequestDenied', 403, 'permission_denied'],
-  ] as const)('records %s as blocked and does not try again the same day', async (code, status, reason) => {
+    ['CredentialInvalidLifetimeAsPerAppPolicy', 400, 'policy_lifetime', 2],
+    ['CredentialTypeNotAllowedAsPerAppPolicy', 400, 'policy_forbidden', 1],
+    ['Authorization_RequestDenied', 403, 'permission_denied', 1],
+  ] as const)('records %s as blocked and does not try again the same day', async (code, status, reason, attempts) => {
     const w = await world();
-    w.directory.failNext('addPassword', graphError(status, code));
+    for (let refusal = 0; refusal < attempts; refusal++) w.directory.failNext('addPassword', graphError(status, code));
     const service = createRotationService(w.deps);
     const first = await service.advance({ runId: 'run-1', now: T0 });
     expect(first).toMatchObject({ step: 'failed', blockedReason: reason });
     const again = await service.advance({ runId: 'run-2', now: addDays(T0, 0.5) });
     expect(again).toMatchObject({ step: 'failed', blockedReason: reason });
-    expect(w.directory.calls.addPassword).toBe(1);
+    expect(w.directory.calls.addPassword).toBe(attempts);
     expect(await currentSecretAuthenticates(w)).toBe(true);
     const nextDay = await service.advance({ runId: 'run-3', now: addDays(T0, 1) });
     expect(nextDay.step).toBe('switched');
+  });
+
+  it('reads the tenant policy cap and asks for a day under it at the first attempt', async () => {
+    const w = await world();
+    w.directory.policies = { appPolicies: [[{ restrictionType: 'passwordLifetime', state: 'enabled', maxLifetime: 'P365D' }]] };
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome.step).toBe('switched');
+    expect(w.directory.calls.addPassword).toBe(1);
+    expect((await w.secrets.getSecret(SECRET_NAME))?.expiresOn).toEqual(addDays(T0, 364));
+  });
+
+  it('a cap it cannot read (no Policy.Read.All): the refused lifetime is asked again once, shorter, and the rotation completes', async () => {
+    const w = await world();
+    w.directory.failNext('getAppManagementPolicies', graphError(403, 'Authorization_RequestDenied'));
+    w.directory.failNext('addPassword', graphError(400, 'CredentialInvalidLifetimeAsPerAppPolicy'));
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome.step).toBe('switched');
+    expect(w.directory.calls.addPassword).toBe(2);
+    expect((await w.secrets.getSecret(SECRET_NAME))?.expiresOn).toEqual(addDays(T0, 89));
+    expect(w.logLines.some((line) => line.includes('rotation.policy_unreadable'))).toBe(true);
+  });
+
+  it('a tenant policy that forbids passwords blocks the rotation without asking Graph for one', async () => {
+    const w = await world();
+    w.directory.policies = { tenantDefault: [{ restrictionType: 'passwordAddition', state: 'enabled' }], appPolicies: [] };
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome).toMatchObject({ step: 'failed', blockedReason: 'policy_forbidden' });
+    expect(w.directory.calls.addPassword).toBe(0);
+    expect(await currentSecretAuthenticates(w)).toBe(true);
+  });
+
+  it('a hand-stored secret whose tags cannot be written (no room left) still rotates', async () => {
+    const w = await world({ tagged: false });
+    w.secrets.failNext('updateSecretTags', Object.assign(new Error('Too many tags'), { statusCode: 400 }));
+    const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
+    expect(outcome.step).toBe('switched');
+    expect(w.logLines.some((line) => line.includes('rotation.in_use_untagged'))).toBe(true);
+    expect((await w.secrets.getSecret(SECRET_NAME))?.tags).toMatchObject({ keyId: outcome.newKeyId, managedBy: 'keyrelay' });
+    expect(await currentSecretAuthenticates(w)).toBe(true);
   });
 
   it('after a Key Vault failure while staging, the next run removes the lost password and completes', async () => {
