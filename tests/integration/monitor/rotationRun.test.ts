@@ -11,6 +11,8 @@ import { formatDigestDate } from '../../../src/shared/domain/monitor/digest.js';
 import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
 import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
 import { createRotationServiceFor } from '../../../src/shared/runtime/rotation.js';
+import { stagingSecretName } from '../../../src/shared/services/rotation/rotationService.js';
+import { gate, withHooks } from '../../support/callHooks.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 
 const SENDER = 'newsletter@contoso.onmicrosoft.com';
@@ -136,5 +138,35 @@ describe('a monitor run that rotates the client secret', () => {
     expect(next.errors).toContain('rotation_step_failed:keyvault_403');
     expect(s.local.cloud.outbox()).toHaveLength(1);
     expect(logLines.join('\n')).not.toContain(s.local.clientSecret);
+  }, 60_000);
+
+  it('two instances on rotation day: the one holding the rotation reports it, the other says only that and mails nothing stale', async () => {
+    const s = await startAutoRotation();
+    // Instance A is held just before it stages the new secret (its lease taken, its password added).
+    const aStaging = gate();
+    const secretStoreA = withHooks(s.core.secretStore, 'setSecret', {
+      before: ([name]) => (name === stagingSecretName(s.config.oauthClientSecretName) ? aStaging.hold() : undefined),
+    });
+    const coreA = { ...s.core, secretStore: secretStoreA };
+    const monitorA = createMonitorFeatureFor(coreA, { logger, rotation: createRotationServiceFor(coreA, logger) }).monitor;
+    const runA = monitorA.run();
+    await aStaging.reached;
+
+    const b = await features(s).monitor.run();
+    expect(b.errors).toEqual([]);
+    expect(b.counts.rotationByAnotherInstance).toBe(1);
+    expect(b.digest).toBeUndefined();
+    expect(s.local.cloud.outbox()).toHaveLength(0);
+
+    aStaging.release();
+    const a = await runA;
+    expect(a.errors).toEqual([]);
+    expect((await s.core.rotationStore.get(KEYRELAY_APP_ID))?.record.step).toBe('switched');
+    const outbox = s.local.cloud.outbox();
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]?.message.subject).toContain('segreto client rinnovato');
+    expect(visibleText(outbox[0]?.message.body?.content ?? '')).not.toContain('scade tra 20 giorni');
+    const reports = await s.core.runReports.latest(2);
+    expect(reports.map((report) => report.counts.rotationByAnotherInstance ?? 0).sort()).toEqual([0, 1]);
   }, 60_000);
 });

@@ -197,8 +197,10 @@ const it: Messages = {
   failure: {
     permission_denied:
       "all'identità di keyrelay manca il permesso Application.ReadWrite.OwnedBy o non è proprietaria dell'app.",
-    policy_lifetime: 'i criteri del tenant limitano la durata dei segreti client sotto quella richiesta.',
-    policy_forbidden: "i criteri del tenant vietano i segreti client per quest'app.",
+    policy_lifetime:
+      "i criteri del tenant limitano la durata dei segreti client sotto ogni durata provata da keyrelay: concedi all'identità di keyrelay Policy.Read.All perché legga il limite, oppure passa a OAUTH_CLIENT_CREDENTIAL=federated (nessun segreto da rinnovare).",
+    policy_forbidden:
+      "i criteri del tenant vietano i segreti client per quest'app: passa a OAUTH_CLIENT_CREDENTIAL=federated, l'identità gestita di keyrelay come credenziale federata dell'app (nessun segreto da rinnovare).",
     verification_failed:
       'il nuovo segreto non è stato accettato da Entra ID ed è stato rimosso; il segreto attuale resta in uso. keyrelay riproverà domani.',
     upstream_unavailable:
@@ -302,8 +304,10 @@ const en: Messages = {
   },
   failure: {
     permission_denied: "keyrelay's identity lacks Application.ReadWrite.OwnedBy or is not an owner of the app.",
-    policy_lifetime: "the tenant's policy caps client secret lifetime below the requested one.",
-    policy_forbidden: "the tenant's policy forbids client secrets for this app.",
+    policy_lifetime:
+      "the tenant's policy caps client secret lifetime below every lifetime keyrelay tried: grant keyrelay's identity Policy.Read.All so it can read the cap, or switch to OAUTH_CLIENT_CREDENTIAL=federated (no secret to renew).",
+    policy_forbidden:
+      "the tenant's policy forbids client secrets for this app: switch to OAUTH_CLIENT_CREDENTIAL=federated, keyrelay's managed identity as the app's federated credential (no secret to renew).",
     verification_failed:
       'Entra ID did not accept the new secret, so it was removed; the current secret stays in use. keyrelay will try again tomorrow.',
     upstream_unavailable: 'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',

@@ -67,7 +67,7 @@ const ROTATION_FAILURES: readonly RotationFailureReason[] = [
 /** Rotation steps a rotation passes through within one run; sitting in one longer than a day means it is stuck. */
 const ROTATION_STEPS_IN_PROGRESS: readonly string[] = ['planned', 'added', 'stored', 'verified'];
 const ROTATION_STUCK_AFTER_DAYS = 1;
-/** Another run was advancing the rotation: that run reports it, this one has nothing to say. */
+/** Another instance holds the rotation: it reports on the client secret, this run says only that. */
 const CONCURRENT_ROTATION_RUN = 'concurrent_run';
 /** A renewal is announced until a digest carries it; after this long it is no longer news. */
 const RENEWAL_ANNOUNCE_DAYS = 30;
@@ -133,6 +133,8 @@ interface Notice {
 
 interface RotationView {
   progress?: RotationProgress;
+  /** Another instance holds the rotation's lease: it acts and reports on the client secret this time. */
+  heldElsewhere?: boolean;
   failure?: RotationFailureReason;
   /** For `step_failed`: the step's error code (or `stuck_<step>`). */
   failureCode?: string;
@@ -212,6 +214,10 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       errors.push(`rotation_failed:${failureCode(error)}`);
       logger.error('monitor.rotation_failed', { code: failureCode(error) });
       return { failure: 'upstream_unavailable' };
+    }
+    if (progress.events?.some((event) => event.reason === CONCURRENT_ROTATION_RUN) === true) {
+      logger.info('monitor.rotation_held_elsewhere', { runId });
+      return { progress, heldElsewhere: true };
     }
     const stepError = progress.lastError !== CONCURRENT_ROTATION_RUN ? progress.lastError : undefined;
     if (stepError !== undefined) errors.push(`rotation_step_failed:${stepError}`);
@@ -534,14 +540,19 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     counts.mailboxes = discovery.mailboxes.length;
     counts.alertsDue = due.length;
     counts.reconnectRequired = reconnects.length;
-    if (rotation.progress?.events) counts.rotationSteps = rotation.progress.events.length;
+    if (rotation.heldElsewhere) counts.rotationByAnotherInstance = 1;
+    else if (rotation.progress?.events) counts.rotationSteps = rotation.progress.events.length;
 
+    // While another instance rotates, what this run read of the client secret may already be stale (a
+    // "expires in 20 days" beside that instance's "renewed"): the lease holder reports it; unclaimed, it
+    // stays due for the next run should that instance fail to.
+    const aboutTheSecret = (notice: Notice) => notice.item?.credential.kind === 'client-secret' || notice.renewal !== undefined;
     const notices = [
       ...due.map((alert) => alertNotice(alert, rotation, now)),
       ...rotationFailureNotices(evaluations, rotation, now),
       ...reconnects,
       ...switched,
-    ];
+    ].filter((notice) => !rotation.heldElsewhere || !aboutTheSecret(notice));
     if (notices.length === 0) return undefined;
     return alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
   }

@@ -9,7 +9,7 @@ import {
   type RotationServiceDependencies,
 } from '../../../../../src/shared/services/rotation/rotationService.js';
 import { InMemoryRotationStore, InMemorySecretStore } from '../../../../fakes/index.js';
-import { gate, withHooks } from './callHooks.js';
+import { gate, withHooks } from '../../../../support/callHooks.js';
 import { InMemoryAppDirectory, graphError } from './inMemoryAppDirectory.js';
 
 const APP_ID = 'app-1';
