@@ -1,8 +1,23 @@
 // Composition of the token feature: one TokenService per instance (its memory is the warm path).
+import { createGraphMailer } from '../adapters/graphMailer.js';
+import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor } from '../logger.js';
-import { createRunReportCredentialAlarm } from '../services/token/credentialAlarm.js';
+import { createRunReportCredentialAlarm, type CredentialAlarmChannels } from '../services/token/credentialAlarm.js';
 import { createTokenService, type TokenService } from '../services/token/tokenService.js';
 import { getCore, type Core } from './core.js';
+
+/** The alert channels that still work when the client secret is refused (DESIGN §6). */
+export function credentialAlarmChannelsFor(core: Core): CredentialAlarmChannels {
+  const { config } = core;
+  const sender = config.alertSender;
+  const mailByIdentity = config.alertMailAuth === 'managed-identity' && sender !== undefined && config.alertRecipients.length > 0;
+  return {
+    appId: config.oauthClientId,
+    locale: config.alertLocale,
+    ...(config.alertWebhookUrl ? { webhook: createWebhookNotifier(config.alertWebhookUrl) } : {}),
+    ...(mailByIdentity ? { mail: { mailer: createGraphMailer(core.graphAppOnly, 'app-only'), from: sender, to: config.alertRecipients } } : {}),
+  };
+}
 
 export function createTokenServiceFor(core: Core): TokenService {
   const logger = loggerFor(console);
@@ -12,7 +27,7 @@ export function createTokenServiceFor(core: Core): TokenService {
     secretStore: core.secretStore,
     mailboxRegistry: core.mailboxRegistry,
     oauthClient: core.oauthClient,
-    credentialAlarm: createRunReportCredentialAlarm(core.runReports, core.clock, logger),
+    credentialAlarm: createRunReportCredentialAlarm(core.runReports, core.clock, logger, credentialAlarmChannelsFor(core)),
     logger,
   });
 }

@@ -58,6 +58,14 @@ describe('status', () => {
     expect(html).not.toContain(stack.local.clientSecret);
   });
 
+  it('warns, in JSON and on the page, when the only alert channel needs the client secret it would alarm about', async () => {
+    expect((await feature.status.getStatus()).warnings).toEqual([]);
+    const connectedOnly = createMonitorFeatureFor({ ...stack.core, config: { ...stack.config, alertMailAuth: 'connected-mailbox' } });
+    const report = await connectedOnly.status.getStatus();
+    expect(report.warnings).toEqual(['alarm_channel_needs_secret']);
+    expect(renderStatusPage(report, 'en')).toContain('If Entra ID refuses the client secret no alert gets through');
+  });
+
   it('picks HTML only when the browser prefers it', () => {
     expect(prefersHtml('text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8')).toBe(true);
     expect(prefersHtml('application/json')).toBe(false);

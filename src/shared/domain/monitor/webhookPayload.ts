@@ -22,7 +22,8 @@ export interface WebhookDigestItem {
   action: { kind: DigestAction['kind']; on?: string; newExpiresAt?: string; reason?: string };
 }
 
-export interface WebhookPayload {
+/** What a Teams incoming webhook renders: a message with one Adaptive Card. */
+export interface AdaptiveCardMessage {
   type: 'message';
   summary: string;
   attachments: Array<{
@@ -30,6 +31,23 @@ export interface WebhookPayload {
     contentUrl: null;
     content: Record<string, unknown>;
   }>;
+}
+
+export function adaptiveCardMessage(summary: string, body: unknown[], actions: unknown[]): AdaptiveCardMessage {
+  return {
+    type: 'message',
+    summary,
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
+      },
+    ],
+  };
+}
+
+export interface WebhookPayload extends AdaptiveCardMessage {
   keyrelay: {
     type: 'keyrelay.digest';
     version: 1;
@@ -99,21 +117,7 @@ export function buildWebhookPayload(input: DigestInput, locale: DigestLocale): W
       })),
   ];
   return {
-    type: 'message',
-    summary: subject,
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          body,
-          actions,
-        },
-      },
-    ],
+    ...adaptiveCardMessage(subject, body, actions),
     keyrelay: {
       type: 'keyrelay.digest',
       version: 1,

@@ -78,6 +78,10 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `Un amministratore apre ${p.consentUrl}, poi il titolare ricollega la casella da ${p.reconnectUrl}.`,
     },
     mailboxes_unavailable: { title: (p) => `registro delle caselle non leggibile (${p.detail})`, fix: () => 'Controlla AzureWebJobsStorage e i ruoli Storage Table dell\'identità.' },
+    alarm_channel_needs_secret: {
+      title: () => "se Entra ID rifiuta il segreto client, nessun canale d'allarme arriva agli amministratori: la posta da una casella collegata ha bisogno proprio di quel segreto",
+      fix: () => 'Imposta ALERT_WEBHOOK_URL (Teams o JSON), oppure ALERT_MAIL_AUTH=managed-identity con Mail.Send applicativo per ALERT_SENDER.',
+    },
     smtp_auth_hint: {
       title: (p) => `se l'invio SMTP da ${p.upns} fallisce con "535 5.7.139", SMTP AUTH è disattivato per la casella`,
       fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (per ogni casella), oppure attivalo per l'organizzazione con Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
@@ -146,6 +150,10 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `An administrator opens ${p.consentUrl}, then the owner reconnects at ${p.reconnectUrl}.`,
     },
     mailboxes_unavailable: { title: (p) => `mailbox registry unreadable (${p.detail})`, fix: () => "Check AzureWebJobsStorage and the identity's Storage Table roles." },
+    alarm_channel_needs_secret: {
+      title: () => 'if Entra ID refuses the client secret, no alert channel reaches the admins: mail from a connected mailbox needs that very secret',
+      fix: () => 'Set ALERT_WEBHOOK_URL (Teams or JSON), or ALERT_MAIL_AUTH=managed-identity with application Mail.Send for ALERT_SENDER.',
+    },
     smtp_auth_hint: {
       title: (p) => `if SMTP sending from ${p.upns} fails with "535 5.7.139", SMTP AUTH is disabled for the mailbox`,
       fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (for each mailbox), or enable it for the organization with Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,

@@ -1,5 +1,6 @@
 // `npm run doctor`: probes every dependency keyrelay has (Key Vault, Graph, Entra ID, the mailbox
 // registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
+import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
 import type { AppRegistrationAdmin } from '../../adapters/graphApplications.js';
 import { GraphRequestError } from '../../adapters/graphClient.js';
 import type { OAuthFailure } from '../../adapters/msalOAuthClient.js';
@@ -37,7 +38,8 @@ export interface DoctorDependencies {
 export type DoctorConfig = Pick<
   Config,
   'oauthClientId' | 'azureTenantId' | 'keyVaultUrl' | 'oauthClientSecretName' | 'redirectUri' | 'publicBaseUrl' | 'authorityHost' | 'rotationLeadDays'
->;
+> &
+  AlarmChannelSettings;
 
 export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig): Promise<Finding[]> {
   const [caller, secret, mailboxes] = await Promise.all([
@@ -60,6 +62,7 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     publicBaseUrl: config.publicBaseUrl,
     authorityHost: config.authorityHost,
     rotationLeadDays: config.rotationLeadDays,
+    alarmChannelsWithoutSecret: alarmChannelsWithoutSecret(config),
   };
   return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes }, deps.clock.now());
 }

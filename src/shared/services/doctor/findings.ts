@@ -33,7 +33,8 @@ export type FindingCode =
   | 'mailbox_reconnect_required'
   | 'mailbox_consent_missing'
   | 'mailboxes_unavailable'
-  | 'smtp_auth_hint';
+  | 'smtp_auth_hint'
+  | 'alarm_channel_needs_secret';
 
 export interface Finding {
   code: FindingCode;
@@ -55,6 +56,8 @@ export interface DoctorContext {
   publicBaseUrl: string;
   authorityHost: string;
   rotationLeadDays: number;
+  /** Alert channels that work when the client secret is refused (alarmChannels.ts). */
+  alarmChannelsWithoutSecret: readonly string[];
 }
 
 export type KeyVaultObservation =
@@ -103,7 +106,13 @@ export function evaluateFindings(context: DoctorContext, observations: DoctorObs
     ...secretFindings(context, observations, now),
     ...redirectUriFindings(context, observations.graph),
     ...mailboxFindings(context, observations.mailboxes, now),
+    ...alarmChannelFindings(context),
   ];
+}
+
+/** DESIGN §6: the alarm for a refused secret must not depend on that secret. */
+function alarmChannelFindings(context: DoctorContext): Finding[] {
+  return context.alarmChannelsWithoutSecret.length === 0 ? [finding('alarm_channel_needs_secret', 'warning')] : [];
 }
 
 const finding = (code: FindingCode, severity: Severity, params: Finding['params'] = {}): Finding => ({ code, severity, params });

@@ -16,6 +16,7 @@ interface Labels {
   app: string;
   missingPermission(permission: string): string;
   sourceErrors: string;
+  alarmChannelNeedsSecret: string;
   timeline: string;
   timelineCaption: string;
   credentials: string;
@@ -48,6 +49,8 @@ const it: Labels = {
   missingPermission: (permission) =>
     `keyrelay non può leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date vengono da Key Vault.`,
   sourceErrors: 'Fonti non leggibili',
+  alarmChannelNeedsSecret:
+    "Se Entra ID rifiuta il segreto client nessun avviso arriva: la posta da una casella collegata ha bisogno di quel segreto. Imposta ALERT_WEBHOOK_URL o ALERT_MAIL_AUTH=managed-identity.",
   timeline: 'Prossime scadenze',
   timelineCaption: 'Giorni rimasti per ogni credenziale e casella (scala in giorni da oggi).',
   credentials: 'Credenziali',
@@ -85,6 +88,8 @@ const en: Labels = {
   missingPermission: (permission) =>
     `keyrelay cannot read the app's credentials from Microsoft Graph (permission ${permission} is missing): dates come from Key Vault.`,
   sourceErrors: 'Sources not readable',
+  alarmChannelNeedsSecret:
+    'If Entra ID refuses the client secret no alert gets through: mail from a connected mailbox needs that secret. Set ALERT_WEBHOOK_URL or ALERT_MAIL_AUTH=managed-identity.',
   timeline: 'Upcoming expiries',
   timelineCaption: 'Days left for each credential and mailbox (scale in days from today).',
   credentials: 'Credentials',
@@ -272,6 +277,7 @@ export function renderStatusPage(report: StatusReport, locale: Locale): string {
     report.sourceErrors.length > 0
       ? `<p class="notice">${e(labels.sourceErrors)}: ${report.sourceErrors.map((code) => `<code>${e(code)}</code>`).join(' ')}</p>`
       : '',
+    report.warnings.includes('alarm_channel_needs_secret') ? `<p class="notice">${e(labels.alarmChannelNeedsSecret)}</p>` : '',
   ].join('');
   const body = [
     `<h1>${e(labels.title)}</h1>`,

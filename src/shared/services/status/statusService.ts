@@ -1,5 +1,6 @@
 // GET /api/status as a use case (DESIGN §3): mailboxes and grant health, credentials and days left, the
 // last monitor runs and the rotations — the monitor's own discovery, read-only. Never a secret value.
+import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { CredentialKind } from '../../domain/monitor/credentials.js';
@@ -14,7 +15,7 @@ const RUNS_SHOWN = 5;
 const REPORTS_READ = 20;
 const ROTATIONS_SHOWN = 5;
 
-export type StatusSettings = ExpirySettings;
+export type StatusSettings = ExpirySettings & AlarmChannelSettings;
 
 export interface StatusDependencies extends DiscoveryDependencies {
   config: StatusSettings;
@@ -72,6 +73,8 @@ export interface StatusReport {
   missingPermission?: string;
   /** Sources that could not be read for this report (stable codes). */
   sourceErrors: string[];
+  /** Setup weaknesses to fix before they matter (stable codes), e.g. `alarm_channel_needs_secret`. */
+  warnings: string[];
   settings: { rotationMode: Config['rotationMode']; alertThresholdsDays: number[] };
   credentials: CredentialStatus[];
   mailboxes: MailboxHealth[];
@@ -168,6 +171,7 @@ export function createStatusService(deps: StatusDependencies): StatusService {
         app: discovery.app,
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         sourceErrors,
+        warnings: alarmChannelsWithoutSecret(config).length === 0 ? ['alarm_channel_needs_secret'] : [],
         settings: { rotationMode: config.rotationMode, alertThresholdsDays: [...config.alertThresholdsDays] },
         credentials,
         mailboxes,

@@ -1,11 +1,25 @@
 // The alert hook for "Entra ID refuses keyrelay's own credential" (invalid_client after the one reload):
 // mail cannot flow until an admin or the rotation fixes it, so it is recorded where the monitor and the
 // status page read run reports, at most once per code and hour (the token route may hit it thousands
-// of times).
+// of times), and the instance that records it tells the admins at once through every channel that does
+// not need the refused secret: the webhook, and mail sent with keyrelay's managed identity (DESIGN §6).
+// A mailbox's delegated mail would need a token, which needs the very secret that was refused.
 import { StoreConflictError } from '../../adapters/storeErrors.js';
 import type { Clock } from '../../domain/clock.js';
+import { renderCredentialAlarm } from '../../domain/monitor/credentialAlarmMessage.js';
+import type { DigestLocale } from '../../domain/monitor/digest.js';
 import type { Logger } from '../../logger.js';
 import type { RunReportStore } from '../../ports.js';
+import type { AlertMailer, AlertWebhook } from '../monitor/ports.js';
+
+/** Channels that work without the client secret; each optional. */
+export interface CredentialAlarmChannels {
+  appId: string;
+  locale: DigestLocale;
+  webhook?: AlertWebhook;
+  /** Only a mailer that authenticates with keyrelay's Azure identity (ALERT_MAIL_AUTH=managed-identity). */
+  mail?: { mailer: AlertMailer; from: string; to: readonly string[] };
+}
 
 export interface CredentialAlarm {
   /** `code` is a stable error code (e.g. `AADSTS7000215`); never a secret. Never throws. */
@@ -19,7 +33,30 @@ export function credentialAlarmRunId(code: string, at: Date): string {
   return `${CREDENTIAL_ALARM_RUN_PREFIX}${code}:${at.toISOString().slice(0, 13)}`;
 }
 
-export function createRunReportCredentialAlarm(runReports: RunReportStore, clock: Clock, logger: Logger): CredentialAlarm {
+export function createRunReportCredentialAlarm(
+  runReports: RunReportStore,
+  clock: Clock,
+  logger: Logger,
+  channels?: CredentialAlarmChannels,
+): CredentialAlarm {
+  async function notify(code: string, at: Date): Promise<string[]> {
+    if (!channels) return [];
+    const message = renderCredentialAlarm({ appId: channels.appId, code, at }, channels.locale);
+    const { webhook, mail } = channels;
+    const deliveries: Array<Promise<string>> = [];
+    if (webhook) deliveries.push(webhook.notify(message.webhook).then(() => 'webhook'));
+    if (mail) {
+      deliveries.push(
+        mail.mailer.send({ from: mail.from, to: [...mail.to], subject: message.subject, html: message.html, attachments: [] }).then(() => 'mail'),
+      );
+    }
+    const results = await Promise.allSettled(deliveries);
+    for (const result of results) {
+      if (result.status === 'rejected') logger.error('token.credential_alarm_not_sent', { code, reason: errorName(result.reason) });
+    }
+    return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  }
+
   /** Alarms this instance raised (or is raising) in the current hour: a repeat costs no Table write. */
   const raisedThisHour = new Set<string>();
   let currentHour = '';
@@ -39,14 +76,24 @@ export function createRunReportCredentialAlarm(runReports: RunReportStore, clock
       logger.error('token.credential_alarm', { code });
       try {
         await runReports.start(runId, now);
-        await runReports.finish(runId, { finishedAt: now, counts: { credentialAlarms: 1 }, errors: [`credential_rejected:${code}`] });
       } catch (error) {
-        // Already raised within this hour by another instance.
+        // Already raised within this hour by another instance, which tells the admins.
         if (error instanceof StoreConflictError) return;
         // Not recorded: the next raise tries again.
         raisedThisHour.delete(runId);
-        logger.error('token.credential_alarm_not_recorded', { code, reason: error instanceof Error ? error.name : 'unknown' });
+        logger.error('token.credential_alarm_not_recorded', { code, reason: errorName(error) });
+        return;
       }
+      const sentThrough = await notify(code, now);
+      await runReports
+        .finish(runId, {
+          finishedAt: clock.now(),
+          counts: { credentialAlarms: 1, credentialAlarmChannels: sentThrough.length },
+          errors: [`credential_rejected:${code}`, ...(channels && sentThrough.length === 0 ? ['credential_alarm_not_sent'] : [])],
+        })
+        .catch((error: unknown) => logger.error('token.credential_alarm_not_recorded', { code, reason: errorName(error) }));
     },
   };
 }
+
+const errorName = (error: unknown): string => (error instanceof Error ? error.name : 'unknown');

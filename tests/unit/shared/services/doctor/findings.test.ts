@@ -11,6 +11,8 @@ import {
   type Finding,
 } from '../../../../../src/shared/services/doctor/findings.js';
 
+import { alarmChannelsWithoutSecret } from '../../../../../src/shared/domain/monitor/alarmChannels.js';
+
 const NOW = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
 const context: DoctorContext = {
@@ -23,6 +25,7 @@ const context: DoctorContext = {
   publicBaseUrl: 'https://func.example',
   authorityHost: 'https://login.microsoftonline.com',
   rotationLeadDays: 30,
+  alarmChannelsWithoutSecret: ['webhook'],
 };
 const mailbox = (overrides: Partial<MailboxRecord> = {}): MailboxRecord => ({
   upn: 'mario@contoso.example',
@@ -128,6 +131,23 @@ describe('evaluateFindings', () => {
     const findings = evaluateFindings(context, observations, NOW);
     expect(problems(findings)).toEqual(['mailbox_consent_missing', 'mailbox_reconnect_required']);
     expect(findings.find((item) => item.code === 'mailbox_reconnect_required')?.params.reconnectUrl).toBe('https://func.example/api/connect?loginHint=mario%40contoso.example');
+  });
+});
+
+describe('the alarm channel for a refused secret', () => {
+  it('warns when the only alert channel is mail from a connected mailbox (which needs the refused secret)', () => {
+    const observations = healthy();
+    const codes = (channels: string[]) =>
+      evaluateFindings({ ...context, alarmChannelsWithoutSecret: channels }, observations, NOW).map((item) => item.code);
+    expect(codes([])).toContain('alarm_channel_needs_secret');
+    expect(codes(['managed-identity-mail'])).not.toContain('alarm_channel_needs_secret');
+    expect(alarmChannelsWithoutSecret({ alertMailAuth: 'connected-mailbox', alertRecipients: ['a@b.example'], alertSender: 's@b.example' })).toEqual([]);
+    expect(alarmChannelsWithoutSecret({ alertMailAuth: 'managed-identity', alertRecipients: ['a@b.example'], alertSender: 's@b.example' })).toEqual([
+      'managed-identity-mail',
+    ]);
+    expect(alarmChannelsWithoutSecret({ alertMailAuth: 'connected-mailbox', alertRecipients: [], alertWebhookUrl: 'https://hook.example' })).toEqual([
+      'webhook',
+    ]);
   });
 });
 

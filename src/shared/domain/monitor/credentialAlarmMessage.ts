@@ -1,0 +1,69 @@
+// The urgent message sent the moment Entra ID refuses keyrelay's own client secret (DESIGN §6, "alarms
+// that do not depend on what broke"): a short mail and a webhook body (Teams card + a `keyrelay` member),
+// Italian or English. Pure: no channel, no clock. Never carries a secret, only the stable Entra code.
+import { escapeHtml, portalCredentialsUrl, type DigestLocale } from './digest.js';
+import { adaptiveCardMessage, type AdaptiveCardMessage } from './webhookPayload.js';
+
+export interface CredentialAlarmFacts {
+  appId: string;
+  /** e.g. AADSTS7000215 (invalid secret), AADSTS7000222 (expired secret). */
+  code: string;
+  at: Date;
+}
+
+export interface CredentialAlarmMessage {
+  subject: string;
+  html: string;
+  webhook: AdaptiveCardMessage & {
+    keyrelay: { type: 'keyrelay.credential_refused'; version: 1; appId: string; code: string; at: string; portalUrl: string };
+  };
+}
+
+const TEXT: Record<DigestLocale, { subject: (app: string, code: string) => string; lines: (code: string) => string[] }> = {
+  it: {
+    subject: (app, code) => `[keyrelay] URGENTE ${app}: Entra ID rifiuta il segreto client (${code})`,
+    lines: (code) => [
+      `Entra ID rifiuta il segreto client di keyrelay (${code}): keyrelay non può più dare token alle caselle, quindi la posta non parte.`,
+      'Esegui subito `npm run doctor` per la causa. Se il segreto è scaduto o è stato eliminato, creane uno nuovo con `npm run setup` (lo scrive direttamente in Key Vault) oppure passa a OAUTH_CLIENT_CREDENTIAL=federated.',
+      'Questo avviso arriva al massimo una volta all\'ora finché il problema resta.',
+    ],
+  },
+  en: {
+    subject: (app, code) => `[keyrelay] URGENT ${app}: Entra ID refuses the client secret (${code})`,
+    lines: (code) => [
+      `Entra ID refuses keyrelay's client secret (${code}): keyrelay can no longer hand out mailbox tokens, so mail stops.`,
+      'Run `npm run doctor` now for the cause. If the secret expired or was deleted, create a new one with `npm run setup` (it writes it straight into Key Vault) or switch to OAUTH_CLIENT_CREDENTIAL=federated.',
+      'This alarm repeats at most once an hour while the problem lasts.',
+    ],
+  },
+};
+
+export function renderCredentialAlarm(facts: CredentialAlarmFacts, locale: DigestLocale): CredentialAlarmMessage {
+  const text = TEXT[locale];
+  const subject = text.subject(facts.appId, facts.code);
+  const lines = text.lines(facts.code);
+  const portalUrl = portalCredentialsUrl(facts.appId);
+  const html = [
+    '<!doctype html><html><body style="font-family:Segoe UI,Arial,sans-serif">',
+    `<h2 style="color:#a4262c">${escapeHtml(subject)}</h2>`,
+    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    `<p><a href="${escapeHtml(portalUrl)}">${escapeHtml(portalUrl)}</a></p>`,
+    '</body></html>',
+  ].join('');
+  return {
+    subject,
+    html,
+    webhook: {
+      ...adaptiveCardMessage(
+        subject,
+        [
+          { type: 'TextBlock', text: subject, weight: 'Bolder', color: 'Attention', wrap: true },
+          // Plain text only: Adaptive Card markdown would read `*` and `_` in the lines as formatting.
+          ...lines.map((line) => ({ type: 'TextBlock', text: line.replace(/[*_`[\]]/g, ''), wrap: true })),
+        ],
+        [{ type: 'Action.OpenUrl', title: 'Entra ID', url: portalUrl }],
+      ),
+      keyrelay: { type: 'keyrelay.credential_refused', version: 1, appId: facts.appId, code: facts.code, at: facts.at.toISOString(), portalUrl },
+    },
+  };
+}
