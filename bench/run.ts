@@ -9,8 +9,9 @@ import { createBenchContext, type BenchRow, type BenchSection } from './context.
 import { coldStartSection } from './p1-coldstart.js';
 import { tokenSection } from './p2-p5-token.js';
 import { monitorSection } from './p6-monitor.js';
+import { rotationRaceSection } from './r1-rotation-race.js';
 
-const SECTIONS: BenchSection[] = [coldStartSection, tokenSection, monitorSection];
+const SECTIONS: BenchSection[] = [coldStartSection, tokenSection, monitorSection, rotationRaceSection];
 
 const benchDir = import.meta.dirname;
 const CHILD_MARKER = 'KEYRELAY_BENCH_WITH_LOCAL_CA';
@@ -25,10 +26,17 @@ if (process.env[CHILD_MARKER] !== '1') {
   process.exit(child.status ?? 1);
 }
 
+// `npm run bench -- R1 P6` runs only the named sections.
+const wanted = process.argv.slice(2).map((id) => id.toUpperCase());
+const unknown = wanted.filter((id) => !SECTIONS.some((section) => section.id === id));
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((section) => section.id).join(', ')}`);
+  process.exit(2);
+}
 const context = createBenchContext((line) => console.log(`  ${line}`));
 const rows: BenchRow[] = [];
 try {
-  for (const section of SECTIONS) {
+  for (const section of SECTIONS.filter((candidate) => wanted.length === 0 || wanted.includes(candidate.id))) {
     console.log(`${section.id}: ${section.title}`);
     rows.push(...(await section.run(context)));
   }
@@ -37,10 +45,13 @@ try {
 }
 
 printTable(rows);
-const resultsDir = join(benchDir, 'results');
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
-console.log(`\nwritten to bench/results/latest.json`);
+// Only a full run replaces the recorded figures.
+if (wanted.length === 0) {
+  const resultsDir = join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+  console.log(`\nwritten to bench/results/latest.json`);
+}
 process.exitCode = rows.every((row) => row.met) ? 0 : 1;
 
 function printTable(table: BenchRow[]): void {

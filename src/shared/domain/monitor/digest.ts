@@ -2,6 +2,7 @@
 // and the admin's steps — Italian by default, English available. HTML with inline styles only (mail
 // clients strip <style> and block remote assets); every interpolated value is escaped. The input never
 // carries secret values.
+import { rotationErrorFix } from './rotationErrorFix.js';
 import type { CredentialKind, MonitoredCredential } from './credentials.js';
 import type { RotationBlockedReason } from './rotationPlan.js';
 
@@ -114,7 +115,8 @@ function safeHref(url: string): string | undefined {
 /** A failure's explanation, with its error code where the message has a place for one. */
 function failureText(messages: Messages, action: Extract<DigestAction, { kind: 'rotation-failed' }>): string {
   const code = action.errorCode !== undefined ? ` (${messages.errorCode(action.errorCode)})` : '';
-  return messages.failure[action.reason].replace('{code}', code);
+  const fix = action.errorCode !== undefined ? ` ${messages.fix(action.errorCode)}` : '';
+  return messages.failure[action.reason].replace('{code}', code).replace('{fix}', fix);
 }
 
 function isUnusedSecret(item: DigestItem): boolean {
@@ -147,6 +149,8 @@ interface Messages {
   reconnectIntro: string;
   reconnectLink: string;
   errorCode(code: string): string;
+  /** One line on what to do about a failing step's code. */
+  fix(code: string): string;
   missingPermission(permission: string): string;
   historyHeading: string;
   history(entry: RotationHistoryEntry): string;
@@ -206,7 +210,7 @@ const it: Messages = {
     upstream_unavailable:
       'Microsoft Graph o Key Vault non erano raggiungibili; keyrelay riproverà alla prossima esecuzione.',
     step_failed:
-      'un passo del rinnovo non è riuscito{code}; il segreto attuale resta in uso. keyrelay riprova a ogni esecuzione, ma se il problema persiste rinnova il segreto a mano seguendo i passi qui sotto.',
+      'un passo del rinnovo non è riuscito{code}:{fix} Il segreto attuale resta in uso. keyrelay riprova a ogni esecuzione, ma se il problema persiste rinnova il segreto a mano seguendo i passi qui sotto.',
   },
   subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
   subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: segreto client rinnovato il ${renewedOn}`,
@@ -246,6 +250,7 @@ const it: Messages = {
     "L'accesso di queste caselle è stato revocato o è scaduto: finché non vengono ricollegate, ActNow non può inviare posta da esse.",
   reconnectLink: 'Ricollega',
   errorCode: (code) => `codice errore ${code}`,
+  fix: (code) => rotationErrorFix(code, 'it'),
   missingPermission: (permission) =>
     `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
   historyHeading: 'Rinnovi automatici',
@@ -312,7 +317,7 @@ const en: Messages = {
       'Entra ID did not accept the new secret, so it was removed; the current secret stays in use. keyrelay will try again tomorrow.',
     upstream_unavailable: 'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',
     step_failed:
-      'a renewal step failed{code}; the current secret stays in use. keyrelay tries again on every run, but if this persists renew the secret by hand with the steps below.',
+      'a renewal step failed{code}:{fix} The current secret stays in use. keyrelay tries again on every run, but if this persists renew the secret by hand with the steps below.',
   },
   subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
   subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: client secret renewed on ${renewedOn}`,
@@ -352,6 +357,7 @@ const en: Messages = {
     'Access to these mailboxes was revoked or has expired: until they are reconnected, ActNow cannot send mail from them.',
   reconnectLink: 'Reconnect',
   errorCode: (code) => `error code ${code}`,
+  fix: (code) => rotationErrorFix(code, 'en'),
   missingPermission: (permission) =>
     `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,
   historyHeading: 'Automatic renewals',

@@ -166,9 +166,25 @@ class ConcurrentRunStop extends RunStop {
   }
 }
 
+/** The live check refused a removal: recorded on the rotation like a failed step, never retried blindly. */
+class RemovalRefusedError extends Error {
+  readonly code = 'remove_refused_in_use';
+  constructor() {
+    super('removal refused: the Key Vault secret names this password');
+    this.name = 'RemovalRefusedError';
+  }
+}
+
+function removalErrorCode(error: unknown): string {
+  if (error instanceof RunStop) return error.lastError ?? 'graph_failed';
+  if (error instanceof RemovalRefusedError) return error.code;
+  return errorCodeOf(error, 'graph');
+}
+
 /** Rethrows a stop; any other error becomes the step's failure code. */
 function failureCode(error: unknown, service: 'graph' | 'keyvault'): string {
   if (error instanceof RunStop) throw error;
+  if (error instanceof RemovalRefusedError) return error.code;
   return errorCodeOf(error, service);
 }
 
@@ -342,7 +358,7 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
         const protectedKeyIds = inUseNow.kind === 'known' ? [inUseNow.keyId] : inUseNow.kind === 'ambiguous' ? inUseNow.keyIds : [];
         if (protectedKeyIds.includes(keyId)) {
           logger.error('rotation.remove_refused_in_use', { appId, runId, rotationId: stored?.record.rotationId, keyId });
-          throw new RunStop('remove_refused_in_use');
+          throw new RemovalRefusedError();
         }
         const result = await appDirectory.removePassword(app.id, keyId);
         passwords = passwords.filter((password) => password.keyId !== keyId);
@@ -498,10 +514,7 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
                 // Unrecorded, the password would be an orphan of ours: take it back at once. If that fails it
                 // carries this rotation's displayName, and the run that owns the rotation removes it.
                 await removePassword(added.keyId).catch((error: unknown) => {
-                  logger.warn('rotation.unrecorded_remove_failed', {
-                    appId, runId, keyId: added.keyId,
-                    errorCode: error instanceof RunStop ? error.lastError : errorCodeOf(error, 'graph'),
-                  });
+                  logger.warn('rotation.unrecorded_remove_failed', { appId, runId, keyId: added.keyId, errorCode: removalErrorCode(error) });
                 });
                 throw stop;
               }
@@ -612,7 +625,7 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               try {
                 await removePassword(action.keyId);
               } catch (error) {
-                const errorCode = error instanceof RunStop ? (error.lastError ?? 'graph_failed') : errorCodeOf(error, 'graph');
+                const errorCode = removalErrorCode(error);
                 logger.warn('rotation.leftover_remove_failed', { appId, runId, rotationId: record.rotationId, keyId: action.keyId, errorCode });
                 throw new RunStop(errorCode);
               }

@@ -1,6 +1,7 @@
 // The status report as an admin dashboard (Italian or English): one self-contained HTML page — inline
 // style, an inline SVG timeline, no script, no external asset — so the strict CSP of
 // src/shared/http/securityHeaders.ts holds. Every dynamic value goes through escapeHtml.
+import { rotationErrorFix } from '../../domain/monitor/rotationErrorFix.js';
 import type { Locale } from '../../config.js';
 import { escapeHtml } from '../../http/page.js';
 import type { CredentialStatus, MailboxHealth, StatusReport } from './statusService.js';
@@ -263,7 +264,13 @@ function renderRotations(report: StatusReport, labels: Labels, locale: Locale): 
   const heading = `<h2>${e(labels.rotations)}</h2><p class="meta">${e(labels.rotationMode[report.settings.rotationMode])}</p>`;
   if (report.rotations.length === 0) return `${heading}<p class="meta">${e(labels.noRotations)}</p>`;
   const rows = report.rotations.map((rotation) => {
-    const notes = [rotation.blockedReason, rotation.lastError].filter((note) => note !== undefined).map((note) => `<code>${e(note)}</code>`);
+    const notes = [
+      ...(rotation.blockedReason ? [`<code>${e(rotation.blockedReason)}</code>`] : []),
+      // The latest rotation's failing step with what to do about it; older rotations keep only their code.
+      ...(rotation.lastError
+        ? [`<code>${e(rotation.lastError)}</code>${rotation === report.rotations[0] ? ` ${e(rotationErrorFix(rotation.lastError, locale))}` : ''}`]
+        : []),
+    ];
     return `<tr><td>${e(formatDate(rotation.startedAt, locale))}</td><td>${e(rotation.step)}</td><td>${e(formatDate(rotation.newEndDateTime, locale))}</td><td>${notes.join(' ') || '—'}</td></tr>`;
   });
   return `${heading}<table><thead><tr>${labels.rotationColumns.map((c) => `<th>${e(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
