@@ -15,7 +15,7 @@ import { addDays } from '../src/shared/domain/monitor/expiryPolicy.js';
 import { ROTATION_LEASE_MINUTES, rotationDisplayName } from '../src/shared/domain/monitor/rotationPlan.js';
 import type { Logger } from '../src/shared/logger.js';
 import { createRotationService, type RotationOutcome, type RotationService, type RotationServiceDependencies } from '../src/shared/services/rotation/rotationService.js';
-import { gate } from '../tests/support/callHooks.js';
+import { aroundEveryCall, gate, withHooks } from '../tests/support/callHooks.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
 import type { BenchContext, BenchRow, BenchSection } from './context.js';
 
@@ -64,20 +64,12 @@ function rotationService(stack: TestStack, overrides: Partial<RotationServiceDep
 /** Ports that call `atWrite` right after the `pauseAfter`-th write took effect, and wait for it. */
 function pausingPorts(stack: TestStack, pauseAfter: number, atWrite: () => Promise<void>): Partial<RotationServiceDependencies> {
   let writes = 0;
-  function wrap<T extends object>(target: T): T {
-    return new Proxy(target, {
-      get(object, property) {
-        const value: unknown = Reflect.get(object, property, object);
-        if (typeof value !== 'function') return value;
-        const method = (value as (...args: unknown[]) => Promise<unknown>).bind(object);
-        return async (...args: unknown[]) => {
-          const result = await method(...args);
-          if (WRITE_METHODS.includes(String(property)) && ++writes === pauseAfter) await atWrite();
-          return result;
-        };
+  const wrap = <T extends object>(target: T): T =>
+    aroundEveryCall(target, {
+      after: async (method) => {
+        if (WRITE_METHODS.includes(method) && ++writes === pauseAfter) await atWrite();
       },
     });
-  }
   return { rotationStore: wrap(stack.core.rotationStore), secretStore: wrap(stack.core.secretStore), appDirectory: wrap(stack.core.appDirectory) };
 }
 
@@ -135,18 +127,7 @@ async function race(plan: Interleaving): Promise<Result> {
     const serviceB =
       plan.mode === 'stale_read' || slow
         ? rotationService(stack, {
-            rotationStore: new Proxy(stack.core.rotationStore, {
-              get(object, property) {
-                const value: unknown = Reflect.get(object, property, object);
-                if (property !== 'get' || typeof value !== 'function') return typeof value === 'function' ? (value as () => unknown).bind(object) : value;
-                let calls = 0;
-                return async (...args: unknown[]) => {
-                  const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
-                  if (++calls === 1) await bHasRead.hold();
-                  return result;
-                };
-              },
-            }),
+            rotationStore: withHooks(stack.core.rotationStore, 'get', { after: (_args, call) => (call === 1 ? bHasRead.hold() : undefined) }),
           })
         : rotationService(stack);
     let runB: Promise<RotationOutcome> | undefined;

@@ -70,6 +70,13 @@ resource ownedByGrant 'Microsoft.Graph/appRoleAssignedTo@v1.0' = {
   principalId: managedIdentityPrincipalId
 }
 
+// Policy.Read.All: the rotation reads the tenant's cap on password lifetimes before asking for a new secret.
+resource policyReadGrant 'Microsoft.Graph/appRoleAssignedTo@v1.0' = {
+  resourceId: graph.id
+  appRoleId: filter(graph.appRoles, role => role.value == 'Policy.Read.All')[0].id
+  principalId: managedIdentityPrincipalId
+}
+
 output appId string = app.appId
 output objectId string = app.id
 output servicePrincipalId string = appServicePrincipal.id

@@ -59,3 +59,23 @@ export function withHooks<T extends object, K extends AsyncMethodKeys<T>>(
     },
   });
 }
+
+/** `target` with hooks around every async method: `before` may throw (a dead process), `after` may pause. */
+export function aroundEveryCall<T extends object>(
+  target: T,
+  hooks: { before?: (method: string) => void; after?: (method: string) => Promise<void> | void },
+): T {
+  return new Proxy(target, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property, object);
+      if (typeof value !== 'function') return value;
+      const method = (value as (...args: unknown[]) => Promise<unknown>).bind(object);
+      return async (...args: unknown[]) => {
+        hooks.before?.(String(property));
+        const result = await method(...args);
+        await hooks.after?.(String(property));
+        return result;
+      };
+    },
+  });
+}

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ROTATION_LEASE_MINUTES } from '../../../src/shared/domain/monitor/rotationPlan.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import type { RotationServiceDependencies } from '../../../src/shared/services/rotation/rotationService.js';
+import { aroundEveryCall } from '../../support/callHooks.js';
 import { SimulatedCrash, startRotationRig, type RotationRig } from './rotationHarness.js';
 
 const WRITES: Record<'rotationStore' | 'secretStore' | 'appDirectory', readonly string[]> = {
@@ -30,27 +31,20 @@ afterEach(async () => {
 function crashingPorts(r: RotationRig, crashAfter: number): { deps: Partial<RotationServiceDependencies>; writes: () => number } {
   let writes = 0;
   let dead = false;
-  function wrap<T extends object>(target: T, writeMethods: readonly string[]): T {
-    return new Proxy(target, {
-      get(object, property) {
-        const value: unknown = Reflect.get(object, property, object);
-        if (typeof value !== 'function') return value;
-        const method = (value as (...args: unknown[]) => Promise<unknown>).bind(object);
-        return async (...args: unknown[]) => {
-          if (dead) throw new SimulatedCrash();
-          const result = await method(...args);
-          if (writeMethods.includes(String(property))) {
-            writes += 1;
-            if (writes === crashAfter) {
-              dead = true;
-              throw new SimulatedCrash();
-            }
-          }
-          return result;
-        };
+  const wrap = <T extends object>(target: T, writeMethods: readonly string[]): T =>
+    aroundEveryCall(target, {
+      before: () => {
+        if (dead) throw new SimulatedCrash();
+      },
+      after: (method) => {
+        if (!writeMethods.includes(method)) return;
+        writes += 1;
+        if (writes === crashAfter) {
+          dead = true;
+          throw new SimulatedCrash();
+        }
       },
     });
-  }
   return {
     deps: {
       rotationStore: wrap(r.stack.core.rotationStore, WRITES.rotationStore),

@@ -338,14 +338,11 @@ function checkAppRegistration(files: Readonly<Record<string, string>>, resources
     problems.push('app registration: client secrets must not be created in Bicep (setup writes them to Key Vault)');
   }
   const grants = graphResources.filter((r) => r.type.startsWith('Microsoft.Graph/appRoleAssignedTo@'));
-  if (
-    !grants.some((g) =>
-      /filter\(\w+\.appRoles,.*'Application\.ReadWrite\.OwnedBy'\)/.test(
-        objectProperties(g.body).get('appRoleId') ?? '',
-      ),
-    )
-  ) {
-    problems.push('app registration: Application.ReadWrite.OwnedBy must be granted with its id looked up by value');
+  for (const role of ['Application.ReadWrite.OwnedBy', 'Policy.Read.All']) {
+    const lookedUp = new RegExp(`filter\\(\\w+\\.appRoles,.*'${role.replaceAll('.', '\\.')}'\\)`);
+    if (!grants.some((g) => lookedUp.test(objectProperties(g.body).get('appRoleId') ?? ''))) {
+      problems.push(`app registration: ${role} must be granted with its id looked up by value`);
+    }
   }
   if (
     !/relationships\s*:\s*\[\s*managedIdentityPrincipalId\s*\]/.test(objectProperties(app.body).get('owners') ?? '')
