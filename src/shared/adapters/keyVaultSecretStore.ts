@@ -10,9 +10,19 @@ import { statusCodeOf, toStoreError } from './storeErrors.js';
 export interface KeyVaultSecretStoreOptions {
   /** SDK retries of 429/5xx before the store reports unavailable (SDK default 3). */
   maxRetries?: number;
+  /**
+   * Pauses before resuming a listing whose page still failed after the SDK's retries (throttling that
+   * outlasts them): the caller keeps what it already received and gets the rest.
+   */
+  listingResumePausesMs?: readonly number[];
+  /** Waits between those attempts; tests inject one that does not sleep. */
+  wait?: (ms: number) => Promise<void>;
   /** Paces listing pages (the monitor's bulk reads), so background work keeps within a share of the vault's throttling limit. */
   listingBudget?: RequestBudget;
 }
+
+/** About half a minute in all: within a monitor run's budget, past a typical Retry-After. */
+export const DEFAULT_LISTING_RESUME_PAUSES_MS: readonly number[] = [2_000, 8_000, 20_000];
 
 export function createKeyVaultSecretStore(
   config: { keyVaultUrl: string },
@@ -67,26 +77,40 @@ export function createKeyVaultSecretStore(
     },
 
     async *listSecretProperties(): AsyncIterable<SecretSummary> {
-      try {
+      const pauses = options.listingResumePausesMs ?? DEFAULT_LISTING_RESUME_PAUSES_MS;
+      const wait = options.wait ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+      // The SDK's pages do not expose their nextLink, so a resumed listing starts over and skips what it
+      // already yielded: a few more list requests, nothing read twice by the caller.
+      const yielded = new Set<string>();
+      for (let failures = 0; ; ) {
         const pages = client.listPropertiesOfSecrets().byPage()[Symbol.asyncIterator]();
-        for (;;) {
-          // One page is one Key Vault request: paced by the listing budget.
-          await options.listingBudget?.take();
-          const page = await pages.next();
-          if (page.done) break;
-          for (const properties of page.value) {
-            yield {
-              name: properties.name,
-              ...(properties.version !== undefined && { version: properties.version }),
-              enabled: properties.enabled !== false,
-              ...(properties.expiresOn !== undefined && { expiresOn: properties.expiresOn }),
-              updatedOn: updatedOnOf(properties),
-              tags: { ...properties.tags },
-            };
+        try {
+          for (;;) {
+            // One page is one Key Vault request: paced by the listing budget.
+            await options.listingBudget?.take();
+            const page = await pages.next();
+            if (page.done) return;
+            for (const properties of page.value) {
+              if (yielded.has(properties.name)) continue;
+              yielded.add(properties.name);
+              yield {
+                name: properties.name,
+                ...(properties.version !== undefined && { version: properties.version }),
+                enabled: properties.enabled !== false,
+                ...(properties.expiresOn !== undefined && { expiresOn: properties.expiresOn }),
+                updatedOn: updatedOnOf(properties),
+                tags: { ...properties.tags },
+              };
+            }
           }
+        } catch (err) {
+          const status = statusCodeOf(err);
+          const pause = pauses[failures];
+          // Throttling or an outage that outlasted the SDK's retries: pause and go on; anything else ends it.
+          if (pause === undefined || (status !== undefined && status !== 429 && status < 500)) throw toStoreError(err, 'list secrets');
+          failures += 1;
+          await wait(pause);
         }
-      } catch (err) {
-        throw toStoreError(err, 'list secrets');
       }
     },
 

@@ -74,13 +74,33 @@ describe('on the Key Vault emulator', () => {
     });
   });
 
-  it('turns a failing listing (503) into StoreUnavailableError', async () => {
-    const store = secretStore({ maxRetries: 0 });
-    started().cloud.injectFault({ service: 'keyvault', route: 'secrets.list', kind: 'status', status: 503 });
+  it('turns a listing that keeps failing (503) into StoreUnavailableError after its resume attempts', async () => {
+    const waits: number[] = [];
+    const store = secretStore({ maxRetries: 0, listingResumePausesMs: [1_000, 2_000], wait: (ms) => (waits.push(ms), Promise.resolve()) });
+    started().cloud.injectFault({ service: 'keyvault', route: 'secrets.list', kind: 'status', status: 503, remaining: Infinity });
     const listing = async () => {
       for await (const summary of store.listSecretProperties()) expect(summary.name).toBeDefined();
     };
     await expect(listing()).rejects.toMatchObject({ name: 'StoreUnavailableError', statusCode: 503 });
+    expect(waits).toEqual([1_000, 2_000]);
+    started().cloud.clearFaults();
+  });
+
+  it('a page throttled mid-listing past the SDK retries: resumes after a pause, every secret once, nothing lost', async () => {
+    const seeding = secretStore();
+    const names = Array.from({ length: 60 }, (_, index) => `throttled-${String(index).padStart(2, '0')}`);
+    for (const name of names) await seeding.setSecret(name, 'value');
+    const waits: number[] = [];
+    const store = secretStore({ maxRetries: 0, listingResumePausesMs: [1_000, 2_000, 4_000], wait: (ms) => (waits.push(ms), Promise.resolve()) });
+    const listed: string[] = [];
+    for await (const summary of store.listSecretProperties()) {
+      listed.push(summary.name);
+      // After the first page, the vault throttles the next two list requests.
+      if (listed.length === 1) started().cloud.injectFault({ service: 'keyvault', route: 'secrets.list', kind: 'status', status: 429, retryAfterSeconds: 0, remaining: 2 });
+    }
+    expect(waits).toEqual([1_000, 2_000]);
+    expect(listed).toEqual(expect.arrayContaining(names));
+    expect(new Set(listed).size).toBe(listed.length);
   });
 
   it('turns a parallel-write conflict (409) into StoreConflictError that never carries the value', async () => {

@@ -153,7 +153,7 @@ describe('expiry monitor against the local cloud', () => {
     expect(mail?.message.body?.content).toContain('Application.Read.All');
   }, 60_000);
 
-  it('an idle mailbox gets a keep-alive refresh; a revoked one becomes reconnect_required with its reconnect link in the digest', async () => {
+  it('an idle mailbox gets a keep-alive refresh after the urgent work; a revoked one becomes reconnect_required, its reconnect link in the next digest', async () => {
     const s = await start();
     const idle = await connectMailbox(s, 'mario.rossi@contoso.onmicrosoft.com');
     const revoked = await connectMailbox(s, 'giulia.bianchi@contoso.onmicrosoft.com');
@@ -172,6 +172,9 @@ describe('expiry monitor against the local cloud', () => {
     const gone = await s.core.mailboxRegistry.get(revoked.upn);
     expect(gone?.status).toBe('reconnect_required');
     expect(gone?.lastErrorCode).toContain('50173');
+    // Keep-alive runs after this run's digest: the next run carries the reconnect link.
+    expect(s.local.cloud.outbox()).toHaveLength(0);
+    await createMonitorFeatureFor(s.core, { logger }).monitor.run();
     const [mail] = s.local.cloud.outbox();
     expect(mail?.message.body?.content).toContain(
       `${s.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(revoked.upn)}`,

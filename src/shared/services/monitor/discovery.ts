@@ -48,10 +48,16 @@ export async function readApplication(directory: DiscoveryDependencies['appDirec
   }
 }
 
-async function listExpiringSecrets(store: SecretStore): Promise<SecretSummary[]> {
+/** Every enabled secret with an expiry; a listing that fails part-way keeps what it read and says so. */
+async function listExpiringSecrets(store: SecretStore, errors: string[]): Promise<SecretSummary[]> {
   const secrets: SecretSummary[] = [];
-  for await (const summary of store.listSecretProperties()) {
-    if (summary.enabled && summary.expiresOn !== undefined) secrets.push(summary);
+  try {
+    for await (const summary of store.listSecretProperties()) {
+      if (summary.enabled && summary.expiresOn !== undefined) secrets.push(summary);
+    }
+  } catch (error) {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    errors.push(`${secrets.length > 0 ? 'key_vault_listing_incomplete' : 'key_vault_unavailable'}${typeof status === 'number' ? `:${status}` : ''}`);
   }
   return secrets;
 }
@@ -153,10 +159,7 @@ export async function discoverCredentials(deps: DiscoveryDependencies, given: { 
   const errors: string[] = [];
   const [lookup, secrets, mailboxes] = await Promise.all([
     given.app ?? readApplication(deps.appDirectory, config.oauthClientId),
-    listExpiringSecrets(deps.secretStore).catch(() => {
-      errors.push('key_vault_unavailable');
-      return [] as SecretSummary[];
-    }),
+    listExpiringSecrets(deps.secretStore, errors),
     deps.mailboxRegistry.list().catch(() => {
       errors.push('mailbox_registry_unavailable');
       return [] as MailboxRecord[];

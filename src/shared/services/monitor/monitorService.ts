@@ -1,5 +1,6 @@
-// The expiry monitor run (DESIGN §6, issue 6): keep idle grants alive -> advance the rotation -> discover
-// -> evaluate (pure policy) -> claim alerts in the ledger -> send one digest -> record the run.
+// The expiry monitor run (DESIGN §6, issue 6): advance the rotation -> discover -> evaluate (pure policy)
+// -> claim alerts in the ledger -> send one digest -> keep idle grants alive (bounded, within the run's
+// time budget, the rest carried over) -> record the run.
 //
 // Idempotence: every alert is a ledger entry (credential × threshold) claimed before the send and marked
 // sent after it, released when the send fails (retried next run, never marked sent). The digest itself is
@@ -7,6 +8,7 @@
 // run) never split one day's alerts over two mails: the loser of the lock sends nothing, and a later run
 // finds every alert already sent.
 import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
 import { StoreConflictError } from '../../adapters/storeErrors.js';
 import { GraphRequestError } from '../../adapters/graphClient.js';
 import type { Config } from '../../config.js';
@@ -36,6 +38,7 @@ import {
   type ExpiryEvaluation,
 } from '../../domain/monitor/expiryPolicy.js';
 import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
+import { runBudget, type RunBudget } from '../../domain/monitor/runBudget.js';
 import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
 import { isKeyrelayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
@@ -71,6 +74,12 @@ const ROTATION_STUCK_AFTER_DAYS = 1;
 const CONCURRENT_ROTATION_RUN = 'concurrent_run';
 /** A renewal is announced until a digest carries it; after this long it is no longer news. */
 const RENEWAL_ANNOUNCE_DAYS = 30;
+/** Refreshes in flight at once: well under Entra's per-app throttling, enough for thousands a run. */
+export const DEFAULT_KEEP_ALIVE_CONCURRENCY = 8;
+/** The longest one keep-alive may take (two 10 s Entra attempts, Key Vault reads and a write). */
+const KEEP_ALIVE_ALLOWANCE_MS = 30_000;
+/** Rotation's verification retries take about three minutes; with its other steps, five. */
+const ROTATION_ALLOWANCE_MS = 5 * 60_000;
 
 /** What judging expiries needs: the monitor and the status page alike. */
 export type ExpirySettings = Pick<
@@ -101,6 +110,9 @@ export interface MonitorDependencies extends DiscoveryDependencies {
   mailer?: AlertMailer;
   webhook?: AlertWebhook;
   logger: Logger;
+  /** The run's time budget (default: host.json's functionTimeout less a margin for the report). */
+  budget?: { timeoutMs: number; marginMs: number };
+  keepAliveConcurrency?: number;
 }
 
 export interface MonitorRunInput {
@@ -178,34 +190,71 @@ function isRotationFailure(reason: string | undefined): reason is RotationFailur
 export function createMonitorService(deps: MonitorDependencies): MonitorService {
   const { config, alertLedger, runReports, logger } = deps;
 
-  async function keepIdleGrantsAlive(now: Date, counts: Record<string, number>, errors: string[]): Promise<void> {
-    const records = await deps.mailboxRegistry.list().catch(() => [] as MailboxRecord[]);
-    const idle = evaluateGrants(records.map(mailboxGrantOf), now).filter((grant) => grant.needsKeepAlive);
+  /**
+   * Keep-alive refreshes, last in the run: the most urgent grants first (oldest refresh), a few at a time,
+   * none started that could not finish within the budget. The rest stays idle in the registry, so the next
+   * run takes it first; a transient failure is retried there, never turned into reconnect_required.
+   */
+  async function keepIdleGrantsAlive(
+    records: readonly MailboxRecord[],
+    now: Date,
+    budget: RunBudget,
+    counts: Record<string, number>,
+    errors: string[],
+  ): Promise<void> {
+    const idle = evaluateGrants(records.map(mailboxGrantOf), now)
+      .filter((grant) => grant.needsKeepAlive)
+      .sort((a, b) => a.grant.lastRefreshAt.getTime() - b.grant.lastRefreshAt.getTime());
     if (idle.length === 0) return;
     const { keepAlive } = deps;
     if (!keepAlive) {
       errors.push('keep_alive_unavailable');
       return;
     }
-    for (const { grant, idleDays } of idle) {
-      try {
-        const result = await keepAlive.keepAlive(grant.upn);
-        counts.keepAlives = (counts.keepAlives ?? 0) + 1;
-        logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
-        if (result === 'reconnect_required') {
-          const current = await deps.mailboxRegistry.get(grant.upn);
-          if (current?.status === 'ok')
-            await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', now);
-        }
-      } catch (error) {
-        errors.push(`keep_alive_failed:${failureCode(error)}`);
-        logger.warn('monitor.keep_alive_failed', { tenantId: grant.tenantId, code: failureCode(error) });
-      }
+    const limit = pLimit(deps.keepAliveConcurrency ?? DEFAULT_KEEP_ALIVE_CONCURRENCY);
+    const failureCodes = new Set<string>();
+    let refreshed = 0;
+    let failed = 0;
+    let left = 0;
+    await Promise.all(
+      idle.map(({ grant, idleDays }) =>
+        limit(async () => {
+          if (!budget.allows(deps.clock.now(), KEEP_ALIVE_ALLOWANCE_MS)) {
+            left += 1;
+            return;
+          }
+          try {
+            const result = await keepAlive.keepAlive(grant.upn);
+            refreshed += 1;
+            logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
+            if (result === 'reconnect_required') {
+              const current = await deps.mailboxRegistry.get(grant.upn);
+              if (current?.status === 'ok') await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', deps.clock.now());
+            }
+          } catch (error) {
+            failed += 1;
+            failureCodes.add(failureCode(error));
+            logger.warn('monitor.keep_alive_failed', { tenantId: grant.tenantId, code: failureCode(error) });
+          }
+        }),
+      ),
+    );
+    counts.keepAlives = refreshed;
+    if (failed > 0) counts.keepAliveFailed = failed;
+    for (const code of failureCodes) errors.push(`keep_alive_failed:${code}`);
+    if (left > 0) {
+      // Not an error: the budget did its job. The next run starts with these.
+      counts.keepAliveCarriedOver = left;
+      logger.warn('monitor.keep_alive_carried_over', { left });
     }
   }
 
-  async function advanceRotation(runId: string, now: Date, lookup: AppLookup, errors: string[]): Promise<RotationView> {
+  async function advanceRotation(runId: string, now: Date, lookup: AppLookup, budget: RunBudget, errors: string[]): Promise<RotationView> {
     if (config.rotationMode !== 'auto' || !deps.rotation) return {};
+    if (!budget.allows(deps.clock.now(), ROTATION_ALLOWANCE_MS)) {
+      errors.push('rotation_deferred:budget');
+      return {};
+    }
     let progress: RotationProgress;
     try {
       // Without the app (Graph failed) the rotation reads it itself and reports why it could not.
@@ -424,11 +473,25 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     return { channels, delivered: channels.includes(mailConfigured ? 'mail' : 'webhook') };
   }
 
-  async function claimNotices(notices: readonly Notice[], runId: string, counts: Record<string, number>): Promise<Notice[]> {
+  async function claimNotices(
+    notices: readonly Notice[],
+    runId: string,
+    counts: Record<string, number>,
+    errors: string[],
+  ): Promise<Notice[]> {
     const claimed: Notice[] = [];
     for (const notice of notices) {
-      // Stamped with the time of the claim, not the run's start: a long run's claims keep their full lease.
-      const claim = await alertLedger.claim(notice.credentialId, notice.threshold, runId, deps.clock.now());
+      let claim: Awaited<ReturnType<AlertLedger['claim']>>;
+      try {
+        // Stamped with the time of the claim, not the run's start: a long run's claims keep their full lease.
+        claim = await alertLedger.claim(notice.credentialId, notice.threshold, runId, deps.clock.now());
+      } catch (error) {
+        // One unreadable ledger row (an older version, a hand edit) skips its alert, never the digest.
+        counts.ledgerRowsSkipped = (counts.ledgerRowsSkipped ?? 0) + 1;
+        errors.push(`ledger_row_skipped:${notice.credentialId}|${notice.threshold}:${failureCode(error)}`);
+        logger.warn('monitor.ledger_row_skipped', { credentialId: notice.credentialId, threshold: notice.threshold, code: failureCode(error) });
+        continue;
+      }
       if (claim === 'claimed') claimed.push(notice);
       else counts.alertsAlreadyHandled = (counts.alertsAlreadyHandled ?? 0) + 1;
     }
@@ -452,7 +515,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       return undefined;
     }
     try {
-      const claimed = await claimNotices(notices, runId, counts);
+      const claimed = await claimNotices(notices, runId, counts, errors);
       if (claimed.length === 0) return undefined;
       // A credential appears once, even when a threshold and a rotation failure both speak of it.
       const items = [
@@ -486,17 +549,30 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     }
   }
 
+  /** Urgent work first (DESIGN §6): rotation, alerts and the digest; then keep-alive refreshes. */
   async function runOnce(
     runId: string,
     now: Date,
+    budget: RunBudget,
     counts: Record<string, number>,
     errors: string[],
   ): Promise<MonitorRunResult['digest']> {
-    await keepIdleGrantsAlive(now, counts, errors);
+    const { digest, mailboxes } = await rotateAndAlert(runId, now, budget, counts, errors);
+    await keepIdleGrantsAlive(mailboxes, now, budget, counts, errors);
+    return digest;
+  }
+
+  async function rotateAndAlert(
+    runId: string,
+    now: Date,
+    budget: RunBudget,
+    counts: Record<string, number>,
+    errors: string[],
+  ): Promise<{ digest: MonitorRunResult['digest']; mailboxes: readonly MailboxRecord[] }> {
     // One Graph read of the app per run, shared by the rotation and discovery (issue 10, P6); read again
     // only when the rotation changed the password list.
     const lookup = await readApplication(deps.appDirectory, config.oauthClientId);
-    const rotation = await advanceRotation(runId, now, lookup, errors);
+    const rotation = await advanceRotation(runId, now, lookup, budget, errors);
     const passwordsChanged =
       rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
     const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
@@ -553,8 +629,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       ...reconnects,
       ...switched,
     ].filter((notice) => !rotation.heldElsewhere || !aboutTheSecret(notice));
-    if (notices.length === 0) return undefined;
-    return alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
+    const digest = notices.length === 0 ? undefined : await alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
+    return { digest, mailboxes: discovery.mailboxes };
   }
 
   return {
@@ -571,8 +647,11 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       const counts: Record<string, number> = {};
       const errors: string[] = [];
       let digest: MonitorRunResult['digest'];
+      // From the clock, not `now`: a run asked to judge another day still has the host's real timeout.
+      const startedAt = deps.clock.now();
+      const budget = deps.budget ? runBudget(startedAt, deps.budget.timeoutMs, deps.budget.marginMs) : runBudget(startedAt);
       try {
-        digest = await runOnce(runId, now, counts, errors);
+        digest = await runOnce(runId, now, budget, counts, errors);
       } catch (error) {
         errors.push(`run_failed:${failureCode(error)}`);
         logger.error('monitor.run_failed', { runId, code: failureCode(error) });

@@ -213,7 +213,7 @@ describe('MonitorService.run', () => {
     expect((await w.runs.latest(1))[0]?.errors).toContain('alerts_not_configured');
   });
 
-  it('refreshes mailboxes idle for more than a week and carries the reconnect link of a revoked one', async () => {
+  it('refreshes mailboxes idle for more than a week after the digest; the next digest carries the reconnect link of a revoked one', async () => {
     const w = await world(addDays(START, 400));
     await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, -8)));
     await w.registry.upsert(mailbox('fresh@contoso.example', addDays(START, -2)));
@@ -228,8 +228,83 @@ describe('MonitorService.run', () => {
     const result = await createMonitorService(w.deps({ keepAlive })).run();
     expect(kept.sort()).toEqual(['idle@contoso.example', 'revoked@contoso.example']);
     expect((await w.registry.get('revoked@contoso.example'))?.status).toBe('reconnect_required');
-    expect(result.counts.reconnectRequired).toBe(1);
+    expect(result.counts.keepAlives).toBe(2);
+    expect(w.mailer.sent).toHaveLength(0);
+    const next = await createMonitorService(w.deps({ keepAlive })).run({ now: addDays(START, 1) });
+    expect(next.counts.reconnectRequired).toBe(1);
     expect(w.mailer.sent[0]?.html).toContain('https://keyrelay.example/api/connect?loginHint=revoked%40contoso.example');
+  });
+
+  it('does the urgent work first: the rotation and the digest happen before any keep-alive', async () => {
+    const w = await world(addDays(START, 20));
+    await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, -8)));
+    const order: string[] = [];
+    const keepAlive: MailboxKeepAlive = { keepAlive: () => (order.push('keep-alive'), Promise.resolve('refreshed')) };
+    const rotation: RotationAdvancer = { advance: () => (order.push('rotation'), Promise.resolve({ events: [] })) };
+    const mailer = { send: (mail: OutgoingMail) => (order.push('digest'), w.mailer.send(mail)) };
+    const deps = w.deps({ keepAlive, rotation, mailer });
+    await createMonitorService({ ...deps, config: { ...deps.config, rotationMode: 'auto' } }).run();
+    expect(order).toEqual(['rotation', 'digest', 'keep-alive']);
+  });
+
+  it('keeps idle grants alive oldest first, a few at a time, and carries what the budget cannot fit to the next run', async () => {
+    const w = await world(addDays(START, 400));
+    for (let index = 0; index < 30; index++) {
+      await w.registry.upsert(mailbox(`m${String(index).padStart(2, '0')}@contoso.example`, addDays(START, -8 - index)));
+    }
+    const started: string[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    // Each refresh takes one minute of the run's clock; the budget is 20 minutes less a 2-minute margin.
+    const keepAlive: MailboxKeepAlive = {
+      keepAlive: async (upn) => {
+        started.push(upn);
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await Promise.resolve();
+        w.clock.current = new Date(w.clock.current.getTime() + 60_000);
+        inFlight -= 1;
+        return 'refreshed';
+      },
+    };
+    const deps = w.deps({ keepAlive, keepAliveConcurrency: 4, budget: { timeoutMs: 20 * 60_000, marginMs: 2 * 60_000 } });
+    const first = await createMonitorService(deps).run();
+    expect(mostInFlight).toBeLessThanOrEqual(4);
+    expect(started[0]).toBe('m29@contoso.example');
+    expect(first.counts.keepAlives).toBeGreaterThan(0);
+    expect(first.counts.keepAlives! + first.counts.keepAliveCarriedOver!).toBe(30);
+    expect(first.errors).toEqual([]);
+    // Refreshed grants are no longer idle in the registry; the next run takes the rest.
+    for (const upn of started) await w.registry.recordRefresh(upn, w.clock.now());
+    const second = await createMonitorService(deps).run({ now: w.clock.now() });
+    expect(second.counts.keepAlives).toBe(first.counts.keepAliveCarriedOver);
+    expect(second.counts.keepAliveCarriedOver).toBeUndefined();
+    expect(new Set(started).size).toBe(30);
+  });
+
+  it('a keep-alive that fails transiently is counted and retried next run, never turned into reconnect_required', async () => {
+    const w = await world(addDays(START, 400));
+    await w.registry.upsert(mailbox('flaky@contoso.example', addDays(START, -8)));
+    const keepAlive: MailboxKeepAlive = { keepAlive: () => Promise.reject(new GraphRequestError({ status: 503, code: 'ServiceUnavailable' })) };
+    const result = await createMonitorService(w.deps({ keepAlive })).run();
+    expect(result.counts.keepAliveFailed).toBe(1);
+    expect(result.errors).toEqual(['keep_alive_failed:503:ServiceUnavailable']);
+    expect((await w.registry.get('flaky@contoso.example'))?.status).toBe('ok');
+  });
+
+  it('an unreadable alert-ledger row skips its own alert with its key in the report; the other alerts are mailed', async () => {
+    const w = await world(addDays(START, 29));
+    await w.secrets.setSecret('other-secret', 'value', { expiresOn: addDays(START, 6) });
+    const ledger = w.ledger;
+    const brokenLedger: typeof ledger = Object.assign(Object.create(ledger) as typeof ledger, {
+      claim: (credentialId: string, threshold: string, runId: string, now: Date) =>
+        credentialId.includes('other-secret') ? Promise.reject(new Error('alert row has unknown state sennt')) : ledger.claim(credentialId, threshold, runId, now),
+    });
+    const result = await createMonitorService(w.deps({ alertLedger: brokenLedger })).run();
+    expect(result.counts.ledgerRowsSkipped).toBe(1);
+    expect(result.errors).toEqual([expect.stringMatching(/^ledger_row_skipped:kv:other-secret\|7@2026-03-07:Error$/)]);
+    expect(w.mailer.sent).toHaveLength(1);
+    expect(w.mailer.sent[0]?.subject).toContain('expires in 29 days');
   });
 
   it('alerts for a password keyrelay does not use as an old or unused one, never in terms of ROTATION_MODE', async () => {
@@ -558,5 +633,24 @@ describe('MonitorService.run', () => {
     expect(concurrent.digest).toBeUndefined();
     expect(slowMails.length + w.mailer.sent.length).toBe(1);
     expect((await w.ledger.list()).find((e) => e.threshold === '30')?.sentAt).toEqual(w.clock.current);
+  });
+
+  it('a Key Vault listing that fails part-way keeps and alerts on what it read, and names the gap in the report', async () => {
+    const w = await world(addDays(START, 400));
+    await w.secrets.setSecret('a-expiring', 'value', { expiresOn: addDays(START, 5) });
+    await w.secrets.setSecret('z-unread', 'value', { expiresOn: addDays(START, 6) });
+    const secrets = w.secrets;
+    const throttledMidway: typeof secrets = Object.assign(Object.create(secrets) as typeof secrets, {
+      async *listSecretProperties() {
+        for await (const summary of secrets.listSecretProperties()) {
+          if (summary.name === 'z-unread') throw Object.assign(new Error('throttled'), { statusCode: 429 });
+          yield summary;
+        }
+      },
+    });
+    const result = await createMonitorService(w.deps({ secretStore: throttledMidway })).run();
+    expect(result.errors).toContain('key_vault_listing_incomplete:429');
+    expect(w.mailer.sent).toHaveLength(1);
+    expect(w.mailer.sent[0]?.html).toContain('a-expiring');
   });
 });
