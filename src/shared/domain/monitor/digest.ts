@@ -3,6 +3,7 @@
 // clients strip <style> and block remote assets); every interpolated value is escaped. The input never
 // carries secret values.
 import { rotationErrorFix } from './rotationErrorFix.js';
+import { describeRunGaps, runGapsHeading } from './runGaps.js';
 import type { CredentialKind, MonitoredCredential } from './credentials.js';
 import type { RotationBlockedReason } from './rotationPlan.js';
 
@@ -67,6 +68,8 @@ export interface DigestInput {
   rotationHistory: readonly RotationHistoryEntry[];
   /** Set when this run switched to a new client secret: the digest announces it. */
   renewal?: RenewalNotice;
+  /** The run's error codes so far: those that mean "not checked" get a short section (runGaps.ts). */
+  runErrors?: readonly string[];
 }
 
 export interface RenderedDigest {
@@ -468,6 +471,10 @@ function renderHtml(
   ];
   if (input.missingPermission)
     parts.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
+  const gaps = describeRunGaps(input.runErrors ?? [], locale);
+  if (gaps.length > 0) {
+    parts.push(`<h2 style="${STYLE.h2}">${e(runGapsHeading(locale))}</h2>`, `<ul>${gaps.map((gap) => `<li>${e(gap)}</li>`).join('')}</ul>`);
+  }
   if (input.renewal) {
     if (title !== messages.renewalHeading) parts.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
     parts.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
@@ -543,6 +550,8 @@ function renderText(
   const title = titleFor(input, items, messages);
   const lines: string[] = [title, '', messages.intro(input.app), ''];
   if (input.missingPermission) lines.push(messages.missingPermission(input.missingPermission), '');
+  const gaps = describeRunGaps(input.runErrors ?? [], locale);
+  if (gaps.length > 0) lines.push(runGapsHeading(locale), ...gaps.map((gap) => `- ${gap}`), '');
   if (input.renewal) {
     if (title !== messages.renewalHeading) lines.push(messages.renewalHeading);
     lines.push(messages.renewal(input.renewal), '');

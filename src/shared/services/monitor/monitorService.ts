@@ -527,6 +527,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         reconnects: claimed.flatMap((notice) => (notice.reconnect ? [notice.reconnect] : [])),
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         rotationHistory: historyEntries(await rotationHistory(discovery, rotation)),
+        runErrors: [...errors],
       };
       const renewal = claimed.find((notice) => notice.renewal)?.renewal;
       if (renewal) input.renewal = renewal;

@@ -2,6 +2,7 @@
 // style, an inline SVG timeline, no script, no external asset — so the strict CSP of
 // src/shared/http/securityHeaders.ts holds. Every dynamic value goes through escapeHtml.
 import { rotationErrorFix } from '../../domain/monitor/rotationErrorFix.js';
+import { describeRunGaps, runGapsHeading } from '../../domain/monitor/runGaps.js';
 import type { Locale } from '../../config.js';
 import { escapeHtml } from '../../http/page.js';
 import type { CredentialStatus, MailboxHealth, StatusReport } from './statusService.js';
@@ -276,6 +277,13 @@ function renderRotations(report: StatusReport, labels: Labels, locale: Locale): 
   return `${heading}<table><thead><tr>${labels.rotationColumns.map((c) => `<th>${e(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** What the latest monitor run could not check, in words. */
+function renderRunGaps(report: StatusReport, locale: Locale): string {
+  const gaps = describeRunGaps(report.runs[0]?.errors ?? [], locale);
+  if (gaps.length === 0) return '';
+  return `<div class="notice"><strong>${escapeHtml(runGapsHeading(locale))}</strong><ul>${gaps.map((gap) => `<li>${escapeHtml(gap)}</li>`).join('')}</ul></div>`;
+}
+
 export function renderStatusPage(report: StatusReport, locale: Locale): string {
   const labels = locale === 'it' ? it : en;
   const e = escapeHtml;
@@ -285,6 +293,7 @@ export function renderStatusPage(report: StatusReport, locale: Locale): string {
       ? `<p class="notice">${e(labels.sourceErrors)}: ${report.sourceErrors.map((code) => `<code>${e(code)}</code>`).join(' ')}</p>`
       : '',
     report.warnings.includes('alarm_channel_needs_secret') ? `<p class="notice">${e(labels.alarmChannelNeedsSecret)}</p>` : '',
+    renderRunGaps(report, locale),
   ].join('');
   const body = [
     `<h1>${e(labels.title)}</h1>`,

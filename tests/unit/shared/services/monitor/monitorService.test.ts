@@ -652,5 +652,7 @@ describe('MonitorService.run', () => {
     expect(result.errors).toContain('key_vault_listing_incomplete:429');
     expect(w.mailer.sent).toHaveLength(1);
     expect(w.mailer.sent[0]?.html).toContain('a-expiring');
+    expect(w.mailer.sent[0]?.html).toContain('What keyrelay could not check this time');
+    expect(w.mailer.sent[0]?.html).toContain('the Key Vault secret listing broke off (throttling or an outage)');
   });
 });
