@@ -53,6 +53,29 @@ export class MailboxNotConnectedError extends KeyrelayError {
   }
 }
 
+/** The address is bound to another identity (tid+oid) until that mailbox is disconnected (409). */
+export class MailboxTakenError extends KeyrelayError {
+  override name = 'MailboxTakenError';
+
+  constructor(options?: KeyrelayErrorOptions) {
+    super(
+      'mailbox_taken',
+      409,
+      'This mailbox address is already connected by another account. Disconnect that mailbox first.',
+      options,
+    );
+  }
+}
+
+/** The mailbox belongs to a tenant that is not (or no longer) in ALLOWED_TENANTS (403). */
+export class TenantNotAllowedError extends KeyrelayError {
+  override name = 'TenantNotAllowedError';
+
+  constructor(options?: KeyrelayErrorOptions) {
+    super('tenant_not_allowed', 403, 'The organisation (tenant) of this mailbox is not allowed to use keyrelay.', options);
+  }
+}
+
 /** The mailbox's grant is gone (revoked, expired after 90 idle days): a person must sign in again (409). */
 export class ReconnectRequiredError extends KeyrelayError {
   override name = 'ReconnectRequiredError';

@@ -53,7 +53,10 @@ export interface SecretStore {
 export type MailboxStatus = 'ok' | 'reconnect_required';
 
 export interface MailboxRecord {
-  /** User principal name, lowercase: the registry's key. */
+  /**
+   * The mailbox address (canonical: NFKC, lower case): a unique alias of the identity. The registry's
+   * key is the identity (tenantId + objectId): `preferred_username` is mutable and not unique across tenants.
+   */
   upn: string;
   tenantId: string;
   objectId: string;
@@ -68,16 +71,33 @@ export interface MailboxRecord {
   lastErrorAt?: Date;
   /** Last failure to write the token cache back after a successful refresh. */
   cacheWriteFailure?: { code: string; at: Date };
+  /** The product's opaque reference given to /api/connect (DESIGN §3), for it to check the connection it started. */
+  ref?: string;
   /** Optimistic-concurrency tag of the stored row; ignored on input. */
   etag?: string;
 }
 
+/** What a listing found: the readable rows, and how many rows could not be read (skipped, reported). */
+export interface MailboxListing {
+  records: MailboxRecord[];
+  unreadableRows: number;
+}
+
 export interface MailboxRegistry {
-  /** `upn` is matched case-insensitively. */
+  /** By address (matched case-insensitively, after NFKC). */
   get(upn: string): Promise<MailboxRecord | undefined>;
+  getByIdentity(tenantId: string, objectId: string): Promise<MailboxRecord | undefined>;
+  /** Every readable mailbox; rows that cannot be read are skipped (see scan). */
   list(): Promise<MailboxRecord[]>;
-  /** Connect or reconnect: replaces the row as given (reconnect sets connectedAt anew, status ok, no error). */
+  scan(): Promise<MailboxListing>;
+  /**
+   * Connect or reconnect the record's identity: replaces its row as given (reconnect sets connectedAt
+   * anew, status ok, no error) and binds the address to it (an old address of the identity is released).
+   * Throws MailboxTakenError, writing nothing, when another identity holds the address.
+   */
   upsert(record: MailboxRecord): Promise<MailboxRecord>;
+  /** Disconnect: removes the row and its address; answers what was removed, undefined when unknown. */
+  remove(upn: string): Promise<MailboxRecord | undefined>;
   /** Each update below re-reads and retries on a stale ETag; undefined when the mailbox is unknown. */
   markReconnectRequired(upn: string, errorCode: string, at: Date): Promise<MailboxRecord | undefined>;
   /** Moves lastRefreshAt forward (never back: refreshes may finish out of order). */

@@ -58,6 +58,16 @@ export interface SilentTokenResult {
   cacheChanged: boolean;
   /** True when the refresh token in the cache differs from the one loaded. */
   refreshTokenChanged: boolean;
+  /** The account the cache answered for, as MSAL holds it (the token's own identity). */
+  account: CachedAccount;
+}
+
+export interface CachedAccount {
+  /** `oid.tid`. */
+  homeAccountId: string;
+  tenantId: string;
+  /** The account's `preferred_username` as last seen in an id token. */
+  username: string;
 }
 
 /** Why a token operation failed, in keyrelay's terms. */
@@ -251,6 +261,11 @@ export class MsalOAuthClient {
       serializedCache,
       cacheChanged: bridge.changed,
       refreshTokenChanged: bridge.changed && refreshTokenSecrets(serializedCache) !== refreshTokenSecrets(request.serializedCache),
+      account: {
+        homeAccountId: result.account?.homeAccountId ?? '',
+        tenantId: result.account?.tenantId ?? '',
+        username: result.account?.username ?? '',
+      },
     };
   }
 

@@ -11,6 +11,7 @@ import { createTableRunReportStore } from '../../../src/shared/adapters/tables/r
 import {
   connectionStringUsesHttp,
   createTableAccess,
+  tableKey,
   type TableAccess,
 } from '../../../src/shared/adapters/tables/tableAccess.js';
 import { createTableStores } from '../../../src/shared/adapters/tables/index.js';
@@ -96,6 +97,63 @@ describe('on Azurite', () => {
     expect(names).toEqual(
       expect.arrayContaining(['keyrelayMailboxes', 'keyrelayAlerts', 'keyrelayRotations', 'keyrelayRuns']),
     );
+  });
+
+  describe('rows written by the first registry version (keyed by upn)', () => {
+    const legacyRow = (upn: string, objectId: string) => ({
+      partitionKey: 'mailbox',
+      rowKey: tableKey(upn),
+      upn,
+      tenantId: '11111111-1111-4111-8111-111111111111',
+      objectId,
+      cacheSecretName: 'mbx-legacy',
+      connectedAt: new Date('2026-03-01T10:00:00.000Z'),
+      lastRefreshAt: new Date('2026-03-02T10:00:00.000Z'),
+      status: 'ok',
+    });
+
+    async function freshRegistryWith(rows: Record<string, unknown>[]) {
+      const tableName = `t${randomBytes(6).toString('hex')}`;
+      const tables = createTableAccess({ kind: 'connectionString', connectionString: connectionString() });
+      const client = await tables.table(tableName);
+      for (const row of rows) await client.createEntity(row as { partitionKey: string; rowKey: string });
+      return { registry: createTableMailboxRegistry(tables, tableName), client };
+    }
+
+    it('are listed, read by address, moved to the identity layout, and bind their address', async () => {
+      const { registry, client } = await freshRegistryWith([
+        legacyRow('anna@contoso.com', '22222222-2222-4222-8222-222222222222'),
+      ]);
+      expect((await registry.list()).map((record) => record.upn)).toEqual(['anna@contoso.com']);
+      expect(await registry.get('Anna@contoso.com')).toMatchObject({ upn: 'anna@contoso.com', cacheSecretName: 'mbx-legacy' });
+      const partitions: string[] = [];
+      for await (const row of client.listEntities()) partitions.push(String(row.partitionKey));
+      expect(partitions.sort()).toEqual(['address', 'identity']);
+      const intruder = { ...legacyRow('anna@contoso.com', '44444444-4444-4444-8444-444444444444'), status: 'ok' as const };
+      await expect(
+        registry.upsert({ ...intruder, connectedAt: new Date(), lastRefreshAt: new Date() }),
+      ).rejects.toMatchObject({ code: 'mailbox_taken' });
+    });
+
+    it('bind their address before any new identity can take it', async () => {
+      const { registry } = await freshRegistryWith([legacyRow('anna@contoso.com', '22222222-2222-4222-8222-222222222222')]);
+      const intruder = legacyRow('anna@contoso.com', '44444444-4444-4444-8444-444444444444');
+      await expect(
+        registry.upsert({ ...intruder, status: 'ok', connectedAt: new Date(), lastRefreshAt: new Date() }),
+      ).rejects.toMatchObject({ code: 'mailbox_taken' });
+      expect((await registry.get('anna@contoso.com'))?.objectId).toBe('22222222-2222-4222-8222-222222222222');
+    });
+
+    it('that cannot be read are skipped and counted, never a reason to fail the listing', async () => {
+      const { registry } = await freshRegistryWith([
+        { ...legacyRow('broken@contoso.com', '22222222-2222-4222-8222-222222222222'), status: 'frozen' },
+        legacyRow('anna@contoso.com', '33333333-3333-4333-8333-333333333333'),
+      ]);
+      const listing = await registry.scan();
+      expect(listing.records.map((record) => record.upn)).toEqual(['anna@contoso.com']);
+      expect(listing.unreadableRows).toBe(1);
+      expect(await registry.get('broken@contoso.com')).toBeUndefined();
+    });
   });
 
   it('reports a stopped storage service as unavailable, with a retry delay', async () => {

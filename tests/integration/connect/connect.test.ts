@@ -21,6 +21,7 @@ import { ConnectDriver, queryParam, type FlowStart, type RecordedResponse } from
 const MARIO = { upn: 'mario.rossi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d' };
 const GIULIA = { upn: 'giulia.bianchi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0002-4a5b-8c6d-7e8f9a0b1c2d' };
 const ANNA = { upn: 'anna.verdi@fabrikam.onmicrosoft.com', oid: '2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e' };
+const MARKETING = { upn: 'marketing@fabrikam.onmicrosoft.com', oid: '2b3c4d5e-0002-4b6c-9d7e-8f9a0b1c2d3e' };
 
 const OPEN_REDIRECT_PAYLOADS = readFileSync(
   join(import.meta.dirname, '..', '..', 'fixtures', 'openredirects.txt'),
@@ -313,6 +314,42 @@ describe('the callback refuses bad input with a 4xx page and writes nothing', ()
       const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'accepted');
       expectErrorPage(response, 400, code, INVALID_CALLBACK_IT);
     });
+  });
+
+  /** `holder` connects; `intruder` signs in with an id token that presents `presented` as its address. */
+  async function expectAddressTaken(
+    holder: { upn: string; oid: string },
+    intruder: { upn: string },
+    presented: string,
+  ): Promise<void> {
+    const flow = await startFlow();
+    expect((await driver.callback(await signIn(flow, holder.upn), flow.cookie)).status).toBe(302);
+    const intruderFlow = await startFlow();
+    const callback = await signIn(intruderFlow, intruder.upn);
+    const claims = { preferred_username: presented };
+    stack.local.cloud.injectFault({ service: 'entra', route: 'id_token', kind: 'id_token_claims', claims });
+    const response = await expectNothingWritten(() => driver.callback(callback, intruderFlow.cookie), 'accepted');
+    expectErrorPage(response, 409, 'mailbox_taken', 'Indirizzo già collegato da un altro account');
+    expect(await stack.core.mailboxRegistry.get(holder.upn)).toMatchObject({ objectId: holder.oid });
+  }
+
+  it('another identity presenting an address already bound (same tenant): 409 mailbox_taken, nothing written', () =>
+    expectAddressTaken(MARIO, GIULIA, MARIO.upn.toUpperCase()));
+
+  it('a look-alike address (Kelvin sign) from another tenant: 409 mailbox_taken, nothing written', () =>
+    expectAddressTaken(MARKETING, ANNA, MARKETING.upn.replace('k', '\u212A')));
+
+  it('an address that is not ASCII after NFKC (Cyrillic a): 400 id_token_invalid_upn, nothing written', async () => {
+    const flow = await startFlow();
+    const callback = await signIn(flow, GIULIA.upn);
+    stack.local.cloud.injectFault({
+      service: 'entra',
+      route: 'id_token',
+      kind: 'id_token_claims',
+      claims: { preferred_username: 'm\u0430rio.rossi@contoso.onmicrosoft.com' },
+    });
+    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'accepted');
+    expectErrorPage(response, 400, 'id_token_invalid_upn', INVALID_CALLBACK_IT);
   });
 
   it('duplicated parameters: 400, no redemption', async () => {

@@ -25,11 +25,15 @@ import {
 } from '../../domain/connect/authorizeRequest.js';
 import { parseCallbackQuery } from '../../domain/connect/callbackQuery.js';
 import type { ConnectFailureCode, ExplanationLinks, UpstreamSignInError } from '../../domain/connect/entraErrors.js';
-import { mailboxCacheSecretName, validateIdTokenClaims } from '../../domain/connect/idTokenClaims.js';
+import {
+  mailboxCacheSecretName,
+  validateIdTokenClaims,
+  type MailboxIdentity,
+} from '../../domain/connect/idTokenClaims.js';
 import { validateLoginHint } from '../../domain/connect/loginHint.js';
 import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
-import { InvalidRequestError, KeyrelayError, UpstreamUnavailableError } from '../../errors.js';
+import { InvalidRequestError, KeyrelayError, MailboxTakenError, UpstreamUnavailableError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { MailboxRegistry, SecretStore } from '../../ports.js';
 import type { CookieKeyring } from './cookieKeyring.js';
@@ -78,7 +82,7 @@ export interface ConnectStarted {
 
 /** Why the callback was refused, beyond the domain's codes. */
 export type CallbackRejectionCode =
-  ConnectFailureCode | 'id_token_bad_signature' | 'account_mismatch' | 'code_rejected';
+  ConnectFailureCode | 'id_token_bad_signature' | 'client_info_mismatch' | 'code_rejected';
 
 /** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
 export type CallbackOutcome =
@@ -289,21 +293,32 @@ export class ConnectService {
     const { identity } = validated;
     // The cache is keyed by MSAL's home account (oid.tid from client_info); it must be the id token's user.
     if (redeemed.homeAccountId.toLowerCase() !== `${identity.oid}.${identity.tid}`) {
-      return this.reject('account_mismatch', clearCookies, flow.returnUrl);
+      return this.reject('client_info_mismatch', clearCookies, flow.returnUrl);
+    }
+    // DESIGN §3: an address is bound to one identity until that mailbox is disconnected.
+    const holder = await this.deps.mailboxRegistry.get(identity.upn);
+    if (holder !== undefined && !sameIdentity(holder, identity)) {
+      return this.reject('mailbox_taken', clearCookies, flow.returnUrl);
     }
 
     const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
     await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
     const now = clock.now();
-    await this.deps.mailboxRegistry.upsert({
-      upn: identity.upn,
-      tenantId: identity.tid,
-      objectId: identity.oid,
-      cacheSecretName,
-      connectedAt: now,
-      lastRefreshAt: now,
-      status: 'ok',
-    });
+    try {
+      await this.deps.mailboxRegistry.upsert({
+        upn: identity.upn,
+        tenantId: identity.tid,
+        objectId: identity.oid,
+        cacheSecretName,
+        connectedAt: now,
+        lastRefreshAt: now,
+        status: 'ok',
+      });
+    } catch (error) {
+      // Another identity bound the address between the check above and now: its row stands.
+      if (error instanceof MailboxTakenError) return this.reject('mailbox_taken', clearCookies, flow.returnUrl);
+      throw error;
+    }
     logger.info('connect.completed', { tid: identity.tid, mailbox: mailboxDigest(identity.upn) });
     return {
       kind: 'connected',
@@ -401,6 +416,10 @@ export class ConnectService {
       retryUrl: retry.href,
     };
   }
+}
+
+function sameIdentity(record: { tenantId: string; objectId: string }, identity: MailboxIdentity): boolean {
+  return record.tenantId.toLowerCase() === identity.tid && record.objectId.toLowerCase() === identity.oid;
 }
 
 /** `returnUrl` with keyrelay=connected&mailbox=<upn> merged into its query (DESIGN §3). */

@@ -2,7 +2,13 @@
 // token with at least 10 minutes left. Warm path: the instance's memory, zero outbound calls. Cold path:
 // one registry read, one Key Vault read, at most one Entra refresh, at most one Key Vault write, shared
 // by every concurrent request for the same mailbox.
-import { OAuthClientError, type MsalOAuthClient, type OAuthFailure } from '../../adapters/msalOAuthClient.js';
+import {
+  OAuthClientError,
+  type CachedAccount,
+  type MsalOAuthClient,
+  type OAuthFailure,
+} from '../../adapters/msalOAuthClient.js';
+import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { StoreConflictError, StoreUnavailableError } from '../../adapters/storeErrors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -39,7 +45,10 @@ export const RESOURCE_SCOPES: Readonly<Record<TokenResource, string>> = {
 export const SMTP_ENDPOINT = { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' } as const;
 
 export interface TokenGrant {
+  /** The address of the account the token is for (the cached account's own, checked against the registry). */
   mailbox: string;
+  /** The Entra tenant of that account. */
+  tenantId: string;
   resource: TokenResource;
   tokenType: 'Bearer';
   accessToken: string;
@@ -76,6 +85,7 @@ export function xoauth2String(mailbox: string, accessToken: string): string {
 interface HeldToken {
   accessToken: string;
   expiresOn: Date;
+  tenantId: string;
   /** The answer for this token, built once: the warm path only hands it out. */
   answer?: TokenGrant;
 }
@@ -94,12 +104,12 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   let credentialRefusedUntil = 0;
 
   const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
-  const timeLeft = (token: HeldToken) => token.expiresOn.getTime() - clock.now().getTime();
+  const timeLeft = (token: { expiresOn: Date }) => token.expiresOn.getTime() - clock.now().getTime();
   const connectUrl = (mailbox: string) => `${deps.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(mailbox)}`;
 
   function grant(mailbox: string, resource: TokenResource, token: HeldToken): TokenGrant {
     if (token.answer?.mailbox !== mailbox || token.answer.resource !== resource) {
-      const base = { mailbox, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
+      const base = { mailbox, tenantId: token.tenantId, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
       // Frozen: the same object answers every warm request for this token.
       token.answer = Object.freeze(
         resource === 'smtp' ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: Object.freeze({ ...SMTP_ENDPOINT }) } : base,
@@ -252,8 +262,11 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     if (timeLeft(result) < MIN_TOKEN_LIFETIME_MS) {
       throw new UpstreamUnavailableError(60, undefined, { message: 'Entra issued an access token with less than 10 minutes left' });
     }
+    // The token is handed out under the row's address only when the cache answers for that very identity
+    // and address (a row written for one account must never lend another account's token).
+    if (!cacheAnswersFor(record, result.account)) return requireReconnect(mailbox, 'cache_account_mismatch');
 
-    const token: HeldToken = { accessToken: result.accessToken, expiresOn: result.expiresOn };
+    const token: HeldToken = { accessToken: result.accessToken, expiresOn: result.expiresOn, tenantId: record.tenantId };
     heldTokens.set(keyOf(mailbox, resource), token);
     if (refreshTokenChanged && clock.now().getTime() - stored.updatedOn.getTime() >= CACHE_WRITE_MIN_AGE_MS) {
       await writeCacheBack(mailbox, stored, result.serializedCache);
@@ -336,7 +349,18 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
 }
 
 function normaliseMailbox(mailbox: string): string {
-  return mailbox.trim().toLowerCase();
+  const address = canonicalMailboxAddress(mailbox.trim());
+  return address.ok ? address.address : mailbox.trim().toLowerCase();
+}
+
+function cacheAnswersFor(record: MailboxRecord, account: CachedAccount): boolean {
+  const username = canonicalMailboxAddress(account.username);
+  return (
+    account.homeAccountId.toLowerCase() === `${record.objectId}.${record.tenantId}`.toLowerCase() &&
+    account.tenantId.toLowerCase() === record.tenantId.toLowerCase() &&
+    username.ok &&
+    username.address === record.upn
+  );
 }
 
 function isUpstreamOutage(error: unknown): boolean {

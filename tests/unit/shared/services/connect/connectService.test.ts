@@ -520,10 +520,10 @@ describe('ConnectService.complete', () => {
       await nothingWritten(world);
     });
 
-    it('a token cache of another account than the id token -> account_mismatch', async () => {
+    it('a token cache of another account than the id token -> client_info_mismatch', async () => {
       world.entra.homeAccountIdOverride = `2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e.${TENANT_ID}`;
       const { started, answer } = await startAndSignIn();
-      expect(rejected(await world.service.complete(answer.query, cookieHeader(started)))).toBe('account_mismatch');
+      expect(rejected(await world.service.complete(answer.query, cookieHeader(started)))).toBe('client_info_mismatch');
       await nothingWritten(world);
     });
   });

@@ -36,11 +36,20 @@ class CountingRegistry implements MailboxRegistry {
     this.reads++;
     return this.inner.get(upn);
   }
+  getByIdentity(tenantId: string, objectId: string) {
+    return this.inner.getByIdentity(tenantId, objectId);
+  }
   list() {
     return this.inner.list();
   }
+  scan() {
+    return this.inner.scan();
+  }
   upsert(record: MailboxRecord) {
     return this.inner.upsert(record);
+  }
+  remove(upn: string) {
+    return this.inner.remove(upn);
   }
   markReconnectRequired(upn: string, errorCode: string, at: Date) {
     return this.inner.markReconnectRequired(upn, errorCode, at);
@@ -128,6 +137,21 @@ describe('TokenService.getToken answers', () => {
     expect(grant.accessToken).toBe('at-graph-stored');
     expect(grant).not.toHaveProperty('xoauth2');
     expect(grant).not.toHaveProperty('smtp');
+  });
+
+  it('carries the tenant of the cached account', async () => {
+    const { service } = await setup({ smtpMinutesLeft: 50 });
+    expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).tenantId).toBe(TENANT_ID);
+  });
+
+  it('refuses (409 reconnect_required, row marked) when the cache answers for another address than the row', async () => {
+    const { service, secrets, registry } = await setup({ smtpMinutesLeft: 50 });
+    await secrets.setSecret(CACHE_SECRET, fakeSerializedCache(`${OBJECT_ID}.${TENANT_ID}`, {}, 'someone.else@contoso.example'), {
+      tags: CACHE_TAGS,
+    });
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
+    expect(error).toMatchObject({ code: 'reconnect_required', status: 409 });
+    expect(await registry.get(UPN)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'cache_account_mismatch' });
   });
 
   it('matches the mailbox case-insensitively', async () => {
