@@ -32,6 +32,8 @@ param appRegistrationDisplayName string = 'keyrelay'
 // keyrelay settings (DESIGN §4); defaults equal the config schema's.
 param oauthTenant string = 'organizations'
 param oauthClientSecretName string = 'oauth-client-secret'
+@description('Comma list of tenant ids whose users may connect mailboxes; empty = this tenant only. WARNING: * lets any work or school account connect.')
+param allowedTenants string = ''
 @description('Comma list of the product\'s allowed return-URL origins/prefixes.')
 param allowedReturnUrls string = ''
 param authorityHost string = 'https://login.microsoftonline.com'
@@ -171,6 +173,7 @@ module apiSettings 'app/apiSettings.bicep' = {
     oauthClientId: effectiveOauthClientId
     oauthTenant: oauthTenant
     oauthClientSecretName: oauthClientSecretName
+    allowedTenants: allowedTenants
     allowedReturnUrls: allowedReturnUrls
     authorityHost: authorityHost
     graphEndpoint: graphEndpoint

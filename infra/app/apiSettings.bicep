@@ -14,6 +14,7 @@ param publicBaseUrl string
 param oauthClientId string
 param oauthTenant string
 param oauthClientSecretName string
+param allowedTenants string
 param allowedReturnUrls string
 param authorityHost string
 param graphEndpoint string
@@ -55,6 +56,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     OAUTH_TENANT: oauthTenant
     AZURE_TENANT_ID: tenant().tenantId
     OAUTH_CLIENT_SECRET_NAME: oauthClientSecretName
+    ALLOWED_TENANTS: allowedTenants
     PUBLIC_BASE_URL: publicBaseUrl
     ALLOWED_RETURN_URLS: allowedReturnUrls
     AZURE_AUTHORITY_HOST: authorityHost

@@ -2,6 +2,7 @@
 // parsed and validated at once, and all problems are reported together in one ConfigError.
 import { z } from 'zod';
 import { isUsableAllowedReturnUrl } from './domain/connect/returnUrl.js';
+import type { AllowedTenants } from './domain/tenants.js';
 import { ConfigError, type SettingProblem } from './errors.js';
 
 export const LOCALES = ['it', 'en'] as const;
@@ -14,6 +15,7 @@ export const SETTING_NAMES = [
   'OAUTH_TENANT',
   'AZURE_TENANT_ID',
   'OAUTH_CLIENT_SECRET_NAME',
+  'ALLOWED_TENANTS',
   'PUBLIC_BASE_URL',
   'ALLOWED_RETURN_URLS',
   'AZURE_AUTHORITY_HOST',
@@ -46,6 +48,8 @@ export interface Config {
   oauthTenant: string;
   azureTenantId: string;
   oauthClientSecretName: string;
+  /** Tenant ids (lower case) whose users may connect mailboxes, or `*` for any work or school tenant. */
+  allowedTenants: AllowedTenants;
   publicBaseUrl: string;
   redirectUri: string;
   allowedReturnUrls: string[];
@@ -142,6 +146,14 @@ const settingsSchema = z
       .string()
       .regex(KEY_VAULT_SECRET_NAME, { error: 'expected a Key Vault secret name: 1-127 letters, digits or dashes' })
       .default('oauth-client-secret'),
+    // WARNING: `*` lets anyone with a work or school account connect a mailbox (DESIGN §4).
+    ALLOWED_TENANTS: z
+      .string()
+      .optional()
+      .transform((text) => (text === '*' ? ('*' as const) : text === undefined ? undefined : splitList(text).map((id) => id.toLowerCase())))
+      .refine((tenants) => tenants === undefined || tenants === '*' || (tenants.length > 0 && tenants.every((id) => GUID.test(id))), {
+        error: 'expected a comma-separated list of tenant IDs (GUIDs), or * for any work or school tenant',
+      }),
     PUBLIC_BASE_URL: baseUrlSetting('https://keyrelay.azurewebsites.net'),
     ALLOWED_RETURN_URLS: z
       .string()
@@ -194,6 +206,14 @@ const settingsSchema = z
       .default(7),
   })
   .superRefine((settings, context) => {
+    if (settings.ALLOWED_TENANTS === undefined && !GUID.test(settings.AZURE_TENANT_ID)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ALLOWED_TENANTS'],
+        message:
+          'missing; required when AZURE_TENANT_ID is a domain name (its default): the tenant IDs (GUIDs) whose users may connect mailboxes',
+      });
+    }
     if (settings.ALERT_RECIPIENTS.length > 0 && settings.ALERT_SENDER === undefined) {
       context.addIssue({
         code: 'custom',
@@ -264,6 +284,7 @@ export function loadConfig(source: SettingsSource): Config {
     oauthTenant: values.OAUTH_TENANT,
     azureTenantId: values.AZURE_TENANT_ID,
     oauthClientSecretName: values.OAUTH_CLIENT_SECRET_NAME,
+    allowedTenants: values.ALLOWED_TENANTS ?? [values.AZURE_TENANT_ID.toLowerCase()],
     publicBaseUrl: values.PUBLIC_BASE_URL,
     redirectUri: `${values.PUBLIC_BASE_URL}/api/oauth/callback`,
     allowedReturnUrls: values.ALLOWED_RETURN_URLS,

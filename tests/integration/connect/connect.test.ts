@@ -16,7 +16,14 @@ import {
   type TestHost,
   type TestStack,
 } from '../../support/stack.js';
-import { ConnectDriver, queryParam, type FlowStart, type RecordedResponse } from './connectDriver.js';
+import {
+  ConnectDriver,
+  expectErrorPage,
+  queryParam,
+  type FlowStart,
+  type RecordedResponse,
+  type Redemption,
+} from './connectDriver.js';
 
 const MARIO = { upn: 'mario.rossi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d' };
 const GIULIA = { upn: 'giulia.bianchi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0002-4a5b-8c6d-7e8f9a0b1c2d' };
@@ -81,31 +88,8 @@ async function signIn(flow: FlowStart, upn: string): Promise<string> {
   return callback;
 }
 
-/**
- * Runs `act` and checks that it wrote nothing. `redemption`: whether the code reached Entra's token
- * endpoint — `none` (refused before), `refused` (Entra refused it) or `accepted` (refused after it).
- */
-async function expectNothingWritten(
-  act: () => Promise<RecordedResponse>,
-  redemption: 'none' | 'refused' | 'accepted',
-): Promise<RecordedResponse> {
-  const before = await driver.writtenState();
-  const redemptionsBefore = driver.codeRedemptions();
-  const response = await act();
-  expect(await driver.writtenState()).toEqual(before);
-  const redemptionsAfter = driver.codeRedemptions();
-  expect(redemptionsAfter.total - redemptionsBefore.total).toBe(redemption === 'none' ? 0 : 1);
-  expect(redemptionsAfter.succeeded - redemptionsBefore.succeeded).toBe(redemption === 'accepted' ? 1 : 0);
-  return response;
-}
-
-function expectErrorPage(response: RecordedResponse, status: number, code: string, title: string): void {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-  expect(response.location).toBeNull();
-  expect(response.body).toContain(`<code>${code}</code>`);
-  expect(response.body).toContain(title);
-}
+const expectNothingWritten = (act: () => Promise<RecordedResponse>, redemption: Redemption) =>
+  driver.expectNothingWritten(act, redemption);
 
 function expectCookieCleared(response: RecordedResponse, flow: FlowStart): void {
   const name = flow.cookie.split('=')[0] ?? '';

@@ -34,6 +34,7 @@ import { validateLoginHint } from '../../domain/connect/loginHint.js';
 import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
 import { InvalidRequestError, KeyrelayError, MailboxTakenError, UpstreamUnavailableError } from '../../errors.js';
+import { isTenantAllowed } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
 import type { MailboxRegistry, SecretStore } from '../../ports.js';
 import type { CookieKeyring } from './cookieKeyring.js';
@@ -51,7 +52,13 @@ export interface ConnectOAuthClient {
 
 export type ConnectSettings = Pick<
   Config,
-  'oauthClientId' | 'oauthTenant' | 'authorityHost' | 'publicBaseUrl' | 'redirectUri' | 'allowedReturnUrls'
+  | 'oauthClientId'
+  | 'oauthTenant'
+  | 'authorityHost'
+  | 'publicBaseUrl'
+  | 'redirectUri'
+  | 'allowedReturnUrls'
+  | 'allowedTenants'
 >;
 
 export interface ConnectDependencies {
@@ -294,6 +301,11 @@ export class ConnectService {
     // The cache is keyed by MSAL's home account (oid.tid from client_info); it must be the id token's user.
     if (redeemed.homeAccountId.toLowerCase() !== `${identity.oid}.${identity.tid}`) {
       return this.reject('client_info_mismatch', clearCookies, flow.returnUrl);
+    }
+    // DESIGN §3: only ALLOWED_TENANTS may connect, checked before anything is written anywhere.
+    if (!isTenantAllowed(identity.tid, settings.allowedTenants)) {
+      this.deps.logger.warn('connect.failed', { code: 'tenant_not_allowed', tid: identity.tid });
+      return { kind: 'rejected', code: 'tenant_not_allowed', links: this.links(flow.returnUrl), clearCookies };
     }
     // DESIGN §3: an address is bound to one identity until that mailbox is disconnected.
     const holder = await this.deps.mailboxRegistry.get(identity.upn);

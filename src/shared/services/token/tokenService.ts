@@ -15,8 +15,10 @@ import {
   KeyrelayError,
   MailboxNotConnectedError,
   ReconnectRequiredError,
+  TenantNotAllowedError,
   UpstreamUnavailableError,
 } from '../../errors.js';
+import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
@@ -69,7 +71,7 @@ export interface TokenService {
 export type MailboxTokenClient = Pick<MsalOAuthClient, 'acquireTokenSilently'>;
 
 export interface TokenServiceDependencies {
-  config: { publicBaseUrl: string; oauthTenant: string };
+  config: { publicBaseUrl: string; oauthTenant: string; allowedTenants: AllowedTenants };
   clock: Clock;
   secretStore: SecretStore;
   mailboxRegistry: MailboxRegistry;
@@ -160,6 +162,11 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     if (record === undefined || tenantMismatch) {
       forget(mailbox);
       throw new MailboxNotConnectedError();
+    }
+    // DESIGN §3: a tenant that left ALLOWED_TENANTS gets no more tokens; its rows stay (the monitor reports them).
+    if (!isTenantAllowed(record.tenantId, deps.config.allowedTenants)) {
+      forget(mailbox);
+      throw new TenantNotAllowedError();
     }
     if (record.status === 'reconnect_required') {
       forget(mailbox);

@@ -69,6 +69,7 @@ function makeService(
       publicBaseUrl: PUBLIC_BASE_URL,
       redirectUri: `${PUBLIC_BASE_URL}/api/oauth/callback`,
       allowedReturnUrls: ['https://app.actnow.example/settings'],
+      allowedTenants: '*',
     },
     clock: world.clock,
     keyring,

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
+import type { AllowedTenants } from '../../../../../src/shared/domain/tenants.js';
 import { loggerFor } from '../../../../../src/shared/logger.js';
 import type { MailboxRecord, MailboxRegistry } from '../../../../../src/shared/ports.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX, createRunReportCredentialAlarm } from '../../../../../src/shared/services/token/credentialAlarm.js';
@@ -63,6 +64,7 @@ class CountingRegistry implements MailboxRegistry {
 }
 
 interface SetupOptions {
+  allowedTenants?: AllowedTenants;
   /** Minutes left on the access tokens in the stored MSAL cache (absent: none cached). */
   smtpMinutesLeft?: number;
   graphMinutesLeft?: number;
@@ -102,7 +104,7 @@ async function setup(options: SetupOptions = {}) {
   const logs: string[] = [];
   const logger = loggerFor({ info: (line) => logs.push(line), warn: (line) => logs.push(line), error: (line) => logs.push(line) });
   const service: TokenService = createTokenService({
-    config: { publicBaseUrl: PUBLIC_BASE_URL, oauthTenant: options.oauthTenant ?? 'organizations' },
+    config: { publicBaseUrl: PUBLIC_BASE_URL, oauthTenant: options.oauthTenant ?? 'organizations', allowedTenants: options.allowedTenants ?? '*' },
     clock,
     secretStore: secrets,
     mailboxRegistry: registry,
@@ -361,6 +363,14 @@ describe('TokenService failure mapping', () => {
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(MailboxNotConnectedError);
     expect(client.calls).toBe(0);
+  });
+
+  it('a mailbox of a tenant no longer in ALLOWED_TENANTS -> 403 tenant_not_allowed, row kept, without Key Vault or Entra', async () => {
+    const { service, client, secrets, registry } = await setup({ smtpMinutesLeft: 50, allowedTenants: ['9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d'] });
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
+    expect(error).toMatchObject({ code: 'tenant_not_allowed', status: 403 });
+    expect({ oauth: client.calls, secretReads: secrets.calls.getSecret }).toEqual({ oauth: 0, secretReads: 0 });
+    expect(await registry.get(UPN)).toMatchObject({ status: 'ok' });
   });
 
   it('a mailbox marked reconnect_required -> 409 with the connect URL, without calling Entra', async () => {
