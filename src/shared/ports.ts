@@ -50,6 +50,14 @@ export interface SecretStore {
   updateSecretTags(name: string, version: string, tags: SecretTags): Promise<void>;
 }
 
+/** A store that can also soft-delete a secret and bring a soft-deleted one back (Key Vault soft delete). */
+export interface DeletableSecretStore extends SecretStore {
+  /** Soft-deletes every version (recoverable for the vault's retention); false when there was none. */
+  deleteSecret(name: string): Promise<boolean>;
+  /** Recovers a soft-deleted secret; false when none is deleted under that name. */
+  recoverDeletedSecret(name: string): Promise<boolean>;
+}
+
 export type MailboxStatus = 'ok' | 'reconnect_required';
 
 export interface MailboxRecord {
@@ -134,6 +142,8 @@ export interface AlertLedger {
   /** The send failed: make the entry claimable again at once. No effect unless `runId` holds it. */
   release(credentialId: string, threshold: string, runId: string): Promise<void>;
   list(): Promise<AlertLedgerEntry[]>;
+  /** Removes every entry of the credential (a disconnected mailbox); answers how many there were. */
+  forget(credentialId: string): Promise<number>;
 }
 
 /**

@@ -13,7 +13,7 @@ import { getConfig, type Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
-import type { AlertLedger, MailboxRegistry, RotationStore, RunReportStore, SecretStore } from '../ports.js';
+import type { AlertLedger, DeletableSecretStore, MailboxRegistry, RotationStore, RunReportStore } from '../ports.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
 import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
 
@@ -27,7 +27,7 @@ export interface Core {
   clock: Clock;
   /** keyrelay's own Azure identity (managed identity in Azure): Key Vault, Storage, Graph management. */
   azureCredential: TokenCredential;
-  secretStore: SecretStore;
+  secretStore: DeletableSecretStore;
   mailboxRegistry: MailboxRegistry;
   alertLedger: AlertLedger;
   rotationStore: RotationStore<RotationRecord>;

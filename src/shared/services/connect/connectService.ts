@@ -32,11 +32,12 @@ import {
 } from '../../domain/connect/idTokenClaims.js';
 import { validateLoginHint } from '../../domain/connect/loginHint.js';
 import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
+import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '../../domain/connect/productRef.js';
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
 import { InvalidRequestError, KeyrelayError, MailboxTakenError, UpstreamUnavailableError } from '../../errors.js';
 import { isTenantAllowed } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
-import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import type { DeletableSecretStore, MailboxRegistry } from '../../ports.js';
 import type { CookieKeyring } from './cookieKeyring.js';
 
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
@@ -66,7 +67,7 @@ export interface ConnectDependencies {
   clock: Clock;
   keyring: CookieKeyring;
   oauthClient: ConnectOAuthClient;
-  secretStore: SecretStore;
+  secretStore: DeletableSecretStore;
   mailboxRegistry: MailboxRegistry;
   logger: Logger;
 }
@@ -74,6 +75,7 @@ export interface ConnectDependencies {
 export interface ConnectStartInput {
   returnUrl?: string;
   loginHint?: string;
+  ref?: string;
 }
 
 /** A cookie to set, structurally the `Cookie` of @azure/functions' HttpResponseInit. */
@@ -93,7 +95,7 @@ export type CallbackRejectionCode =
 
 /** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
 export type CallbackOutcome =
-  | { kind: 'connected'; upn: string; redirectTo?: string; clearCookies: FlowCookie[] }
+  | { kind: 'connected'; upn: string; ref?: string; redirectTo?: string; clearCookies: FlowCookie[] }
   | {
       kind: 'signInError';
       signInError: UpstreamSignInError;
@@ -110,8 +112,10 @@ export type CallbackOutcome =
 
 export const MAX_CONNECT_QUERY_LENGTH = 8 * 1024;
 
+const CONNECT_PARAMETERS: ReadonlySet<string> = new Set(['returnUrl', 'loginHint', 'ref']);
+
 /**
- * Reads `returnUrl` and `loginHint` from the raw query of /api/connect, refusing what URLSearchParams
+ * Reads `returnUrl`, `loginHint` and `ref` from the raw query of /api/connect, refusing what URLSearchParams
  * would silently repair or pick from: duplicates, broken percent-encoding, invalid UTF-8. Other
  * parameters are ignored.
  */
@@ -123,9 +127,10 @@ export function parseConnectQuery(rawSearch: string): ConnectStartInput {
     if (pair === '') continue;
     const separator = pair.indexOf('=');
     const name = strictDecode(separator === -1 ? pair : pair.slice(0, separator));
-    if (name !== 'returnUrl' && name !== 'loginHint') continue;
-    if (input[name] !== undefined) throw new InvalidRequestError(`The parameter ${name} appears more than once.`);
-    input[name] = strictDecode(separator === -1 ? '' : pair.slice(separator + 1));
+    if (!CONNECT_PARAMETERS.has(name)) continue;
+    const parameter = name as keyof ConnectStartInput;
+    if (input[parameter] !== undefined) throw new InvalidRequestError(`The parameter ${name} appears more than once.`);
+    input[parameter] = strictDecode(separator === -1 ? '' : pair.slice(separator + 1));
   }
   return input;
 }
@@ -200,6 +205,13 @@ export class ConnectService {
       loginHint = checked.loginHint;
     }
 
+    if (input.ref !== undefined && !isValidProductRef(input.ref)) {
+      logger.warn('connect.failed', { code: 'ref_invalid' });
+      throw new InvalidRequestError(
+        `The ref must be 1 to ${MAX_PRODUCT_REF_LENGTH} characters of A-Z, a-z, 0-9, '.', '_', '~' or '-'.`,
+      );
+    }
+
     const pkce = createPkce();
     const state = randomState();
     const nonce = randomNonce();
@@ -211,6 +223,7 @@ export class ConnectService {
         nonce,
         ...(returnUrl === undefined ? {} : { returnUrl }),
         ...(loginHint === undefined ? {} : { loginHint }),
+        ...(input.ref === undefined ? {} : { ref: input.ref }),
       },
       key,
       clock,
@@ -228,7 +241,11 @@ export class ConnectService {
       pkce,
       ...(loginHint === undefined ? {} : { loginHint }),
     });
-    logger.info('connect.started', { returnUrl: returnUrl !== undefined, loginHint: loginHint !== undefined });
+    logger.info('connect.started', {
+      returnUrl: returnUrl !== undefined,
+      loginHint: loginHint !== undefined,
+      ref: input.ref !== undefined,
+    });
     return { authorizeUrl, cookie: sealed };
   }
 
@@ -325,6 +342,7 @@ export class ConnectService {
         connectedAt: now,
         lastRefreshAt: now,
         status: 'ok',
+        ...(flow.ref === undefined ? {} : { ref: flow.ref }),
       });
     } catch (error) {
       // Another identity bound the address between the check above and now: its row stands.
@@ -335,7 +353,10 @@ export class ConnectService {
     return {
       kind: 'connected',
       upn: identity.upn,
-      ...(flow.returnUrl === undefined ? {} : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn) }),
+      ...(flow.ref === undefined ? {} : { ref: flow.ref }),
+      ...(flow.returnUrl === undefined
+        ? {}
+        : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn, flow.ref) }),
       clearCookies,
     };
   }
@@ -351,7 +372,10 @@ export class ConnectService {
         return;
       } catch (error) {
         if (!isStoreConflict(error) || attempt >= CACHE_WRITE_ATTEMPTS) throw error;
-        this.deps.logger.warn('connect.cache_write_conflict', { attempt });
+        // A disconnected mailbox's cache is soft-deleted and its name refused until recovered (Key Vault
+        // soft delete); the write that follows replaces the recovered copy. Otherwise: a parallel write.
+        const recovered = await this.deps.secretStore.recoverDeletedSecret(cacheSecretName);
+        this.deps.logger.warn(recovered ? 'connect.cache_recovered' : 'connect.cache_write_conflict', { attempt });
       }
     }
   }
@@ -434,10 +458,11 @@ function sameIdentity(record: { tenantId: string; objectId: string }, identity: 
   return record.tenantId.toLowerCase() === identity.tid && record.objectId.toLowerCase() === identity.oid;
 }
 
-/** `returnUrl` with keyrelay=connected&mailbox=<upn> merged into its query (DESIGN §3). */
-export function connectedReturnUrl(returnUrl: string, upn: string): string {
+/** `returnUrl` with keyrelay=connected&mailbox=<upn>[&ref=<ref>] merged into its query (DESIGN §3). */
+export function connectedReturnUrl(returnUrl: string, upn: string, ref?: string): string {
   const target = new URL(returnUrl);
   target.searchParams.set('keyrelay', 'connected');
   target.searchParams.set('mailbox', upn);
+  if (ref !== undefined) target.searchParams.set('ref', ref);
   return target.href;
 }

@@ -65,6 +65,8 @@ export interface TokenService {
   getToken(request: TokenRequest): Promise<TokenGrant>;
   /** Refreshes the mailbox's grant now (the monitor keeps idle grants alive before Entra's 90 days). */
   keepAlive(mailbox: string): Promise<'refreshed' | 'reconnect_required'>;
+  /** Drops what this instance holds for the mailbox (it was disconnected). */
+  forget(mailbox: string): void;
 }
 
 /** The part of the OAuth client the token service needs. */
@@ -340,6 +342,10 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
         }
         throw error;
       }
+    },
+
+    forget(mailbox) {
+      forget(normaliseMailbox(mailbox));
     },
 
     async keepAlive(mailbox) {
