@@ -113,6 +113,15 @@ export interface MailboxRegistry {
   recordCacheWriteFailure(upn: string, code: string, at: Date): Promise<MailboxRecord | undefined>;
 }
 
+/** Sign-in flows already answered at the callback (DESIGN §3: a flow is single-use). */
+export interface UsedFlows {
+  /**
+   * Marks the flow used; false, writing nothing, when it was marked before. `expiresAt` is when the flow's
+   * cookie dies: after it the mark may be dropped (the cookie check refuses the flow anyway).
+   */
+  markUsed(flowId: string, expiresAt: Date, now: Date): Promise<boolean>;
+}
+
 /** A pending claim older than this may be claimed again: a crash between send and record re-sends at most once. */
 export const ALERT_CLAIM_LEASE_MS = 15 * 60 * 1000;
 

@@ -19,6 +19,7 @@ export function getConnectService(logger: Logger): ConnectService {
     oauthClient: core.oauthClient,
     secretStore: core.secretStore,
     mailboxRegistry: core.mailboxRegistry,
+    usedFlows: core.usedFlows,
     logger,
   });
 }

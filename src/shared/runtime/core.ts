@@ -13,7 +13,14 @@ import { getConfig, type Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
-import type { AlertLedger, DeletableSecretStore, MailboxRegistry, RotationStore, RunReportStore } from '../ports.js';
+import type {
+  AlertLedger,
+  DeletableSecretStore,
+  MailboxRegistry,
+  RotationStore,
+  RunReportStore,
+  UsedFlows,
+} from '../ports.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
 import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
 
@@ -32,6 +39,8 @@ export interface Core {
   alertLedger: AlertLedger;
   rotationStore: RotationStore<RotationRecord>;
   runReports: RunReportStore;
+  /** Sign-in flows already answered at the callback. */
+  usedFlows: UsedFlows;
   /** The OAuth client's own credential (the client secret in Key Vault). */
   clientCredential: ClientCredentialSource;
   oauthClient: MsalOAuthClient;
@@ -75,6 +84,7 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
     alertLedger: tables.alerts,
     rotationStore: tables.rotations,
     runReports: tables.runs,
+    usedFlows: tables.flows,
     clientCredential,
     oauthClient: new MsalOAuthClient(
       { clientId: config.oauthClientId, authorityHost: config.authorityHost, homeTenantId: config.azureTenantId },

@@ -8,6 +8,7 @@ import { createTableAlertLedger } from '../../../src/shared/adapters/tables/aler
 import { createTableMailboxRegistry } from '../../../src/shared/adapters/tables/mailboxRegistry.js';
 import { createTableRotationStore } from '../../../src/shared/adapters/tables/rotationStore.js';
 import { createTableRunReportStore } from '../../../src/shared/adapters/tables/runReportStore.js';
+import { createTableUsedFlows } from '../../../src/shared/adapters/tables/usedFlows.js';
 import {
   connectionStringUsesHttp,
   createTableAccess,
@@ -20,12 +21,14 @@ import { describeAlertLedgerContract } from '../../contract/alertLedger.contract
 import { describeMailboxRegistryContract } from '../../contract/mailboxRegistry.contract.js';
 import { describeRotationStoreContract } from '../../contract/rotationStore.contract.js';
 import { describeRunReportStoreContract } from '../../contract/runReportStore.contract.js';
+import { describeUsedFlowsContract } from '../../contract/usedFlows.contract.js';
 import type { StoreUnderTest } from '../../contract/storeHarness.js';
 import {
   InMemoryAlertLedger,
   InMemoryMailboxRegistry,
   InMemoryRotationStore,
   InMemoryRunReportStore,
+  InMemoryUsedFlows,
 } from '../../fakes/index.js';
 
 const inMemory =
@@ -37,6 +40,7 @@ describeMailboxRegistryContract('in-memory fake', () => inMemory(new InMemoryMai
 describeAlertLedgerContract('in-memory fake', () => inMemory(new InMemoryAlertLedger())());
 describeRotationStoreContract('in-memory fake', () => inMemory(new InMemoryRotationStore<RotationRecord>())());
 describeRunReportStoreContract('in-memory fake', () => inMemory(new InMemoryRunReportStore())());
+describeUsedFlowsContract('in-memory fake', () => inMemory(new InMemoryUsedFlows())());
 
 describe('on Azurite', () => {
   let azurite: AzuriteHandle | undefined;
@@ -82,6 +86,10 @@ describe('on Azurite', () => {
   describeRunReportStoreContract(
     'Table storage on Azurite',
     onFreshTable((tables, name) => createTableRunReportStore(tables, name)),
+  );
+  describeUsedFlowsContract(
+    'Table storage on Azurite',
+    onFreshTable((tables, name) => createTableUsedFlows(tables, name)),
   );
 
   it('creates the keyrelay tables on first use, under their documented names', async () => {

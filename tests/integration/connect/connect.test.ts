@@ -233,12 +233,30 @@ describe('the callback refuses bad input with a 4xx page and writes nothing', ()
     expectErrorPage(response, 400, 'cookie_missing', SESSION_EXPIRED_IT);
   });
 
-  it('replayed code with a kept cookie: Entra refuses the second redemption, 400, nothing written', async () => {
+  it('replayed callback with a kept cookie: 409 flow_already_used, no second redemption, nothing written', async () => {
     const flow = await startFlow();
     const callback = await signIn(flow, MARIO.upn);
     expect((await driver.callback(callback, flow.cookie)).status).toBe(302);
-    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'refused');
-    expectErrorPage(response, 400, 'code_rejected', INVALID_CALLBACK_IT);
+    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'none');
+    expectErrorPage(response, 409, 'flow_already_used', 'Collegamento già concluso');
+  });
+
+  it('two callbacks of one flow at once: one is answered, the other refused without a redemption', async () => {
+    const flow = await startFlow();
+    const callback = await signIn(flow, MARIO.upn);
+    const redemptionsBefore = driver.codeRedemptions().total;
+    const answers = await Promise.all([driver.callback(callback, flow.cookie), driver.callback(callback, flow.cookie)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([302, 409]);
+    expect(driver.codeRedemptions().total - redemptionsBefore).toBe(1);
+  });
+
+  it('a loginHint that is not the account that signed in: 400 account_mismatch, nothing written', async () => {
+    const flow = await startFlow(
+      `?returnUrl=${encodeURIComponent(PRODUCT_RETURN_URL)}&loginHint=${encodeURIComponent(MARIO.upn.toUpperCase())}`,
+    );
+    const callback = await signIn(flow, GIULIA.upn);
+    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'accepted');
+    expectErrorPage(response, 400, 'account_mismatch', 'Account diverso da quello atteso');
   });
 
   it('mismatched verifier (code of one flow with the state and cookie of another): Entra refuses it, 400, nothing written', async () => {

@@ -30,14 +30,14 @@ import {
   validateIdTokenClaims,
   type MailboxIdentity,
 } from '../../domain/connect/idTokenClaims.js';
-import { validateLoginHint } from '../../domain/connect/loginHint.js';
+import { canonicalMailboxAddress, validateLoginHint } from '../../domain/connect/loginHint.js';
 import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
 import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '../../domain/connect/productRef.js';
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
 import { InvalidRequestError, KeyrelayError, MailboxTakenError, UpstreamUnavailableError } from '../../errors.js';
 import { isTenantAllowed } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
-import type { DeletableSecretStore, MailboxRegistry } from '../../ports.js';
+import type { DeletableSecretStore, MailboxRegistry, UsedFlows } from '../../ports.js';
 import type { CookieKeyring } from './cookieKeyring.js';
 
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
@@ -69,6 +69,7 @@ export interface ConnectDependencies {
   oauthClient: ConnectOAuthClient;
   secretStore: DeletableSecretStore;
   mailboxRegistry: MailboxRegistry;
+  usedFlows: UsedFlows;
   logger: Logger;
 }
 
@@ -283,6 +284,10 @@ export class ConnectService {
     const flow = opened.payload;
     // RFC 9700 §4.7.1: the state must be the one this browser's cookie was made for.
     if (!constantTimeEqual(flow.state, query.state)) return this.reject('state_mismatch', clearCookies, flow.returnUrl);
+    // DESIGN §3: a flow is answered once; a replayed callback (cookie kept) is refused before any redemption.
+    if (!(await this.deps.usedFlows.markUsed(flowId(flow.state), flow.expiresAt, clock.now()))) {
+      return this.reject('flow_already_used', clearCookies, flow.returnUrl);
+    }
 
     let redeemed: RedeemedCode;
     try {
@@ -323,6 +328,10 @@ export class ConnectService {
     if (!isTenantAllowed(identity.tid, settings.allowedTenants)) {
       this.deps.logger.warn('connect.failed', { code: 'tenant_not_allowed', tid: identity.tid });
       return { kind: 'rejected', code: 'tenant_not_allowed', links: this.links(flow.returnUrl), clearCookies };
+    }
+    // DESIGN §3: the account that signed in must be the one the product named (the picker lets anyone choose).
+    if (flow.loginHint !== undefined && !isAddress(flow.loginHint, identity.upn)) {
+      return this.reject('account_mismatch', clearCookies, flow.returnUrl);
     }
     // DESIGN §3: an address is bound to one identity until that mailbox is disconnected.
     const holder = await this.deps.mailboxRegistry.get(identity.upn);
@@ -452,6 +461,16 @@ export class ConnectService {
       retryUrl: retry.href,
     };
   }
+}
+
+function isAddress(raw: string, canonical: string): boolean {
+  const address = canonicalMailboxAddress(raw);
+  return address.ok && address.address === canonical;
+}
+
+/** The used-flow mark names a digest of the state, never the state itself. */
+function flowId(state: string): string {
+  return createHash('sha256').update(`keyrelay-flow/${state}`, 'utf8').digest('hex');
 }
 
 function sameIdentity(record: { tenantId: string; objectId: string }, identity: MailboxIdentity): boolean {

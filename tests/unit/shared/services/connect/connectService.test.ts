@@ -15,7 +15,7 @@ import {
   type CallbackOutcome,
   type ConnectStarted,
 } from '../../../../../src/shared/services/connect/connectService.js';
-import { InMemoryMailboxRegistry, InMemorySecretStore } from '../../../../fakes/index.js';
+import { InMemoryMailboxRegistry, InMemorySecretStore, InMemoryUsedFlows } from '../../../../fakes/index.js';
 import { AUTHORITY_HOST, CLIENT_ID, FakeSignIn, TENANT_ID, USER } from './fakeSignIn.js';
 
 const RETURN_URL = 'https://app.actnow.example/settings/mail?tab=smtp';
@@ -76,6 +76,7 @@ function makeService(
     oauthClient: world.entra,
     secretStore: world.secrets,
     mailboxRegistry: world.registry,
+    usedFlows: new InMemoryUsedFlows(),
     logger,
   });
   return { service, logger };
