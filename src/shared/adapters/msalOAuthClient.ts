@@ -189,6 +189,18 @@ function refreshTokenSecrets(serialized: string | undefined): string {
     .join('|');
 }
 
+/** The home account ids (`oid.tid`, lower case) a serialized MSAL cache holds; none when it cannot be read. */
+export function homeAccountIdsInCache(serialized: string): string[] {
+  try {
+    const parsed = JSON.parse(serialized) as { Account?: Record<string, { home_account_id?: unknown }> };
+    return Object.values(parsed.Account ?? {})
+      .map((account) => (typeof account.home_account_id === 'string' ? account.home_account_id.toLowerCase() : ''))
+      .filter((id) => id !== '');
+  } catch {
+    return [];
+  }
+}
+
 interface AuthorityMetadata {
   issuer: string;
   jwks_uri: string;

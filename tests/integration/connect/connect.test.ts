@@ -187,6 +187,27 @@ describe('connect a mailbox through the local host', () => {
   });
 });
 
+describe('reconnecting a mailbox', () => {
+  const NEWSLETTER = { upn: 'newsletter@contoso.onmicrosoft.com', oid: '1a2b3c4d-0003-4a5b-8c6d-7e8f9a0b1c2d' };
+  const versions = () => driver.writtenState().then((state) => state.secrets[mailboxCacheSecretName(CONTOSO_TENANT_ID, NEWSLETTER.oid)]);
+  const connectNewsletter = async () => {
+    const flow = await startFlow();
+    expect((await driver.callback(await signIn(flow, NEWSLETTER.upn), flow.cookie)).status).toBe(302);
+    return stack.core.mailboxRegistry.get(NEWSLETTER.upn);
+  };
+
+  it('a healthy mailbox connected again writes no Key Vault version (the row is renewed); one marked reconnect_required gets the new cache', async () => {
+    const first = await connectNewsletter();
+    expect(await versions()).toBe(1);
+    const second = await connectNewsletter();
+    expect(await versions()).toBe(1);
+    expect(second?.connectedAt.getTime()).toBeGreaterThanOrEqual(first?.connectedAt.getTime() ?? Infinity);
+    await stack.core.mailboxRegistry.markReconnectRequired(NEWSLETTER.upn, 'invalid_grant:50173', new Date());
+    expect(await connectNewsletter()).toMatchObject({ status: 'ok' });
+    expect(await versions()).toBe(2);
+  });
+});
+
 describe('the callback refuses bad input with a 4xx page and writes nothing', () => {
   it('missing cookie: 400 session expired, no code redeemed', async () => {
     const flow = await startFlow();

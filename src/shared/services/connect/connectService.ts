@@ -3,7 +3,12 @@
 // state → redeem → id token → store cache → register → redirect — where each step returns early and
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
-import { OAuthClientError, type RedeemCodeRequest, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
+import {
+  homeAccountIdsInCache,
+  OAuthClientError,
+  type RedeemCodeRequest,
+  type RedeemedCode,
+} from '../../adapters/msalOAuthClient.js';
 import { isStoreConflict } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
@@ -37,7 +42,8 @@ import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
 import { InvalidRequestError, KeyrelayError, MailboxTakenError, UpstreamUnavailableError } from '../../errors.js';
 import { isTenantAllowed } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
-import type { DeletableSecretStore, MailboxRegistry, UsedFlows } from '../../ports.js';
+import type { DeletableSecretStore, MailboxRecord, MailboxRegistry, UsedFlows } from '../../ports.js';
+import { CACHE_WRITE_MIN_AGE_MS } from '../token/tokenService.js';
 import type { CookieKeyring } from './cookieKeyring.js';
 
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
@@ -340,7 +346,9 @@ export class ConnectService {
     }
 
     const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
-    await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
+    if (await this.cacheNeedsWrite(cacheSecretName, identity, holder)) {
+      await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
+    }
     const now = clock.now();
     try {
       await this.deps.mailboxRegistry.upsert({
@@ -368,6 +376,25 @@ export class ConnectService {
         : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn, flow.ref) }),
       clearCookies,
     };
+  }
+
+  /**
+   * DESIGN §5: every write adds a Key Vault version forever, so a reconnect writes only when no cache
+   * exists, the cache holds another account, the mailbox needs the new grant (unknown or
+   * reconnect_required), or the stored copy is older than a few hours. Otherwise the stored refresh
+   * token still works (a new sign-in does not revoke it) and the row alone is renewed.
+   */
+  private async cacheNeedsWrite(
+    cacheSecretName: string,
+    identity: MailboxIdentity,
+    current: MailboxRecord | undefined,
+  ): Promise<boolean> {
+    if (current?.status !== 'ok') return true;
+    const stored = await this.deps.secretStore.getSecret(cacheSecretName);
+    if (stored === undefined) return true;
+    if (!homeAccountIdsInCache(stored.value).includes(`${identity.oid}.${identity.tid}`)) return true;
+    // The token service's rule for its own write-backs.
+    return this.deps.clock.now().getTime() - stored.updatedOn.getTime() >= CACHE_WRITE_MIN_AGE_MS;
   }
 
   private async storeTokenCache(cacheSecretName: string, serializedCache: string, tid: string): Promise<void> {
