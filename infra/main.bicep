@@ -34,6 +34,10 @@ param oauthTenant string = 'organizations'
 param oauthClientSecretName string = 'oauth-client-secret'
 @description('Comma list of tenant ids whose users may connect mailboxes; empty = this tenant only. WARNING: * lets any work or school account connect.')
 param allowedTenants string = ''
+@description('Abuse limits: sign-ins started per client address per hour, completed per tenant per hour, mailboxes per tenant.')
+param connectAttemptsPerClientPerHour string = '30'
+param connectAttemptsPerTenantPerHour string = '200'
+param maxMailboxesPerTenant string = '100'
 @description('Comma list of the product\'s allowed return-URL origins/prefixes.')
 param allowedReturnUrls string = ''
 param authorityHost string = 'https://login.microsoftonline.com'
@@ -174,6 +178,9 @@ module apiSettings 'app/apiSettings.bicep' = {
     oauthTenant: oauthTenant
     oauthClientSecretName: oauthClientSecretName
     allowedTenants: allowedTenants
+    connectAttemptsPerClientPerHour: connectAttemptsPerClientPerHour
+    connectAttemptsPerTenantPerHour: connectAttemptsPerTenantPerHour
+    maxMailboxesPerTenant: maxMailboxesPerTenant
     allowedReturnUrls: allowedReturnUrls
     authorityHost: authorityHost
     graphEndpoint: graphEndpoint

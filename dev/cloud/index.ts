@@ -58,6 +58,8 @@ export interface LocalCloudSettings {
   OAUTH_CLIENT_SECRET_NAME: string;
   /** Both seeded tenants: the demo connects mailboxes of contoso (home) and fabrikam (a customer). */
   ALLOWED_TENANTS: string;
+  /** Every local client shares one address (no front end sets X-Forwarded-For): a limit for a crowd. */
+  CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: string;
   PUBLIC_BASE_URL?: string;
   AzureWebJobsStorage?: string;
 }
@@ -127,6 +129,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AZURE_CLIENT_SECRET: identity.secret,
       OAUTH_CLIENT_SECRET_NAME: DEFAULT_CLIENT_SECRET_NAME,
       ALLOWED_TENANTS: `${CONTOSO_TENANT_ID},${FABRIKAM_TENANT_ID}`,
+      CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: '1000',
       ...(options.publicBaseUrl ? { PUBLIC_BASE_URL: options.publicBaseUrl } : {}),
       ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
     };

@@ -16,6 +16,9 @@ export const SETTING_NAMES = [
   'AZURE_TENANT_ID',
   'OAUTH_CLIENT_SECRET_NAME',
   'ALLOWED_TENANTS',
+  'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
+  'CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR',
+  'MAX_MAILBOXES_PER_TENANT',
   'PUBLIC_BASE_URL',
   'ALLOWED_RETURN_URLS',
   'AZURE_AUTHORITY_HOST',
@@ -50,6 +53,11 @@ export interface Config {
   oauthClientSecretName: string;
   /** Tenant ids (lower case) whose users may connect mailboxes, or `*` for any work or school tenant. */
   allowedTenants: AllowedTenants;
+  /** Abuse limits (DESIGN §3): sign-ins started per client address, and completed per tenant, per hour. */
+  connectAttemptsPerClientPerHour: number;
+  connectAttemptsPerTenantPerHour: number;
+  /** Mailboxes one tenant may have connected at once. */
+  maxMailboxesPerTenant: number;
   publicBaseUrl: string;
   redirectUri: string;
   allowedReturnUrls: string[];
@@ -118,13 +126,17 @@ const optionalUrlSetting = (example: string) =>
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   z.enum(values, { error: `expected one of: ${values.join(', ')}` }).default(fallback);
 
-const wholeDays = (min: number, max: number, fallback: number) =>
-  z
+const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
+  const expected = `expected a whole number${unit} from ${min} to ${max}`;
+  return z
     .string()
-    .regex(/^\d+$/, { error: `expected a whole number of days from ${min} to ${max}` })
+    .regex(/^\d+$/, { error: expected })
     .transform(Number)
-    .refine((days) => days >= min && days <= max, { error: `expected a whole number of days from ${min} to ${max}` })
+    .refine((value) => value >= min && value <= max, { error: expected })
     .default(fallback);
+};
+
+const wholeDays = (min: number, max: number, fallback: number) => wholeNumber(min, max, fallback, ' of days');
 
 const settingsSchema = z
   .object({
@@ -154,6 +166,9 @@ const settingsSchema = z
       .refine((tenants) => tenants === undefined || tenants === '*' || (tenants.length > 0 && tenants.every((id) => GUID.test(id))), {
         error: 'expected a comma-separated list of tenant IDs (GUIDs), or * for any work or school tenant',
       }),
+    CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: wholeNumber(1, 100_000, 30),
+    CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR: wholeNumber(1, 100_000, 200),
+    MAX_MAILBOXES_PER_TENANT: wholeNumber(1, 100_000, 100),
     PUBLIC_BASE_URL: baseUrlSetting('https://keyrelay.azurewebsites.net'),
     ALLOWED_RETURN_URLS: z
       .string()
@@ -285,6 +300,9 @@ export function loadConfig(source: SettingsSource): Config {
     azureTenantId: values.AZURE_TENANT_ID,
     oauthClientSecretName: values.OAUTH_CLIENT_SECRET_NAME,
     allowedTenants: values.ALLOWED_TENANTS ?? [values.AZURE_TENANT_ID.toLowerCase()],
+    connectAttemptsPerClientPerHour: values.CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR,
+    connectAttemptsPerTenantPerHour: values.CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR,
+    maxMailboxesPerTenant: values.MAX_MAILBOXES_PER_TENANT,
     publicBaseUrl: values.PUBLIC_BASE_URL,
     redirectUri: `${values.PUBLIC_BASE_URL}/api/oauth/callback`,
     allowedReturnUrls: values.ALLOWED_RETURN_URLS,

@@ -122,6 +122,14 @@ export interface UsedFlows {
   markUsed(flowId: string, expiresAt: Date, now: Date): Promise<boolean>;
 }
 
+export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counters of attempts per bucket in fixed time windows, shared by every instance (abuse limits). */
+export interface AttemptLimiter {
+  /** Counts one attempt in `bucket`'s current window unless `limit` attempts were counted there already. */
+  take(bucket: string, limit: number, windowMs: number, now: Date): Promise<AttemptDecision>;
+}
+
 /** A pending claim older than this may be claimed again: a crash between send and record re-sends at most once. */
 export const ALERT_CLAIM_LEASE_MS = 15 * 60 * 1000;
 

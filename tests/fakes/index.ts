@@ -7,3 +7,4 @@ export { InMemoryRotationStore } from './inMemoryRotationStore.js';
 export { InMemoryRunReportStore } from './inMemoryRunReportStore.js';
 export { InMemorySecretStore } from './inMemorySecretStore.js';
 export { InMemoryUsedFlows } from './inMemoryUsedFlows.js';
+export { InMemoryAttemptLimiter } from './inMemoryAttemptLimiter.js';

@@ -3,3 +3,4 @@ export { pickLocale } from './locale.js';
 export { escapeHtml, renderPage, type PageContent } from './page.js';
 export { htmlResult, jsonResult, noContentResult, redirectResult, type HttpCookie, type HttpResult } from './results.js';
 export { API_SECURITY_HEADERS, HTML_SECURITY_HEADERS } from './securityHeaders.js';
+export { clientAddressOf } from './clientAddress.js';

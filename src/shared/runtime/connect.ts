@@ -20,6 +20,7 @@ export function getConnectService(logger: Logger): ConnectService {
     secretStore: core.secretStore,
     mailboxRegistry: core.mailboxRegistry,
     usedFlows: core.usedFlows,
+    attemptLimiter: core.attemptLimiter,
     logger,
   });
 }

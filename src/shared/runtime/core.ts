@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
 import type {
+  AttemptLimiter,
   AlertLedger,
   DeletableSecretStore,
   MailboxRegistry,
@@ -41,6 +42,8 @@ export interface Core {
   runReports: RunReportStore;
   /** Sign-in flows already answered at the callback. */
   usedFlows: UsedFlows;
+  /** Connect attempt counters (abuse limits). */
+  attemptLimiter: AttemptLimiter;
   /** The OAuth client's own credential (the client secret in Key Vault). */
   clientCredential: ClientCredentialSource;
   oauthClient: MsalOAuthClient;
@@ -85,6 +88,7 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
     rotationStore: tables.rotations,
     runReports: tables.runs,
     usedFlows: tables.flows,
+    attemptLimiter: tables.limits,
     clientCredential,
     oauthClient: new MsalOAuthClient(
       { clientId: config.oauthClientId, authorityHost: config.authorityHost, homeTenantId: config.azureTenantId },

@@ -9,6 +9,7 @@ import { createTableMailboxRegistry } from '../../../src/shared/adapters/tables/
 import { createTableRotationStore } from '../../../src/shared/adapters/tables/rotationStore.js';
 import { createTableRunReportStore } from '../../../src/shared/adapters/tables/runReportStore.js';
 import { createTableUsedFlows } from '../../../src/shared/adapters/tables/usedFlows.js';
+import { createTableAttemptLimiter } from '../../../src/shared/adapters/tables/attemptLimiter.js';
 import {
   connectionStringUsesHttp,
   createTableAccess,
@@ -22,6 +23,7 @@ import { describeMailboxRegistryContract } from '../../contract/mailboxRegistry.
 import { describeRotationStoreContract } from '../../contract/rotationStore.contract.js';
 import { describeRunReportStoreContract } from '../../contract/runReportStore.contract.js';
 import { describeUsedFlowsContract } from '../../contract/usedFlows.contract.js';
+import { describeAttemptLimiterContract } from '../../contract/attemptLimiter.contract.js';
 import type { StoreUnderTest } from '../../contract/storeHarness.js';
 import {
   InMemoryAlertLedger,
@@ -29,6 +31,7 @@ import {
   InMemoryRotationStore,
   InMemoryRunReportStore,
   InMemoryUsedFlows,
+  InMemoryAttemptLimiter,
 } from '../../fakes/index.js';
 
 const inMemory =
@@ -41,6 +44,7 @@ describeAlertLedgerContract('in-memory fake', () => inMemory(new InMemoryAlertLe
 describeRotationStoreContract('in-memory fake', () => inMemory(new InMemoryRotationStore<RotationRecord>())());
 describeRunReportStoreContract('in-memory fake', () => inMemory(new InMemoryRunReportStore())());
 describeUsedFlowsContract('in-memory fake', () => inMemory(new InMemoryUsedFlows())());
+describeAttemptLimiterContract('in-memory fake', () => inMemory(new InMemoryAttemptLimiter())());
 
 describe('on Azurite', () => {
   let azurite: AzuriteHandle | undefined;
@@ -90,6 +94,10 @@ describe('on Azurite', () => {
   describeUsedFlowsContract(
     'Table storage on Azurite',
     onFreshTable((tables, name) => createTableUsedFlows(tables, name)),
+  );
+  describeAttemptLimiterContract(
+    'Table storage on Azurite',
+    onFreshTable((tables, name) => createTableAttemptLimiter(tables, name)),
   );
 
   it('creates the keyrelay tables on first use, under their documented names', async () => {

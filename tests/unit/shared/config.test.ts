@@ -29,6 +29,9 @@ describe('loadConfig', () => {
       azureTenantId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
       oauthClientSecretName: 'oauth-client-secret',
       allowedTenants: ['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'],
+      connectAttemptsPerClientPerHour: 30,
+      connectAttemptsPerTenantPerHour: 200,
+      maxMailboxesPerTenant: 100,
       publicBaseUrl: 'https://keyrelay.example.com',
       redirectUri: 'https://keyrelay.example.com/api/oauth/callback',
       allowedReturnUrls: [],
@@ -62,6 +65,13 @@ describe('loadConfig', () => {
       expect(configError({ ...requiredOnly, ALLOWED_TENANTS: 'contoso.com' }).problems[0]?.setting).toBe('ALLOWED_TENANTS');
       expect(configError({ ...requiredOnly, ALLOWED_TENANTS: '*,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }).problems[0]?.setting).toBe(
         'ALLOWED_TENANTS',
+      );
+    });
+
+    it('abuse limits take whole numbers from 1', () => {
+      expect(loadConfig({ ...requiredOnly, MAX_MAILBOXES_PER_TENANT: '5' }).maxMailboxesPerTenant).toBe(5);
+      expect(configError({ ...requiredOnly, CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: '0' }).problems[0]?.setting).toBe(
+        'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
       );
     });
 
@@ -195,6 +205,9 @@ describe('loadConfig', () => {
       'AZURE_TENANT_ID',
       'OAUTH_CLIENT_SECRET_NAME',
       'ALLOWED_TENANTS',
+      'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
+      'CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR',
+      'MAX_MAILBOXES_PER_TENANT',
       'PUBLIC_BASE_URL',
       'ALLOWED_RETURN_URLS',
       'AZURE_AUTHORITY_HOST',

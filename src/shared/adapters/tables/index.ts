@@ -2,6 +2,7 @@
 // the app's Azure credential.
 import type { TokenCredential } from '@azure/identity';
 import type {
+  AttemptLimiter,
   AlertLedger,
   MailboxRegistry,
   RotationRecordBase,
@@ -15,6 +16,7 @@ import { createTableRotationStore } from './rotationStore.js';
 import { createTableRunReportStore } from './runReportStore.js';
 import { createTableAccess, type TableStorageSettings } from './tableAccess.js';
 import { createTableUsedFlows } from './usedFlows.js';
+import { createTableAttemptLimiter } from './attemptLimiter.js';
 
 export interface TableStores<R extends RotationRecordBase = RotationRecordBase> {
   mailboxes: MailboxRegistry;
@@ -22,6 +24,7 @@ export interface TableStores<R extends RotationRecordBase = RotationRecordBase> 
   rotations: RotationStore<R>;
   runs: RunReportStore;
   flows: UsedFlows;
+  limits: AttemptLimiter;
 }
 
 export function createTableStores<R extends RotationRecordBase = RotationRecordBase>(
@@ -35,6 +38,7 @@ export function createTableStores<R extends RotationRecordBase = RotationRecordB
     rotations: createTableRotationStore<R>(tables),
     runs: createTableRunReportStore(tables),
     flows: createTableUsedFlows(tables),
+    limits: createTableAttemptLimiter(tables),
   };
 }
 
@@ -44,3 +48,4 @@ export { createTableMailboxRegistry, MAILBOX_TABLE, normaliseUpn } from './mailb
 export { createTableRotationStore, ROTATION_TABLE } from './rotationStore.js';
 export { createTableRunReportStore, RUN_TABLE } from './runReportStore.js';
 export { createTableUsedFlows, FLOW_TABLE } from './usedFlows.js';
+export { createTableAttemptLimiter, LIMIT_TABLE } from './attemptLimiter.js';

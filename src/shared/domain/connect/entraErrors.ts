@@ -71,13 +71,15 @@ export type ConnectFailureCode =
   | 'tenant_not_allowed'
   | 'mailbox_taken'
   | 'account_mismatch'
-  | 'flow_already_used';
+  | 'flow_already_used'
+  | 'tenant_mailbox_limit';
 
 /** keyrelay's own refusal codes, grouped by what the admin can do next. */
 export const CONNECT_FAILURE_STATUS: Readonly<Partial<Record<ConnectFailure, number>>> = {
   tenant_not_allowed: 403,
   mailbox_taken: 409,
   flow_already_used: 409,
+  tenant_mailbox_limit: 403,
 };
 
 export function connectFailureFor(code: ConnectFailureCode): ConnectFailure {
@@ -91,6 +93,7 @@ export function connectFailureFor(code: ConnectFailureCode): ConnectFailure {
     case 'mailbox_taken':
     case 'account_mismatch':
     case 'flow_already_used':
+    case 'tenant_mailbox_limit':
       return code;
     default:
       return 'invalid_callback';

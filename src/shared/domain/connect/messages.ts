@@ -524,6 +524,22 @@ export const CONNECT_FAILURE_MESSAGES = {
       action: 'retry',
     },
   },
+  tenant_mailbox_limit: {
+    it: {
+      title: 'Limite di caselle raggiunto',
+      explanation:
+        "La tua organizzazione ha già collegato il numero massimo di caselle ammesso da keyrelay. Non è stato salvato nulla.",
+      nextSteps: [
+        "Scollega da ActNow le caselle che non servono più, oppure chiedi all'amministratore di keyrelay di alzare il limite.",
+      ],
+    },
+    en: {
+      title: 'Mailbox limit reached',
+      explanation:
+        'Your organisation has already connected as many mailboxes as keyrelay allows. Nothing was stored.',
+      nextSteps: ['Disconnect mailboxes that are no longer needed in ActNow, or ask the keyrelay administrator to raise the limit.'],
+    },
+  },
 } satisfies Record<string, Localized>;
 
 export type ConnectFailure = keyof typeof CONNECT_FAILURE_MESSAGES;

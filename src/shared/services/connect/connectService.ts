@@ -39,10 +39,22 @@ import { canonicalMailboxAddress, validateLoginHint } from '../../domain/connect
 import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
 import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '../../domain/connect/productRef.js';
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
-import { InvalidRequestError, KeyrelayError, MailboxTakenError, UpstreamUnavailableError } from '../../errors.js';
+import {
+  InvalidRequestError,
+  KeyrelayError,
+  MailboxTakenError,
+  TooManyRequestsError,
+  UpstreamUnavailableError,
+} from '../../errors.js';
 import { isTenantAllowed } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
-import type { DeletableSecretStore, MailboxRecord, MailboxRegistry, UsedFlows } from '../../ports.js';
+import type {
+  AttemptLimiter,
+  DeletableSecretStore,
+  MailboxRecord,
+  MailboxRegistry,
+  UsedFlows,
+} from '../../ports.js';
 import { CACHE_WRITE_MIN_AGE_MS } from '../token/tokenService.js';
 import type { CookieKeyring } from './cookieKeyring.js';
 
@@ -66,6 +78,9 @@ export type ConnectSettings = Pick<
   | 'redirectUri'
   | 'allowedReturnUrls'
   | 'allowedTenants'
+  | 'connectAttemptsPerClientPerHour'
+  | 'connectAttemptsPerTenantPerHour'
+  | 'maxMailboxesPerTenant'
 >;
 
 export interface ConnectDependencies {
@@ -76,6 +91,7 @@ export interface ConnectDependencies {
   secretStore: DeletableSecretStore;
   mailboxRegistry: MailboxRegistry;
   usedFlows: UsedFlows;
+  attemptLimiter: AttemptLimiter;
   logger: Logger;
 }
 
@@ -83,6 +99,8 @@ export interface ConnectStartInput {
   returnUrl?: string;
   loginHint?: string;
   ref?: string;
+  /** The browser's address as the platform saw it (clientAddress.ts), for the per-client limit. */
+  clientAddress?: string;
 }
 
 /** A cookie to set, structurally the `Cookie` of @azure/functions' HttpResponseInit. */
@@ -152,6 +170,7 @@ function strictDecode(component: string): string {
 }
 
 const CACHE_CONTENT_TYPE = 'application/json';
+const HOUR_MS = 60 * 60 * 1000;
 // DESIGN §5: a 409 from parallel writes of the same secret is retried.
 const CACHE_WRITE_ATTEMPTS = 3;
 // When discovery or the JWKS cannot be fetched: long enough for Entra's edge to recover.
@@ -218,6 +237,9 @@ export class ConnectService {
         `The ref must be 1 to ${MAX_PRODUCT_REF_LENGTH} characters of A-Z, a-z, 0-9, '.', '_', '~' or '-'.`,
       );
     }
+
+    // Abuse limit: sign-ins started per client address per hour, before any cookie or key is made.
+    await this.withinLimit(`connect-client:${mailboxDigest(input.clientAddress ?? 'unknown')}`, settings.connectAttemptsPerClientPerHour);
 
     const pkce = createPkce();
     const state = randomState();
@@ -335,6 +357,9 @@ export class ConnectService {
       this.deps.logger.warn('connect.failed', { code: 'tenant_not_allowed', tid: identity.tid });
       return { kind: 'rejected', code: 'tenant_not_allowed', links: this.links(flow.returnUrl), clearCookies };
     }
+    // Abuse limits: completed sign-ins per tenant per hour, and mailboxes per tenant (a new identity only).
+    await this.withinLimit(`connect-tenant:${identity.tid}`, settings.connectAttemptsPerTenantPerHour);
+    if (await this.tenantIsFull(identity)) return this.reject('tenant_mailbox_limit', clearCookies, flow.returnUrl);
     // DESIGN §3: the account that signed in must be the one the product named (the picker lets anyone choose).
     if (flow.loginHint !== undefined && !isAddress(flow.loginHint, identity.upn)) {
       return this.reject('account_mismatch', clearCookies, flow.returnUrl);
@@ -376,6 +401,24 @@ export class ConnectService {
         : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn, flow.ref) }),
       clearCookies,
     };
+  }
+
+  private async withinLimit(bucket: string, limit: number): Promise<void> {
+    const decision = await this.deps.attemptLimiter.take(bucket, limit, HOUR_MS, this.deps.clock.now());
+    if (decision.allowed) return;
+    this.deps.logger.warn('connect.failed', { code: 'too_many_requests', bucket: bucket.split(':')[0] });
+    throw new TooManyRequestsError(
+      decision.retryAfterSeconds,
+      'Too many mailbox connections were attempted in a short time. Try again later.',
+    );
+  }
+
+  /** Whether a new identity would take its tenant past MAX_MAILBOXES_PER_TENANT. */
+  private async tenantIsFull(identity: MailboxIdentity): Promise<boolean> {
+    if ((await this.deps.mailboxRegistry.getByIdentity(identity.tid, identity.oid)) !== undefined) return false;
+    const mailboxes = await this.deps.mailboxRegistry.list();
+    const ofTenant = mailboxes.filter((record) => record.tenantId.toLowerCase() === identity.tid).length;
+    return ofTenant >= this.deps.settings.maxMailboxesPerTenant;
   }
 
   /**

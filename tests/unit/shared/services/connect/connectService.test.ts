@@ -15,7 +15,12 @@ import {
   type CallbackOutcome,
   type ConnectStarted,
 } from '../../../../../src/shared/services/connect/connectService.js';
-import { InMemoryMailboxRegistry, InMemorySecretStore, InMemoryUsedFlows } from '../../../../fakes/index.js';
+import {
+  InMemoryAttemptLimiter,
+  InMemoryMailboxRegistry,
+  InMemorySecretStore,
+  InMemoryUsedFlows,
+} from '../../../../fakes/index.js';
 import { AUTHORITY_HOST, CLIENT_ID, FakeSignIn, TENANT_ID, USER } from './fakeSignIn.js';
 
 const RETURN_URL = 'https://app.actnow.example/settings/mail?tab=smtp';
@@ -70,6 +75,9 @@ function makeService(
       redirectUri: `${PUBLIC_BASE_URL}/api/oauth/callback`,
       allowedReturnUrls: ['https://app.actnow.example/settings'],
       allowedTenants: '*',
+      connectAttemptsPerClientPerHour: 1000,
+      connectAttemptsPerTenantPerHour: 1000,
+      maxMailboxesPerTenant: 1000,
     },
     clock: world.clock,
     keyring,
@@ -77,6 +85,7 @@ function makeService(
     secretStore: world.secrets,
     mailboxRegistry: world.registry,
     usedFlows: new InMemoryUsedFlows(),
+    attemptLimiter: new InMemoryAttemptLimiter(),
     logger,
   });
   return { service, logger };
