@@ -2,6 +2,7 @@
 // shares the instance's token service so that a disconnect drops the tokens this instance holds.
 import type { Logger } from '../logger.js';
 import { createMailboxesService, type MailboxesService } from '../services/mailboxes/mailboxesService.js';
+import { getAuditTrail } from './audit.js';
 import { getCore } from './core.js';
 import { getTokenService } from './token.js';
 
@@ -14,6 +15,7 @@ export function getMailboxesService(logger: Logger): MailboxesService {
     secretStore: core.secretStore,
     alertLedger: core.alertLedger,
     tokens: getTokenService(),
+    audit: getAuditTrail(),
     logger,
   });
 }

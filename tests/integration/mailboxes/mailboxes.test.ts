@@ -144,6 +144,11 @@ describe('disconnect', () => {
     expect((await api(`mailboxes/${MARIO.upn}`)).status).toBe(404);
     expect((await api(`mailboxes/${MARIO.upn}`, { method: 'DELETE' })).status).toBe(404);
     expect((await stack.core.mailboxRegistry.list()).map((record) => record.upn)).toEqual([GIULIA.upn]);
+    // Audit: one event per connect and disconnect, the mailbox as a keyed digest.
+    const audit = host.logs.filter((line) => line.includes('audit.'));
+    expect(audit.some((line) => /audit\.disconnect mailbox=[0-9a-f]{32} tid=\S+ outcome=disconnected/.test(line))).toBe(true);
+    expect(audit.some((line) => /audit\.connect mailbox=[0-9a-f]{32} tid=\S+ outcome=connected/.test(line))).toBe(true);
+    expect(audit.join('\n')).not.toContain(MARIO.upn);
   });
 
   it('a disconnected mailbox connects again: the cache is recovered and replaced, tokens flow', async () => {

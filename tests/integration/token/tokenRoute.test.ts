@@ -60,9 +60,12 @@ describe('POST /api/token', () => {
     expect(stack.local.cloud.requestLog().entries).toEqual([]);
   });
 
-  it('answers with the tenant of the cached account', async () => {
+  it('answers with the tenant of the cached account, and audits the hand-out without the address', async () => {
     const grant = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as Record<string, unknown>;
     expect(grant).toMatchObject({ mailbox: MARIO, tenantId: CONTOSO_TENANT_ID });
+    const audit = new RegExp(`audit\\.token mailbox=[0-9a-f]{32} tid=${CONTOSO_TENANT_ID} resource=graph outcome=issued`);
+    await vi.waitFor(() => expect(host.logs.some((line) => audit.test(line))).toBe(true));
+    expect(host.logs.filter((line) => line.includes('audit.')).join('\n')).not.toContain(MARIO);
   });
 
   it('refuses a row whose address is not the cached account\'s (a renamed or reused upn): 409, no token handed out', async () => {

@@ -56,6 +56,7 @@ import type {
   UsedFlows,
 } from '../../ports.js';
 import { CACHE_WRITE_MIN_AGE_MS } from '../token/tokenService.js';
+import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CookieKeyring } from './cookieKeyring.js';
 
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
@@ -92,6 +93,8 @@ export interface ConnectDependencies {
   mailboxRegistry: MailboxRegistry;
   usedFlows: UsedFlows;
   attemptLimiter: AttemptLimiter;
+  /** One audit event per connect that reached a known identity (connected or refused). */
+  audit?: AuditTrail;
   logger: Logger;
 }
 
@@ -355,19 +358,20 @@ export class ConnectService {
     // DESIGN §3: only ALLOWED_TENANTS may connect, checked before anything is written anywhere.
     if (!isTenantAllowed(identity.tid, settings.allowedTenants)) {
       this.deps.logger.warn('connect.failed', { code: 'tenant_not_allowed', tid: identity.tid });
+      this.auditConnect(identity, 'tenant_not_allowed');
       return { kind: 'rejected', code: 'tenant_not_allowed', links: this.links(flow.returnUrl), clearCookies };
     }
     // Abuse limits: completed sign-ins per tenant per hour, and mailboxes per tenant (a new identity only).
     await this.withinLimit(`connect-tenant:${identity.tid}`, settings.connectAttemptsPerTenantPerHour);
-    if (await this.tenantIsFull(identity)) return this.reject('tenant_mailbox_limit', clearCookies, flow.returnUrl);
+    if (await this.tenantIsFull(identity)) return this.refuse(identity, 'tenant_mailbox_limit', clearCookies, flow.returnUrl);
     // DESIGN §3: the account that signed in must be the one the product named (the picker lets anyone choose).
     if (flow.loginHint !== undefined && !isAddress(flow.loginHint, identity.upn)) {
-      return this.reject('account_mismatch', clearCookies, flow.returnUrl);
+      return this.refuse(identity, 'account_mismatch', clearCookies, flow.returnUrl);
     }
     // DESIGN §3: an address is bound to one identity until that mailbox is disconnected.
     const holder = await this.deps.mailboxRegistry.get(identity.upn);
     if (holder !== undefined && !sameIdentity(holder, identity)) {
-      return this.reject('mailbox_taken', clearCookies, flow.returnUrl);
+      return this.refuse(identity, 'mailbox_taken', clearCookies, flow.returnUrl);
     }
 
     const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
@@ -388,10 +392,11 @@ export class ConnectService {
       });
     } catch (error) {
       // Another identity bound the address between the check above and now: its row stands.
-      if (error instanceof MailboxTakenError) return this.reject('mailbox_taken', clearCookies, flow.returnUrl);
+      if (error instanceof MailboxTakenError) return this.refuse(identity, 'mailbox_taken', clearCookies, flow.returnUrl);
       throw error;
     }
     logger.info('connect.completed', { tid: identity.tid, mailbox: mailboxDigest(identity.upn) });
+    this.auditConnect(identity, 'connected');
     return {
       kind: 'connected',
       upn: identity.upn,
@@ -505,6 +510,21 @@ export class ConnectService {
     // A replayed, expired or foreign code, or a verifier that does not match its challenge.
     this.deps.logger.warn('connect.failed', { code: 'code_rejected', upstream: failure.errorCode });
     return { kind: 'rejected', code: 'code_rejected', links: this.links(returnUrl), clearCookies };
+  }
+
+  private auditConnect(identity: MailboxIdentity, outcome: string): void {
+    this.deps.audit?.record({ action: 'connect', mailbox: identity.upn, tenantId: identity.tid, outcome });
+  }
+
+  /** A refusal once the identity is known: it is audited. */
+  private refuse(
+    identity: MailboxIdentity,
+    code: CallbackRejectionCode,
+    clearCookies: FlowCookie[],
+    returnUrl: string | undefined,
+  ): CallbackOutcome {
+    this.auditConnect(identity, code);
+    return this.reject(code, clearCookies, returnUrl);
   }
 
   private reject(code: CallbackRejectionCode, clearCookies: FlowCookie[], returnUrl?: string): CallbackOutcome {

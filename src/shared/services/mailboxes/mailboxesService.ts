@@ -7,6 +7,7 @@ import { credentialIds } from '../../domain/monitor/credentials.js';
 import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { InvalidRequestError, MailboxNotConnectedError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import type { AuditTrail } from '../audit/auditTrail.js';
 import type { AlertLedger, DeletableSecretStore, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports.js';
 
 /** One mailbox as the product sees it: no secret, no cache name, no object id. */
@@ -39,6 +40,7 @@ export interface MailboxesDependencies {
   alertLedger: AlertLedger;
   /** The instance's token service: forgets the tokens it holds for a disconnected mailbox. */
   tokens: { forget(mailbox: string): void };
+  audit?: AuditTrail;
   logger: Logger;
 }
 
@@ -87,6 +89,7 @@ export function createMailboxesService(deps: MailboxesDependencies): MailboxesSe
     const alertsForgotten = await alertLedger.forget(credentialIds.mailboxGrant(`${record.tenantId}.${record.objectId}`));
     tokens.forget(mailbox);
     logger.info('mailbox.disconnected', { tid: record.tenantId, cacheDeleted, alertsForgotten });
+    deps.audit?.record({ action: 'disconnect', mailbox, tenantId: record.tenantId, outcome: 'disconnected' });
   }
 
   return {

@@ -21,6 +21,7 @@ import {
 import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
+import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
 import type { TokenRequest, TokenResource } from './tokenRequest.js';
 
@@ -80,6 +81,8 @@ export interface TokenServiceDependencies {
   oauthClient: MailboxTokenClient;
   credentialAlarm: CredentialAlarm;
   logger: Logger;
+  /** One audit event per hand-out or refusal. */
+  audit?: AuditTrail;
 }
 
 export function xoauth2String(mailbox: string, accessToken: string): string {
@@ -321,8 +324,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     }
   }
 
-  return {
-    async getToken(request) {
+  async function handOut(request: TokenRequest): Promise<TokenGrant> {
       const mailbox = normaliseMailbox(request.mailbox);
       const { resource } = request;
       const held = heldTokens.get(keyOf(mailbox, resource));
@@ -340,6 +342,20 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
           logger.warn('token.refresh_failed_serving_held', { resource });
           return grant(mailbox, resource, current);
         }
+        throw error;
+      }
+  }
+
+  return {
+    async getToken(request) {
+      const mailbox = normaliseMailbox(request.mailbox);
+      const event = { action: 'token' as const, mailbox, resource: request.resource };
+      try {
+        const answer = await handOut(request);
+        deps.audit?.record({ ...event, tenantId: answer.tenantId, outcome: 'issued' });
+        return answer;
+      } catch (error) {
+        deps.audit?.record({ ...event, outcome: error instanceof KeyrelayError ? error.code : 'error' });
         throw error;
       }
     },
