@@ -32,6 +32,15 @@ param appRegistrationDisplayName string = 'keyrelay'
 // keyrelay settings (DESIGN §4); defaults equal the config schema's.
 param oauthTenant string = 'organizations'
 param oauthClientSecretName string = 'oauth-client-secret'
+@description('Comma list of tenant ids whose users may connect mailboxes; empty = this tenant only. WARNING: * lets any work or school account connect.')
+param allowedTenants string = ''
+@description('Object id of the Entra group whose members may open the status dashboard (App Service Authentication).')
+@minLength(36)
+param statusAdminGroupObjectId string
+@description('Abuse limits: sign-ins started per client address per hour, completed per tenant per hour, mailboxes per tenant.')
+param connectAttemptsPerClientPerHour string = '30'
+param connectAttemptsPerTenantPerHour string = '200'
+param maxMailboxesPerTenant string = '100'
 @description('Comma list of the product\'s allowed return-URL origins/prefixes.')
 param allowedReturnUrls string = ''
 param authorityHost string = 'https://login.microsoftonline.com'
@@ -155,6 +164,18 @@ module appRegistration 'app/appRegistration.bicep' = if (createAppRegistration) 
 
 var effectiveOauthClientId = createAppRegistration ? appRegistration.outputs.appId : oauthClientId
 
+// The status dashboard behind Entra sign-in, restricted to the admin group; the JSON API keeps its function key.
+module apiAuth 'app/apiAuth.bicep' = {
+  name: 'apiAuth'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    tenantId: tenant().tenantId
+    clientId: effectiveOauthClientId
+    adminGroupObjectId: statusAdminGroupObjectId
+  }
+}
+
 module apiSettings 'app/apiSettings.bicep' = {
   name: 'apiSettings'
   scope: rg
@@ -171,6 +192,10 @@ module apiSettings 'app/apiSettings.bicep' = {
     oauthClientId: effectiveOauthClientId
     oauthTenant: oauthTenant
     oauthClientSecretName: oauthClientSecretName
+    allowedTenants: allowedTenants
+    connectAttemptsPerClientPerHour: connectAttemptsPerClientPerHour
+    connectAttemptsPerTenantPerHour: connectAttemptsPerTenantPerHour
+    maxMailboxesPerTenant: maxMailboxesPerTenant
     allowedReturnUrls: allowedReturnUrls
     authorityHost: authorityHost
     graphEndpoint: graphEndpoint

@@ -10,7 +10,7 @@ import { createGraphHandler } from './graph.js';
 import { sendJson } from './http.js';
 import { createKeyVaultHandler } from './keyVault.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
-import { CONTOSO_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID, createContext, seedWorld } from './seed.js';
+import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID, createContext, seedWorld } from './seed.js';
 import { defaultLocalCaDir, ensureLocalCa, issueServerCertificate, type LocalCa, type ServerCertificate } from './tls.js';
 
 export { LocalCloud, OffsetClock } from './control.js';
@@ -56,6 +56,10 @@ export interface LocalCloudSettings {
   AZURE_CLIENT_ID: string;
   AZURE_CLIENT_SECRET: string;
   OAUTH_CLIENT_SECRET_NAME: string;
+  /** Both seeded tenants: the demo connects mailboxes of contoso (home) and fabrikam (a customer). */
+  ALLOWED_TENANTS: string;
+  /** Every local client shares one address (no front end sets X-Forwarded-For): a limit for a crowd. */
+  CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: string;
   PUBLIC_BASE_URL?: string;
   AzureWebJobsStorage?: string;
 }
@@ -124,6 +128,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AZURE_CLIENT_ID: identity.clientId,
       AZURE_CLIENT_SECRET: identity.secret,
       OAUTH_CLIENT_SECRET_NAME: DEFAULT_CLIENT_SECRET_NAME,
+      ALLOWED_TENANTS: `${CONTOSO_TENANT_ID},${FABRIKAM_TENANT_ID}`,
+      CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: '1000',
       ...(options.publicBaseUrl ? { PUBLIC_BASE_URL: options.publicBaseUrl } : {}),
       ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
     };

@@ -14,6 +14,10 @@ param publicBaseUrl string
 param oauthClientId string
 param oauthTenant string
 param oauthClientSecretName string
+param allowedTenants string
+param connectAttemptsPerClientPerHour string
+param connectAttemptsPerTenantPerHour string
+param maxMailboxesPerTenant string
 param allowedReturnUrls string
 param authorityHost string
 param graphEndpoint string
@@ -55,6 +59,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     OAUTH_TENANT: oauthTenant
     AZURE_TENANT_ID: tenant().tenantId
     OAUTH_CLIENT_SECRET_NAME: oauthClientSecretName
+    ALLOWED_TENANTS: allowedTenants
+    CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: connectAttemptsPerClientPerHour
+    CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR: connectAttemptsPerTenantPerHour
+    MAX_MAILBOXES_PER_TENANT: maxMailboxesPerTenant
     PUBLIC_BASE_URL: publicBaseUrl
     ALLOWED_RETURN_URLS: allowedReturnUrls
     AZURE_AUTHORITY_HOST: authorityHost

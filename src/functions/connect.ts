@@ -4,14 +4,16 @@ import '../shared/validateConfigOnLoad.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { connectStartResult } from '../shared/http/connectPages.js';
-import { pickLocale, toErrorResult } from '../shared/http/index.js';
+import { clientAddressOf, pickLocale, toErrorResult } from '../shared/http/index.js';
 import { loggerFor } from '../shared/logger.js';
 
 export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = loggerFor(context);
   try {
     const { getConnectService, parseConnectQuery } = await functionServices();
-    const started = await getConnectService(logger).start(parseConnectQuery(new URL(request.url).search));
+    const query = parseConnectQuery(new URL(request.url).search);
+    const clientAddress = clientAddressOf(request.headers);
+    const started = await getConnectService(logger).start({ ...query, ...(clientAddress === undefined ? {} : { clientAddress }) });
     return connectStartResult(started);
   } catch (error) {
     const result = toErrorResult(error, { format: 'html', locale: pickLocale(request.headers.get('accept-language')) });

@@ -2,6 +2,7 @@
 // parsed and validated at once, and all problems are reported together in one ConfigError.
 import { z } from 'zod';
 import { isUsableAllowedReturnUrl } from './domain/connect/returnUrl.js';
+import type { AllowedTenants } from './domain/tenants.js';
 import { ConfigError, type SettingProblem } from './errors.js';
 
 export const LOCALES = ['it', 'en'] as const;
@@ -14,6 +15,10 @@ export const SETTING_NAMES = [
   'OAUTH_TENANT',
   'AZURE_TENANT_ID',
   'OAUTH_CLIENT_SECRET_NAME',
+  'ALLOWED_TENANTS',
+  'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
+  'CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR',
+  'MAX_MAILBOXES_PER_TENANT',
   'PUBLIC_BASE_URL',
   'ALLOWED_RETURN_URLS',
   'AZURE_AUTHORITY_HOST',
@@ -46,6 +51,13 @@ export interface Config {
   oauthTenant: string;
   azureTenantId: string;
   oauthClientSecretName: string;
+  /** Tenant ids (lower case) whose users may connect mailboxes, or `*` for any work or school tenant. */
+  allowedTenants: AllowedTenants;
+  /** Abuse limits (DESIGN §3): sign-ins started per client address, and completed per tenant, per hour. */
+  connectAttemptsPerClientPerHour: number;
+  connectAttemptsPerTenantPerHour: number;
+  /** Mailboxes one tenant may have connected at once. */
+  maxMailboxesPerTenant: number;
   publicBaseUrl: string;
   redirectUri: string;
   allowedReturnUrls: string[];
@@ -114,13 +126,17 @@ const optionalUrlSetting = (example: string) =>
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   z.enum(values, { error: `expected one of: ${values.join(', ')}` }).default(fallback);
 
-const wholeDays = (min: number, max: number, fallback: number) =>
-  z
+const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
+  const expected = `expected a whole number${unit} from ${min} to ${max}`;
+  return z
     .string()
-    .regex(/^\d+$/, { error: `expected a whole number of days from ${min} to ${max}` })
+    .regex(/^\d+$/, { error: expected })
     .transform(Number)
-    .refine((days) => days >= min && days <= max, { error: `expected a whole number of days from ${min} to ${max}` })
+    .refine((value) => value >= min && value <= max, { error: expected })
     .default(fallback);
+};
+
+const wholeDays = (min: number, max: number, fallback: number) => wholeNumber(min, max, fallback, ' of days');
 
 const settingsSchema = z
   .object({
@@ -142,6 +158,17 @@ const settingsSchema = z
       .string()
       .regex(KEY_VAULT_SECRET_NAME, { error: 'expected a Key Vault secret name: 1-127 letters, digits or dashes' })
       .default('oauth-client-secret'),
+    // WARNING: `*` lets anyone with a work or school account connect a mailbox (DESIGN §4).
+    ALLOWED_TENANTS: z
+      .string()
+      .optional()
+      .transform((text) => (text === '*' ? ('*' as const) : text === undefined ? undefined : splitList(text).map((id) => id.toLowerCase())))
+      .refine((tenants) => tenants === undefined || tenants === '*' || (tenants.length > 0 && tenants.every((id) => GUID.test(id))), {
+        error: 'expected a comma-separated list of tenant IDs (GUIDs), or * for any work or school tenant',
+      }),
+    CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: wholeNumber(1, 100_000, 30),
+    CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR: wholeNumber(1, 100_000, 200),
+    MAX_MAILBOXES_PER_TENANT: wholeNumber(1, 100_000, 100),
     PUBLIC_BASE_URL: baseUrlSetting('https://keyrelay.azurewebsites.net'),
     ALLOWED_RETURN_URLS: z
       .string()
@@ -194,6 +221,14 @@ const settingsSchema = z
       .default(7),
   })
   .superRefine((settings, context) => {
+    if (settings.ALLOWED_TENANTS === undefined && !GUID.test(settings.AZURE_TENANT_ID)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ALLOWED_TENANTS'],
+        message:
+          'missing; required when AZURE_TENANT_ID is a domain name (its default): the tenant IDs (GUIDs) whose users may connect mailboxes',
+      });
+    }
     if (settings.ALERT_RECIPIENTS.length > 0 && settings.ALERT_SENDER === undefined) {
       context.addIssue({
         code: 'custom',
@@ -264,6 +299,10 @@ export function loadConfig(source: SettingsSource): Config {
     oauthTenant: values.OAUTH_TENANT,
     azureTenantId: values.AZURE_TENANT_ID,
     oauthClientSecretName: values.OAUTH_CLIENT_SECRET_NAME,
+    allowedTenants: values.ALLOWED_TENANTS ?? [values.AZURE_TENANT_ID.toLowerCase()],
+    connectAttemptsPerClientPerHour: values.CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR,
+    connectAttemptsPerTenantPerHour: values.CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR,
+    maxMailboxesPerTenant: values.MAX_MAILBOXES_PER_TENANT,
     publicBaseUrl: values.PUBLIC_BASE_URL,
     redirectUri: `${values.PUBLIC_BASE_URL}/api/oauth/callback`,
     allowedReturnUrls: values.ALLOWED_RETURN_URLS,

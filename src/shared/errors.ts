@@ -53,6 +53,29 @@ export class MailboxNotConnectedError extends KeyrelayError {
   }
 }
 
+/** The address is bound to another identity (tid+oid) until that mailbox is disconnected (409). */
+export class MailboxTakenError extends KeyrelayError {
+  override name = 'MailboxTakenError';
+
+  constructor(options?: KeyrelayErrorOptions) {
+    super(
+      'mailbox_taken',
+      409,
+      'This mailbox address is already connected by another account. Disconnect that mailbox first.',
+      options,
+    );
+  }
+}
+
+/** The mailbox belongs to a tenant that is not (or no longer) in ALLOWED_TENANTS (403). */
+export class TenantNotAllowedError extends KeyrelayError {
+  override name = 'TenantNotAllowedError';
+
+  constructor(options?: KeyrelayErrorOptions) {
+    super('tenant_not_allowed', 403, 'The organisation (tenant) of this mailbox is not allowed to use keyrelay.', options);
+  }
+}
+
 /** The mailbox's grant is gone (revoked, expired after 90 idle days): a person must sign in again (409). */
 export class ReconnectRequiredError extends KeyrelayError {
   override name = 'ReconnectRequiredError';
@@ -65,16 +88,40 @@ export class ReconnectRequiredError extends KeyrelayError {
   }
 }
 
+/** A refusal that names when to try again (answered with Retry-After). */
+export class RetryLaterError extends KeyrelayError {
+  override name = 'RetryLaterError';
+
+  constructor(
+    code: string,
+    status: number,
+    readonly retryAfterSeconds: number,
+    publicMessage: string,
+    options?: KeyrelayErrorOptions,
+  ) {
+    super(code, status, publicMessage, options);
+  }
+}
+
+/** An abuse limit was reached (DESIGN §3): the caller may try again after `retryAfterSeconds` (429). */
+export class TooManyRequestsError extends RetryLaterError {
+  override name = 'TooManyRequestsError';
+
+  constructor(retryAfterSeconds: number, publicMessage = 'Too many attempts. Try again later.') {
+    super('too_many_requests', 429, retryAfterSeconds, publicMessage);
+  }
+}
+
 /** Entra ID, Graph, Key Vault or Storage did not answer usefully; the caller may retry later (503). */
-export class UpstreamUnavailableError extends KeyrelayError {
+export class UpstreamUnavailableError extends RetryLaterError {
   override name = 'UpstreamUnavailableError';
 
   constructor(
-    readonly retryAfterSeconds: number,
+    retryAfterSeconds: number,
     publicMessage = 'A Microsoft service keyrelay depends on is unavailable. Retry later.',
     options?: KeyrelayErrorOptions,
   ) {
-    super('upstream_unavailable', 503, publicMessage, options);
+    super('upstream_unavailable', 503, retryAfterSeconds, publicMessage, options);
   }
 }
 

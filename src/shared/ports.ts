@@ -50,10 +50,21 @@ export interface SecretStore {
   updateSecretTags(name: string, version: string, tags: SecretTags): Promise<void>;
 }
 
+/** A store that can also soft-delete a secret and bring a soft-deleted one back (Key Vault soft delete). */
+export interface DeletableSecretStore extends SecretStore {
+  /** Soft-deletes every version (recoverable for the vault's retention); false when there was none. */
+  deleteSecret(name: string): Promise<boolean>;
+  /** Recovers a soft-deleted secret; false when none is deleted under that name. */
+  recoverDeletedSecret(name: string): Promise<boolean>;
+}
+
 export type MailboxStatus = 'ok' | 'reconnect_required';
 
 export interface MailboxRecord {
-  /** User principal name, lowercase: the registry's key. */
+  /**
+   * The mailbox address (canonical: NFKC, lower case): a unique alias of the identity. The registry's
+   * key is the identity (tenantId + objectId): `preferred_username` is mutable and not unique across tenants.
+   */
   upn: string;
   tenantId: string;
   objectId: string;
@@ -68,21 +79,55 @@ export interface MailboxRecord {
   lastErrorAt?: Date;
   /** Last failure to write the token cache back after a successful refresh. */
   cacheWriteFailure?: { code: string; at: Date };
+  /** The product's opaque reference given to /api/connect (DESIGN §3), for it to check the connection it started. */
+  ref?: string;
   /** Optimistic-concurrency tag of the stored row; ignored on input. */
   etag?: string;
 }
 
+/** What a listing found: the readable rows, and how many rows could not be read (skipped, reported). */
+export interface MailboxListing {
+  records: MailboxRecord[];
+  unreadableRows: number;
+}
+
 export interface MailboxRegistry {
-  /** `upn` is matched case-insensitively. */
+  /** By address (matched case-insensitively, after NFKC). */
   get(upn: string): Promise<MailboxRecord | undefined>;
+  getByIdentity(tenantId: string, objectId: string): Promise<MailboxRecord | undefined>;
+  /** Every readable mailbox; rows that cannot be read are skipped (see scan). */
   list(): Promise<MailboxRecord[]>;
-  /** Connect or reconnect: replaces the row as given (reconnect sets connectedAt anew, status ok, no error). */
+  scan(): Promise<MailboxListing>;
+  /**
+   * Connect or reconnect the record's identity: replaces its row as given (reconnect sets connectedAt
+   * anew, status ok, no error) and binds the address to it (an old address of the identity is released).
+   * Throws MailboxTakenError, writing nothing, when another identity holds the address.
+   */
   upsert(record: MailboxRecord): Promise<MailboxRecord>;
+  /** Disconnect: removes the row and its address; answers what was removed, undefined when unknown. */
+  remove(upn: string): Promise<MailboxRecord | undefined>;
   /** Each update below re-reads and retries on a stale ETag; undefined when the mailbox is unknown. */
   markReconnectRequired(upn: string, errorCode: string, at: Date): Promise<MailboxRecord | undefined>;
   /** Moves lastRefreshAt forward (never back: refreshes may finish out of order). */
   recordRefresh(upn: string, at: Date): Promise<MailboxRecord | undefined>;
   recordCacheWriteFailure(upn: string, code: string, at: Date): Promise<MailboxRecord | undefined>;
+}
+
+/** Sign-in flows already answered at the callback (DESIGN §3: a flow is single-use). */
+export interface UsedFlows {
+  /**
+   * Marks the flow used; false, writing nothing, when it was marked before. `expiresAt` is when the flow's
+   * cookie dies: after it the mark may be dropped (the cookie check refuses the flow anyway).
+   */
+  markUsed(flowId: string, expiresAt: Date, now: Date): Promise<boolean>;
+}
+
+export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counters of attempts per bucket in fixed time windows, shared by every instance (abuse limits). */
+export interface AttemptLimiter {
+  /** Counts one attempt in `bucket`'s current window unless `limit` attempts were counted there already. */
+  take(bucket: string, limit: number, windowMs: number, now: Date): Promise<AttemptDecision>;
 }
 
 /** A pending claim older than this may be claimed again: a crash between send and record re-sends at most once. */
@@ -114,6 +159,8 @@ export interface AlertLedger {
   /** The send failed: make the entry claimable again at once. No effect unless `runId` holds it. */
   release(credentialId: string, threshold: string, runId: string): Promise<void>;
   list(): Promise<AlertLedgerEntry[]>;
+  /** Removes every entry of the credential (a disconnected mailbox); answers how many there were. */
+  forget(credentialId: string): Promise<number>;
 }
 
 /**

@@ -135,5 +135,16 @@ export function describeAlertLedgerContract(name: string, makeStore: MakeStore<A
       const answers = await Promise.all(runs.map((runId) => ledger.claim(SECRET, '60', runId, later)));
       expect(answers.filter((answer) => answer === 'claimed')).toHaveLength(1);
     });
+
+    it("forgets every entry of one credential and leaves the others'", async () => {
+      const grant = 'grant:11111111-1111-4111-8111-111111111111.22222222-2222-4222-8222-222222222222';
+      await ledger.claim(grant, '7', 'run-a', NOW);
+      await ledger.markSent(grant, '7', 'run-a', NOW);
+      await ledger.claim(grant, 'expired', 'run-a', NOW);
+      await ledger.claim(SECRET, '30', 'run-a', NOW);
+      expect(await ledger.forget(grant)).toBe(2);
+      expect((await ledger.list()).map((entry) => entry.credentialId)).toEqual([SECRET]);
+      expect(await ledger.forget(grant)).toBe(0);
+    });
   });
 }

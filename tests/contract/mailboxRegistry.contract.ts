@@ -1,5 +1,6 @@
 // MailboxRegistry contract (DESIGN §5): run against the in-memory fake and the Table-storage adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MailboxTakenError } from '../../src/shared/errors.js';
 import type { MailboxRecord, MailboxRegistry } from '../../src/shared/ports.js';
 import { at, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
@@ -137,6 +138,58 @@ export function describeMailboxRegistryContract(name: string, makeStore: MakeSto
       const records = await registry.list();
       expect(records.map((record) => record.upn).sort()).toEqual(['anna@contoso.com', 'marco@fabrikam.com']);
       for (const record of records) expect(record.etag).toEqual(expect.any(String));
+    });
+    it('binds an address to one identity: another identity presenting it is refused and nothing is written', async () => {
+      await registry.upsert(mailbox('marketing@fabrikam.com'));
+      const before = await registry.list();
+      const intruder = mailbox('MARKETING@fabrikam.com', {
+        tenantId: '33333333-3333-4333-8333-333333333333',
+        objectId: '44444444-4444-4444-8444-444444444444',
+      });
+      await expect(registry.upsert(intruder)).rejects.toBeInstanceOf(MailboxTakenError);
+      expect(await registry.list()).toEqual(before);
+      expect(await registry.getByIdentity(intruder.tenantId, intruder.objectId)).toBeUndefined();
+      expect((await registry.get('marketing@fabrikam.com'))?.tenantId).toBe('11111111-1111-4111-8111-111111111111');
+    });
+
+    it('treats a look-alike address (Kelvin sign) as the address it imitates', async () => {
+      await registry.upsert(mailbox('marketing@fabrikam.com'));
+      const lookAlike = mailbox('mar\u212Aeting@fabrikam.com', { objectId: '44444444-4444-4444-8444-444444444444' });
+      await expect(registry.upsert(lookAlike)).rejects.toBeInstanceOf(MailboxTakenError);
+      expect(await registry.list()).toHaveLength(1);
+    });
+
+    it('finds a mailbox by its identity', async () => {
+      await registry.upsert(mailbox('anna@contoso.com'));
+      expect(
+        await registry.getByIdentity('11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'),
+      ).toMatchObject({ upn: 'anna@contoso.com' });
+    });
+
+    it('moves an identity that reconnects under a new address: the old address is released', async () => {
+      await registry.upsert(mailbox('anna.old@contoso.com'));
+      await registry.upsert(mailbox('anna.new@contoso.com'));
+      expect(await registry.get('anna.old@contoso.com')).toBeUndefined();
+      expect((await registry.get('anna.new@contoso.com'))?.upn).toBe('anna.new@contoso.com');
+      expect(await registry.list()).toHaveLength(1);
+      await registry.upsert(mailbox('anna.old@contoso.com', { objectId: '44444444-4444-4444-8444-444444444444' }));
+      expect((await registry.get('anna.old@contoso.com'))?.objectId).toBe('44444444-4444-4444-8444-444444444444');
+    });
+
+    it('removes a mailbox and its address: the address is unknown and free for another identity', async () => {
+      await registry.upsert(mailbox('anna@contoso.com', { ref: 'crm-42' }));
+      expect(await registry.remove('ANNA@contoso.com')).toMatchObject({ upn: 'anna@contoso.com', ref: 'crm-42' });
+      expect(await registry.get('anna@contoso.com')).toBeUndefined();
+      expect(await registry.list()).toEqual([]);
+      expect(await registry.remove('anna@contoso.com')).toBeUndefined();
+      expect(await registry.markReconnectRequired('anna@contoso.com', 'x', at('2026-03-05T08:00:00.000Z'))).toBeUndefined();
+      await registry.upsert(mailbox('anna@contoso.com', { objectId: '44444444-4444-4444-8444-444444444444' }));
+      expect((await registry.get('anna@contoso.com'))?.objectId).toBe('44444444-4444-4444-8444-444444444444');
+    });
+
+    it('keeps the ref of a connection', async () => {
+      await registry.upsert(mailbox('anna@contoso.com', { ref: 'crm-42' }));
+      expect((await registry.get('anna@contoso.com'))?.ref).toBe('crm-42');
     });
   });
 }

@@ -2,17 +2,17 @@
 // the Key Vault adapter on the emulator. Names carry a random prefix: a vault may be shared between tests.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreRequestError } from '../../src/shared/adapters/storeErrors.js';
-import type { SecretStore, SecretSummary } from '../../src/shared/ports.js';
+import { StoreConflictError, StoreRequestError } from '../../src/shared/adapters/storeErrors.js';
+import type { DeletableSecretStore, SecretSummary } from '../../src/shared/ports.js';
 import type { MakeStore, StoreUnderTest } from './storeHarness.js';
 
 // Key Vault keeps expiry in whole epoch seconds.
 const EXPIRES_ON = new Date('2028-11-24T00:00:00.000Z');
 
-export function describeSecretStoreContract(name: string, makeStore: MakeStore<SecretStore>): void {
+export function describeSecretStoreContract(name: string, makeStore: MakeStore<DeletableSecretStore>): void {
   describe(`SecretStore contract: ${name}`, () => {
-    let subject: StoreUnderTest<SecretStore>;
-    let secrets: SecretStore;
+    let subject: StoreUnderTest<DeletableSecretStore>;
+    let secrets: DeletableSecretStore;
     let prefix: string;
 
     beforeEach(async () => {
@@ -121,6 +121,25 @@ export function describeSecretStoreContract(name: string, makeStore: MakeStore<S
       const name = `${prefix}-versions`;
       for (const value of ['a', 'b', 'c']) await secrets.setSecret(name, value);
       expect((await listOurs()).map((summary) => summary.name)).toEqual([name]);
+    });
+
+    it('soft-deletes a secret: gone from reads and lists, its name refused (409) until recovered with its versions', async () => {
+      const name = `${prefix}-mbx`;
+      await secrets.setSecret(name, 'first');
+      await secrets.setSecret(name, 'second');
+      expect(await secrets.deleteSecret(name)).toBe(true);
+      expect(await secrets.getSecret(name)).toBeUndefined();
+      expect(await listOurs()).toEqual([]);
+      await expect(secrets.setSecret(name, 'third')).rejects.toBeInstanceOf(StoreConflictError);
+      expect(await secrets.recoverDeletedSecret(name)).toBe(true);
+      expect((await secrets.getSecret(name))?.value).toBe('second');
+      await secrets.setSecret(name, 'third');
+      expect((await secrets.getSecret(name))?.value).toBe('third');
+    });
+
+    it('answers false when deleting or recovering a secret that is not there', async () => {
+      expect(await secrets.deleteSecret(`${prefix}-never`)).toBe(false);
+      expect(await secrets.recoverDeletedSecret(`${prefix}-never`)).toBe(false);
     });
   });
 }

@@ -1,6 +1,7 @@
 // Issue 4, "done when" 1: a real browser opens /api/connect, signs in on the Entra emulator's page and
 // lands on the product's return URL with keyrelay=connected; Key Vault then holds the mailbox's token
-// cache and the registry has its row.
+// cache and the registry has its row. Issue 16: the product's `ref` comes back on the return URL and
+// GET /api/mailboxes/{mailbox} confirms it.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -9,6 +10,8 @@ import { mailboxCacheSecretName } from '../../src/shared/domain/connect/idTokenC
 import { launchChromium, serverSpkiHash } from '../support/chromium.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../support/stack.js';
 
+const FUNCTION_KEY = 'e2e-connect-key';
+const REF = 'actnow-crm.7f3a';
 const MARIO = { upn: 'mario.rossi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d' };
 
 let product: Server;
@@ -28,7 +31,7 @@ beforeAll(async () => {
   const address = product.address();
   productReturnUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/settings/mail`;
   stack = await startTestStack({ settings: { ALLOWED_RETURN_URLS: productReturnUrl } });
-  host = await startTestHost(stack);
+  host = await startTestHost(stack, { functionKey: FUNCTION_KEY });
   browser = await launchChromium({
     trustedSpkiHashes: [await serverSpkiHash(stack.local.urls.entra, stack.local.ca.certPem)],
   });
@@ -42,11 +45,11 @@ afterAll(async () => {
 });
 
 describe('connect in headless Chromium', () => {
-  it('opens /api/connect, signs in on the Entra page and lands on the return URL with keyrelay=connected', async () => {
+  it('opens /api/connect, signs in on the Entra page and lands on the return URL with keyrelay=connected and the ref', async () => {
     const context = await browser.newContext({ locale: 'it-IT' });
     const page = await context.newPage();
     await page.goto(
-      `${host.url}/api/connect?returnUrl=${encodeURIComponent(productReturnUrl)}&loginHint=${encodeURIComponent(MARIO.upn)}`,
+      `${host.url}/api/connect?returnUrl=${encodeURIComponent(productReturnUrl)}&loginHint=${encodeURIComponent(MARIO.upn)}&ref=${REF}`,
     );
     expect(page.url().startsWith(`${stack.local.urls.entra}/organizations/oauth2/v2.0/authorize?`)).toBe(true);
     await expect.poll(() => page.isChecked(`input[data-upn="${MARIO.upn}"]`)).toBe(true);
@@ -57,7 +60,13 @@ describe('connect in headless Chromium', () => {
     expect(`${landed.origin}${landed.pathname}`).toBe(productReturnUrl);
     expect(landed.searchParams.get('keyrelay')).toBe('connected');
     expect(landed.searchParams.get('mailbox')).toBe(MARIO.upn);
-    expect([...landed.searchParams.keys()].sort()).toEqual(['keyrelay', 'mailbox']);
+    expect(landed.searchParams.get('ref')).toBe(REF);
+    expect([...landed.searchParams.keys()].sort()).toEqual(['keyrelay', 'mailbox', 'ref']);
+    // The product checks the landing (anyone can forge the link) with its function key.
+    const check = await fetch(`${host.url}/api/mailboxes/${encodeURIComponent(MARIO.upn)}`, {
+      headers: { 'x-functions-key': FUNCTION_KEY },
+    });
+    expect(await check.json()).toMatchObject({ mailbox: MARIO.upn, tenantId: CONTOSO_TENANT_ID, status: 'ok', ref: REF });
 
     const cache = await stack.core.secretStore.getSecret(mailboxCacheSecretName(CONTOSO_TENANT_ID, MARIO.oid));
     expect(JSON.parse(cache?.value ?? '{}')).toHaveProperty('RefreshToken');

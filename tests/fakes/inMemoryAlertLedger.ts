@@ -83,6 +83,16 @@ export class InMemoryAlertLedger implements AlertLedger {
   list(): Promise<AlertLedgerEntry[]> {
     return this.rows.values();
   }
+
+  async forget(credentialId: string): Promise<number> {
+    let removed = 0;
+    for (const row of await this.rows.entries()) {
+      if (row.value.credentialId !== credentialId) continue;
+      await this.rows.delete(keyOf(credentialId, row.value.threshold), row.etag);
+      removed += 1;
+    }
+    return removed;
+  }
 }
 
 function keyOf(credentialId: string, threshold: string): string {

@@ -1,13 +1,22 @@
 // SecretStore in memory: versions, tags, expiry, and a way to make the next calls fail like Key Vault
 // does (409 on parallel writes, 429/5xx), for the services' tests.
 import { randomBytes } from 'node:crypto';
-import { StoreRequestError } from '../../src/shared/adapters/storeErrors.js';
-import type { SecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../../src/shared/ports.js';
+import { StoreConflictError, StoreRequestError } from '../../src/shared/adapters/storeErrors.js';
+import type { DeletableSecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../../src/shared/ports.js';
 
-type Operation = 'getSecret' | 'getSecretVersion' | 'setSecret' | 'listSecretProperties' | 'updateSecretTags';
+type Operation =
+  | 'getSecret'
+  | 'getSecretVersion'
+  | 'setSecret'
+  | 'listSecretProperties'
+  | 'updateSecretTags'
+  | 'deleteSecret'
+  | 'recoverDeletedSecret';
 
-export class InMemorySecretStore implements SecretStore {
+export class InMemorySecretStore implements DeletableSecretStore {
   private readonly versions = new Map<string, SecretValue[]>();
+  /** Soft-deleted secrets: their versions, kept until recovered (Key Vault soft delete). */
+  private readonly deleted = new Map<string, SecretValue[]>();
   private readonly failures: { operation: Operation; error: Error }[] = [];
   /** Calls per operation, for tests that count reads and writes. */
   readonly calls: Record<Operation, number> = {
@@ -16,6 +25,8 @@ export class InMemorySecretStore implements SecretStore {
     setSecret: 0,
     listSecretProperties: 0,
     updateSecretTags: 0,
+    deleteSecret: 0,
+    recoverDeletedSecret: 0,
   };
 
   constructor(private readonly clock: { now(): Date } = { now: () => new Date() }) {}
@@ -43,6 +54,8 @@ export class InMemorySecretStore implements SecretStore {
 
   async setSecret(name: string, value: string, options: SetSecretOptions = {}): Promise<{ version: string }> {
     await this.enter('setSecret');
+    // Key Vault: a soft-deleted name cannot be reused until it is recovered or purged.
+    if (this.deleted.has(name)) throw new StoreConflictError(`write secret ${name}: deleted but recoverable`, 409);
     const version = randomBytes(16).toString('hex');
     const secret: SecretValue = {
       name,
@@ -82,6 +95,16 @@ export class InMemorySecretStore implements SecretStore {
     secret.updatedOn = this.clock.now();
   }
 
+  async deleteSecret(name: string): Promise<boolean> {
+    await this.enter('deleteSecret');
+    return moveHistory(this.versions, this.deleted, name);
+  }
+
+  async recoverDeletedSecret(name: string): Promise<boolean> {
+    await this.enter('recoverDeletedSecret');
+    return moveHistory(this.deleted, this.versions, name);
+  }
+
   private async enter(operation: Operation): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     this.calls[operation] += 1;
@@ -91,4 +114,12 @@ export class InMemorySecretStore implements SecretStore {
       if (failure !== undefined) throw failure.error;
     }
   }
+}
+
+function moveHistory(from: Map<string, SecretValue[]>, to: Map<string, SecretValue[]>, name: string): boolean {
+  const history = from.get(name);
+  if (history === undefined) return false;
+  from.delete(name);
+  to.set(name, history);
+  return true;
 }

@@ -6,3 +6,5 @@ export { InMemoryMailboxRegistry } from './inMemoryMailboxRegistry.js';
 export { InMemoryRotationStore } from './inMemoryRotationStore.js';
 export { InMemoryRunReportStore } from './inMemoryRunReportStore.js';
 export { InMemorySecretStore } from './inMemorySecretStore.js';
+export { InMemoryUsedFlows } from './inMemoryUsedFlows.js';
+export { InMemoryAttemptLimiter } from './inMemoryAttemptLimiter.js';

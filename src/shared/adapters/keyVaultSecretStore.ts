@@ -2,7 +2,7 @@
 // error message: errors name the operation and the secret name only.
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
-import type { SecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../ports.js';
+import type { DeletableSecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../ports.js';
 import type { RequestBudget } from '../domain/requestBudget.js';
 import { isMicrosoftKeyVaultHost } from './cloudEndpoints.js';
 import { statusCodeOf, toStoreError } from './storeErrors.js';
@@ -23,12 +23,14 @@ export interface KeyVaultSecretStoreOptions {
 
 /** About half a minute in all: within a monitor run's budget, past a typical Retry-After. */
 export const DEFAULT_LISTING_RESUME_PAUSES_MS: readonly number[] = [2_000, 8_000, 20_000];
+/** Key Vault finishes a delete or a recovery within seconds; poll at this pace meanwhile. */
+const POLL_INTERVAL_MS = 500;
 
 export function createKeyVaultSecretStore(
   config: { keyVaultUrl: string },
   credential: TokenCredential,
   options: KeyVaultSecretStoreOptions = {},
-): SecretStore {
+): DeletableSecretStore {
   const client = new SecretClient(config.keyVaultUrl, credential, {
     // WARNING: verification stops a Microsoft vault from sending our token to another resource; it can
     // only work for Microsoft hosts, so it is off exactly for the vault hosts DESIGN §4 trusts as given.
@@ -114,6 +116,17 @@ export function createKeyVaultSecretStore(
       }
     },
 
+    deleteSecret(name: string): Promise<boolean> {
+      // Waits until the vault reports the secret deleted, so that a recovery right after finds it.
+      return untilDone(`delete secret ${name}`, () => client.beginDeleteSecret(name, { intervalInMs: POLL_INTERVAL_MS }));
+    },
+
+    recoverDeletedSecret(name: string): Promise<boolean> {
+      return untilDone(`recover secret ${name}`, () =>
+        client.beginRecoverDeletedSecret(name, { intervalInMs: POLL_INTERVAL_MS }),
+      );
+    },
+
     async updateSecretTags(name: string, version: string, tags: SecretTags): Promise<void> {
       try {
         await client.updateSecretProperties(name, version, { tags });
@@ -122,6 +135,17 @@ export function createKeyVaultSecretStore(
       }
     },
   };
+}
+
+/** Runs a long-running Key Vault operation to its end; false when the secret was not there (404). */
+async function untilDone(operation: string, start: () => Promise<{ pollUntilDone(): Promise<unknown> }>): Promise<boolean> {
+  try {
+    await (await start()).pollUntilDone();
+    return true;
+  } catch (err) {
+    if (statusCodeOf(err) === 404) return false;
+    throw toStoreError(err, operation);
+  }
 }
 
 function optionalFields(properties: SecretProperties): Pick<SecretValue, 'contentType' | 'expiresOn'> {

@@ -58,6 +58,16 @@ export interface SilentTokenResult {
   cacheChanged: boolean;
   /** True when the refresh token in the cache differs from the one loaded. */
   refreshTokenChanged: boolean;
+  /** The account the cache answered for, as MSAL holds it (the token's own identity). */
+  account: CachedAccount;
+}
+
+export interface CachedAccount {
+  /** `oid.tid`. */
+  homeAccountId: string;
+  tenantId: string;
+  /** The account's `preferred_username` as last seen in an id token. */
+  username: string;
 }
 
 /** Why a token operation failed, in keyrelay's terms. */
@@ -179,6 +189,18 @@ function refreshTokenSecrets(serialized: string | undefined): string {
     .join('|');
 }
 
+/** The home account ids (`oid.tid`, lower case) a serialized MSAL cache holds; none when it cannot be read. */
+export function homeAccountIdsInCache(serialized: string): string[] {
+  try {
+    const parsed = JSON.parse(serialized) as { Account?: Record<string, { home_account_id?: unknown }> };
+    return Object.values(parsed.Account ?? {})
+      .map((account) => (typeof account.home_account_id === 'string' ? account.home_account_id.toLowerCase() : ''))
+      .filter((id) => id !== '');
+  } catch {
+    return [];
+  }
+}
+
 interface AuthorityMetadata {
   issuer: string;
   jwks_uri: string;
@@ -251,6 +273,11 @@ export class MsalOAuthClient {
       serializedCache,
       cacheChanged: bridge.changed,
       refreshTokenChanged: bridge.changed && refreshTokenSecrets(serializedCache) !== refreshTokenSecrets(request.serializedCache),
+      account: {
+        homeAccountId: result.account?.homeAccountId ?? '',
+        tenantId: result.account?.tenantId ?? '',
+        username: result.account?.username ?? '',
+      },
     };
   }
 

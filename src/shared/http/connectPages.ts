@@ -3,6 +3,8 @@
 // the escaped mailbox address: never from upstream free text (error_description).
 import type { Locale } from '../config.js';
 import {
+  CONNECT_FAILURE_STATUS,
+  connectFailureFor,
   explainConnectFailure,
   explainSignInError,
   type ConnectFailureCode,
@@ -47,7 +49,7 @@ export function callbackResult(outcome: CallbackOutcome, locale: Locale): HttpRe
       break;
     case 'rejected':
       result = htmlResult(
-        400,
+        CONNECT_FAILURE_STATUS[connectFailureFor(explanationCode(outcome.code))] ?? 400,
         explanationPage(
           locale,
           explainConnectFailure(explanationCode(outcome.code), locale, outcome.links),
@@ -63,7 +65,7 @@ export function callbackResult(outcome: CallbackOutcome, locale: Locale): HttpRe
 function explanationCode(code: CallbackRejectionCode): ConnectFailureCode {
   switch (code) {
     case 'id_token_bad_signature':
-    case 'account_mismatch':
+    case 'client_info_mismatch':
     case 'code_rejected':
       return 'state_mismatch';
     default:

@@ -1,7 +1,13 @@
 // The one place where errors become HTTP responses (STYLE.md habit 5). Only a KeyrelayError's code and
 // public message leave the process; anything else becomes a generic 500, whatever its text says.
 import type { Locale } from '../config.js';
-import { InternalError, isKeyrelayError, ReconnectRequiredError, UpstreamUnavailableError, type KeyrelayError } from '../errors.js';
+import {
+  InternalError,
+  isKeyrelayError,
+  ReconnectRequiredError,
+  RetryLaterError,
+  type KeyrelayError,
+} from '../errors.js';
 import { escapeHtml, renderPage } from './page.js';
 import { htmlResult, jsonResult, type HttpResult } from './results.js';
 
@@ -24,6 +30,10 @@ const ITALIAN_PAGE_TEXT: Readonly<Record<string, PageText>> = {
     title: 'Nuovo accesso necessario',
     explanation: "L'autorizzazione della casella non è più valida: accedi di nuovo con l'account Microsoft 365.",
   },
+  too_many_requests: {
+    title: 'Troppi tentativi',
+    explanation: 'Sono stati fatti troppi tentativi di collegamento in poco tempo. Riprova più tardi.',
+  },
   upstream_unavailable: {
     title: 'Servizio non disponibile',
     explanation: 'Un servizio Microsoft non risponde in questo momento. Riprova tra qualche minuto.',
@@ -36,6 +46,7 @@ const ENGLISH_TITLES: Readonly<Record<string, string>> = {
   unauthorized: 'Access denied',
   mailbox_not_connected: 'Mailbox not connected',
   reconnect_required: 'Sign-in required again',
+  too_many_requests: 'Too many attempts',
   upstream_unavailable: 'Service unavailable',
   internal_error: 'Unexpected error',
 };
@@ -52,7 +63,7 @@ function pageText(error: KeyrelayError, locale: Locale): PageText {
 export function toErrorResult(error: unknown, { format, locale }: ErrorResultOptions): HttpResult {
   const publicError = isKeyrelayError(error) ? error : new InternalError({ cause: error });
   const headers: Record<string, string> =
-    publicError instanceof UpstreamUnavailableError
+    publicError instanceof RetryLaterError
       ? { 'Retry-After': String(Math.max(1, Math.ceil(publicError.retryAfterSeconds))) }
       : {};
   const connectUrl = publicError instanceof ReconnectRequiredError ? publicError.connectUrl : undefined;

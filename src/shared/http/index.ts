@@ -1,5 +1,6 @@
 export { toErrorResult, type ErrorResultOptions } from './errorResult.js';
 export { pickLocale } from './locale.js';
 export { escapeHtml, renderPage, type PageContent } from './page.js';
-export { htmlResult, jsonResult, redirectResult, type HttpCookie, type HttpResult } from './results.js';
+export { htmlResult, jsonResult, noContentResult, redirectResult, type HttpCookie, type HttpResult } from './results.js';
 export { API_SECURITY_HEADERS, HTML_SECURITY_HEADERS } from './securityHeaders.js';
+export { clientAddressOf } from './clientAddress.js';

@@ -47,3 +47,8 @@ export function redirectResult(location: string, cookies: HttpCookie[] = []): Ht
     ...(cookies.length > 0 ? { cookies } : {}),
   };
 }
+
+/** 204: done, nothing to say (a disconnect). */
+export function noContentResult(): HttpResult {
+  return { status: 204, headers: { ...API_SECURITY_HEADERS } };
+}

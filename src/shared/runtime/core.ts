@@ -13,7 +13,15 @@ import { getConfig, type Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
-import type { AlertLedger, MailboxRegistry, RotationStore, RunReportStore, SecretStore } from '../ports.js';
+import type {
+  AttemptLimiter,
+  AlertLedger,
+  DeletableSecretStore,
+  MailboxRegistry,
+  RotationStore,
+  RunReportStore,
+  UsedFlows,
+} from '../ports.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
 import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
 
@@ -27,11 +35,15 @@ export interface Core {
   clock: Clock;
   /** keyrelay's own Azure identity (managed identity in Azure): Key Vault, Storage, Graph management. */
   azureCredential: TokenCredential;
-  secretStore: SecretStore;
+  secretStore: DeletableSecretStore;
   mailboxRegistry: MailboxRegistry;
   alertLedger: AlertLedger;
   rotationStore: RotationStore<RotationRecord>;
   runReports: RunReportStore;
+  /** Sign-in flows already answered at the callback. */
+  usedFlows: UsedFlows;
+  /** Connect attempt counters (abuse limits). */
+  attemptLimiter: AttemptLimiter;
   /** The OAuth client's own credential (the client secret in Key Vault). */
   clientCredential: ClientCredentialSource;
   oauthClient: MsalOAuthClient;
@@ -75,6 +87,8 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
     alertLedger: tables.alerts,
     rotationStore: tables.rotations,
     runReports: tables.runs,
+    usedFlows: tables.flows,
+    attemptLimiter: tables.limits,
     clientCredential,
     oauthClient: new MsalOAuthClient(
       { clientId: config.oauthClientId, authorityHost: config.authorityHost, homeTenantId: config.azureTenantId },

@@ -2,5 +2,6 @@
 // behind it, so the bundle keeps them in a single chunk that loads on the first request that needs it,
 // and starting the worker or answering `health` loads none of them (npm run bench, P1).
 export { getConnectService, parseConnectQuery } from './connect.js';
+export { getMailboxesService, parseMailboxesRequest } from './mailboxes.js';
 export { getMonitorFeature } from './monitor.js';
 export { getTokenService } from './token.js';

@@ -4,6 +4,8 @@ import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor } from '../logger.js';
 import { createRunReportCredentialAlarm, type CredentialAlarmChannels } from '../services/token/credentialAlarm.js';
 import { createTokenService, type TokenService } from '../services/token/tokenService.js';
+import type { AuditTrail } from '../services/audit/auditTrail.js';
+import { getAuditTrail } from './audit.js';
 import { getCore, type Core } from './core.js';
 
 /** The alert channels that still work when the client secret is refused (DESIGN §6). */
@@ -19,9 +21,10 @@ export function credentialAlarmChannelsFor(core: Core): CredentialAlarmChannels 
   };
 }
 
-export function createTokenServiceFor(core: Core): TokenService {
+export function createTokenServiceFor(core: Core, audit?: AuditTrail): TokenService {
   const logger = loggerFor(console);
   return createTokenService({
+    ...(audit === undefined ? {} : { audit }),
     config: core.config,
     clock: core.clock,
     secretStore: core.secretStore,
@@ -36,6 +39,6 @@ let instanceTokenService: TokenService | undefined;
 
 /** The instance's TokenService, built on first use. */
 export function getTokenService(): TokenService {
-  instanceTokenService ??= createTokenServiceFor(getCore());
+  instanceTokenService ??= createTokenServiceFor(getCore(), getAuditTrail());
   return instanceTokenService;
 }

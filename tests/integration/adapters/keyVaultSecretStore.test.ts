@@ -9,7 +9,7 @@ import { isMicrosoftKeyVaultHost } from '../../../src/shared/adapters/cloudEndpo
 import { createKeyVaultSecretStore, type KeyVaultSecretStoreOptions } from '../../../src/shared/adapters/keyVaultSecretStore.js';
 import { RequestBudget } from '../../../src/shared/domain/requestBudget.js';
 import { StoreConflictError, StoreUnavailableError } from '../../../src/shared/adapters/storeErrors.js';
-import type { SecretStore } from '../../../src/shared/ports.js';
+import type { DeletableSecretStore } from '../../../src/shared/ports.js';
 import { describeSecretStoreContract } from '../../contract/secretStore.contract.js';
 import { InMemorySecretStore } from '../../fakes/index.js';
 
@@ -35,7 +35,7 @@ describe('on the Key Vault emulator', () => {
     return local;
   }
 
-  function secretStore(options: KeyVaultSecretStoreOptions = {}): SecretStore {
+  function secretStore(options: KeyVaultSecretStoreOptions = {}): DeletableSecretStore {
     const { settings } = started();
     const credential = new ClientSecretCredential(
       settings.AZURE_TENANT_ID,

@@ -16,11 +16,19 @@ import {
   type TestHost,
   type TestStack,
 } from '../../support/stack.js';
-import { ConnectDriver, queryParam, type FlowStart, type RecordedResponse } from './connectDriver.js';
+import {
+  ConnectDriver,
+  expectErrorPage,
+  queryParam,
+  type FlowStart,
+  type RecordedResponse,
+  type Redemption,
+} from './connectDriver.js';
 
 const MARIO = { upn: 'mario.rossi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d' };
 const GIULIA = { upn: 'giulia.bianchi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0002-4a5b-8c6d-7e8f9a0b1c2d' };
 const ANNA = { upn: 'anna.verdi@fabrikam.onmicrosoft.com', oid: '2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e' };
+const MARKETING = { upn: 'marketing@fabrikam.onmicrosoft.com', oid: '2b3c4d5e-0002-4b6c-9d7e-8f9a0b1c2d3e' };
 
 const OPEN_REDIRECT_PAYLOADS = readFileSync(
   join(import.meta.dirname, '..', '..', 'fixtures', 'openredirects.txt'),
@@ -80,31 +88,8 @@ async function signIn(flow: FlowStart, upn: string): Promise<string> {
   return callback;
 }
 
-/**
- * Runs `act` and checks that it wrote nothing. `redemption`: whether the code reached Entra's token
- * endpoint — `none` (refused before), `refused` (Entra refused it) or `accepted` (refused after it).
- */
-async function expectNothingWritten(
-  act: () => Promise<RecordedResponse>,
-  redemption: 'none' | 'refused' | 'accepted',
-): Promise<RecordedResponse> {
-  const before = await driver.writtenState();
-  const redemptionsBefore = driver.codeRedemptions();
-  const response = await act();
-  expect(await driver.writtenState()).toEqual(before);
-  const redemptionsAfter = driver.codeRedemptions();
-  expect(redemptionsAfter.total - redemptionsBefore.total).toBe(redemption === 'none' ? 0 : 1);
-  expect(redemptionsAfter.succeeded - redemptionsBefore.succeeded).toBe(redemption === 'accepted' ? 1 : 0);
-  return response;
-}
-
-function expectErrorPage(response: RecordedResponse, status: number, code: string, title: string): void {
-  expect(response.status).toBe(status);
-  expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-  expect(response.location).toBeNull();
-  expect(response.body).toContain(`<code>${code}</code>`);
-  expect(response.body).toContain(title);
-}
+const expectNothingWritten = (act: () => Promise<RecordedResponse>, redemption: Redemption) =>
+  driver.expectNothingWritten(act, redemption);
 
 function expectCookieCleared(response: RecordedResponse, flow: FlowStart): void {
   const name = flow.cookie.split('=')[0] ?? '';
@@ -202,6 +187,27 @@ describe('connect a mailbox through the local host', () => {
   });
 });
 
+describe('reconnecting a mailbox', () => {
+  const NEWSLETTER = { upn: 'newsletter@contoso.onmicrosoft.com', oid: '1a2b3c4d-0003-4a5b-8c6d-7e8f9a0b1c2d' };
+  const versions = () => driver.writtenState().then((state) => state.secrets[mailboxCacheSecretName(CONTOSO_TENANT_ID, NEWSLETTER.oid)]);
+  const connectNewsletter = async () => {
+    const flow = await startFlow();
+    expect((await driver.callback(await signIn(flow, NEWSLETTER.upn), flow.cookie)).status).toBe(302);
+    return stack.core.mailboxRegistry.get(NEWSLETTER.upn);
+  };
+
+  it('a healthy mailbox connected again writes no Key Vault version (the row is renewed); one marked reconnect_required gets the new cache', async () => {
+    const first = await connectNewsletter();
+    expect(await versions()).toBe(1);
+    const second = await connectNewsletter();
+    expect(await versions()).toBe(1);
+    expect(second?.connectedAt.getTime()).toBeGreaterThanOrEqual(first?.connectedAt.getTime() ?? Infinity);
+    await stack.core.mailboxRegistry.markReconnectRequired(NEWSLETTER.upn, 'invalid_grant:50173', new Date());
+    expect(await connectNewsletter()).toMatchObject({ status: 'ok' });
+    expect(await versions()).toBe(2);
+  });
+});
+
 describe('the callback refuses bad input with a 4xx page and writes nothing', () => {
   it('missing cookie: 400 session expired, no code redeemed', async () => {
     const flow = await startFlow();
@@ -248,12 +254,30 @@ describe('the callback refuses bad input with a 4xx page and writes nothing', ()
     expectErrorPage(response, 400, 'cookie_missing', SESSION_EXPIRED_IT);
   });
 
-  it('replayed code with a kept cookie: Entra refuses the second redemption, 400, nothing written', async () => {
+  it('replayed callback with a kept cookie: 409 flow_already_used, no second redemption, nothing written', async () => {
     const flow = await startFlow();
     const callback = await signIn(flow, MARIO.upn);
     expect((await driver.callback(callback, flow.cookie)).status).toBe(302);
-    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'refused');
-    expectErrorPage(response, 400, 'code_rejected', INVALID_CALLBACK_IT);
+    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'none');
+    expectErrorPage(response, 409, 'flow_already_used', 'Collegamento già concluso');
+  });
+
+  it('two callbacks of one flow at once: one is answered, the other refused without a redemption', async () => {
+    const flow = await startFlow();
+    const callback = await signIn(flow, MARIO.upn);
+    const redemptionsBefore = driver.codeRedemptions().total;
+    const answers = await Promise.all([driver.callback(callback, flow.cookie), driver.callback(callback, flow.cookie)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([302, 409]);
+    expect(driver.codeRedemptions().total - redemptionsBefore).toBe(1);
+  });
+
+  it('a loginHint that is not the account that signed in: 400 account_mismatch, nothing written', async () => {
+    const flow = await startFlow(
+      `?returnUrl=${encodeURIComponent(PRODUCT_RETURN_URL)}&loginHint=${encodeURIComponent(MARIO.upn.toUpperCase())}`,
+    );
+    const callback = await signIn(flow, GIULIA.upn);
+    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'accepted');
+    expectErrorPage(response, 400, 'account_mismatch', 'Account diverso da quello atteso');
   });
 
   it('mismatched verifier (code of one flow with the state and cookie of another): Entra refuses it, 400, nothing written', async () => {
@@ -313,6 +337,42 @@ describe('the callback refuses bad input with a 4xx page and writes nothing', ()
       const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'accepted');
       expectErrorPage(response, 400, code, INVALID_CALLBACK_IT);
     });
+  });
+
+  /** `holder` connects; `intruder` signs in with an id token that presents `presented` as its address. */
+  async function expectAddressTaken(
+    holder: { upn: string; oid: string },
+    intruder: { upn: string },
+    presented: string,
+  ): Promise<void> {
+    const flow = await startFlow();
+    expect((await driver.callback(await signIn(flow, holder.upn), flow.cookie)).status).toBe(302);
+    const intruderFlow = await startFlow();
+    const callback = await signIn(intruderFlow, intruder.upn);
+    const claims = { preferred_username: presented };
+    stack.local.cloud.injectFault({ service: 'entra', route: 'id_token', kind: 'id_token_claims', claims });
+    const response = await expectNothingWritten(() => driver.callback(callback, intruderFlow.cookie), 'accepted');
+    expectErrorPage(response, 409, 'mailbox_taken', 'Indirizzo già collegato da un altro account');
+    expect(await stack.core.mailboxRegistry.get(holder.upn)).toMatchObject({ objectId: holder.oid });
+  }
+
+  it('another identity presenting an address already bound (same tenant): 409 mailbox_taken, nothing written', () =>
+    expectAddressTaken(MARIO, GIULIA, MARIO.upn.toUpperCase()));
+
+  it('a look-alike address (Kelvin sign) from another tenant: 409 mailbox_taken, nothing written', () =>
+    expectAddressTaken(MARKETING, ANNA, MARKETING.upn.replace('k', '\u212A')));
+
+  it('an address that is not ASCII after NFKC (Cyrillic a): 400 id_token_invalid_upn, nothing written', async () => {
+    const flow = await startFlow();
+    const callback = await signIn(flow, GIULIA.upn);
+    stack.local.cloud.injectFault({
+      service: 'entra',
+      route: 'id_token',
+      kind: 'id_token_claims',
+      claims: { preferred_username: 'm\u0430rio.rossi@contoso.onmicrosoft.com' },
+    });
+    const response = await expectNothingWritten(() => driver.callback(callback, flow.cookie), 'accepted');
+    expectErrorPage(response, 400, 'id_token_invalid_upn', INVALID_CALLBACK_IT);
   });
 
   it('duplicated parameters: 400, no redemption', async () => {

@@ -1,6 +1,7 @@
 // Drives the connect flow against the local host over real HTTP, like a browser without one: keeps the
 // flow cookies, follows the Entra emulator's sign-in form, and records every response for the canary
 // and "nothing written" checks.
+import { expect } from 'vitest';
 import { signInThroughForm, type SignInChoice } from '../../../dev/cloud/entraSignIn.js';
 import { COOKIE_KEY_SECRET_NAME } from '../../../src/shared/services/connect/cookieKeyring.js';
 import type { TestHost, TestStack } from '../../support/stack.js';
@@ -20,6 +21,9 @@ export interface FlowStart {
   /** `name=value` of the flow cookie, as a browser would send it back. */
   cookie: string;
 }
+
+/** Whether a code reached Entra's token endpoint: `none` (refused before), `refused` (Entra refused it) or `accepted` (refused after it). */
+export type Redemption = 'none' | 'refused' | 'accepted';
 
 export class ConnectDriver {
   readonly responses: RecordedResponse[] = [];
@@ -84,6 +88,18 @@ export class ConnectDriver {
     return { secrets, mailboxes };
   }
 
+  /** Runs `act` and checks that it wrote nothing (Key Vault versions, registry rows) and redeemed as said. */
+  async expectNothingWritten(act: () => Promise<RecordedResponse>, redemption: Redemption): Promise<RecordedResponse> {
+    const before = await this.writtenState();
+    const redemptionsBefore = this.codeRedemptions();
+    const response = await act();
+    expect(await this.writtenState()).toEqual(before);
+    const redemptionsAfter = this.codeRedemptions();
+    expect(redemptionsAfter.total - redemptionsBefore.total).toBe(redemption === 'none' ? 0 : 1);
+    expect(redemptionsAfter.succeeded - redemptionsBefore.succeeded).toBe(redemption === 'accepted' ? 1 : 0);
+    return response;
+  }
+
   codeRedemptions(): { total: number; succeeded: number } {
     const entries = this.stack.local.cloud
       .requestLog()
@@ -95,4 +111,12 @@ export class ConnectDriver {
 /** The value of one query parameter of a path+query or URL. */
 export function queryParam(pathOrUrl: string, name: string): string {
   return new URL(pathOrUrl, 'http://127.0.0.1').searchParams.get(name) ?? '';
+}
+
+export function expectErrorPage(response: RecordedResponse, status: number, code: string, title: string): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  expect(response.location).toBeNull();
+  expect(response.body).toContain(`<code>${code}</code>`);
+  expect(response.body).toContain(title);
 }

@@ -1,5 +1,6 @@
 // POST /api/token through the local host running the build (dist/), as the product calls it.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
 
@@ -57,6 +58,28 @@ describe('POST /api/token', () => {
     stack.local.cloud.clearRequestLog();
     expect((await postToken(JSON.stringify({ mailbox: MARIO, resource: 'smtp' }))).status).toBe(200);
     expect(stack.local.cloud.requestLog().entries).toEqual([]);
+  });
+
+  it('answers with the tenant of the cached account, and audits the hand-out without the address', async () => {
+    const grant = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as Record<string, unknown>;
+    expect(grant).toMatchObject({ mailbox: MARIO, tenantId: CONTOSO_TENANT_ID });
+    const audit = new RegExp(`audit\\.token mailbox=[0-9a-f]{32} tid=${CONTOSO_TENANT_ID} resource=graph outcome=issued`);
+    await vi.waitFor(() => expect(host.logs.some((line) => audit.test(line))).toBe(true));
+    expect(host.logs.filter((line) => line.includes('audit.')).join('\n')).not.toContain(MARIO);
+  });
+
+  it('refuses a row whose address is not the cached account\'s (a renamed or reused upn): 409, no token handed out', async () => {
+    const newsletter = await connectMailbox(stack, 'newsletter@contoso.onmicrosoft.com');
+    await stack.core.mailboxRegistry.upsert({ ...newsletter.record, upn: 'old.name@contoso.onmicrosoft.com' });
+    const response = await postToken(JSON.stringify({ mailbox: 'old.name@contoso.onmicrosoft.com', resource: 'smtp' }));
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ error: 'reconnect_required' });
+    expect(body).not.toHaveProperty('accessToken');
+    expect(await stack.core.mailboxRegistry.get('old.name@contoso.onmicrosoft.com')).toMatchObject({
+      status: 'reconnect_required',
+      lastErrorCode: 'cache_account_mismatch',
+    });
   });
 
   it('an unknown mailbox -> 404 mailbox_not_connected', async () => {

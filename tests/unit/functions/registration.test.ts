@@ -18,6 +18,7 @@ const DESIGN_FUNCTIONS: Record<string, Expected> = {
   oauthCallback: { trigger: 'http', route: 'oauth/callback', methods: ['GET'], authLevel: 'anonymous' },
   token: { trigger: 'http', route: 'token', methods: ['POST'], authLevel: 'function' },
   status: { trigger: 'http', route: 'status', methods: ['GET'], authLevel: 'function' },
+  mailboxes: { trigger: 'http', route: 'mailboxes/{mailbox?}', methods: ['GET', 'DELETE'], authLevel: 'function' },
   health: { trigger: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   expiryMonitor: { trigger: 'timer', schedule: '%MONITOR_SCHEDULE%' },
 };

@@ -44,6 +44,21 @@ describe('infra structural invariants', () => {
     expect(keyrelaySettings).toHaveLength(SETTING_NAMES.length - 1);
   });
 
+  it('checks that the status dashboard sits behind App Service Authentication, admin group only', () => {
+    expect(
+      checkInfra(withEdit('infra/app/apiAuth.bicep', 'requireAuthentication: true', 'requireAuthentication: false'), SETTING_NAMES),
+    ).toEqual(['status dashboard: authsettingsV2 must set globalValidation.requireAuthentication: true (has false)']);
+    expect(checkInfra(withEdit('infra/app/apiAuth.bicep', "        '/api/health'\n", "        '/api/health'\n        '/api/status'\n"), SETTING_NAMES)).toEqual([
+      'status dashboard: authsettingsV2 must not exclude /api/status',
+    ]);
+    expect(checkInfra(withEdit('infra/app/apiAuth.bicep', "        '/api/mailboxes/*'\n", ''), SETTING_NAMES)).toEqual([
+      'status dashboard: authsettingsV2 must exclude /api/mailboxes/* (function key or anonymous)',
+    ]);
+    expect(
+      checkInfra(withEdit('infra/app/apiAuth.bicep', /groups: \[[^\]]*\]/, 'groups: []'), SETTING_NAMES),
+    ).toEqual(['status dashboard: authsettingsV2 must allow only the admin group (allowedPrincipals.groups)']);
+  });
+
   it('reports a removed role assignment by role and principal', () => {
     const files = withEdit(
       'infra/app/rbac.bicep',

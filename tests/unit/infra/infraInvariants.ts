@@ -69,6 +69,7 @@ export function checkInfra(files: Readonly<Record<string, string>>, settingNames
     ...checkKeyVault(resources),
     ...checkMonitoring(resources),
     ...checkFunctionApp(resources),
+    ...checkStatusAuthentication(resources),
     ...checkAppRegistration(files, resources),
     ...checkAzureYaml(files['azure.yaml']),
   ];
@@ -287,6 +288,56 @@ function checkFunctionApp(resources: BicepResource[]): string[] {
     if (!/'azd-service-name'\s*:\s*'api'/.test(objectProperties(app.body).get('tags') ?? '')) {
       problems.push(`function app: ${app.symbol} must be tagged azd-service-name: 'api'`);
     }
+  }
+  return problems;
+}
+
+/** Routes that keep their own protection (function key) or must stay anonymous (sign-in, liveness). */
+export const ROUTES_OUTSIDE_APP_SERVICE_AUTH = [
+  '/api/token',
+  '/api/mailboxes',
+  '/api/mailboxes/*',
+  '/api/connect',
+  '/api/oauth/callback',
+  '/api/health',
+];
+
+/** Issue 16: the status dashboard sits behind App Service Authentication (Entra, admin group only). */
+function checkStatusAuthentication(resources: BicepResource[]): string[] {
+  const auth = resources.find(
+    (r) => r.type.startsWith('Microsoft.Web/sites/config@') && objectProperties(r.body).get('name') === "'authsettingsV2'",
+  );
+  if (auth === undefined) return ['status dashboard: no Microsoft.Web/sites/config authsettingsV2 resource (App Service Authentication)'];
+  const problems: string[] = [];
+  const expect = (path: readonly string[], value: string) => {
+    const actual = propertyAt(auth.body, ['properties', ...path]);
+    if (actual !== value) problems.push(`status dashboard: authsettingsV2 must set ${path.join('.')}: ${value} (has ${actual ?? 'nothing'})`);
+  };
+  expect(['platform', 'enabled'], 'true');
+  expect(['globalValidation', 'requireAuthentication'], 'true');
+  expect(['globalValidation', 'unauthenticatedClientAction'], "'RedirectToLoginPage'");
+  expect(['identityProviders', 'azureActiveDirectory', 'enabled'], 'true');
+  expect(['httpSettings', 'requireHttps'], 'true');
+  const excluded = [...(propertyAt(auth.body, ['properties', 'globalValidation', 'excludedPaths']) ?? '').matchAll(/'([^']*)'/g)].map(
+    (match) => match[1] ?? '',
+  );
+  for (const route of ROUTES_OUTSIDE_APP_SERVICE_AUTH) {
+    if (!excluded.includes(route)) problems.push(`status dashboard: authsettingsV2 must exclude ${route} (function key or anonymous)`);
+  }
+  for (const path of excluded.filter((candidate) => !ROUTES_OUTSIDE_APP_SERVICE_AUTH.includes(candidate))) {
+    problems.push(`status dashboard: authsettingsV2 must not exclude ${path}`);
+  }
+  const groups = propertyAt(auth.body, [
+    'properties',
+    'identityProviders',
+    'azureActiveDirectory',
+    'validation',
+    'defaultAuthorizationPolicy',
+    'allowedPrincipals',
+    'groups',
+  ]);
+  if (groups === undefined || !/\w/.test(groups.replace(/[[\]\s]/g, ''))) {
+    problems.push('status dashboard: authsettingsV2 must allow only the admin group (allowedPrincipals.groups)');
   }
   return problems;
 }

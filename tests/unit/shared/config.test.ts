@@ -28,6 +28,10 @@ describe('loadConfig', () => {
       oauthTenant: 'organizations',
       azureTenantId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
       oauthClientSecretName: 'oauth-client-secret',
+      allowedTenants: ['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'],
+      connectAttemptsPerClientPerHour: 30,
+      connectAttemptsPerTenantPerHour: 200,
+      maxMailboxesPerTenant: 100,
       publicBaseUrl: 'https://keyrelay.example.com',
       redirectUri: 'https://keyrelay.example.com/api/oauth/callback',
       allowedReturnUrls: [],
@@ -42,6 +46,38 @@ describe('loadConfig', () => {
       rotationLeadDays: 30,
       rotationOverlapDays: 7,
       storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
+    });
+  });
+
+  describe('ALLOWED_TENANTS', () => {
+    it('takes a comma list of tenant ids, lower-cased', () => {
+      expect(
+        loadConfig({ ...requiredOnly, ALLOWED_TENANTS: 'AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee, 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d' })
+          .allowedTenants,
+      ).toEqual(['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d']);
+    });
+
+    it('takes * for any work or school tenant', () => {
+      expect(loadConfig({ ...requiredOnly, ALLOWED_TENANTS: '*' }).allowedTenants).toBe('*');
+    });
+
+    it('refuses a domain name or a mixture with *', () => {
+      expect(configError({ ...requiredOnly, ALLOWED_TENANTS: 'contoso.com' }).problems[0]?.setting).toBe('ALLOWED_TENANTS');
+      expect(configError({ ...requiredOnly, ALLOWED_TENANTS: '*,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }).problems[0]?.setting).toBe(
+        'ALLOWED_TENANTS',
+      );
+    });
+
+    it('abuse limits take whole numbers from 1', () => {
+      expect(loadConfig({ ...requiredOnly, MAX_MAILBOXES_PER_TENANT: '5' }).maxMailboxesPerTenant).toBe(5);
+      expect(configError({ ...requiredOnly, CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: '0' }).problems[0]?.setting).toBe(
+        'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
+      );
+    });
+
+    it('is required when AZURE_TENANT_ID is a domain name (no tenant id to default to)', () => {
+      const error = configError({ ...requiredOnly, AZURE_TENANT_ID: 'contoso.onmicrosoft.com' });
+      expect(error.problems).toEqual([{ setting: 'ALLOWED_TENANTS', problem: expect.stringContaining('required when AZURE_TENANT_ID is a domain') as string }]);
     });
   });
 
@@ -168,6 +204,10 @@ describe('loadConfig', () => {
       'OAUTH_TENANT',
       'AZURE_TENANT_ID',
       'OAUTH_CLIENT_SECRET_NAME',
+      'ALLOWED_TENANTS',
+      'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
+      'CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR',
+      'MAX_MAILBOXES_PER_TENANT',
       'PUBLIC_BASE_URL',
       'ALLOWED_RETURN_URLS',
       'AZURE_AUTHORITY_HOST',

@@ -1,5 +1,6 @@
 // AlertLedger on Table storage: one row per credential × threshold. Every transition is an ETag-guarded
 // create or replace, so two monitor runs racing for one alert cannot both win.
+import { odata } from '@azure/data-tables';
 import { ALERT_CLAIM_LEASE_MS, type AlertClaim, type AlertLedger, type AlertLedgerEntry } from '../../ports.js';
 import { StoreConflictError, statusCodeOf, toStoreError } from '../storeErrors.js';
 import {
@@ -110,6 +111,22 @@ export function createTableAlertLedger(tables: TableAccess, options: TableAlertL
 
     async list() {
       return listRows(await tables.table(tableName), 'list alerts', fromRow);
+    },
+
+    async forget(credentialId) {
+      const client = await tables.table(tableName);
+      const partitionKey = tableKey(credentialId);
+      let removed = 0;
+      try {
+        const rows = client.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } });
+        for await (const row of rows) {
+          await client.deleteEntity(partitionKey, row.rowKey ?? '');
+          removed += 1;
+        }
+      } catch (err) {
+        if (statusCodeOf(err) !== 404) throw toStoreError(err, 'forget alerts');
+      }
+      return removed;
     },
   };
 }

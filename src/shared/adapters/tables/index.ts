@@ -1,18 +1,30 @@
 // Every Table-storage port from one storage setting (Config.storage) and, for identity-based storage,
 // the app's Azure credential.
 import type { TokenCredential } from '@azure/identity';
-import type { AlertLedger, MailboxRegistry, RotationRecordBase, RotationStore, RunReportStore } from '../../ports.js';
+import type {
+  AttemptLimiter,
+  AlertLedger,
+  MailboxRegistry,
+  RotationRecordBase,
+  RotationStore,
+  RunReportStore,
+  UsedFlows,
+} from '../../ports.js';
 import { createTableAlertLedger } from './alertLedger.js';
 import { createTableMailboxRegistry } from './mailboxRegistry.js';
 import { createTableRotationStore } from './rotationStore.js';
 import { createTableRunReportStore } from './runReportStore.js';
 import { createTableAccess, type TableStorageSettings } from './tableAccess.js';
+import { createTableUsedFlows } from './usedFlows.js';
+import { createTableAttemptLimiter } from './attemptLimiter.js';
 
 export interface TableStores<R extends RotationRecordBase = RotationRecordBase> {
   mailboxes: MailboxRegistry;
   alerts: AlertLedger;
   rotations: RotationStore<R>;
   runs: RunReportStore;
+  flows: UsedFlows;
+  limits: AttemptLimiter;
 }
 
 export function createTableStores<R extends RotationRecordBase = RotationRecordBase>(
@@ -25,6 +37,8 @@ export function createTableStores<R extends RotationRecordBase = RotationRecordB
     alerts: createTableAlertLedger(tables),
     rotations: createTableRotationStore<R>(tables),
     runs: createTableRunReportStore(tables),
+    flows: createTableUsedFlows(tables),
+    limits: createTableAttemptLimiter(tables),
   };
 }
 
@@ -33,3 +47,5 @@ export { createTableAlertLedger, ALERT_TABLE } from './alertLedger.js';
 export { createTableMailboxRegistry, MAILBOX_TABLE, normaliseUpn } from './mailboxRegistry.js';
 export { createTableRotationStore, ROTATION_TABLE } from './rotationStore.js';
 export { createTableRunReportStore, RUN_TABLE } from './runReportStore.js';
+export { createTableUsedFlows, FLOW_TABLE } from './usedFlows.js';
+export { createTableAttemptLimiter, LIMIT_TABLE } from './attemptLimiter.js';

@@ -1,8 +1,15 @@
-// MailboxRegistry on Table storage: one row per mailbox, keyed by the digest of the lowercase upn.
-import type { MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports.js';
-import { toStoreError } from '../storeErrors.js';
+// MailboxRegistry on Table storage (DESIGN §5): one row per identity (partition `identity`, key = digest
+// of tid.oid) and one alias row per address (partition `address`, key = digest of the canonical address)
+// naming the identity that holds it, so that an address is bound to one identity at a time. Rows of the
+// first version (partition `mailbox`, keyed by the upn alone) are moved to this layout the first time
+// their address is read or bound, and listed as they are until then.
+import type { TableClient } from '@azure/data-tables';
+import { MailboxTakenError } from '../../errors.js';
+import type { MailboxListing, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports.js';
+import { statusCodeOf, StoreConflictError, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,
+  listRows,
   optionalDateProperty,
   optionalStringProperty,
   readModifyWrite,
@@ -11,47 +18,181 @@ import {
   tableKey,
   type Row,
   type TableAccess,
-  listRows,
 } from './tableAccess.js';
 
 export const MAILBOX_TABLE = 'keyrelayMailboxes';
-const PARTITION = 'mailbox';
+const IDENTITY = 'identity';
+const ADDRESS = 'address';
+/** Version 1 rows: keyed by the digest of the lowercase upn. */
+const LEGACY = 'mailbox';
+const BIND_ATTEMPTS = 8;
 
 export function normaliseUpn(upn: string): string {
-  return upn.trim().toLowerCase();
+  return upn.normalize('NFKC').trim().toLowerCase();
 }
 
+export function identityKey(tenantId: string, objectId: string): string {
+  return tableKey(`${tenantId.toLowerCase()}.${objectId.toLowerCase()}`);
+}
+
+const addressKey = (upn: string) => tableKey(normaliseUpn(upn));
+
 export function createTableMailboxRegistry(tables: TableAccess, tableName = MAILBOX_TABLE): MailboxRegistry {
+  const table = () => tables.table(tableName);
+
+  /** The identity row key the address points at (moving a version-1 row first), or undefined. */
+  async function resolve(client: TableClient, upn: string): Promise<string | undefined> {
+    const alias = await readRow(client, ADDRESS, addressKey(upn), 'read mailbox address');
+    if (alias !== undefined) return aliasTarget(alias);
+    return migrateLegacy(client, upn);
+  }
+
+  async function migrateLegacy(client: TableClient, upn: string): Promise<string | undefined> {
+    const legacy = await readRow(client, LEGACY, addressKey(upn), 'read mailbox (version 1)');
+    if (legacy === undefined) return undefined;
+    let record: MailboxRecord;
+    try {
+      record = fromRow(legacy);
+    } catch {
+      return undefined; // Unreadable: left in place, counted by scan().
+    }
+    const key = identityKey(record.tenantId, record.objectId);
+    const created = await createIfAbsent(client, { ...toProperties(record), partitionKey: IDENTITY, rowKey: key });
+    const holder = created ? record : fromRow((await readRow(client, IDENTITY, key, 'read mailbox')) ?? legacy);
+    if (normaliseUpn(holder.upn) === normaliseUpn(upn)) {
+      await createIfAbsent(client, aliasEntity(upn, record.tenantId, record.objectId));
+    }
+    await deleteRow(client, LEGACY, legacy.rowKey ?? addressKey(upn), legacy.etag, 'remove mailbox (version 1)');
+    return key;
+  }
+
+  /** Binds the address to the identity; MailboxTakenError when another identity's row holds it. */
+  async function claimAddress(client: TableClient, upn: string, tenantId: string, objectId: string): Promise<void> {
+    const wanted = identityKey(tenantId, objectId);
+    // A version-1 row holding the address is moved first, so that it binds the address like any other.
+    await resolve(client, upn);
+    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt += 1) {
+      const alias = await readRow(client, ADDRESS, addressKey(upn), 'read mailbox address');
+      if (alias === undefined) {
+        if (await createIfAbsent(client, aliasEntity(upn, tenantId, objectId))) return;
+        continue;
+      }
+      const holderKey = aliasTarget(alias);
+      if (holderKey === wanted) return;
+      const holder = await readRow(client, IDENTITY, holderKey, 'read mailbox');
+      if (holder !== undefined && normaliseUpn(String(holder.upn)) === normaliseUpn(upn)) throw new MailboxTakenError();
+      // A dangling alias (its identity was removed or renamed half-way): take it over.
+      try {
+        await client.updateEntity(aliasEntity(upn, tenantId, objectId), 'Replace', { etag: alias.etag });
+        return;
+      } catch (err) {
+        const status = statusCodeOf(err);
+        if (status !== 412 && status !== 404) throw toStoreError(err, 'bind mailbox address');
+      }
+    }
+    throw new StoreConflictError(`bind mailbox address: still conflicting after ${BIND_ATTEMPTS} attempts`, 412);
+  }
+
+  /** Removes the address's alias when it still names the identity. */
+  async function releaseAddress(client: TableClient, upn: string, key: string): Promise<void> {
+    const alias = await readRow(client, ADDRESS, addressKey(upn), 'read mailbox address');
+    if (alias !== undefined && aliasTarget(alias) === key) {
+      await deleteRow(client, ADDRESS, addressKey(upn), alias.etag, 'release mailbox address');
+    }
+  }
+
+  async function readByAddress(client: TableClient, upn: string): Promise<Row | undefined> {
+    const key = await resolve(client, upn);
+    if (key === undefined) return undefined;
+    const row = await readRow(client, IDENTITY, key, 'read mailbox');
+    // The identity moved to another address since: this one is no longer bound.
+    return row !== undefined && normaliseUpn(String(row.upn)) === normaliseUpn(upn) ? row : undefined;
+  }
+
   async function update(upn: string, operation: string, change: (record: MailboxRecord) => MailboxRecord | undefined) {
-    const client = await tables.table(tableName);
-    const row = await readModifyWrite(client, PARTITION, tableKey(normaliseUpn(upn)), operation, (current) => {
-      const changed = change(fromRow(current));
+    const client = await table();
+    const key = await resolve(client, upn);
+    if (key === undefined) return undefined;
+    const row = await readModifyWrite(client, IDENTITY, key, operation, (current) => {
+      const record = fromRow(current);
+      if (normaliseUpn(record.upn) !== normaliseUpn(upn)) return undefined;
+      const changed = change(record);
       return changed === undefined ? undefined : toProperties(changed);
     });
-    return row === undefined ? undefined : fromRow(row);
+    if (row === undefined) return undefined;
+    const record = fromRow(row);
+    return normaliseUpn(record.upn) === normaliseUpn(upn) ? record : undefined;
+  }
+
+  async function scan(): Promise<MailboxListing> {
+    const rows = await listRows(await table(), 'list mailboxes', (row) => row);
+    const records: MailboxRecord[] = [];
+    const identities = new Set<string>();
+    let unreadableRows = 0;
+    for (const row of rows.filter((candidate) => candidate.partitionKey === IDENTITY)) {
+      try {
+        const record = fromRow(row);
+        identities.add(identityKey(record.tenantId, record.objectId));
+        records.push(record);
+      } catch {
+        unreadableRows += 1;
+      }
+    }
+    for (const row of rows.filter((candidate) => candidate.partitionKey === LEGACY)) {
+      try {
+        const record = fromRow(row);
+        if (!identities.has(identityKey(record.tenantId, record.objectId))) records.push(record);
+      } catch {
+        unreadableRows += 1;
+      }
+    }
+    return { records, unreadableRows };
   }
 
   return {
     async get(upn) {
-      const client = await tables.table(tableName);
-      const row = await readRow(client, PARTITION, tableKey(normaliseUpn(upn)), 'read mailbox');
+      const row = await readByAddress(await table(), upn);
+      return row === undefined ? undefined : fromRow(row);
+    },
+
+    async getByIdentity(tenantId, objectId) {
+      const row = await readRow(await table(), IDENTITY, identityKey(tenantId, objectId), 'read mailbox');
       return row === undefined ? undefined : fromRow(row);
     },
 
     async list() {
-      return listRows(await tables.table(tableName), 'list mailboxes', fromRow);
+      return (await scan()).records;
     },
 
+    scan,
+
     async upsert(record) {
-      const client = await tables.table(tableName);
+      const client = await table();
       const stored = { ...record, upn: normaliseUpn(record.upn) };
-      const entity = { ...toProperties(stored), partitionKey: PARTITION, rowKey: tableKey(stored.upn) };
+      const key = identityKey(record.tenantId, record.objectId);
+      const previous = await readRow(client, IDENTITY, key, 'read mailbox');
+      await claimAddress(client, stored.upn, record.tenantId, record.objectId);
+      const entity = { ...toProperties(stored), partitionKey: IDENTITY, rowKey: key };
+      let etag: string;
       try {
-        const written = await client.upsertEntity(entity, 'Replace');
-        return fromRow({ ...entity, etag: written.etag ?? '' });
+        etag = (await client.upsertEntity(entity, 'Replace')).etag ?? '';
       } catch (err) {
         throw toStoreError(err, 'write mailbox');
       }
+      const previousUpn = previous === undefined ? undefined : optionalStringProperty(previous.upn);
+      if (previousUpn !== undefined && normaliseUpn(previousUpn) !== stored.upn) await releaseAddress(client, previousUpn, key);
+      return fromRow({ ...entity, etag });
+    },
+
+    async remove(upn) {
+      const client = await table();
+      const row = await readByAddress(client, upn);
+      if (row === undefined) return undefined;
+      const record = fromRow(row);
+      const key = identityKey(record.tenantId, record.objectId);
+      await deleteRow(client, IDENTITY, key, row.etag, 'remove mailbox');
+      await releaseAddress(client, upn, key);
+      return record;
     },
 
     markReconnectRequired(upn, errorCode, at) {
@@ -78,6 +219,35 @@ export function createTableMailboxRegistry(tables: TableAccess, tableName = MAIL
   };
 }
 
+function aliasEntity(upn: string, tenantId: string, objectId: string) {
+  return { partitionKey: ADDRESS, rowKey: addressKey(upn), upn: normaliseUpn(upn), tenantId, objectId };
+}
+
+function aliasTarget(alias: Row): string {
+  return identityKey(stringProperty(alias.tenantId, 'tenantId'), stringProperty(alias.objectId, 'objectId'));
+}
+
+/** true when created, false when a row of that key exists already. */
+async function createIfAbsent(client: TableClient, entity: { partitionKey: string; rowKey: string }): Promise<boolean> {
+  try {
+    await client.createEntity(entity);
+    return true;
+  } catch (err) {
+    if (statusCodeOf(err) === 409) return false;
+    throw toStoreError(err, 'create mailbox row');
+  }
+}
+
+/** Deletes when the ETag still matches; a row already gone or changed meanwhile is left to its writer. */
+async function deleteRow(client: TableClient, partitionKey: string, rowKey: string, etag: string, operation: string) {
+  try {
+    await client.deleteEntity(partitionKey, rowKey, { etag });
+  } catch (err) {
+    const status = statusCodeOf(err);
+    if (status !== 404 && status !== 412) throw toStoreError(err, operation);
+  }
+}
+
 function toProperties(record: MailboxRecord): Record<string, unknown> {
   return {
     upn: record.upn,
@@ -93,6 +263,7 @@ function toProperties(record: MailboxRecord): Record<string, unknown> {
       cacheWriteFailureCode: record.cacheWriteFailure.code,
       cacheWriteFailedAt: record.cacheWriteFailure.at,
     }),
+    ...(record.ref !== undefined && { ref: record.ref }),
   };
 }
 
@@ -103,6 +274,7 @@ function fromRow(row: Row): MailboxRecord {
   const lastErrorAt = optionalDateProperty(row.lastErrorAt, 'lastErrorAt');
   const failureCode = optionalStringProperty(row.cacheWriteFailureCode);
   const failedAt = optionalDateProperty(row.cacheWriteFailedAt, 'cacheWriteFailedAt');
+  const ref = optionalStringProperty(row.ref);
   return {
     upn: stringProperty(row.upn, 'upn'),
     tenantId: stringProperty(row.tenantId, 'tenantId'),
@@ -115,6 +287,7 @@ function fromRow(row: Row): MailboxRecord {
     ...(lastErrorAt !== undefined && { lastErrorAt }),
     ...(failureCode !== undefined &&
       failedAt !== undefined && { cacheWriteFailure: { code: failureCode, at: failedAt } }),
+    ...(ref !== undefined && { ref }),
     etag: row.etag,
   };
 }

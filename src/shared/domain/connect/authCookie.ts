@@ -12,6 +12,8 @@ export interface AuthFlow {
   nonce: string;
   returnUrl?: string;
   loginHint?: string;
+  /** The product's reference for this connection (productRef.ts). */
+  ref?: string;
 }
 
 /** What the callback gets back from a valid cookie. */
@@ -80,6 +82,7 @@ interface WirePayload {
   nonce: string;
   returnUrl?: string;
   loginHint?: string;
+  ref?: string;
   /** Epoch seconds. */
   exp: number;
 }
@@ -103,6 +106,7 @@ export function sealAuthCookie(
     nonce: flow.nonce,
     ...(flow.returnUrl === undefined ? {} : { returnUrl: flow.returnUrl }),
     ...(flow.loginHint === undefined ? {} : { loginHint: flow.loginHint }),
+    ...(flow.ref === undefined ? {} : { ref: flow.ref }),
     exp: Math.floor(clock.now().getTime() / 1000) + AUTH_COOKIE_TTL_SECONDS,
   };
   const iv = randomBytes(IV_BYTES);
@@ -130,6 +134,7 @@ function isWirePayload(value: unknown): value is WirePayload {
     typeof candidate.nonce === 'string' &&
     optionalString(candidate.returnUrl) &&
     optionalString(candidate.loginHint) &&
+    optionalString(candidate.ref) &&
     typeof candidate.exp === 'number' &&
     Number.isSafeInteger(candidate.exp)
   );
@@ -187,6 +192,7 @@ export function openAuthCookie(
       nonce: parsed.nonce,
       ...(parsed.returnUrl === undefined ? {} : { returnUrl: parsed.returnUrl }),
       ...(parsed.loginHint === undefined ? {} : { loginHint: parsed.loginHint }),
+      ...(parsed.ref === undefined ? {} : { ref: parsed.ref }),
       expiresAt: new Date(parsed.exp * 1000),
     },
   };

@@ -63,16 +63,38 @@ export function explainSignInError(
   return withAction(byError[locale], locale, links);
 }
 
-export type ConnectFailureCode = AuthCookieErrorCode | CallbackQueryRejection | IdTokenErrorCode | 'state_mismatch';
+export type ConnectFailureCode =
+  | AuthCookieErrorCode
+  | CallbackQueryRejection
+  | IdTokenErrorCode
+  | 'state_mismatch'
+  | 'tenant_not_allowed'
+  | 'mailbox_taken'
+  | 'account_mismatch'
+  | 'flow_already_used'
+  | 'tenant_mailbox_limit';
 
 /** keyrelay's own refusal codes, grouped by what the admin can do next. */
+export const CONNECT_FAILURE_STATUS: Readonly<Partial<Record<ConnectFailure, number>>> = {
+  tenant_not_allowed: 403,
+  mailbox_taken: 409,
+  flow_already_used: 409,
+  tenant_mailbox_limit: 403,
+};
+
 export function connectFailureFor(code: ConnectFailureCode): ConnectFailure {
   switch (code) {
     case 'cookie_missing':
     case 'cookie_expired':
       return 'session_expired';
     case 'id_token_tenant_not_allowed':
+    case 'tenant_not_allowed':
       return 'tenant_not_allowed';
+    case 'mailbox_taken':
+    case 'account_mismatch':
+    case 'flow_already_used':
+    case 'tenant_mailbox_limit':
+      return code;
     default:
       return 'invalid_callback';
   }

@@ -3,6 +3,7 @@
 // (OpenID Connect Core §3.1.3.7), which is why no signature check is needed here.
 import { createHash } from 'node:crypto';
 import { constantTimeEqual } from './authCookie.js';
+import { canonicalMailboxAddress } from './loginHint.js';
 
 export type IdTokenErrorCode =
   | 'id_token_missing_claim'
@@ -13,7 +14,8 @@ export type IdTokenErrorCode =
   | 'id_token_nonce_mismatch'
   | 'id_token_expired'
   | 'id_token_not_yet_valid'
-  | 'id_token_tenant_not_allowed';
+  | 'id_token_tenant_not_allowed'
+  | 'id_token_invalid_upn';
 
 export interface ExpectedIdToken {
   clientId: string;
@@ -30,7 +32,7 @@ export interface ExpectedIdToken {
 export interface MailboxIdentity {
   tid: string;
   oid: string;
-  /** `preferred_username`, lowercased. */
+  /** `preferred_username` in canonical form (NFKC, ASCII address shape, lower case): an alias, never a key. */
   upn: string;
   name?: string;
 }
@@ -93,13 +95,16 @@ export function validateIdTokenClaims(claims: Record<string, unknown>, expected:
   if (typeof preferredUsername !== 'string' || preferredUsername === '' || preferredUsername.length > MAX_UPN_LENGTH) {
     return fail('id_token_missing_claim', 'preferred_username');
   }
+  // The same rule as a loginHint: a look-alike or a non-address is refused before any use.
+  const address = canonicalMailboxAddress(preferredUsername);
+  if (!address.ok) return fail('id_token_invalid_upn', 'preferred_username');
 
   return {
     ok: true,
     identity: {
       tid: tenantId,
       oid: oid.toLowerCase(),
-      upn: preferredUsername.toLowerCase(),
+      upn: address.address,
       ...(typeof name === 'string' && name !== '' ? { name } : {}),
     },
   };

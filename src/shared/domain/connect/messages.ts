@@ -475,6 +475,71 @@ export const CONNECT_FAILURE_MESSAGES = {
       action: 'retry',
     },
   },
+  mailbox_taken: {
+    it: {
+      title: 'Indirizzo già collegato da un altro account',
+      explanation:
+        "Questo indirizzo di posta è già collegato a keyrelay da un altro account Microsoft 365 (un'altra organizzazione o un utente diverso). Per sicurezza non è stato sostituito.",
+      nextSteps: [
+        "Se il collegamento esistente non serve più, un amministratore di ActNow deve prima scollegare la casella.",
+        "Poi ricollega la casella con l'account che la possiede.",
+      ],
+    },
+    en: {
+      title: 'Address already connected by another account',
+      explanation:
+        'This mail address is already connected to keyrelay by another Microsoft 365 account (another organisation or a different user). For safety it was not replaced.',
+      nextSteps: [
+        'If the existing connection is no longer needed, an ActNow administrator must disconnect the mailbox first.',
+        'Then connect the mailbox again with the account that owns it.',
+      ],
+    },
+  },
+  account_mismatch: {
+    it: {
+      title: 'Account diverso da quello atteso',
+      explanation:
+        "L'account con cui hai effettuato l'accesso non è quello della casella da collegare. Non è stato salvato nulla.",
+      nextSteps: ["Riprova e accedi con l'account della casella indicata da ActNow."],
+      action: 'retry',
+    },
+    en: {
+      title: 'Not the expected account',
+      explanation: 'The account you signed in with is not the one of the mailbox to connect. Nothing was stored.',
+      nextSteps: ['Try again and sign in with the account of the mailbox ActNow named.'],
+      action: 'retry',
+    },
+  },
+  flow_already_used: {
+    it: {
+      title: 'Collegamento già concluso',
+      explanation: 'Questa risposta di accesso è già stata usata. Per sicurezza ogni accesso vale una sola volta.',
+      nextSteps: ['Se la casella non risulta collegata, riavvia il collegamento dal pulsante di ActNow.'],
+      action: 'retry',
+    },
+    en: {
+      title: 'Connection already completed',
+      explanation: 'This sign-in response has already been used. For safety each sign-in counts once.',
+      nextSteps: ['If the mailbox does not show as connected, start the connection again from the ActNow button.'],
+      action: 'retry',
+    },
+  },
+  tenant_mailbox_limit: {
+    it: {
+      title: 'Limite di caselle raggiunto',
+      explanation:
+        "La tua organizzazione ha già collegato il numero massimo di caselle ammesso da keyrelay. Non è stato salvato nulla.",
+      nextSteps: [
+        "Scollega da ActNow le caselle che non servono più, oppure chiedi all'amministratore di keyrelay di alzare il limite.",
+      ],
+    },
+    en: {
+      title: 'Mailbox limit reached',
+      explanation:
+        'Your organisation has already connected as many mailboxes as keyrelay allows. Nothing was stored.',
+      nextSteps: ['Disconnect mailboxes that are no longer needed in ActNow, or ask the keyrelay administrator to raise the limit.'],
+    },
+  },
 } satisfies Record<string, Localized>;
 
 export type ConnectFailure = keyof typeof CONNECT_FAILURE_MESSAGES;

@@ -402,7 +402,7 @@ function subjectFor(
   locale: DigestLocale,
 ): string {
   // A subject is one line whatever a display name contains.
-  return subjectText(input, items, messages, locale).replace(/\p{Cc}+/gu, ' ');
+  return oneLine(subjectText(input, items, messages, locale));
 }
 
 function subjectText(
@@ -591,7 +591,27 @@ function renderText(
   return lines.join('\n');
 }
 
-export function renderDigest(input: DigestInput, locale: DigestLocale): RenderedDigest {
+/**
+ * One line of plain text: control, format (bidi overrides, zero-width) and line-separator characters
+ * become a space. Display names, labels and addresses are not keyrelay's to trust (an app password's
+ * display name, a mailbox address) and must not add lines to a mail, a subject or a card.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ');
+}
+
+/** The digest input with every text that came from outside keyrelay reduced to one line. */
+export function withOneLineTexts(input: DigestInput): DigestInput {
+  return {
+    ...input,
+    app: { ...input.app, displayName: oneLine(input.app.displayName) },
+    items: input.items.map((item) => ({ ...item, credential: { ...item.credential, label: oneLine(item.credential.label) } })),
+    reconnects: input.reconnects.map((mailbox) => ({ ...mailbox, upn: oneLine(mailbox.upn) })),
+  };
+}
+
+export function renderDigest(untrusted: DigestInput, locale: DigestLocale): RenderedDigest {
+  const input = withOneLineTexts(untrusted);
   const messages = digestMessages(locale);
   const items = sortDigestItems(input.items);
   const subject = subjectFor(input, items, messages, locale);

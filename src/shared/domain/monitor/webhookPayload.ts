@@ -8,9 +8,22 @@ import {
   renderDigest,
   sortDigestItems,
   type DigestAction,
+  withOneLineTexts,
   type DigestInput,
   type DigestLocale,
 } from './digest.js';
+
+// Characters that start formatting in the card's markdown (Teams: emphasis, links, code, headings, HTML),
+// and the list markers that do so at the start of a text. A link needs `[`, so `(` stays as it is.
+const CARD_MARKDOWN = /[\\`*_[\]#|<>~]/g;
+const LIST_MARKER = /^(\d+\.|[-+])/;
+
+/** Text from outside keyrelay shown literally in an Adaptive Card's markdown (TextBlock, FactSet). */
+export function escapeCardMarkdown(text: string): string {
+  return text
+    .replace(CARD_MARKDOWN, (character) => `\\${character}`)
+    .replace(LIST_MARKER, (marker) => `${marker.slice(0, -1)}\\${marker.slice(-1)}`);
+}
 
 export interface WebhookDigestItem {
   credentialId: string;
@@ -78,31 +91,33 @@ function isWebLink(url: string): boolean {
   return URL.canParse(url) && ['https:', 'http:'].includes(new URL(url).protocol);
 }
 
-export function buildWebhookPayload(input: DigestInput, locale: DigestLocale): WebhookPayload {
+export function buildWebhookPayload(untrusted: DigestInput, locale: DigestLocale): WebhookPayload {
+  const input = withOneLineTexts(untrusted);
   const messages = digestMessages(locale);
   const items = sortDigestItems(input.items);
   const { subject } = renderDigest(input, locale);
   const portalUrl = portalCredentialsUrl(input.app.appId);
+  const md = escapeCardMarkdown;
   const facts = items.map((item) => ({
-    title: item.credential.label,
-    value: `${describeItem(item, locale)} — ${formatDigestDate(item.expiresAt, locale)}. ${messages.action(item.action, item.credential.kind)}`,
+    title: md(item.credential.label),
+    value: md(`${describeItem(item, locale)} — ${formatDigestDate(item.expiresAt, locale)}. ${messages.action(item.action, item.credential.kind)}`),
   }));
-  const reconnectFacts = input.reconnects.map((mailbox) => ({ title: mailbox.upn, value: messages.reconnectIntro }));
+  const reconnectFacts = input.reconnects.map((mailbox) => ({ title: md(mailbox.upn), value: md(messages.reconnectIntro) }));
   const body: unknown[] = [
-    { type: 'TextBlock', text: subject, weight: 'Bolder', size: 'Medium', wrap: true },
-    { type: 'TextBlock', text: messages.intro(input.app), wrap: true },
+    { type: 'TextBlock', text: md(subject), weight: 'Bolder', size: 'Medium', wrap: true },
+    { type: 'TextBlock', text: md(messages.intro(input.app)), wrap: true },
   ];
   if (input.missingPermission)
     body.push({
       type: 'TextBlock',
-      text: messages.missingPermission(input.missingPermission),
+      text: md(messages.missingPermission(input.missingPermission)),
       wrap: true,
       color: 'Warning',
     });
   if (facts.length > 0) body.push({ type: 'FactSet', facts });
   if (reconnectFacts.length > 0) {
     body.push(
-      { type: 'TextBlock', text: messages.reconnectHeading, weight: 'Bolder', wrap: true },
+      { type: 'TextBlock', text: md(messages.reconnectHeading), weight: 'Bolder', wrap: true },
       { type: 'FactSet', facts: reconnectFacts },
     );
   }

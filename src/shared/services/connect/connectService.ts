@@ -3,7 +3,12 @@
 // state → redeem → id token → store cache → register → redirect — where each step returns early and
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
-import { OAuthClientError, type RedeemCodeRequest, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
+import {
+  homeAccountIdsInCache,
+  OAuthClientError,
+  type RedeemCodeRequest,
+  type RedeemedCode,
+} from '../../adapters/msalOAuthClient.js';
 import { isStoreConflict } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
@@ -25,13 +30,33 @@ import {
 } from '../../domain/connect/authorizeRequest.js';
 import { parseCallbackQuery } from '../../domain/connect/callbackQuery.js';
 import type { ConnectFailureCode, ExplanationLinks, UpstreamSignInError } from '../../domain/connect/entraErrors.js';
-import { mailboxCacheSecretName, validateIdTokenClaims } from '../../domain/connect/idTokenClaims.js';
-import { validateLoginHint } from '../../domain/connect/loginHint.js';
+import {
+  mailboxCacheSecretName,
+  validateIdTokenClaims,
+  type MailboxIdentity,
+} from '../../domain/connect/idTokenClaims.js';
+import { canonicalMailboxAddress, validateLoginHint } from '../../domain/connect/loginHint.js';
 import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
+import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '../../domain/connect/productRef.js';
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
-import { InvalidRequestError, KeyrelayError, UpstreamUnavailableError } from '../../errors.js';
+import {
+  InvalidRequestError,
+  KeyrelayError,
+  MailboxTakenError,
+  TooManyRequestsError,
+  UpstreamUnavailableError,
+} from '../../errors.js';
+import { isTenantAllowed } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
-import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import type {
+  AttemptLimiter,
+  DeletableSecretStore,
+  MailboxRecord,
+  MailboxRegistry,
+  UsedFlows,
+} from '../../ports.js';
+import { CACHE_WRITE_MIN_AGE_MS } from '../token/tokenService.js';
+import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CookieKeyring } from './cookieKeyring.js';
 
 /** What the connect flow needs from the OAuth client (MsalOAuthClient implements it). */
@@ -47,7 +72,16 @@ export interface ConnectOAuthClient {
 
 export type ConnectSettings = Pick<
   Config,
-  'oauthClientId' | 'oauthTenant' | 'authorityHost' | 'publicBaseUrl' | 'redirectUri' | 'allowedReturnUrls'
+  | 'oauthClientId'
+  | 'oauthTenant'
+  | 'authorityHost'
+  | 'publicBaseUrl'
+  | 'redirectUri'
+  | 'allowedReturnUrls'
+  | 'allowedTenants'
+  | 'connectAttemptsPerClientPerHour'
+  | 'connectAttemptsPerTenantPerHour'
+  | 'maxMailboxesPerTenant'
 >;
 
 export interface ConnectDependencies {
@@ -55,14 +89,21 @@ export interface ConnectDependencies {
   clock: Clock;
   keyring: CookieKeyring;
   oauthClient: ConnectOAuthClient;
-  secretStore: SecretStore;
+  secretStore: DeletableSecretStore;
   mailboxRegistry: MailboxRegistry;
+  usedFlows: UsedFlows;
+  attemptLimiter: AttemptLimiter;
+  /** One audit event per connect that reached a known identity (connected or refused). */
+  audit?: AuditTrail;
   logger: Logger;
 }
 
 export interface ConnectStartInput {
   returnUrl?: string;
   loginHint?: string;
+  ref?: string;
+  /** The browser's address as the platform saw it (clientAddress.ts), for the per-client limit. */
+  clientAddress?: string;
 }
 
 /** A cookie to set, structurally the `Cookie` of @azure/functions' HttpResponseInit. */
@@ -78,11 +119,11 @@ export interface ConnectStarted {
 
 /** Why the callback was refused, beyond the domain's codes. */
 export type CallbackRejectionCode =
-  ConnectFailureCode | 'id_token_bad_signature' | 'account_mismatch' | 'code_rejected';
+  ConnectFailureCode | 'id_token_bad_signature' | 'client_info_mismatch' | 'code_rejected';
 
 /** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
 export type CallbackOutcome =
-  | { kind: 'connected'; upn: string; redirectTo?: string; clearCookies: FlowCookie[] }
+  | { kind: 'connected'; upn: string; ref?: string; redirectTo?: string; clearCookies: FlowCookie[] }
   | {
       kind: 'signInError';
       signInError: UpstreamSignInError;
@@ -99,8 +140,10 @@ export type CallbackOutcome =
 
 export const MAX_CONNECT_QUERY_LENGTH = 8 * 1024;
 
+const CONNECT_PARAMETERS: ReadonlySet<string> = new Set(['returnUrl', 'loginHint', 'ref']);
+
 /**
- * Reads `returnUrl` and `loginHint` from the raw query of /api/connect, refusing what URLSearchParams
+ * Reads `returnUrl`, `loginHint` and `ref` from the raw query of /api/connect, refusing what URLSearchParams
  * would silently repair or pick from: duplicates, broken percent-encoding, invalid UTF-8. Other
  * parameters are ignored.
  */
@@ -112,9 +155,10 @@ export function parseConnectQuery(rawSearch: string): ConnectStartInput {
     if (pair === '') continue;
     const separator = pair.indexOf('=');
     const name = strictDecode(separator === -1 ? pair : pair.slice(0, separator));
-    if (name !== 'returnUrl' && name !== 'loginHint') continue;
-    if (input[name] !== undefined) throw new InvalidRequestError(`The parameter ${name} appears more than once.`);
-    input[name] = strictDecode(separator === -1 ? '' : pair.slice(separator + 1));
+    if (!CONNECT_PARAMETERS.has(name)) continue;
+    const parameter = name as keyof ConnectStartInput;
+    if (input[parameter] !== undefined) throw new InvalidRequestError(`The parameter ${name} appears more than once.`);
+    input[parameter] = strictDecode(separator === -1 ? '' : pair.slice(separator + 1));
   }
   return input;
 }
@@ -129,6 +173,7 @@ function strictDecode(component: string): string {
 }
 
 const CACHE_CONTENT_TYPE = 'application/json';
+const HOUR_MS = 60 * 60 * 1000;
 // DESIGN §5: a 409 from parallel writes of the same secret is retried.
 const CACHE_WRITE_ATTEMPTS = 3;
 // When discovery or the JWKS cannot be fetched: long enough for Entra's edge to recover.
@@ -189,6 +234,16 @@ export class ConnectService {
       loginHint = checked.loginHint;
     }
 
+    if (input.ref !== undefined && !isValidProductRef(input.ref)) {
+      logger.warn('connect.failed', { code: 'ref_invalid' });
+      throw new InvalidRequestError(
+        `The ref must be 1 to ${MAX_PRODUCT_REF_LENGTH} characters of A-Z, a-z, 0-9, '.', '_', '~' or '-'.`,
+      );
+    }
+
+    // Abuse limit: sign-ins started per client address per hour, before any cookie or key is made.
+    await this.withinLimit(`connect-client:${mailboxDigest(input.clientAddress ?? 'unknown')}`, settings.connectAttemptsPerClientPerHour);
+
     const pkce = createPkce();
     const state = randomState();
     const nonce = randomNonce();
@@ -200,6 +255,7 @@ export class ConnectService {
         nonce,
         ...(returnUrl === undefined ? {} : { returnUrl }),
         ...(loginHint === undefined ? {} : { loginHint }),
+        ...(input.ref === undefined ? {} : { ref: input.ref }),
       },
       key,
       clock,
@@ -217,7 +273,11 @@ export class ConnectService {
       pkce,
       ...(loginHint === undefined ? {} : { loginHint }),
     });
-    logger.info('connect.started', { returnUrl: returnUrl !== undefined, loginHint: loginHint !== undefined });
+    logger.info('connect.started', {
+      returnUrl: returnUrl !== undefined,
+      loginHint: loginHint !== undefined,
+      ref: input.ref !== undefined,
+    });
     return { authorizeUrl, cookie: sealed };
   }
 
@@ -255,6 +315,10 @@ export class ConnectService {
     const flow = opened.payload;
     // RFC 9700 §4.7.1: the state must be the one this browser's cookie was made for.
     if (!constantTimeEqual(flow.state, query.state)) return this.reject('state_mismatch', clearCookies, flow.returnUrl);
+    // DESIGN §3: a flow is answered once; a replayed callback (cookie kept) is refused before any redemption.
+    if (!(await this.deps.usedFlows.markUsed(flowId(flow.state), flow.expiresAt, clock.now()))) {
+      return this.reject('flow_already_used', clearCookies, flow.returnUrl);
+    }
 
     let redeemed: RedeemedCode;
     try {
@@ -289,28 +353,96 @@ export class ConnectService {
     const { identity } = validated;
     // The cache is keyed by MSAL's home account (oid.tid from client_info); it must be the id token's user.
     if (redeemed.homeAccountId.toLowerCase() !== `${identity.oid}.${identity.tid}`) {
-      return this.reject('account_mismatch', clearCookies, flow.returnUrl);
+      return this.reject('client_info_mismatch', clearCookies, flow.returnUrl);
+    }
+    // DESIGN §3: only ALLOWED_TENANTS may connect, checked before anything is written anywhere.
+    if (!isTenantAllowed(identity.tid, settings.allowedTenants)) {
+      this.deps.logger.warn('connect.failed', { code: 'tenant_not_allowed', tid: identity.tid });
+      this.auditConnect(identity, 'tenant_not_allowed');
+      return { kind: 'rejected', code: 'tenant_not_allowed', links: this.links(flow.returnUrl), clearCookies };
+    }
+    // Abuse limits: completed sign-ins per tenant per hour, and mailboxes per tenant (a new identity only).
+    await this.withinLimit(`connect-tenant:${identity.tid}`, settings.connectAttemptsPerTenantPerHour);
+    if (await this.tenantIsFull(identity)) return this.refuse(identity, 'tenant_mailbox_limit', clearCookies, flow.returnUrl);
+    // DESIGN §3: the account that signed in must be the one the product named (the picker lets anyone choose).
+    if (flow.loginHint !== undefined && !isAddress(flow.loginHint, identity.upn)) {
+      return this.refuse(identity, 'account_mismatch', clearCookies, flow.returnUrl);
+    }
+    // DESIGN §3: an address is bound to one identity until that mailbox is disconnected.
+    const holder = await this.deps.mailboxRegistry.get(identity.upn);
+    if (holder !== undefined && !sameIdentity(holder, identity)) {
+      return this.refuse(identity, 'mailbox_taken', clearCookies, flow.returnUrl);
     }
 
     const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
-    await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
+    if (await this.cacheNeedsWrite(cacheSecretName, identity, holder)) {
+      await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
+    }
     const now = clock.now();
-    await this.deps.mailboxRegistry.upsert({
-      upn: identity.upn,
-      tenantId: identity.tid,
-      objectId: identity.oid,
-      cacheSecretName,
-      connectedAt: now,
-      lastRefreshAt: now,
-      status: 'ok',
-    });
+    try {
+      await this.deps.mailboxRegistry.upsert({
+        upn: identity.upn,
+        tenantId: identity.tid,
+        objectId: identity.oid,
+        cacheSecretName,
+        connectedAt: now,
+        lastRefreshAt: now,
+        status: 'ok',
+        ...(flow.ref === undefined ? {} : { ref: flow.ref }),
+      });
+    } catch (error) {
+      // Another identity bound the address between the check above and now: its row stands.
+      if (error instanceof MailboxTakenError) return this.refuse(identity, 'mailbox_taken', clearCookies, flow.returnUrl);
+      throw error;
+    }
     logger.info('connect.completed', { tid: identity.tid, mailbox: mailboxDigest(identity.upn) });
+    this.auditConnect(identity, 'connected');
     return {
       kind: 'connected',
       upn: identity.upn,
-      ...(flow.returnUrl === undefined ? {} : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn) }),
+      ...(flow.ref === undefined ? {} : { ref: flow.ref }),
+      ...(flow.returnUrl === undefined
+        ? {}
+        : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn, flow.ref) }),
       clearCookies,
     };
+  }
+
+  private async withinLimit(bucket: string, limit: number): Promise<void> {
+    const decision = await this.deps.attemptLimiter.take(bucket, limit, HOUR_MS, this.deps.clock.now());
+    if (decision.allowed) return;
+    this.deps.logger.warn('connect.failed', { code: 'too_many_requests', bucket: bucket.split(':')[0] });
+    throw new TooManyRequestsError(
+      decision.retryAfterSeconds,
+      'Too many mailbox connections were attempted in a short time. Try again later.',
+    );
+  }
+
+  /** Whether a new identity would take its tenant past MAX_MAILBOXES_PER_TENANT. */
+  private async tenantIsFull(identity: MailboxIdentity): Promise<boolean> {
+    if ((await this.deps.mailboxRegistry.getByIdentity(identity.tid, identity.oid)) !== undefined) return false;
+    const mailboxes = await this.deps.mailboxRegistry.list();
+    const ofTenant = mailboxes.filter((record) => record.tenantId.toLowerCase() === identity.tid).length;
+    return ofTenant >= this.deps.settings.maxMailboxesPerTenant;
+  }
+
+  /**
+   * DESIGN §5: every write adds a Key Vault version forever, so a reconnect writes only when no cache
+   * exists, the cache holds another account, the mailbox needs the new grant (unknown or
+   * reconnect_required), or the stored copy is older than a few hours. Otherwise the stored refresh
+   * token still works (a new sign-in does not revoke it) and the row alone is renewed.
+   */
+  private async cacheNeedsWrite(
+    cacheSecretName: string,
+    identity: MailboxIdentity,
+    current: MailboxRecord | undefined,
+  ): Promise<boolean> {
+    if (current?.status !== 'ok') return true;
+    const stored = await this.deps.secretStore.getSecret(cacheSecretName);
+    if (stored === undefined) return true;
+    if (!homeAccountIdsInCache(stored.value).includes(`${identity.oid}.${identity.tid}`)) return true;
+    // The token service's rule for its own write-backs.
+    return this.deps.clock.now().getTime() - stored.updatedOn.getTime() >= CACHE_WRITE_MIN_AGE_MS;
   }
 
   private async storeTokenCache(cacheSecretName: string, serializedCache: string, tid: string): Promise<void> {
@@ -324,7 +456,10 @@ export class ConnectService {
         return;
       } catch (error) {
         if (!isStoreConflict(error) || attempt >= CACHE_WRITE_ATTEMPTS) throw error;
-        this.deps.logger.warn('connect.cache_write_conflict', { attempt });
+        // A disconnected mailbox's cache is soft-deleted and its name refused until recovered (Key Vault
+        // soft delete); the write that follows replaces the recovered copy. Otherwise: a parallel write.
+        const recovered = await this.deps.secretStore.recoverDeletedSecret(cacheSecretName);
+        this.deps.logger.warn(recovered ? 'connect.cache_recovered' : 'connect.cache_write_conflict', { attempt });
       }
     }
   }
@@ -377,6 +512,21 @@ export class ConnectService {
     return { kind: 'rejected', code: 'code_rejected', links: this.links(returnUrl), clearCookies };
   }
 
+  private auditConnect(identity: MailboxIdentity, outcome: string): void {
+    this.deps.audit?.record({ action: 'connect', mailbox: identity.upn, tenantId: identity.tid, outcome });
+  }
+
+  /** A refusal once the identity is known: it is audited. */
+  private refuse(
+    identity: MailboxIdentity,
+    code: CallbackRejectionCode,
+    clearCookies: FlowCookie[],
+    returnUrl: string | undefined,
+  ): CallbackOutcome {
+    this.auditConnect(identity, code);
+    return this.reject(code, clearCookies, returnUrl);
+  }
+
   private reject(code: CallbackRejectionCode, clearCookies: FlowCookie[], returnUrl?: string): CallbackOutcome {
     this.deps.logger.warn('connect.failed', { code });
     return { kind: 'rejected', code, links: this.links(returnUrl), clearCookies };
@@ -403,10 +553,25 @@ export class ConnectService {
   }
 }
 
-/** `returnUrl` with keyrelay=connected&mailbox=<upn> merged into its query (DESIGN §3). */
-export function connectedReturnUrl(returnUrl: string, upn: string): string {
+function isAddress(raw: string, canonical: string): boolean {
+  const address = canonicalMailboxAddress(raw);
+  return address.ok && address.address === canonical;
+}
+
+/** The used-flow mark names a digest of the state, never the state itself. */
+function flowId(state: string): string {
+  return createHash('sha256').update(`keyrelay-flow/${state}`, 'utf8').digest('hex');
+}
+
+function sameIdentity(record: { tenantId: string; objectId: string }, identity: MailboxIdentity): boolean {
+  return record.tenantId.toLowerCase() === identity.tid && record.objectId.toLowerCase() === identity.oid;
+}
+
+/** `returnUrl` with keyrelay=connected&mailbox=<upn>[&ref=<ref>] merged into its query (DESIGN §3). */
+export function connectedReturnUrl(returnUrl: string, upn: string, ref?: string): string {
   const target = new URL(returnUrl);
   target.searchParams.set('keyrelay', 'connected');
   target.searchParams.set('mailbox', upn);
+  if (ref !== undefined) target.searchParams.set('ref', ref);
   return target.href;
 }

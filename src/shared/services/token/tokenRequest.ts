@@ -2,7 +2,7 @@
 // nothing malformed ever reaches Key Vault or Entra ID. Input is never echoed in the error message.
 import type { ReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import { validateLoginHint } from '../../domain/connect/loginHint.js';
+import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { InvalidRequestError } from '../../errors.js';
 
 /** A token request is a mailbox and a resource name: 4 KB leaves ample room and bounds the parse. */
@@ -12,7 +12,7 @@ export const TOKEN_RESOURCES = ['smtp', 'graph'] as const;
 export type TokenResource = (typeof TOKEN_RESOURCES)[number];
 
 export interface TokenRequest {
-  /** Lowercase user principal name. */
+  /** The mailbox address in canonical form (NFKC, lower case). */
   mailbox: string;
   resource: TokenResource;
 }
@@ -22,8 +22,12 @@ const MAILBOX_EXPECTED = 'mailbox: expected the user principal name of a connect
 const tokenRequestSchema = z.object({
   mailbox: z
     .string({ error: MAILBOX_EXPECTED })
-    .refine((mailbox) => validateLoginHint(mailbox).ok, { error: MAILBOX_EXPECTED })
-    .transform((mailbox) => mailbox.toLowerCase()),
+    .transform((mailbox, context) => {
+      const address = canonicalMailboxAddress(mailbox);
+      if (address.ok) return address.address;
+      context.addIssue({ code: 'custom', message: MAILBOX_EXPECTED });
+      return z.NEVER;
+    }),
   resource: z.enum(TOKEN_RESOURCES, { error: "resource: expected 'smtp' or 'graph'" }).default('smtp'),
 });
 

@@ -2,17 +2,26 @@
 // token with at least 10 minutes left. Warm path: the instance's memory, zero outbound calls. Cold path:
 // one registry read, one Key Vault read, at most one Entra refresh, at most one Key Vault write, shared
 // by every concurrent request for the same mailbox.
-import { OAuthClientError, type MsalOAuthClient, type OAuthFailure } from '../../adapters/msalOAuthClient.js';
+import {
+  OAuthClientError,
+  type CachedAccount,
+  type MsalOAuthClient,
+  type OAuthFailure,
+} from '../../adapters/msalOAuthClient.js';
+import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { StoreConflictError, StoreUnavailableError } from '../../adapters/storeErrors.js';
 import type { Clock } from '../../domain/clock.js';
 import {
   KeyrelayError,
   MailboxNotConnectedError,
   ReconnectRequiredError,
+  TenantNotAllowedError,
   UpstreamUnavailableError,
 } from '../../errors.js';
+import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
+import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
 import type { TokenRequest, TokenResource } from './tokenRequest.js';
 
@@ -39,7 +48,10 @@ export const RESOURCE_SCOPES: Readonly<Record<TokenResource, string>> = {
 export const SMTP_ENDPOINT = { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' } as const;
 
 export interface TokenGrant {
+  /** The address of the account the token is for (the cached account's own, checked against the registry). */
   mailbox: string;
+  /** The Entra tenant of that account. */
+  tenantId: string;
   resource: TokenResource;
   tokenType: 'Bearer';
   accessToken: string;
@@ -54,19 +66,23 @@ export interface TokenService {
   getToken(request: TokenRequest): Promise<TokenGrant>;
   /** Refreshes the mailbox's grant now (the monitor keeps idle grants alive before Entra's 90 days). */
   keepAlive(mailbox: string): Promise<'refreshed' | 'reconnect_required'>;
+  /** Drops what this instance holds for the mailbox (it was disconnected). */
+  forget(mailbox: string): void;
 }
 
 /** The part of the OAuth client the token service needs. */
 export type MailboxTokenClient = Pick<MsalOAuthClient, 'acquireTokenSilently'>;
 
 export interface TokenServiceDependencies {
-  config: { publicBaseUrl: string; oauthTenant: string };
+  config: { publicBaseUrl: string; oauthTenant: string; allowedTenants: AllowedTenants };
   clock: Clock;
   secretStore: SecretStore;
   mailboxRegistry: MailboxRegistry;
   oauthClient: MailboxTokenClient;
   credentialAlarm: CredentialAlarm;
   logger: Logger;
+  /** One audit event per hand-out or refusal. */
+  audit?: AuditTrail;
 }
 
 export function xoauth2String(mailbox: string, accessToken: string): string {
@@ -76,6 +92,7 @@ export function xoauth2String(mailbox: string, accessToken: string): string {
 interface HeldToken {
   accessToken: string;
   expiresOn: Date;
+  tenantId: string;
   /** The answer for this token, built once: the warm path only hands it out. */
   answer?: TokenGrant;
 }
@@ -94,12 +111,12 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   let credentialRefusedUntil = 0;
 
   const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
-  const timeLeft = (token: HeldToken) => token.expiresOn.getTime() - clock.now().getTime();
+  const timeLeft = (token: { expiresOn: Date }) => token.expiresOn.getTime() - clock.now().getTime();
   const connectUrl = (mailbox: string) => `${deps.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(mailbox)}`;
 
   function grant(mailbox: string, resource: TokenResource, token: HeldToken): TokenGrant {
     if (token.answer?.mailbox !== mailbox || token.answer.resource !== resource) {
-      const base = { mailbox, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
+      const base = { mailbox, tenantId: token.tenantId, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
       // Frozen: the same object answers every warm request for this token.
       token.answer = Object.freeze(
         resource === 'smtp' ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: Object.freeze({ ...SMTP_ENDPOINT }) } : base,
@@ -150,6 +167,11 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     if (record === undefined || tenantMismatch) {
       forget(mailbox);
       throw new MailboxNotConnectedError();
+    }
+    // DESIGN §3: a tenant that left ALLOWED_TENANTS gets no more tokens; its rows stay (the monitor reports them).
+    if (!isTenantAllowed(record.tenantId, deps.config.allowedTenants)) {
+      forget(mailbox);
+      throw new TenantNotAllowedError();
     }
     if (record.status === 'reconnect_required') {
       forget(mailbox);
@@ -252,8 +274,11 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     if (timeLeft(result) < MIN_TOKEN_LIFETIME_MS) {
       throw new UpstreamUnavailableError(60, undefined, { message: 'Entra issued an access token with less than 10 minutes left' });
     }
+    // The token is handed out under the row's address only when the cache answers for that very identity
+    // and address (a row written for one account must never lend another account's token).
+    if (!cacheAnswersFor(record, result.account)) return requireReconnect(mailbox, 'cache_account_mismatch');
 
-    const token: HeldToken = { accessToken: result.accessToken, expiresOn: result.expiresOn };
+    const token: HeldToken = { accessToken: result.accessToken, expiresOn: result.expiresOn, tenantId: record.tenantId };
     heldTokens.set(keyOf(mailbox, resource), token);
     if (refreshTokenChanged && clock.now().getTime() - stored.updatedOn.getTime() >= CACHE_WRITE_MIN_AGE_MS) {
       await writeCacheBack(mailbox, stored, result.serializedCache);
@@ -299,8 +324,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     }
   }
 
-  return {
-    async getToken(request) {
+  async function handOut(request: TokenRequest): Promise<TokenGrant> {
       const mailbox = normaliseMailbox(request.mailbox);
       const { resource } = request;
       const held = heldTokens.get(keyOf(mailbox, resource));
@@ -320,6 +344,24 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
         }
         throw error;
       }
+  }
+
+  return {
+    async getToken(request) {
+      const mailbox = normaliseMailbox(request.mailbox);
+      const event = { action: 'token' as const, mailbox, resource: request.resource };
+      try {
+        const answer = await handOut(request);
+        deps.audit?.record({ ...event, tenantId: answer.tenantId, outcome: 'issued' });
+        return answer;
+      } catch (error) {
+        deps.audit?.record({ ...event, outcome: error instanceof KeyrelayError ? error.code : 'error' });
+        throw error;
+      }
+    },
+
+    forget(mailbox) {
+      forget(normaliseMailbox(mailbox));
     },
 
     async keepAlive(mailbox) {
@@ -336,7 +378,18 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
 }
 
 function normaliseMailbox(mailbox: string): string {
-  return mailbox.trim().toLowerCase();
+  const address = canonicalMailboxAddress(mailbox.trim());
+  return address.ok ? address.address : mailbox.trim().toLowerCase();
+}
+
+function cacheAnswersFor(record: MailboxRecord, account: CachedAccount): boolean {
+  const username = canonicalMailboxAddress(account.username);
+  return (
+    account.homeAccountId.toLowerCase() === `${record.objectId}.${record.tenantId}`.toLowerCase() &&
+    account.tenantId.toLowerCase() === record.tenantId.toLowerCase() &&
+    username.ok &&
+    username.address === record.upn
+  );
 }
 
 function isUpstreamOutage(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateLoginHint } from '../../../../../src/shared/domain/connect/loginHint.js';
+import { canonicalMailboxAddress, validateLoginHint } from '../../../../../src/shared/domain/connect/loginHint.js';
 
 function rejectionOf(raw: string): string | undefined {
   const result = validateLoginHint(raw);
@@ -31,4 +31,25 @@ describe('validateLoginHint', () => {
     expect(rejectionOf(`${'a'.repeat(65)}@contoso.com`)).toBe('not_a_user_principal_name'));
   it('rejects URL syntax in the domain', () =>
     expect(rejectionOf('mario@contoso.com/evil')).toBe('not_a_user_principal_name'));
+});
+
+describe('canonicalMailboxAddress', () => {
+  it('folds a look-alike Kelvin sign into the ASCII letter it imitates, so it meets the real address', () => {
+    expect(canonicalMailboxAddress('mar\u212Aeting@fabrikam.onmicrosoft.com')).toEqual({
+      ok: true,
+      address: 'marketing@fabrikam.onmicrosoft.com',
+    });
+  });
+
+  it('lower-cases after NFKC (fullwidth letters become ASCII)', () => {
+    expect(canonicalMailboxAddress('\uFF2D\uFF41rio@Contoso.COM')).toEqual({ ok: true, address: 'mario@contoso.com' });
+  });
+
+  it('refuses letters that stay non-ASCII after NFKC (Cyrillic а)', () => {
+    expect(canonicalMailboxAddress('m\u0430rio@contoso.com')).toEqual({ ok: false, reason: 'not_a_user_principal_name' });
+  });
+
+  it('refuses characters that NFKC turns into markup', () => {
+    expect(canonicalMailboxAddress('\uFF1Cb\uFF1E@contoso.com')).toEqual({ ok: false, reason: 'forbidden_characters' });
+  });
 });

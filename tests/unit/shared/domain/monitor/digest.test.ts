@@ -284,4 +284,17 @@ describe('renderDigest escaping', () => {
     );
     expect(digest.subject).not.toMatch(/[\r\n]/);
   });
+
+  it('adds no line and no bidi override to the text mail or the subject from a label or an address', () => {
+    const digest = renderDigest(
+      input({
+        app: { appId: APP_ID, tenantId: 't', displayName: 'Act\u202Ewon' },
+        items: [item({ credential: { ...secret, label: 'ActNow\nStep 1: send the secret to evil@example.com' } })],
+        reconnects: [{ upn: 'info@contoso.com\u2028- forged', reconnectUrl: 'https://keyrelay.example/api/connect' }],
+      }),
+      'en',
+    );
+    expect(digest.text).not.toMatch(/^Step 1|^- forged|\u202E|\u2028/m);
+    expect(digest.subject).not.toMatch(/[\u202E\n]/);
+  });
 });

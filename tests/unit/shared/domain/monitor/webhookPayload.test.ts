@@ -54,7 +54,8 @@ describe('buildWebhookPayload', () => {
     expect(card.version).toBe('1.4');
     expect(card.body[0]).toMatchObject({
       type: 'TextBlock',
-      text: '[keyrelay] ActNow: client secret "ActNow" expires in 7 days (24 November 2026)',
+      // Markdown: the brackets are escaped so that they show as typed.
+      text: '\\[keyrelay\\] ActNow: client secret "ActNow" expires in 7 days (24 November 2026)',
     });
     const factSet = card.body.find((element) => element.type === 'FactSet') as {
       facts: Array<{ title: string; value: string }>;
@@ -103,5 +104,24 @@ describe('buildWebhookPayload', () => {
   it('speaks Italian when asked', () => {
     const italian = buildWebhookPayload(input, 'it');
     expect(italian.summary).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 7 giorni (24 novembre 2026)');
+  });
+
+  it('shows an attacker-controlled address or label literally: markdown escaped, one line, JSON intact', () => {
+    const hostile = buildWebhookPayload(
+      {
+        ...input,
+        items: input.items.map((item) => ({
+          ...item,
+          credential: { ...item.credential, label: '**URGENT** [click](https://evil.example)\n- fake line\u202E' },
+        })),
+        reconnects: [{ upn: '_x_*y*@contoso.com', reconnectUrl: 'https://keyrelay.example/api/connect' }],
+      },
+      'en',
+    );
+    const text = JSON.stringify(hostile.attachments[0]?.content);
+    expect(text).toContain('\\\\*\\\\*URGENT\\\\*\\\\* \\\\[click\\\\](https://evil.example) - fake line ');
+    expect(text).toContain('\\\\_x\\\\_\\\\*y\\\\*@contoso.com');
+    expect(text).not.toMatch(/\\n- fake|\u202E/);
+    expect(JSON.parse(JSON.stringify(hostile))).toEqual(hostile);
   });
 });

@@ -15,7 +15,12 @@ import {
   type CallbackOutcome,
   type ConnectStarted,
 } from '../../../../../src/shared/services/connect/connectService.js';
-import { InMemoryMailboxRegistry, InMemorySecretStore } from '../../../../fakes/index.js';
+import {
+  InMemoryAttemptLimiter,
+  InMemoryMailboxRegistry,
+  InMemorySecretStore,
+  InMemoryUsedFlows,
+} from '../../../../fakes/index.js';
 import { AUTHORITY_HOST, CLIENT_ID, FakeSignIn, TENANT_ID, USER } from './fakeSignIn.js';
 
 const RETURN_URL = 'https://app.actnow.example/settings/mail?tab=smtp';
@@ -69,12 +74,18 @@ function makeService(
       publicBaseUrl: PUBLIC_BASE_URL,
       redirectUri: `${PUBLIC_BASE_URL}/api/oauth/callback`,
       allowedReturnUrls: ['https://app.actnow.example/settings'],
+      allowedTenants: '*',
+      connectAttemptsPerClientPerHour: 1000,
+      connectAttemptsPerTenantPerHour: 1000,
+      maxMailboxesPerTenant: 1000,
     },
     clock: world.clock,
     keyring,
     oauthClient: world.entra,
     secretStore: world.secrets,
     mailboxRegistry: world.registry,
+    usedFlows: new InMemoryUsedFlows(),
+    attemptLimiter: new InMemoryAttemptLimiter(),
     logger,
   });
   return { service, logger };
@@ -520,10 +531,10 @@ describe('ConnectService.complete', () => {
       await nothingWritten(world);
     });
 
-    it('a token cache of another account than the id token -> account_mismatch', async () => {
+    it('a token cache of another account than the id token -> client_info_mismatch', async () => {
       world.entra.homeAccountIdOverride = `2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e.${TENANT_ID}`;
       const { started, answer } = await startAndSignIn();
-      expect(rejected(await world.service.complete(answer.query, cookieHeader(started)))).toBe('account_mismatch');
+      expect(rejected(await world.service.complete(answer.query, cookieHeader(started)))).toBe('client_info_mismatch');
       await nothingWritten(world);
     });
   });

@@ -9,13 +9,19 @@ const MSAL_EXPIRY_MARGIN_MS = 5 * 60 * 1000;
 
 interface FakeCache {
   homeAccountId: string;
+  username: string;
   refreshToken: string;
   accessTokens: Record<string, { secret: string; expiresOn: number }>;
 }
 
-export function fakeSerializedCache(homeAccountId: string, accessTokens: Record<string, { secret: string; expiresOn: Date }> = {}): string {
+export function fakeSerializedCache(
+  homeAccountId: string,
+  accessTokens: Record<string, { secret: string; expiresOn: Date }> = {},
+  username = 'mario.rossi@contoso.example',
+): string {
   const cache: FakeCache = {
     homeAccountId,
+    username,
     refreshToken: `rt-${randomBytes(8).toString('hex')}`,
     accessTokens: Object.fromEntries(Object.entries(accessTokens).map(([scope, token]) => [scope, { secret: token.secret, expiresOn: token.expiresOn.getTime() }])),
   };
@@ -54,10 +60,12 @@ export class FakeMailboxTokenClient implements MailboxTokenClient {
     const cache = JSON.parse(request.serializedCache) as FakeCache;
     if (cache.homeAccountId !== request.homeAccountId) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_account_in_cache' });
     const scope = request.scopes.join(' ');
+    const [, tenantId = ''] = cache.homeAccountId.split('.');
+    const account = { homeAccountId: cache.homeAccountId, tenantId, username: cache.username };
     const cached = cache.accessTokens[scope];
     const now = this.clock.now().getTime();
     if (cached && !request.forceRefresh && cached.expiresOn - now > MSAL_EXPIRY_MARGIN_MS) {
-      return { accessToken: cached.secret, expiresOn: new Date(cached.expiresOn), serializedCache: request.serializedCache, cacheChanged: false, refreshTokenChanged: false };
+      return { accessToken: cached.secret, expiresOn: new Date(cached.expiresOn), serializedCache: request.serializedCache, cacheChanged: false, refreshTokenChanged: false, account };
     }
     this.refreshes++;
     if (this.pendingGate) await this.pendingGate;
@@ -71,6 +79,7 @@ export class FakeMailboxTokenClient implements MailboxTokenClient {
       serializedCache: JSON.stringify(updated),
       cacheChanged: true,
       refreshTokenChanged: true,
+      account,
     };
   }
 }

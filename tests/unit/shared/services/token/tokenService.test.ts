@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
+import type { AllowedTenants } from '../../../../../src/shared/domain/tenants.js';
 import { loggerFor } from '../../../../../src/shared/logger.js';
 import type { MailboxRecord, MailboxRegistry } from '../../../../../src/shared/ports.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX, createRunReportCredentialAlarm } from '../../../../../src/shared/services/token/credentialAlarm.js';
@@ -36,11 +37,20 @@ class CountingRegistry implements MailboxRegistry {
     this.reads++;
     return this.inner.get(upn);
   }
+  getByIdentity(tenantId: string, objectId: string) {
+    return this.inner.getByIdentity(tenantId, objectId);
+  }
   list() {
     return this.inner.list();
   }
+  scan() {
+    return this.inner.scan();
+  }
   upsert(record: MailboxRecord) {
     return this.inner.upsert(record);
+  }
+  remove(upn: string) {
+    return this.inner.remove(upn);
   }
   markReconnectRequired(upn: string, errorCode: string, at: Date) {
     return this.inner.markReconnectRequired(upn, errorCode, at);
@@ -54,6 +64,7 @@ class CountingRegistry implements MailboxRegistry {
 }
 
 interface SetupOptions {
+  allowedTenants?: AllowedTenants;
   /** Minutes left on the access tokens in the stored MSAL cache (absent: none cached). */
   smtpMinutesLeft?: number;
   graphMinutesLeft?: number;
@@ -93,7 +104,7 @@ async function setup(options: SetupOptions = {}) {
   const logs: string[] = [];
   const logger = loggerFor({ info: (line) => logs.push(line), warn: (line) => logs.push(line), error: (line) => logs.push(line) });
   const service: TokenService = createTokenService({
-    config: { publicBaseUrl: PUBLIC_BASE_URL, oauthTenant: options.oauthTenant ?? 'organizations' },
+    config: { publicBaseUrl: PUBLIC_BASE_URL, oauthTenant: options.oauthTenant ?? 'organizations', allowedTenants: options.allowedTenants ?? '*' },
     clock,
     secretStore: secrets,
     mailboxRegistry: registry,
@@ -128,6 +139,21 @@ describe('TokenService.getToken answers', () => {
     expect(grant.accessToken).toBe('at-graph-stored');
     expect(grant).not.toHaveProperty('xoauth2');
     expect(grant).not.toHaveProperty('smtp');
+  });
+
+  it('carries the tenant of the cached account', async () => {
+    const { service } = await setup({ smtpMinutesLeft: 50 });
+    expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).tenantId).toBe(TENANT_ID);
+  });
+
+  it('refuses (409 reconnect_required, row marked) when the cache answers for another address than the row', async () => {
+    const { service, secrets, registry } = await setup({ smtpMinutesLeft: 50 });
+    await secrets.setSecret(CACHE_SECRET, fakeSerializedCache(`${OBJECT_ID}.${TENANT_ID}`, {}, 'someone.else@contoso.example'), {
+      tags: CACHE_TAGS,
+    });
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
+    expect(error).toMatchObject({ code: 'reconnect_required', status: 409 });
+    expect(await registry.get(UPN)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'cache_account_mismatch' });
   });
 
   it('matches the mailbox case-insensitively', async () => {
@@ -337,6 +363,14 @@ describe('TokenService failure mapping', () => {
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(MailboxNotConnectedError);
     expect(client.calls).toBe(0);
+  });
+
+  it('a mailbox of a tenant no longer in ALLOWED_TENANTS -> 403 tenant_not_allowed, row kept, without Key Vault or Entra', async () => {
+    const { service, client, secrets, registry } = await setup({ smtpMinutesLeft: 50, allowedTenants: ['9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d'] });
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
+    expect(error).toMatchObject({ code: 'tenant_not_allowed', status: 403 });
+    expect({ oauth: client.calls, secretReads: secrets.calls.getSecret }).toEqual({ oauth: 0, secretReads: 0 });
+    expect(await registry.get(UPN)).toMatchObject({ status: 'ok' });
   });
 
   it('a mailbox marked reconnect_required -> 409 with the connect URL, without calling Entra', async () => {
