@@ -255,7 +255,8 @@ function permissions(claims: AccessTokenClaims): Set<string> {
 }
 
 function isOwner(claims: AccessTokenClaims, app: EmulatedApplication): boolean {
-  return app.ownerClientIds.includes(claims.appid);
+  // Owners are directory objects: an app-only token's oid is the caller's service principal object id.
+  return app.ownerObjectIds.includes(claims.oid);
 }
 
 function canRead(claims: AccessTokenClaims, app: EmulatedApplication): boolean {
@@ -490,7 +491,7 @@ async function createApplication(call: GraphCall): Promise<GraphResult> {
     passwordCredentials: [],
     keyCredentials: [],
     // Graph makes the calling service principal an owner of what it creates.
-    ownerClientIds: [call.claims.appid],
+    ownerObjectIds: [call.claims.oid],
     requiredResourceAccess: [],
   };
   applyPatch(app, patch);
@@ -513,15 +514,15 @@ async function updateApplication(call: GraphCall, app: EmulatedApplication): Pro
 
 function listOwners(call: GraphCall, app: EmulatedApplication, refsOnly: boolean): GraphResult {
   if (!canRead(call.claims, app)) throw denied();
-  const owners = app.ownerClientIds.map((clientId) => {
-    const sp = call.ctx.servicePrincipals.find((s) => s.clientId === clientId);
+  const owners = app.ownerObjectIds.map((objectId) => {
+    const sp = call.ctx.servicePrincipals.find((s) => s.objectId === objectId);
     return refsOnly
-      ? { '@odata.id': `${call.baseUrl}/v1.0/directoryObjects/${clientId}` }
+      ? { '@odata.id': `${call.baseUrl}/v1.0/directoryObjects/${objectId}` }
       : {
           '@odata.type': '#microsoft.graph.servicePrincipal',
-          id: clientId,
-          appId: clientId,
-          displayName: sp ? `service principal ${clientId}` : null,
+          id: objectId,
+          appId: sp?.clientId ?? null,
+          displayName: sp ? `service principal ${sp.clientId}` : null,
         };
   });
   return { status: 200, body: { '@odata.context': `${call.baseUrl}/v1.0/$metadata#directoryObjects`, value: owners } };
@@ -535,23 +536,23 @@ async function addOwner(call: GraphCall, app: EmulatedApplication): Promise<Grap
   const match = typeof ref === 'string' ? /\/directoryObjects\/([^/?#]+)$/.exec(ref) : null;
   if (!match?.[1])
     throw new GraphError(400, 'Request_BadRequest', "Property '@odata.id' must reference a directoryObject.");
-  // Owners are service principals, referenced by their client id in this emulator.
-  const clientId = decodeURIComponent(match[1]);
-  if (!call.ctx.servicePrincipals.some((s) => s.clientId === clientId && s.tenantId === app.tenantId)) {
+  // Owners are directory objects, referenced by object id (a client id is not one: 404 as in Graph).
+  const objectId = decodeURIComponent(match[1]);
+  if (!call.ctx.servicePrincipals.some((s) => s.objectId === objectId && s.tenantId === app.tenantId)) {
     throw new GraphError(
       404,
       'Request_ResourceNotFound',
-      `Resource '${clientId}' does not exist or one of its queried reference-property objects are not present.`,
+      `Resource '${objectId}' does not exist or one of its queried reference-property objects are not present.`,
     );
   }
-  if (app.ownerClientIds.includes(clientId)) {
+  if (app.ownerObjectIds.includes(objectId)) {
     throw new GraphError(
       400,
       'Request_BadRequest',
       "One or more added object references already exist for the following modified properties: 'owners'.",
     );
   }
-  app.ownerClientIds.push(clientId);
+  app.ownerObjectIds.push(objectId);
   return { status: 204 };
 }
 

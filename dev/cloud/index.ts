@@ -14,7 +14,16 @@ import { CONTOSO_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID, create
 import { defaultLocalCaDir, ensureLocalCa, issueServerCertificate, type LocalCa, type ServerCertificate } from './tls.js';
 
 export { LocalCloud, OffsetClock } from './control.js';
-export { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID } from './seed.js';
+export {
+  ADMIN_CLIENT_ID,
+  ADMIN_OBJECT_ID,
+  CONTOSO_TENANT_ID,
+  FABRIKAM_TENANT_ID,
+  KEYRELAY_APP_ID,
+  KEYRELAY_IDENTITY_CLIENT_ID,
+  KEYRELAY_IDENTITY_OBJECT_ID,
+  KEYRELAY_SERVICE_PRINCIPAL_ID,
+} from './seed.js';
 
 export const DEFAULT_CLIENT_SECRET_NAME = 'oauth-client-secret';
 

@@ -12,7 +12,7 @@ import {
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signInThroughForm } from '../../../dev/cloud/entraSignIn.js';
-import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 
 const PUBLIC_BASE_URL = 'https://keyrelay.test';
 const REDIRECT_URI = `${PUBLIC_BASE_URL}/api/oauth/callback`;
@@ -224,13 +224,13 @@ describe('Entra emulator authorize page', () => {
 });
 
 describe('Entra emulator client credentials and client secrets', () => {
-  it('gives ClientSecretCredential a vault token for the keyrelay identity', async () => {
+  it('gives ClientSecretCredential a vault token for the keyrelay identity, whose oid is its object id (not its client id)', async () => {
     const credential = new ClientSecretCredential(CONTOSO_TENANT_ID, local.settings.AZURE_CLIENT_ID, local.settings.AZURE_CLIENT_SECRET, {
       authorityHost: local.urls.entra,
       disableInstanceDiscovery: true,
     });
     const token = await credential.getToken('https://vault.azure.net/.default');
-    await expect(local.verifier.verify(token.token, 'https://vault.azure.net')).resolves.toMatchObject({ oid: local.settings.AZURE_CLIENT_ID });
+    await expect(local.verifier.verify(token.token, 'https://vault.azure.net')).resolves.toMatchObject({ oid: KEYRELAY_IDENTITY_OBJECT_ID });
     await expect(local.verifier.verify(token.token, 'https://graph.microsoft.com')).rejects.toThrow();
     expect(decodeJwt(token.token)).toMatchObject({ aud: 'https://vault.azure.net', tid: CONTOSO_TENANT_ID, appid: local.settings.AZURE_CLIENT_ID });
     const graphToken = await credential.getToken('https://graph.microsoft.com/.default');

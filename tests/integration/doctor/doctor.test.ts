@@ -70,7 +70,7 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
 
   it('names missing ownership when the identity holds OwnedBy but does not own the app, with the fix, and exits non-zero', async () => {
     await connectMailbox();
-    keyrelayApp().ownerClientIds = [];
+    keyrelayApp().ownerObjectIds = [];
 
     const run = await doctor();
 

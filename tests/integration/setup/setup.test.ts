@@ -2,7 +2,7 @@
 // CLI in a child process, with the admin's identity (Application.ReadWrite.All) as its Azure login.
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, KEYRELAY_IDENTITY_CLIENT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, KEYRELAY_IDENTITY_CLIENT_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from '../../../dev/cloud/graphCatalog.js';
 import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
 import type { SecretStore } from '../../../src/shared/ports.js';
@@ -45,9 +45,9 @@ beforeAll(async () => {
     // The admin's login (DefaultAzureCredential reads it from the environment here).
     AZURE_CLIENT_ID: admin.clientId,
     AZURE_CLIENT_SECRET: admin.secret,
-    // azd outputs naming keyrelay's identity; the emulator addresses a service principal by its client id.
+    // azd outputs naming keyrelay's identity: its client id and its directory object (principal) id.
     AZURE_MANAGED_IDENTITY_CLIENT_ID: KEYRELAY_IDENTITY_CLIENT_ID,
-    AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: KEYRELAY_IDENTITY_CLIENT_ID,
+    AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: KEYRELAY_IDENTITY_OBJECT_ID,
   };
   adminVault = createKeyVaultSecretStore(
     { keyVaultUrl: local.settings.KEY_VAULT_URL },
@@ -87,7 +87,7 @@ describe('npm run setup', { timeout: 90_000 }, () => {
         },
       ]),
     );
-    expect(app!.ownerClientIds).toContain(KEYRELAY_IDENTITY_CLIENT_ID);
+    expect(app!.ownerObjectIds).toContain(KEYRELAY_IDENTITY_OBJECT_ID);
     expect(app!.passwordCredentials).toHaveLength(1);
     const credential = app!.passwordCredentials[0]!;
 

@@ -18,6 +18,7 @@ import {
   type AuthCookiePayload,
 } from '../../domain/connect/authCookie.js';
 import {
+  ADMIN_CONSENT_SCOPES,
   adminConsentUrl,
   buildAuthorizeUrl,
   CONNECT_SCOPES,
@@ -396,7 +397,7 @@ export class ConnectService {
         tenant: settings.oauthTenant,
         clientId: settings.oauthClientId,
         redirectUri: settings.redirectUri,
-        scopes: [...CONNECT_SCOPES.filter((scope) => scope.includes('://')), ...EXTRA_CONSENT_SCOPES],
+        scopes: ADMIN_CONSENT_SCOPES,
       }),
       retryUrl: retry.href,
     };
