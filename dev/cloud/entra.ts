@@ -633,6 +633,7 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
   ): Promise<Record<string, unknown>> {
     if (!pathTenant) throw invalidRequest(90133, `The client credentials flow needs a tenant: '${segment}' is not one.`);
     if (pathTenant.id !== client.tenantId) throw unknownClient(client.clientId, pathTenant.domain);
+    requireEnterpriseApp(ctx, client.application, pathTenant.id, pathTenant.domain);
     const scope = scopes[0];
     if (scopes.length !== 1 || scope === undefined || !scope.endsWith('/.default')) {
       throw new EntraError(

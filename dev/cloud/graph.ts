@@ -13,7 +13,7 @@ import type {
   OutboxMessage,
   TokenVerifier,
 } from './context.js';
-import { FIRST_PARTY_APIS, firstPartyServicePrincipal } from './graphCatalog.js';
+import { matchServicePrincipalRoute } from './graphServicePrincipals.js';
 import { OUTBOX_PAGE_HEADERS, renderEml, renderOutboxIndex, renderOutboxMessage } from './graphOutbox.js';
 import { decodeSkipToken, encodeSkipToken, logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
@@ -44,7 +44,7 @@ const APPLICATION_PROPERTIES = [
   'requiredResourceAccess',
 ] as const;
 
-class GraphError extends Error {
+export class GraphError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -57,12 +57,12 @@ class GraphError extends Error {
 const denied = (): GraphError =>
   new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
-interface GraphResult {
+export interface GraphResult {
   status: number;
   body?: unknown;
 }
 
-interface GraphCall {
+export interface GraphCall {
   ctx: LocalCloudContext;
   req: IncomingMessage;
   url: URL;
@@ -72,7 +72,7 @@ interface GraphCall {
   path: string[];
 }
 
-interface GraphRoute {
+export interface GraphRoute {
   key: string;
   run: (call: GraphCall) => Promise<GraphResult> | GraphResult;
 }
@@ -215,6 +215,8 @@ function applicationRef(
 }
 
 function matchRoute(method: string, path: string[]): GraphRoute | undefined {
+  const servicePrincipalRoute = matchServicePrincipalRoute(method, path);
+  if (servicePrincipalRoute) return servicePrincipalRoute;
   const [first, second, third] = path;
   if (first === 'applications' && path.length === 1) {
     if (method === 'GET') return { key: 'applications.list', run: listApplications };
@@ -238,9 +240,6 @@ function matchRoute(method: string, path: string[]): GraphRoute | undefined {
       return { key: 'applications.removePassword', run: withApp(removePassword) };
     return undefined;
   }
-  const servicePrincipal = /^servicePrincipals\(appId='([^']+)'\)$/.exec(first ?? '');
-  if (servicePrincipal && path.length === 1 && method === 'GET')
-    return { key: 'servicePrincipals.get', run: (call) => getServicePrincipal(call, servicePrincipal[1] ?? '') };
   if (method === 'POST' && first === 'users' && second !== undefined && third === 'sendMail' && path.length === 3)
     return { key: 'sendMail', run: (call) => sendMail(call, second) };
   if (method === 'POST' && first === 'me' && second === 'sendMail' && path.length === 2)
@@ -250,7 +249,7 @@ function matchRoute(method: string, path: string[]): GraphRoute | undefined {
 
 // ---- permissions ----
 
-function permissions(claims: AccessTokenClaims): Set<string> {
+export function permissions(claims: AccessTokenClaims): Set<string> {
   return new Set([...(claims.roles ?? []), ...(claims.scp ?? '').split(' ').filter((s) => s !== '')]);
 }
 
@@ -655,42 +654,6 @@ async function removePassword(call: GraphCall, app: EmulatedApplication): Promis
   return { status: 204 };
 }
 
-// ---- service principals ----
-
-function getServicePrincipal(call: GraphCall, appId: string): GraphResult {
-  const granted = permissions(call.claims);
-  if (!READ_ALL.some((p) => granted.has(p)) && !granted.has(OWNED_BY)) throw denied();
-  const api = FIRST_PARTY_APIS.find((a) => a.appId === appId);
-  if (api)
-    return {
-      status: 200,
-      body: {
-        '@odata.context': `${call.baseUrl}/v1.0/$metadata#servicePrincipals/$entity`,
-        ...firstPartyServicePrincipal(api),
-      },
-    };
-  const app = call.ctx.applications.find((a) => a.appId === appId && a.tenantId === call.claims.tid);
-  if (!app)
-    throw new GraphError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource 'servicePrincipals(appId='${appId}')' does not exist or one of its queried reference-property objects are not present.`,
-    );
-  return {
-    status: 200,
-    body: {
-      '@odata.context': `${call.baseUrl}/v1.0/$metadata#servicePrincipals/$entity`,
-      id: app.id,
-      appId: app.appId,
-      displayName: app.displayName,
-      servicePrincipalType: 'Application',
-      accountEnabled: true,
-      appRoles: [],
-      oauth2PermissionScopes: [],
-    },
-  };
-}
-
 // ---- mail ----
 
 interface SendMailBody {
@@ -810,7 +773,7 @@ function validMessage(raw: SendMailBody['message']): OutboxMessage['message'] {
   };
 }
 
-async function readJsonObject<T>(req: IncomingMessage): Promise<T> {
+export async function readJsonObject<T>(req: IncomingMessage): Promise<T> {
   const text = await readBody(req);
   if (text.trim() === '') throw new GraphError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
   try {

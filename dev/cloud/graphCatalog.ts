@@ -70,6 +70,11 @@ export const FIRST_PARTY_APIS: readonly FirstPartyApi[] = [
         value: 'Application.ReadWrite.All',
         displayName: 'Read and write all applications',
       },
+      {
+        id: '06b708a9-e830-4db3-a914-8e69da51d44f',
+        value: 'AppRoleAssignment.ReadWrite.All',
+        displayName: 'Manage app permission grants and app role assignments',
+      },
     ],
   },
   {

@@ -119,7 +119,8 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
       objectId: ADMIN_OBJECT_ID,
       tenantId: CONTOSO_TENANT_ID,
       secret: newClientSecretText(),
-      graphRoles: ['Application.ReadWrite.All'],
+      // A Privileged Role Administrator's powers: manage apps and grant app roles.
+      graphRoles: ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'],
       keyVaultAccess: true,
     },
   ];

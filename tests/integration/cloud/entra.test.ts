@@ -223,6 +223,18 @@ describe('Entra emulator authorize page', () => {
   });
 });
 
+/** The keyrelay app with its client secret, as a confidential client of its home tenant. */
+function keyrelayAppClient(): ConfidentialClientApplication {
+  return new ConfidentialClientApplication({
+    auth: {
+      clientId: KEYRELAY_APP_ID,
+      authority: local.urls.authority(CONTOSO_TENANT_ID),
+      clientSecret: local.clientSecret,
+      knownAuthorities: [new URL(local.urls.entra).host],
+    },
+  });
+}
+
 describe('Entra emulator client credentials and client secrets', () => {
   it('gives ClientSecretCredential a vault token for the keyrelay identity, whose oid is its object id (not its client id)', async () => {
     const credential = new ClientSecretCredential(CONTOSO_TENANT_ID, local.settings.AZURE_CLIENT_ID, local.settings.AZURE_CLIENT_SECRET, {
@@ -241,15 +253,7 @@ describe('Entra emulator client credentials and client secrets', () => {
     const credential = local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!.passwordCredentials[0]!;
     const originalEnd = credential.endDateTime;
     const request = { scopes: ['https://graph.microsoft.com/.default'], skipCache: true };
-    const app = (): ConfidentialClientApplication =>
-      new ConfidentialClientApplication({
-        auth: {
-          clientId: KEYRELAY_APP_ID,
-          authority: local.urls.authority(CONTOSO_TENANT_ID),
-          clientSecret: local.clientSecret,
-          knownAuthorities: [new URL(local.urls.entra).host],
-        },
-      });
+    const app = keyrelayAppClient;
     expect((await app().acquireTokenByClientCredential(request))?.accessToken).toBeTruthy();
 
     local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, credential.keyId, new Date(Date.now() - 60_000));
@@ -266,6 +270,48 @@ describe('Entra emulator client credentials and client secrets', () => {
       expect((removed as ServerError).errorMessage).toContain('AADSTS7000215');
     } finally {
       application.passwordCredentials.push(...saved);
+    }
+  });
+});
+
+describe('Entra emulator service principals and app roles (DESIGN §7)', () => {
+  const request = { scopes: ['https://graph.microsoft.com/.default'], skipCache: true };
+  const appClient = keyrelayAppClient;
+
+  it('refuses client credentials of an app without a service principal in its home tenant: invalid_client AADSTS7000229', async () => {
+    const index = local.ctx.enterpriseApps.findIndex((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID);
+    const [removed] = local.ctx.enterpriseApps.splice(index, 1);
+    try {
+      const refused = await appClient().acquireTokenByClientCredential(request).catch((e: unknown) => e);
+      expect((refused as ServerError).errorCode).toBe('invalid_client');
+      expect((refused as ServerError).errorMessage).toContain('AADSTS7000229');
+    } finally {
+      local.ctx.enterpriseApps.push(removed!);
+    }
+  });
+
+  it('puts in an app-only token only the app roles an admin granted, not those the app merely requests', async () => {
+    const application = local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!;
+    const mailSendRole = { id: 'b633e1c5-b582-4048-a93e-9f11b44c7e96', type: 'Role' as const };
+    const graphAccess = application.requiredResourceAccess.find((entry) => entry.resourceAppId === '00000003-0000-0000-c000-000000000000')!;
+    graphAccess.resourceAccess.push(mailSendRole);
+    try {
+      const requestedOnly = await appClient().acquireTokenByClientCredential(request);
+      expect(decodeJwt(requestedOnly!.accessToken).roles).toBeUndefined();
+      const servicePrincipal = local.ctx.enterpriseApps.find((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID)!;
+      local.ctx.appRoleAssignments.push({
+        id: randomUUID(),
+        principalId: servicePrincipal.id,
+        resourceId: '5f1d6c1e-7a8b-4b6e-9d3a-000000000003',
+        appRoleId: mailSendRole.id,
+        tenantId: CONTOSO_TENANT_ID,
+        createdDateTime: new Date().toISOString(),
+      });
+      const granted = await appClient().acquireTokenByClientCredential(request);
+      expect(decodeJwt(granted!.accessToken)).toMatchObject({ roles: ['Mail.Send'], oid: servicePrincipal.id });
+    } finally {
+      graphAccess.resourceAccess.pop();
+      local.ctx.appRoleAssignments.splice(0);
     }
   });
 });

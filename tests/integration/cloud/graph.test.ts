@@ -182,6 +182,19 @@ describe('Graph emulator with the real Graph client', () => {
     expect(app.passwordCredentials.length).toBe(before);
   });
 
+  it('takes owners as directory object ids: a client id is no directory object (404)', async () => {
+    const admin = servicePrincipal(['Application.ReadWrite.All']);
+    const candidate = servicePrincipal(['Application.ReadWrite.OwnedBy']);
+    const error = await rejection(
+      graphClientFor(admin)
+        .api(`/applications/${app.id}/owners/$ref`)
+        .post({ '@odata.id': `${cloud.urls.graph}/v1.0/directoryObjects/${candidate.clientId}` }),
+    );
+    expect(error.statusCode).toBe(404);
+    expect(error.code).toBe('Request_ResourceNotFound');
+    expect(app.ownerObjectIds).not.toContain(candidate.clientId);
+  });
+
   it('lets Application.ReadWrite.All add an owner, after which OwnedBy suffices', async () => {
     const admin = servicePrincipal(['Application.ReadWrite.All']);
     const candidate = servicePrincipal(['Application.ReadWrite.OwnedBy']);
