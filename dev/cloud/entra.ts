@@ -28,6 +28,7 @@ import {
   unknownClient,
   unknownTenant,
 } from './entraErrors.js';
+import { adminConsent, adminConsentVersion } from './entraAdminConsent.js';
 import { renderErrorPage, renderSignInPage, SIGN_IN_PAGE_HEADERS } from './entraPage.js';
 import { ensureEnterpriseApp, findEnterpriseApp, grantedGraphRoles, requireEnterpriseApp } from './entraServicePrincipals.js';
 import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
@@ -680,6 +681,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       return { routeKey: 'authorize', isPage: true, outcome: () => authorizeGet(origin, segment, url, req) };
     }
     if (rest === 'oauth2/v2.0/authorize' && method === 'POST') return { routeKey: 'authorize', isPage: true, outcome: () => authorizePost(origin, req) };
+    const consentVersion = adminConsentVersion(rest);
+    if (consentVersion) {
+      const form = method === 'POST' ? new URLSearchParams(await readBody(req)) : undefined;
+      return { routeKey: 'adminconsent', isPage: true, outcome: () => adminConsent(ctx, { version: consentVersion, method, url, tenantSegment: segment, ...(form ? { form } : {}) }) };
+    }
     if (rest === 'oauth2/v2.0/token') {
       if (method !== 'POST') {
         return { routeKey: 'token', isPage: false, outcome: () => {

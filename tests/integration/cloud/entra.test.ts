@@ -11,7 +11,9 @@ import {
 } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { removeEnterpriseApp } from '../../../dev/cloud/entraServicePrincipals.js';
 import { signInThroughForm } from '../../../dev/cloud/entraSignIn.js';
+import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../../src/shared/domain/connect/authorizeRequest.js';
 import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 
 const PUBLIC_BASE_URL = 'https://keyrelay.test';
@@ -313,6 +315,52 @@ describe('Entra emulator service principals and app roles (DESIGN §7)', () => {
       graphAccess.resourceAccess.pop();
       local.ctx.appRoleAssignments.splice(0);
     }
+  });
+});
+
+describe('Entra emulator admin consent (v1 and v2)', () => {
+  async function consent(url: string, tenantId: string, action: 'accept' | 'cancel'): Promise<URL> {
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('admin consent');
+    const answer = await fetch(url, { method: 'POST', body: new URLSearchParams({ tenant: tenantId, action }), redirect: 'manual' });
+    expect(answer.status).toBe(302);
+    return new URL(answer.headers.get('location')!);
+  }
+
+  it("v2 (the link keyrelay's pages show): records the consent and creates the app's service principal in that tenant", async () => {
+    // Whether or not an earlier sign-in consented: start from a tenant without the app.
+    removeEnterpriseApp(local.ctx, KEYRELAY_APP_ID, FABRIKAM_TENANT_ID);
+    const link = adminConsentUrl({
+      authorityHost: local.urls.entra,
+      tenant: FABRIKAM_TENANT_ID,
+      clientId: KEYRELAY_APP_ID,
+      redirectUri: REDIRECT_URI,
+      scopes: ADMIN_CONSENT_SCOPES,
+      state: 'st-1',
+    });
+
+    const back = await consent(link, FABRIKAM_TENANT_ID, 'accept');
+
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ admin_consent: 'True', tenant: FABRIKAM_TENANT_ID, state: 'st-1' });
+    expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!]).toEqual(
+      expect.arrayContaining(['https://outlook.office.com/SMTP.Send', 'https://graph.microsoft.com/Mail.Send']),
+    );
+    expect(local.ctx.enterpriseApps.some((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === FABRIKAM_TENANT_ID)).toBe(true);
+  });
+
+  it("v1: grants what the registration requests; a declined consent records nothing", async () => {
+    // Whether or not an earlier sign-in consented: start from a tenant without the app.
+    removeEnterpriseApp(local.ctx, KEYRELAY_APP_ID, FABRIKAM_TENANT_ID);
+    const link = `${local.urls.entra}/${FABRIKAM_TENANT_ID}/adminconsent?${new URLSearchParams({ client_id: KEYRELAY_APP_ID, redirect_uri: REDIRECT_URI, state: 'st-2' }).toString()}`;
+
+    const declined = await consent(link, FABRIKAM_TENANT_ID, 'cancel');
+    expect(declined.searchParams.get('error')).toBe('access_denied');
+    expect(local.ctx.consents.has(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)).toBe(false);
+
+    const back = await consent(link, FABRIKAM_TENANT_ID, 'accept');
+    expect(back.searchParams.get('admin_consent')).toBe('True');
+    expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!].sort()).toEqual(['https://graph.microsoft.com/Mail.Send', 'https://outlook.office.com/SMTP.Send']);
   });
 });
 
