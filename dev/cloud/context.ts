@@ -15,6 +15,10 @@ export interface EmulatedUser {
   displayName: string;
   /** Set by the control API or an admin "revoke sessions": every refresh token of the user fails with invalid_grant 50173. */
   revokedAt?: Date;
+  /** Exchange: SMTP AUTH disabled for this mailbox (`Set-CASMailbox -SmtpClientAuthenticationDisabled $true`): 535 5.7.139. */
+  smtpAuthDisabled?: boolean;
+  /** A shared mailbox used as the XOAUTH2 identity: Exchange answers 535 5.7.3. */
+  sharedMailbox?: boolean;
 }
 
 export interface EmulatedTenant {
@@ -161,7 +165,7 @@ export interface LocalCloudContext {
   requestLog: RequestLogEntry[];
   outbox: OutboxMessage[];
   /** Base URLs, filled once the servers listen. */
-  urls: { entra: string; graph: string; keyVault: string; control: string };
+  urls: { entra: string; graph: string; keyVault: string; control: string; /** `host:port` of the SMTP emulator, when it runs. */ smtp?: string };
 }
 
 export type EmulatorHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
