@@ -68,6 +68,8 @@ export interface MailboxRecord {
   lastErrorAt?: Date;
   /** Last failure to write the token cache back after a successful refresh. */
   cacheWriteFailure?: { code: string; at: Date };
+  /** Result of the last SMTP AUTH check (connect, doctor): can the mailbox submit with AUTH XOAUTH2? */
+  smtpAuth?: { state: 'ok' | 'disabled' | 'unknown'; code?: string; checkedAt: Date };
   /** Optimistic-concurrency tag of the stored row; ignored on input. */
   etag?: string;
 }

@@ -1,5 +1,6 @@
 // Composition of the connect flow: the cookie keyring is kept per instance (it caches the key); the
 // service itself is cheap and made per invocation around that invocation's logger.
+import { createSmtpAuthProbe } from '../adapters/smtpAuthProbe.js';
 import type { Logger } from '../logger.js';
 import { CookieKeyring } from '../services/connect/cookieKeyring.js';
 import { ConnectService } from '../services/connect/connectService.js';
@@ -19,6 +20,7 @@ export function getConnectService(logger: Logger): ConnectService {
     oauthClient: core.oauthClient,
     secretStore: core.secretStore,
     mailboxRegistry: core.mailboxRegistry,
+    smtpAuthProbe: createSmtpAuthProbe(core.config.smtpEndpoint),
     logger,
   });
 }

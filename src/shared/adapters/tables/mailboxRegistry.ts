@@ -93,6 +93,11 @@ function toProperties(record: MailboxRecord): Record<string, unknown> {
       cacheWriteFailureCode: record.cacheWriteFailure.code,
       cacheWriteFailedAt: record.cacheWriteFailure.at,
     }),
+    ...(record.smtpAuth !== undefined && {
+      smtpAuth: record.smtpAuth.state,
+      smtpAuthCheckedAt: record.smtpAuth.checkedAt,
+      ...(record.smtpAuth.code !== undefined && { smtpAuthCode: record.smtpAuth.code }),
+    }),
   };
 }
 
@@ -103,6 +108,9 @@ function fromRow(row: Row): MailboxRecord {
   const lastErrorAt = optionalDateProperty(row.lastErrorAt, 'lastErrorAt');
   const failureCode = optionalStringProperty(row.cacheWriteFailureCode);
   const failedAt = optionalDateProperty(row.cacheWriteFailedAt, 'cacheWriteFailedAt');
+  const smtpAuth = optionalStringProperty(row.smtpAuth);
+  const smtpAuthCode = optionalStringProperty(row.smtpAuthCode);
+  const smtpAuthCheckedAt = optionalDateProperty(row.smtpAuthCheckedAt, 'smtpAuthCheckedAt');
   return {
     upn: stringProperty(row.upn, 'upn'),
     tenantId: stringProperty(row.tenantId, 'tenantId'),
@@ -115,6 +123,9 @@ function fromRow(row: Row): MailboxRecord {
     ...(lastErrorAt !== undefined && { lastErrorAt }),
     ...(failureCode !== undefined &&
       failedAt !== undefined && { cacheWriteFailure: { code: failureCode, at: failedAt } }),
+    // An unknown state (a newer version wrote it) reads as not checked rather than a broken row.
+    ...((smtpAuth === 'ok' || smtpAuth === 'disabled' || smtpAuth === 'unknown') &&
+      smtpAuthCheckedAt !== undefined && { smtpAuth: { state: smtpAuth, checkedAt: smtpAuthCheckedAt, ...(smtpAuthCode !== undefined && { code: smtpAuthCode }) } }),
     etag: row.etag,
   };
 }

@@ -4,6 +4,8 @@
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
 import { OAuthClientError, type RedeemCodeRequest, type RedeemedCode } from '../../adapters/msalOAuthClient.js';
+import type { SmtpAuthProbe } from '../../adapters/smtpAuthProbe.js';
+import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import { isStoreConflict } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
@@ -58,6 +60,8 @@ export interface ConnectDependencies {
   oauthClient: ConnectOAuthClient;
   secretStore: SecretStore;
   mailboxRegistry: MailboxRegistry;
+  /** Checks SMTP AUTH with the access token the code redemption returned (no extra Entra call). */
+  smtpAuthProbe: SmtpAuthProbe;
   logger: Logger;
 }
 
@@ -83,7 +87,7 @@ export type CallbackRejectionCode =
 
 /** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
 export type CallbackOutcome =
-  | { kind: 'connected'; upn: string; redirectTo?: string; clearCookies: FlowCookie[] }
+  | { kind: 'connected'; upn: string; smtpAuth: SmtpAuthCheck; redirectTo?: string; clearCookies: FlowCookie[] }
   | {
       kind: 'signInError';
       signInError: UpstreamSignInError;
@@ -295,6 +299,8 @@ export class ConnectService {
 
     const cacheSecretName = mailboxCacheSecretName(identity.tid, identity.oid);
     await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
+    // The redeemed token is the Outlook audience's (CONNECT_SCOPES): Exchange answers whether SMTP AUTH works.
+    const smtpAuth = await this.deps.smtpAuthProbe.check(identity.upn, redeemed.accessToken);
     const now = clock.now();
     await this.deps.mailboxRegistry.upsert({
       upn: identity.upn,
@@ -304,11 +310,13 @@ export class ConnectService {
       connectedAt: now,
       lastRefreshAt: now,
       status: 'ok',
+      smtpAuth: { ...smtpAuth, checkedAt: now },
     });
     logger.info('connect.completed', { tid: identity.tid, mailbox: mailboxDigest(identity.upn) });
     return {
       kind: 'connected',
       upn: identity.upn,
+      smtpAuth,
       ...(flow.returnUrl === undefined ? {} : { redirectTo: connectedReturnUrl(flow.returnUrl, identity.upn) }),
       clearCookies,
     };

@@ -75,6 +75,8 @@ function makeService(
     oauthClient: world.entra,
     secretStore: world.secrets,
     mailboxRegistry: world.registry,
+    // The SMTP AUTH check over real SMTP is tested in tests/integration/connect.
+    smtpAuthProbe: { check: () => Promise.resolve({ state: 'ok' }) },
     logger,
   });
   return { service, logger };
@@ -236,6 +238,7 @@ describe('ConnectService.complete', () => {
     expect(outcome).toEqual({
       kind: 'connected',
       upn,
+      smtpAuth: { state: 'ok' },
       redirectTo: `https://app.actnow.example/settings/mail?tab=smtp&keyrelay=connected&mailbox=${encodeURIComponent(upn)}`,
       clearCookies: [{ ...started.cookie, value: '', maxAge: 0 }],
     });
