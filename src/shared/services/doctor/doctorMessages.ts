@@ -1,6 +1,7 @@
 // What `npm run doctor` prints for each finding, in ALERT_LOCALE (Italian by default): what it found
 // and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
 import type { Locale } from '../../config.js';
+import { smtpAuthAdvice, type SmtpAuthAdvice } from '../../domain/connect/smtpAuth.js';
 import type { Finding, FindingCode } from './findings.js';
 
 type Params = Finding['params'];
@@ -11,8 +12,11 @@ interface FindingText {
   fix?: Template;
 }
 
-const SMTP_AUTH_FIX = (p: Params): string =>
-  `Set-CASMailbox -Identity ${p.example} -SmtpClientAuthenticationDisabled $false`;
+/** The SMTP AUTH advice of the connect result page, for a mailbox_smtp_auth finding's params. */
+function smtpAdvice(locale: Locale, p: Params): SmtpAuthAdvice {
+  const state = p.state === 'ok' || p.state === 'disabled' ? p.state : 'unknown';
+  return smtpAuthAdvice(locale, String(p.upn), { state, ...(p.code !== undefined && { code: String(p.code) }) });
+}
 
 const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
   it: {
@@ -78,9 +82,9 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `Un amministratore apre ${p.consentUrl}, poi il titolare ricollega la casella da ${p.reconnectUrl}.`,
     },
     mailboxes_unavailable: { title: (p) => `registro delle caselle non leggibile (${p.detail})`, fix: () => 'Controlla AzureWebJobsStorage e i ruoli Storage Table dell\'identità.' },
-    smtp_auth_hint: {
-      title: (p) => `se l'invio SMTP da ${p.upns} fallisce con "535 5.7.139", SMTP AUTH è disattivato per la casella`,
-      fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (per ogni casella), oppure attivalo per l'organizzazione con Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
+    mailbox_smtp_auth: {
+      title: (p) => `casella ${p.upn}: ${smtpAdvice('it', p).summary}`,
+      fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: npm run doctor lo riprova.',
     },
   },
   en: {
@@ -146,9 +150,9 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `An administrator opens ${p.consentUrl}, then the owner reconnects at ${p.reconnectUrl}.`,
     },
     mailboxes_unavailable: { title: (p) => `mailbox registry unreadable (${p.detail})`, fix: () => "Check AzureWebJobsStorage and the identity's Storage Table roles." },
-    smtp_auth_hint: {
-      title: (p) => `if SMTP sending from ${p.upns} fails with "535 5.7.139", SMTP AUTH is disabled for the mailbox`,
-      fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (for each mailbox), or enable it for the organization with Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
+    mailbox_smtp_auth: {
+      title: (p) => `mailbox ${p.upn}: ${smtpAdvice('en', p).summary}`,
+      fix: (p) => smtpAdvice('en', p).fix ?? 'Nothing to do: npm run doctor tries again.',
     },
   },
 };

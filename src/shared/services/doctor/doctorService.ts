@@ -6,7 +6,8 @@ import type { OAuthFailure } from '../../adapters/msalOAuthClient.js';
 import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
-import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
+import type { MailboxRecord, MailboxRegistry, SecretStore } from '../../ports.js';
 import {
   evaluateFindings,
   type DoctorContext,
@@ -31,6 +32,8 @@ export interface DoctorDependencies {
   describeCaller(): Promise<AzureCaller>;
   verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }>;
   mailboxRegistry: Pick<MailboxRegistry, 'list'>;
+  /** The connect-time SMTP AUTH check again, with a fresh SMTP token of the mailbox. */
+  checkSmtpAuth(upn: string): Promise<SmtpAuthCheck>;
   clock: Clock;
 }
 
@@ -130,9 +133,17 @@ async function probeSecret(deps: DoctorDependencies, clientSecret: string): Prom
 }
 
 async function probeMailboxes(deps: DoctorDependencies): Promise<MailboxObservation> {
+  let mailboxes: MailboxRecord[];
   try {
-    return { kind: 'ok', mailboxes: await deps.mailboxRegistry.list() };
+    mailboxes = await deps.mailboxRegistry.list();
   } catch (error) {
     return { kind: 'unavailable', detail: describeFailure(error) };
   }
+  const smtpAuth: Record<string, SmtpAuthCheck> = {};
+  // One at a time: a handful of SMTP sessions, and no burst of token refreshes.
+  for (const mailbox of mailboxes.filter((candidate) => candidate.status === 'ok')) {
+    const checked = await settle(deps.checkSmtpAuth(mailbox.upn));
+    smtpAuth[mailbox.upn] = checked.ok ? checked.value : { state: 'unknown', code: 'no_smtp_token' };
+  }
+  return { kind: 'ok', mailboxes, smtpAuth };
 }

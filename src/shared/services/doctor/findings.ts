@@ -1,6 +1,7 @@
 // Pure evaluation of `npm run doctor`: what the probes saw in, findings out. No I/O here, so every
 // broken setup can be tested as plain data.
 import type { SettingProblem } from '../../errors.js';
+import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import type { MailboxRecord } from '../../ports.js';
 import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
 
@@ -33,7 +34,7 @@ export type FindingCode =
   | 'mailbox_reconnect_required'
   | 'mailbox_consent_missing'
   | 'mailboxes_unavailable'
-  | 'smtp_auth_hint';
+  | 'mailbox_smtp_auth';
 
 export interface Finding {
   code: FindingCode;
@@ -78,7 +79,10 @@ export type GraphObservation =
 
 export type SecretCheckObservation = { kind: 'ok' } | { kind: 'rejected'; errorCode: string } | { kind: 'unavailable' } | { kind: 'not_run' };
 
-export type MailboxObservation = { kind: 'ok'; mailboxes: MailboxRecord[] } | { kind: 'unavailable'; detail: string };
+export type MailboxObservation =
+  /** `smtpAuth`: the SMTP AUTH check per connected mailbox (by upn). */
+  | { kind: 'ok'; mailboxes: MailboxRecord[]; smtpAuth: Readonly<Record<string, SmtpAuthCheck>> }
+  | { kind: 'unavailable'; detail: string };
 
 export interface DoctorObservations {
   keyVault: KeyVaultObservation;
@@ -206,7 +210,10 @@ function mailboxFindings(context: DoctorContext, observation: MailboxObservation
       findings.push(finding('mailbox_reconnect_required', 'problem', { ...params, errorCode: mailbox.lastErrorCode ?? '-' }));
     }
   }
-  findings.push(finding('smtp_auth_hint', 'info', { upns: mailboxes.map((mailbox) => mailbox.upn).sort().join(', '), example: mailboxes[0]?.upn ?? '' }));
+  for (const [upn, check] of Object.entries(observation.smtpAuth).sort(([a], [b]) => a.localeCompare(b))) {
+    const severity = check.state === 'ok' ? 'ok' : check.state === 'disabled' ? 'problem' : 'info';
+    findings.push(finding('mailbox_smtp_auth', severity, { upn, state: check.state, ...(check.code !== undefined && { code: check.code }) }));
+  }
   return findings;
 }
 

@@ -44,7 +44,7 @@ const healthy = (): DoctorObservations => ({
     passwordCredentials: [{ keyId: 'key-1', hint: 'abc', endDateTime: new Date(NOW.getTime() + 300 * DAY).toISOString() }],
   },
   secretCheck: { kind: 'ok' },
-  mailboxes: { kind: 'ok', mailboxes: [mailbox()] },
+  mailboxes: { kind: 'ok', mailboxes: [mailbox()], smtpAuth: { [mailbox().upn]: { state: 'ok' } } },
 });
 
 const problems = (findings: Finding[]) => findings.filter((item) => item.severity === 'problem').map((item) => item.code);
@@ -55,11 +55,18 @@ describe('evaluateFindings', () => {
 
     expect(hasProblems(findings)).toBe(false);
     expect(findings.find((item) => item.code === 'secret_ok')?.params).toMatchObject({ daysLeft: 300 });
-    expect(findings.map((item) => item.code)).toContain('smtp_auth_hint');
+    expect(findings.find((item) => item.code === 'mailbox_smtp_auth')).toMatchObject({ severity: 'ok', params: { state: 'ok' } });
+  });
+
+  it('names a mailbox whose SMTP AUTH is disabled (535 5.7.139) as a problem, with the Exchange fix', () => {
+    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [mailbox()], smtpAuth: { [mailbox().upn]: { state: 'disabled', code: '5.7.139' } } } }, NOW);
+    const smtp = findings.find((item) => item.code === 'mailbox_smtp_auth')!;
+    expect(smtp.severity).toBe('problem');
+    expect(renderFinding('en', smtp).fix).toContain(`Set-CASMailbox -Identity ${mailbox().upn} -SmtpClientAuthenticationDisabled $false`);
   });
 
   it('names missing consent when no mailbox has connected', () => {
-    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [] } }, NOW);
+    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [], smtpAuth: {} } }, NOW);
     expect(problems(findings)).toEqual(['consent_missing']);
     expect(findings[findings.length - 1]?.params.consentUrl).toBe('https://login.microsoftonline.com/tenant-1/adminconsent?client_id=app-1');
   });
@@ -123,6 +130,7 @@ describe('evaluateFindings', () => {
     observations.mailboxes = {
       kind: 'ok',
       mailboxes: [mailbox({ status: 'reconnect_required', lastErrorCode: 'invalid_grant:50173' }), mailbox({ upn: 'anna@fabrikam.example', status: 'reconnect_required', lastErrorCode: 'invalid_grant:65001' })],
+      smtpAuth: {},
     };
 
     const findings = evaluateFindings(context, observations, NOW);
