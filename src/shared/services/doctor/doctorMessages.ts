@@ -34,6 +34,10 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il client secret`,
       fix: (p) => `Concedi all'identità ${p.identity} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (admin consent), e rendila proprietaria dell'app ${p.appId}. Senza, la rotazione automatica ripiega sugli avvisi.`,
     },
+    graph_role_cached: {
+      title: (p) => `il ruolo ${p.role} è stato concesso all'identità ${p.identity} il ${p.grantedAt}, meno di 24 ore fa: i token dell'identità gestita lo mostrano solo dopo fino a 24 ore`,
+      fix: (p) => `Nessuna azione: la rotazione funziona al più tardi dal ${p.usableFrom}; npm run doctor allora lo segnala come a posto.`,
+    },
     app_not_owned: {
       title: (p) => `l'identità ${p.identity} ha Application.ReadWrite.OwnedBy ma non è proprietaria dell'app ${p.appId}`,
       fix: (p) => `Aggiungila come proprietaria: \`npm run setup -- --identity-client-id ${p.identity}\`, oppure az ad app owner add --id ${p.appId} --owner-object-id <object id dell'identità>.`,
@@ -101,6 +105,10 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     graph_permission_missing: {
       title: (p) => `the identity ${p.identity} lacks the Microsoft Graph permission to rotate the client secret`,
       fix: (p) => `Grant the identity ${p.identity} the Microsoft Graph app role Application.ReadWrite.OwnedBy (admin consent) and make it an owner of app ${p.appId}. Without it, automatic rotation falls back to alerts.`,
+    },
+    graph_role_cached: {
+      title: (p) => `the role ${p.role} was granted to the identity ${p.identity} at ${p.grantedAt}, less than 24 hours ago: managed-identity tokens show it only after up to 24 hours`,
+      fix: (p) => `Nothing to do: rotation works from ${p.usableFrom} at the latest; npm run doctor then reports it fine.`,
     },
     app_not_owned: {
       title: (p) => `the identity ${p.identity} holds Application.ReadWrite.OwnedBy but does not own app ${p.appId}`,

@@ -7,6 +7,7 @@ import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeEr
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
+import { MICROSOFT_GRAPH_APP_ID } from '../setup/appRegistrationPlan.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore } from '../../ports.js';
 import {
   evaluateFindings,
@@ -15,6 +16,9 @@ import {
   type GraphObservation,
   type KeyVaultObservation,
   type MailboxObservation,
+  OWNED_BY_ROLE,
+  type RoleGrantObservation,
+  WRITE_ALL_ROLE,
   type SecretCheckObservation,
 } from './findings.js';
 
@@ -28,7 +32,7 @@ export interface AzureCaller {
 
 export interface DoctorDependencies {
   secretStore: SecretStore;
-  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'listOwners'>;
+  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'listOwners' | 'listAppRoleGrants' | 'findServicePrincipal'>;
   describeCaller(): Promise<AzureCaller>;
   verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }>;
   mailboxRegistry: Pick<MailboxRegistry, 'list'>;
@@ -49,9 +53,12 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     probeMailboxes(deps),
   ]);
   const keyVault = keyVaultObservation(secret);
-  const [graph, secretCheck] = await Promise.all([
+  const [graph, secretCheck, roleGrants] = await Promise.all([
     probeGraph(deps, config, caller),
     secret.ok && secret.value?.value ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+    caller.ok && !caller.value.graphRoles.some((role) => role === OWNED_BY_ROLE || role === WRITE_ALL_ROLE)
+      ? probeRoleGrants(deps, caller.value.objectId)
+      : Promise.resolve([]),
   ]);
   const context: DoctorContext = {
     appId: config.oauthClientId,
@@ -64,7 +71,7 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     authorityHost: config.authorityHost,
     rotationLeadDays: config.rotationLeadDays,
   };
-  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes }, deps.clock.now());
+  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes, roleGrants }, deps.clock.now());
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -121,6 +128,20 @@ async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller
   } catch (error) {
     if (error instanceof GraphRequestError && error.failure.status === 403) return { kind: 'denied', callerRoles };
     return { kind: 'unavailable', detail: describeFailure(error) };
+  }
+}
+
+/** The Graph app roles granted to the identity, with their dates; none when Graph will not say. */
+async function probeRoleGrants(deps: DoctorDependencies, principalId: string): Promise<RoleGrantObservation[]> {
+  try {
+    const [graphPrincipal, grants] = await Promise.all([deps.apps.findServicePrincipal(MICROSOFT_GRAPH_APP_ID), deps.apps.listAppRoleGrants(principalId)]);
+    return grants.flatMap((grant) => {
+      const role = graphPrincipal?.appRoles.find((candidate) => candidate.id === grant.appRoleId)?.value;
+      return role !== undefined && grant.resourceId === graphPrincipal?.id && grant.createdDateTime !== null ? [{ role, grantedAt: new Date(grant.createdDateTime) }] : [];
+    });
+  } catch {
+    // Reading assignments may itself be denied: the missing-role finding then stands as it is.
+    return [];
   }
 }
 

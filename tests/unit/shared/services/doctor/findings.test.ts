@@ -65,6 +65,21 @@ describe('evaluateFindings', () => {
     expect(renderFinding('en', smtp).fix).toContain(`Set-CASMailbox -Identity ${mailbox().upn} -SmtpClientAuthenticationDisabled $false`);
   });
 
+  it('names the 24-hour role cache when the rotation role was granted less than a day ago, and says from when it works', () => {
+    const observations = healthy();
+    observations.graph = { kind: 'denied', callerRoles: [] };
+    const grantedAt = new Date(NOW.getTime() - 3 * 60 * 60 * 1000);
+
+    const recent = evaluateFindings(context, { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt }] }, NOW);
+    const cached = recent.find((item) => item.code === 'graph_role_cached');
+    expect(cached).toMatchObject({ severity: 'info', params: { usableFrom: new Date(grantedAt.getTime() + DAY).toISOString() } });
+    expect(problems(recent)).not.toContain('graph_permission_missing');
+    expect(renderFinding('en', cached!).title).toContain('less than 24 hours ago');
+
+    const old = evaluateFindings(context, { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt: new Date(NOW.getTime() - 2 * DAY) }] }, NOW);
+    expect(problems(old)).toContain('graph_permission_missing');
+  });
+
   it('names missing consent when no mailbox has connected', () => {
     const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [], smtpAuth: {} } }, NOW);
     expect(problems(findings)).toEqual(['consent_missing']);
