@@ -56,12 +56,18 @@ param alertMailAuth string = 'connected-mailbox'
 param alertWebhookUrl string = ''
 @allowed(['it', 'en'])
 param alertLocale string = 'it'
+@description('host:port of the SMTP submission endpoint the SMTP AUTH check tries (STARTTLS).')
+param smtpEndpoint string = 'smtp.office365.com:587'
 @allowed(['auto', 'alert-only'])
 param rotationMode string = 'auto'
 param rotationLeadDays string = '30'
 param rotationOverlapDays string = '7'
 
+@description('Seed of the Key Vault name, set anew by the postdown hook: a purge-protected vault keeps its name for 90 days after azd down, so the next azd up needs another one. Empty keeps the first name.')
+param keyVaultNameSeed string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var keyVaultName = empty(keyVaultNameSeed) ? 'kv-${resourceToken}' : 'kv-${take(toLower(uniqueString(subscription().id, environmentName, location, keyVaultNameSeed)), 13)}'
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = 'func-keyrelay-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
@@ -97,7 +103,7 @@ module keyVault 'core/security/key-vault.bicep' = {
   name: 'keyVault'
   scope: rg
   params: {
-    name: 'kv-${resourceToken}'
+    name: keyVaultName
     location: location
     tags: tags
   }
@@ -206,6 +212,7 @@ module apiSettings 'app/apiSettings.bicep' = {
     alertMailAuth: alertMailAuth
     alertWebhookUrl: alertWebhookUrl
     alertLocale: alertLocale
+    smtpEndpoint: smtpEndpoint
     rotationMode: rotationMode
     rotationLeadDays: rotationLeadDays
     rotationOverlapDays: rotationOverlapDays

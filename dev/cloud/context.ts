@@ -15,6 +15,10 @@ export interface EmulatedUser {
   displayName: string;
   /** Set by the control API or an admin "revoke sessions": every refresh token of the user fails with invalid_grant 50173. */
   revokedAt?: Date;
+  /** Exchange: SMTP AUTH disabled for this mailbox (`Set-CASMailbox -SmtpClientAuthenticationDisabled $true`): 535 5.7.139. */
+  smtpAuthDisabled?: boolean;
+  /** A shared mailbox used as the XOAUTH2 identity: Exchange answers 535 5.7.3. */
+  sharedMailbox?: boolean;
 }
 
 export interface EmulatedTenant {
@@ -66,8 +70,8 @@ export interface EmulatedApplication {
   webRedirectUris: string[];
   passwordCredentials: EmulatedPasswordCredential[];
   keyCredentials: EmulatedKeyCredential[];
-  /** Client ids of service principals that own the app (for Application.ReadWrite.OwnedBy). */
-  ownerClientIds: string[];
+  /** Directory object ids of the service principals that own the app (Graph owners are directory objects). */
+  ownerObjectIds: string[];
   requiredResourceAccess: { resourceAppId: string; resourceAccess: { id: string; type: 'Scope' | 'Role' }[] }[];
   /**
    * The app-management policy assigned to this app (Graph `applications/{id}/appManagementPolicies`); it
@@ -82,13 +86,41 @@ export interface EmulatedApplication {
 /** A workload identity keyrelay itself uses (stands in for a managed identity / `az login`). */
 export interface EmulatedServicePrincipal {
   clientId: string;
+  /** Directory object id (principal id): what owners lists and app-role assignments name, never the client id. */
+  objectId: string;
   tenantId: string;
   /** Plain text on purpose: this is the emulator's own test identity, handed to tests as AZURE_CLIENT_SECRET. */
   secret: string;
-  /** Graph app roles, e.g. 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Mail.Send'. */
+  /** Graph app roles an admin granted before the world was seeded (more arrive as `appRoleAssignments`), e.g. 'Application.ReadWrite.OwnedBy', 'Mail.Send'. */
   graphRoles: string[];
   /** When false, Key Vault answers 403 Forbidden to this identity. */
   keyVaultAccess: boolean;
+}
+
+/**
+ * The service principal (enterprise application) of an app registration in one tenant. Entra needs it
+ * for every token of the app in that tenant: the portal and consent create it, Graph `POST /applications`
+ * does not; deleting it is how a customer tenant's admin removes the app (then AADSTS700016).
+ */
+export interface EmulatedEnterpriseApp {
+  /** Directory object id. */
+  id: string;
+  appId: string;
+  tenantId: string;
+  displayName: string;
+  createdDateTime: string;
+}
+
+/** An admin-granted app role (application permission): the only source of an app-only token's `roles`. */
+export interface EmulatedAppRoleAssignment {
+  id: string;
+  /** Object id of the service principal (or managed identity) granted the role. */
+  principalId: string;
+  /** Object id of the resource's service principal (e.g. Microsoft Graph in that tenant). */
+  resourceId: string;
+  appRoleId: string;
+  tenantId: string;
+  createdDateTime: string;
 }
 
 export interface InjectedFault {
@@ -137,13 +169,16 @@ export interface LocalCloudContext {
   tenants: EmulatedTenant[];
   applications: EmulatedApplication[];
   servicePrincipals: EmulatedServicePrincipal[];
+  /** Service principals of app registrations, per tenant. */
+  enterpriseApps: EmulatedEnterpriseApp[];
+  appRoleAssignments: EmulatedAppRoleAssignment[];
   /** Delegated consent per `${tenantId}|${appId}`: granted scopes (full URIs). */
   consents: Map<string, Set<string>>;
   faults: InjectedFault[];
   requestLog: RequestLogEntry[];
   outbox: OutboxMessage[];
   /** Base URLs, filled once the servers listen. */
-  urls: { entra: string; graph: string; keyVault: string; control: string };
+  urls: { entra: string; graph: string; keyVault: string; control: string; /** `host:port` of the SMTP emulator, when it runs. */ smtp?: string };
 }
 
 export type EmulatorHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;

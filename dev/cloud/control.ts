@@ -4,6 +4,7 @@
 // for the demo and outside tools. Never returns a secret or a secret digest.
 import type { IncomingMessage } from 'node:http';
 import type { EmulatorHandler, InjectedFault, LocalCloudContext, OutboxMessage, RequestLogEntry, ServiceName } from './context.js';
+import { removeEnterpriseApp } from './entraServicePrincipals.js';
 import { readBody, sendJson } from './http.js';
 import { getKeyVaultStats, type KeyVaultSecretStats } from './keyVault.js';
 
@@ -29,7 +30,7 @@ export interface LocalCloudState {
     displayName: string;
     tenantId: string;
     webRedirectUris: string[];
-    ownerClientIds: string[];
+    ownerObjectIds: string[];
     passwordCredentials: { keyId: string; displayName: string | null; hint: string; startDateTime: string; endDateTime: string }[];
   }[];
   servicePrincipals: { clientId: string; tenantId: string; graphRoles: string[]; keyVaultAccess: boolean }[];
@@ -111,6 +112,11 @@ export class LocalCloud {
     user.revokedAt = this.ctx.clock.now();
   }
 
+  /** Like a customer admin deleting the app's enterprise application: its tokens there answer AADSTS700016. */
+  removeEnterpriseApp(appId: string, tenantId: string): void {
+    if (!removeEnterpriseApp(this.ctx, appId, tenantId)) throw new ControlError(404, 'service_principal_not_found', `no service principal of ${appId} in ${tenantId}`);
+  }
+
   setClockOffset(offsetMs: number): void {
     this.offsetClock().offsetMs = offsetMs;
   }
@@ -135,7 +141,7 @@ export class LocalCloud {
         displayName: a.displayName,
         tenantId: a.tenantId,
         webRedirectUris: [...a.webRedirectUris],
-        ownerClientIds: [...a.ownerClientIds],
+        ownerObjectIds: [...a.ownerObjectIds],
         passwordCredentials: a.passwordCredentials.map((p) => ({
           keyId: p.keyId,
           displayName: p.displayName,
@@ -223,6 +229,10 @@ export function createControlHandler(cloud: LocalCloud): EmulatorHandler {
       }
       if (first === 'users' && third === 'revoke' && parts.length === 3 && method === 'POST') {
         cloud.revokeUser(second ?? '');
+        return sendJson(res, 204, undefined);
+      }
+      if (first === 'tenants' && third === 'enterpriseApps' && parts.length === 4 && method === 'DELETE') {
+        cloud.removeEnterpriseApp(fourth ?? '', second ?? '');
         return sendJson(res, 204, undefined);
       }
       if (first === 'clock' && parts.length === 1 && method === 'POST') {

@@ -28,8 +28,9 @@ import {
   unknownClient,
   unknownTenant,
 } from './entraErrors.js';
+import { adminConsent, adminConsentVersion } from './entraAdminConsent.js';
 import { renderErrorPage, renderSignInPage, SIGN_IN_PAGE_HEADERS } from './entraPage.js';
-import { FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from './graphCatalog.js';
+import { ensureEnterpriseApp, findEnterpriseApp, grantedGraphRoles, requireEnterpriseApp } from './entraServicePrincipals.js';
 import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -531,6 +532,8 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     if (form.get('consent') === 'yes') {
       for (const scope of request.scopes) if (!OIDC_SCOPES.has(scope) && !scope.endsWith('/.default')) consented.add(normalizeScope(scope));
       ctx.consents.set(key, consented);
+      // Consent creates the app's service principal in the user's tenant, as in Entra.
+      ensureEnterpriseApp(ctx, application, found.tenant.id);
     }
     flows.delete(flowId);
     const sessionId = randomBytes(24).toString('base64url');
@@ -574,6 +577,7 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       throw invalidGrant(70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
     }
     if (pathTenant && pathTenant.id !== issued.tenantId) throw invalidGrant(70000, 'The authorization code was issued in another tenant.');
+    requireEnterpriseApp(ctx, client.application, issued.tenantId, pathTenant?.domain ?? issued.tenantId);
     if (form.get('redirect_uri') !== issued.request.redirectUri) {
       throw invalidGrant(500112, 'The reply address does not match the reply address provided when requesting the authorization code.');
     }
@@ -600,6 +604,7 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     if (!stored) throw invalidGrant(9002313, 'Invalid request. Request is malformed or invalid.');
     if (stored.clientId !== client.clientId) throw invalidGrant(70000, 'The refresh token was issued to a different client.');
     if (pathTenant && pathTenant.id !== stored.tenantId) throw invalidGrant(70000, 'The refresh token was issued in another tenant.');
+    requireEnterpriseApp(ctx, client.application, stored.tenantId, pathTenant?.domain ?? stored.tenantId);
     const found = findUser(stored.oid);
     if (!found) throw invalidGrant(50034, 'The user account does not exist in the directory.');
     if (found.user.revokedAt && found.user.revokedAt.getTime() >= stored.issuedAt) {
@@ -629,6 +634,7 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
   ): Promise<Record<string, unknown>> {
     if (!pathTenant) throw invalidRequest(90133, `The client credentials flow needs a tenant: '${segment}' is not one.`);
     if (pathTenant.id !== client.tenantId) throw unknownClient(client.clientId, pathTenant.domain);
+    requireEnterpriseApp(ctx, client.application, pathTenant.id, pathTenant.domain);
     const scope = scopes[0];
     if (scopes.length !== 1 || scope === undefined || !scope.endsWith('/.default')) {
       throw new EntraError(
@@ -639,29 +645,19 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       );
     }
     const audience = scope.slice(0, -'/.default'.length);
-    const roles = appRoles(client, audience);
+    const roles = audience === GRAPH_RESOURCE ? grantedGraphRoles(ctx, client, pathTenant.id) : [];
     const access = await accessToken({
       aud: audience,
       iss: issuer(origin, pathTenant.id),
       tid: pathTenant.id,
       azp: client.clientId,
       appid: client.clientId,
-      oid: client.clientId,
+      // Entra: an app-only token's oid is the caller's service principal object id in that tenant.
+      oid: client.servicePrincipal?.objectId ?? findEnterpriseApp(ctx, client.clientId, pathTenant.id)?.id ?? client.clientId,
       sub: client.clientId,
       ...(roles.length > 0 ? { roles } : {}),
     });
     return { token_type: 'Bearer', expires_in: accessTokenLifetime, ext_expires_in: accessTokenLifetime, access_token: access };
-  }
-
-  function appRoles(client: AuthenticatedClient, audience: string): string[] {
-    if (audience !== GRAPH_RESOURCE) return [];
-    if (client.servicePrincipal) return [...client.servicePrincipal.graphRoles];
-    const graph = FIRST_PARTY_APIS.find((api) => api.appId === MICROSOFT_GRAPH_APP_ID);
-    const granted = client.application?.requiredResourceAccess.find((r) => r.resourceAppId === MICROSOFT_GRAPH_APP_ID)?.resourceAccess ?? [];
-    return granted
-      .filter((access) => access.type === 'Role')
-      .map((access) => graph?.appRoles.find((role) => role.id === access.id)?.value)
-      .filter((value): value is string => value !== undefined);
   }
 
   function sweepExpired(): void {
@@ -685,6 +681,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       return { routeKey: 'authorize', isPage: true, outcome: () => authorizeGet(origin, segment, url, req) };
     }
     if (rest === 'oauth2/v2.0/authorize' && method === 'POST') return { routeKey: 'authorize', isPage: true, outcome: () => authorizePost(origin, req) };
+    const consentVersion = adminConsentVersion(rest);
+    if (consentVersion) {
+      const form = method === 'POST' ? new URLSearchParams(await readBody(req)) : undefined;
+      return { routeKey: 'adminconsent', isPage: true, outcome: () => adminConsent(ctx, { version: consentVersion, method, url, tenantSegment: segment, ...(form ? { form } : {}) }) };
+    }
     if (rest === 'oauth2/v2.0/token') {
       if (method !== 'POST') {
         return { routeKey: 'token', isPage: false, outcome: () => {

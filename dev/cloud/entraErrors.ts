@@ -2,6 +2,7 @@
 // `error_codes`, trace ids and, for errors the user can fix by signing in again, a `suberror`
 // (MSAL turns those into InteractionRequiredAuthError).
 import { randomUUID } from 'node:crypto';
+import { documentedEntraError } from './documentedErrors.js';
 
 export class EntraError extends Error {
   constructor(
@@ -61,13 +62,7 @@ export const expiredClientSecret = (appId: string): EntraError =>
 export const missingClientSecret = (): EntraError =>
   new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
 
-export const unknownClient = (clientId: string, tenant: string): EntraError =>
-  new EntraError(
-    400,
-    'unauthorized_client',
-    700016,
-    `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-  );
+export const unknownClient = (clientId: string, tenant: string): EntraError => documentedEntraError(700016, { appId: clientId, tenant });
 
 export const unknownTenant = (tenant: string): EntraError =>
   new EntraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);

@@ -13,8 +13,8 @@ import type {
   OutboxMessage,
   TokenVerifier,
 } from './context.js';
-import { FIRST_PARTY_APIS, firstPartyServicePrincipal } from './graphCatalog.js';
 import { effectivePasswordPolicy, policyRoute } from './graphPolicies.js';
+import { matchServicePrincipalRoute } from './graphServicePrincipals.js';
 import { OUTBOX_PAGE_HEADERS, renderEml, renderOutboxIndex, renderOutboxMessage } from './graphOutbox.js';
 import { decodeSkipToken, encodeSkipToken, logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
@@ -73,7 +73,7 @@ export interface GraphCall {
   path: string[];
 }
 
-interface GraphRoute {
+export interface GraphRoute {
   key: string;
   run: (call: GraphCall) => Promise<GraphResult> | GraphResult;
 }
@@ -220,6 +220,8 @@ function applicationRef(
 }
 
 function matchRoute(method: string, path: string[]): GraphRoute | undefined {
+  const servicePrincipalRoute = matchServicePrincipalRoute(method, path);
+  if (servicePrincipalRoute) return servicePrincipalRoute;
   const [first, second, third] = path;
   if (first === 'applications' && path.length === 1) {
     if (method === 'GET') return { key: 'applications.list', run: listApplications };
@@ -246,9 +248,6 @@ function matchRoute(method: string, path: string[]): GraphRoute | undefined {
   }
   const tenantPolicy = policyRoute(method, path.join('/'));
   if (tenantPolicy) return { key: tenantPolicy.key, run: (call) => tenantPolicy.run(call, undefined) };
-  const servicePrincipal = /^servicePrincipals\(appId='([^']+)'\)$/.exec(first ?? '');
-  if (servicePrincipal && path.length === 1 && method === 'GET')
-    return { key: 'servicePrincipals.get', run: (call) => getServicePrincipal(call, servicePrincipal[1] ?? '') };
   if (method === 'POST' && first === 'users' && second !== undefined && third === 'sendMail' && path.length === 3)
     return { key: 'sendMail', run: (call) => sendMail(call, second) };
   if (method === 'POST' && first === 'me' && second === 'sendMail' && path.length === 2)
@@ -258,12 +257,13 @@ function matchRoute(method: string, path: string[]): GraphRoute | undefined {
 
 // ---- permissions ----
 
-function permissions(claims: AccessTokenClaims): Set<string> {
+export function permissions(claims: AccessTokenClaims): Set<string> {
   return new Set([...(claims.roles ?? []), ...(claims.scp ?? '').split(' ').filter((s) => s !== '')]);
 }
 
 function isOwner(claims: AccessTokenClaims, app: EmulatedApplication): boolean {
-  return app.ownerClientIds.includes(claims.appid);
+  // Owners are directory objects: an app-only token's oid is the caller's service principal object id.
+  return app.ownerObjectIds.includes(claims.oid);
 }
 
 function canRead(claims: AccessTokenClaims, app: EmulatedApplication): boolean {
@@ -498,7 +498,7 @@ async function createApplication(call: GraphCall): Promise<GraphResult> {
     passwordCredentials: [],
     keyCredentials: [],
     // Graph makes the calling service principal an owner of what it creates.
-    ownerClientIds: [call.claims.appid],
+    ownerObjectIds: [call.claims.oid],
     requiredResourceAccess: [],
   };
   applyPatch(app, patch);
@@ -521,15 +521,15 @@ async function updateApplication(call: GraphCall, app: EmulatedApplication): Pro
 
 function listOwners(call: GraphCall, app: EmulatedApplication, refsOnly: boolean): GraphResult {
   if (!canRead(call.claims, app)) throw denied();
-  const owners = app.ownerClientIds.map((clientId) => {
-    const sp = call.ctx.servicePrincipals.find((s) => s.clientId === clientId);
+  const owners = app.ownerObjectIds.map((objectId) => {
+    const sp = call.ctx.servicePrincipals.find((s) => s.objectId === objectId);
     return refsOnly
-      ? { '@odata.id': `${call.baseUrl}/v1.0/directoryObjects/${clientId}` }
+      ? { '@odata.id': `${call.baseUrl}/v1.0/directoryObjects/${objectId}` }
       : {
           '@odata.type': '#microsoft.graph.servicePrincipal',
-          id: clientId,
-          appId: clientId,
-          displayName: sp ? `service principal ${clientId}` : null,
+          id: objectId,
+          appId: sp?.clientId ?? null,
+          displayName: sp ? `service principal ${sp.clientId}` : null,
         };
   });
   return { status: 200, body: { '@odata.context': `${call.baseUrl}/v1.0/$metadata#directoryObjects`, value: owners } };
@@ -543,23 +543,23 @@ async function addOwner(call: GraphCall, app: EmulatedApplication): Promise<Grap
   const match = typeof ref === 'string' ? /\/directoryObjects\/([^/?#]+)$/.exec(ref) : null;
   if (!match?.[1])
     throw new GraphError(400, 'Request_BadRequest', "Property '@odata.id' must reference a directoryObject.");
-  // Owners are service principals, referenced by their client id in this emulator.
-  const clientId = decodeURIComponent(match[1]);
-  if (!call.ctx.servicePrincipals.some((s) => s.clientId === clientId && s.tenantId === app.tenantId)) {
+  // Owners are directory objects, referenced by object id (a client id is not one: 404 as in Graph).
+  const objectId = decodeURIComponent(match[1]);
+  if (!call.ctx.servicePrincipals.some((s) => s.objectId === objectId && s.tenantId === app.tenantId)) {
     throw new GraphError(
       404,
       'Request_ResourceNotFound',
-      `Resource '${clientId}' does not exist or one of its queried reference-property objects are not present.`,
+      `Resource '${objectId}' does not exist or one of its queried reference-property objects are not present.`,
     );
   }
-  if (app.ownerClientIds.includes(clientId)) {
+  if (app.ownerObjectIds.includes(objectId)) {
     throw new GraphError(
       400,
       'Request_BadRequest',
       "One or more added object references already exist for the following modified properties: 'owners'.",
     );
   }
-  app.ownerClientIds.push(clientId);
+  app.ownerObjectIds.push(objectId);
   return { status: 204 };
 }
 
@@ -661,42 +661,6 @@ async function removePassword(call: GraphCall, app: EmulatedApplication): Promis
     throw new GraphError(404, 'Request_ResourceNotFound', `No password credential found with keyId ${body.keyId}.`);
   app.passwordCredentials.splice(index, 1);
   return { status: 204 };
-}
-
-// ---- service principals ----
-
-function getServicePrincipal(call: GraphCall, appId: string): GraphResult {
-  const granted = permissions(call.claims);
-  if (!READ_ALL.some((p) => granted.has(p)) && !granted.has(OWNED_BY)) throw denied();
-  const api = FIRST_PARTY_APIS.find((a) => a.appId === appId);
-  if (api)
-    return {
-      status: 200,
-      body: {
-        '@odata.context': `${call.baseUrl}/v1.0/$metadata#servicePrincipals/$entity`,
-        ...firstPartyServicePrincipal(api),
-      },
-    };
-  const app = call.ctx.applications.find((a) => a.appId === appId && a.tenantId === call.claims.tid);
-  if (!app)
-    throw new GraphError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource 'servicePrincipals(appId='${appId}')' does not exist or one of its queried reference-property objects are not present.`,
-    );
-  return {
-    status: 200,
-    body: {
-      '@odata.context': `${call.baseUrl}/v1.0/$metadata#servicePrincipals/$entity`,
-      id: app.id,
-      appId: app.appId,
-      displayName: app.displayName,
-      servicePrincipalType: 'Application',
-      accountEnabled: true,
-      appRoles: [],
-      oauth2PermissionScopes: [],
-    },
-  };
 }
 
 // ---- mail ----
@@ -818,7 +782,7 @@ function validMessage(raw: SendMailBody['message']): OutboxMessage['message'] {
   };
 }
 
-async function readJsonObject<T>(req: IncomingMessage): Promise<T> {
+export async function readJsonObject<T>(req: IncomingMessage): Promise<T> {
   const text = await readBody(req);
   if (text.trim() === '') throw new GraphError(400, 'BadRequest', 'Empty Payload. JSON content expected.');
   try {

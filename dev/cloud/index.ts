@@ -11,10 +11,20 @@ import { sendJson } from './http.js';
 import { createKeyVaultHandler } from './keyVault.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
 import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID, createContext, seedWorld } from './seed.js';
+import { startSmtpEmulator } from './smtp.js';
 import { defaultLocalCaDir, ensureLocalCa, issueServerCertificate, type LocalCa, type ServerCertificate } from './tls.js';
 
 export { LocalCloud, OffsetClock } from './control.js';
-export { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID } from './seed.js';
+export {
+  ADMIN_CLIENT_ID,
+  ADMIN_OBJECT_ID,
+  CONTOSO_TENANT_ID,
+  FABRIKAM_TENANT_ID,
+  KEYRELAY_APP_ID,
+  KEYRELAY_IDENTITY_CLIENT_ID,
+  KEYRELAY_IDENTITY_OBJECT_ID,
+  KEYRELAY_SERVICE_PRINCIPAL_ID,
+} from './seed.js';
 
 export const DEFAULT_CLIENT_SECRET_NAME = 'oauth-client-secret';
 
@@ -48,6 +58,8 @@ export interface LocalCloudUrls {
 /** App settings (DESIGN §4) plus the identity environment DefaultAzureCredential reads. */
 export interface LocalCloudSettings {
   KEY_VAULT_URL: string;
+  /** The SMTP emulator (`127.0.0.1:<port>`), where the SMTP AUTH probe and clients connect. */
+  SMTP_ENDPOINT: string;
   OAUTH_CLIENT_ID: string;
   OAUTH_TENANT: string;
   AZURE_TENANT_ID: string;
@@ -113,13 +125,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       listen(certificate, createControlHandler(cloud)),
     ]);
     servers.push(entraServer, graphServer, keyVaultServer, controlServer);
-    ctx.urls = { entra: entraServer.url, graph: graphServer.url, keyVault: keyVaultServer.url, control: controlServer.url };
+    const smtp = await startSmtpEmulator(ctx, entra.verifier, certificate);
+    servers.push({ url: smtp.endpoint, close: () => smtp.close() });
+    ctx.urls = { entra: entraServer.url, graph: graphServer.url, keyVault: keyVaultServer.url, control: controlServer.url, smtp: smtp.endpoint };
     azurite = await azuriteStarting;
 
     const identity = ctx.servicePrincipals.find((s) => s.clientId === KEYRELAY_IDENTITY_CLIENT_ID)!;
     const keyId = ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!.passwordCredentials[0]!.keyId;
     const settings: LocalCloudSettings = {
       KEY_VAULT_URL: `${ctx.urls.keyVault}/`,
+      SMTP_ENDPOINT: smtp.endpoint,
       OAUTH_CLIENT_ID: KEYRELAY_APP_ID,
       OAUTH_TENANT: 'organizations',
       AZURE_TENANT_ID: CONTOSO_TENANT_ID,

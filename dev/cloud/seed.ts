@@ -2,7 +2,7 @@
 // tenant contoso, multi-tenant, one client secret) and the workload identities keyrelay and its setup
 // command use. Ids are fixed so that docs, tests and demos can name them.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { CloudClock, EmulatedApplication, EmulatedServicePrincipal, EmulatedTenant, LocalCloudContext } from './context.js';
+import type { CloudClock, EmulatedApplication, EmulatedEnterpriseApp, EmulatedServicePrincipal, EmulatedTenant, LocalCloudContext } from './context.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from './graphCatalog.js';
 
 export const CONTOSO_TENANT_ID = '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -10,7 +10,12 @@ export const FABRIKAM_TENANT_ID = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
 export const KEYRELAY_APP_ID = '3e9b1f2a-7c4d-4b8e-9f0a-1b2c3d4e5f60';
 export const KEYRELAY_APP_OBJECT_ID = 'b7d4e1a2-9c3f-4e5a-8b6c-7d8e9f0a1b2c';
 export const KEYRELAY_IDENTITY_CLIENT_ID = '0d5e6f7a-8b9c-4d0e-a1f2-3a4b5c6d7e8f';
+/** Directory object (principal) id of keyrelay's identity: owners and role assignments name this, not the client id. */
+export const KEYRELAY_IDENTITY_OBJECT_ID = 'e4f5a6b7-1c2d-4e3f-9a0b-5c6d7e8f9a01';
+/** Object id of the keyrelay app's service principal in its home tenant (what the portal creates). */
+export const KEYRELAY_SERVICE_PRINCIPAL_ID = 'a9b8c7d6-2e3f-4a5b-8c7d-6e5f4a3b2c1d';
 export const ADMIN_CLIENT_ID = 'c1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8';
+export const ADMIN_OBJECT_ID = 'f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -27,6 +32,7 @@ export interface SeededWorld {
   tenants: EmulatedTenant[];
   applications: EmulatedApplication[];
   servicePrincipals: EmulatedServicePrincipal[];
+  enterpriseApps: EmulatedEnterpriseApp[];
   /** The keyrelay app's initial client secret: returned here once, stored only as a digest. */
   clientSecret: string;
 }
@@ -89,7 +95,7 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
       },
     ],
     keyCredentials: [],
-    ownerClientIds: [KEYRELAY_IDENTITY_CLIENT_ID],
+    ownerObjectIds: [KEYRELAY_IDENTITY_OBJECT_ID],
     requiredResourceAccess: [
       {
         resourceAppId: MICROSOFT_GRAPH_APP_ID,
@@ -102,6 +108,7 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
   const servicePrincipals: EmulatedServicePrincipal[] = [
     {
       clientId: KEYRELAY_IDENTITY_CLIENT_ID,
+      objectId: KEYRELAY_IDENTITY_OBJECT_ID,
       tenantId: CONTOSO_TENANT_ID,
       secret: newClientSecretText(),
       // Policy.Read.All: the rotation reads the tenant's cap on password lifetimes before it asks for one.
@@ -110,14 +117,21 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
     },
     {
       clientId: ADMIN_CLIENT_ID,
+      objectId: ADMIN_OBJECT_ID,
       tenantId: CONTOSO_TENANT_ID,
       secret: newClientSecretText(),
-      graphRoles: ['Application.ReadWrite.All'],
+      // A Privileged Role Administrator's powers: manage apps and grant app roles.
+      graphRoles: ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'],
       keyVaultAccess: true,
     },
   ];
 
-  return { tenants, applications: [keyrelayApp], servicePrincipals, clientSecret };
+  // The portal (and setup) create the app's service principal in its home tenant; other tenants get one by consent.
+  const enterpriseApps: EmulatedEnterpriseApp[] = [
+    { id: KEYRELAY_SERVICE_PRINCIPAL_ID, appId: KEYRELAY_APP_ID, tenantId: CONTOSO_TENANT_ID, displayName: 'keyrelay', createdDateTime: start.toISOString() },
+  ];
+
+  return { tenants, applications: [keyrelayApp], servicePrincipals, enterpriseApps, clientSecret };
 }
 
 /** A fresh shared context holding the seeded world (urls filled once the servers listen). */
@@ -127,6 +141,8 @@ export function createContext(clock: CloudClock, world: SeededWorld): LocalCloud
     tenants: world.tenants,
     applications: world.applications,
     servicePrincipals: world.servicePrincipals,
+    enterpriseApps: world.enterpriseApps,
+    appRoleAssignments: [],
     consents: new Map(),
     faults: [],
     requestLog: [],

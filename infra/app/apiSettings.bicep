@@ -29,6 +29,7 @@ param alertMailAuth string
 @secure()
 param alertWebhookUrl string
 param alertLocale string
+param smtpEndpoint string
 param rotationMode string
 param rotationLeadDays string
 param rotationOverlapDays string
@@ -74,6 +75,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ALERT_MAIL_AUTH: alertMailAuth
     ALERT_WEBHOOK_URL: alertWebhookUrl
     ALERT_LOCALE: alertLocale
+    SMTP_ENDPOINT: smtpEndpoint
     ROTATION_MODE: rotationMode
     ROTATION_LEAD_DAYS: rotationLeadDays
     ROTATION_OVERLAP_DAYS: rotationOverlapDays

@@ -30,6 +30,7 @@ export const SETTING_NAMES = [
   'ALERT_MAIL_AUTH',
   'ALERT_WEBHOOK_URL',
   'ALERT_LOCALE',
+  'SMTP_ENDPOINT',
   'ROTATION_MODE',
   'ROTATION_LEAD_DAYS',
   'ROTATION_OVERLAP_DAYS',
@@ -70,6 +71,8 @@ export interface Config {
   alertMailAuth: 'connected-mailbox' | 'managed-identity';
   alertWebhookUrl?: string;
   alertLocale: Locale;
+  /** Where SMTP clients submit mail and the SMTP AUTH probe connects (STARTTLS). */
+  smtpEndpoint: { host: string; port: number };
   rotationMode: 'auto' | 'alert-only';
   rotationLeadDays: number;
   rotationOverlapDays: number | 'never';
@@ -85,6 +88,12 @@ const KEY_VAULT_SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const NCRONTAB_FIELD = /^[0-9A-Za-z*/,-]+$/;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const SMTP_ENDPOINT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+function smtpEndpointOf(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
+}
 
 /** Absolute https URL; plain http only on loopback, where Azurite and the local stand-ins listen. */
 function isSecureAbsoluteUrl(text: string): boolean {
@@ -212,6 +221,10 @@ const settingsSchema = z
     ALERT_MAIL_AUTH: oneOf(['connected-mailbox', 'managed-identity'], 'connected-mailbox'),
     ALERT_WEBHOOK_URL: optionalUrlSetting('https://contoso.webhook.office.com/...'),
     ALERT_LOCALE: oneOf(LOCALES, 'it'),
+    SMTP_ENDPOINT: z
+      .string()
+      .regex(SMTP_ENDPOINT, { error: 'expected host:port of the SMTP submission endpoint (STARTTLS), e.g. smtp.office365.com:587' })
+      .default('smtp.office365.com:587'),
     ROTATION_MODE: oneOf(['auto', 'alert-only'], 'auto'),
     ROTATION_LEAD_DAYS: wholeDays(1, 365, 30),
     ROTATION_OVERLAP_DAYS: z
@@ -315,6 +328,7 @@ export function loadConfig(source: SettingsSource): Config {
     alertMailAuth: values.ALERT_MAIL_AUTH,
     ...(values.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: values.ALERT_WEBHOOK_URL }),
     alertLocale: values.ALERT_LOCALE,
+    smtpEndpoint: smtpEndpointOf(values.SMTP_ENDPOINT),
     rotationMode: values.ROTATION_MODE,
     rotationLeadDays: values.ROTATION_LEAD_DAYS,
     rotationOverlapDays: values.ROTATION_OVERLAP_DAYS,

@@ -81,10 +81,20 @@ export class ReconnectRequiredError extends KeyrelayError {
   override name = 'ReconnectRequiredError';
 
   readonly connectUrl: string;
+  /** Set when the mailbox's tenant refused keyrelay's app (AADSTS700016): its admin consents first. */
+  readonly adminConsentUrl: string | undefined;
 
-  constructor(connectUrl: string, options?: KeyrelayErrorOptions) {
-    super('reconnect_required', 409, 'The mailbox must be connected again: open connectUrl and sign in.', options);
+  constructor(connectUrl: string, options?: KeyrelayErrorOptions & { adminConsentUrl?: string }) {
+    super(
+      'reconnect_required',
+      409,
+      options?.adminConsentUrl === undefined
+        ? 'The mailbox must be connected again: open connectUrl and sign in.'
+        : "The mailbox's organisation no longer has keyrelay's app: an administrator of that organisation opens adminConsentUrl, then the mailbox connects again at connectUrl.",
+      options,
+    );
     this.connectUrl = connectUrl;
+    this.adminConsentUrl = options?.adminConsentUrl;
   }
 }
 

@@ -81,6 +81,8 @@ export interface MailboxRecord {
   cacheWriteFailure?: { code: string; at: Date };
   /** The product's opaque reference given to /api/connect (DESIGN §3), for it to check the connection it started. */
   ref?: string;
+  /** Result of the last SMTP AUTH check (connect, doctor): can the mailbox submit with AUTH XOAUTH2? */
+  smtpAuth?: { state: 'ok' | 'disabled' | 'unknown'; code?: string; checkedAt: Date };
   /** Optimistic-concurrency tag of the stored row; ignored on input. */
   etag?: string;
 }

@@ -51,6 +51,12 @@ export function describeMailboxRegistryContract(name: string, makeStore: MakeSto
       expect((await registry.list()).map((record) => record.upn).sort()).toEqual([...odd].sort());
     });
 
+    it('keeps the result of the SMTP AUTH check with its code and time', async () => {
+      const checkedAt = new Date('2026-03-01T10:00:00Z');
+      await registry.upsert(mailbox('smtp@contoso.com', { smtpAuth: { state: 'disabled', code: '5.7.139', checkedAt } }));
+      expect((await registry.get('smtp@contoso.com'))?.smtpAuth).toEqual({ state: 'disabled', code: '5.7.139', checkedAt });
+    });
+
     it('marks a mailbox reconnect_required with the error code and time', async () => {
       await registry.upsert(mailbox('anna@contoso.com'));
       const marked = await registry.markReconnectRequired(

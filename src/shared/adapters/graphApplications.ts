@@ -166,6 +166,13 @@ export interface PublishedPermissions {
   appRoles: { id: string; value: string }[];
 }
 
+/** An app role granted to a service principal (appRoleAssignment). */
+export interface AppRoleGrant {
+  resourceId: string;
+  appRoleId: string;
+  createdDateTime: string | null;
+}
+
 export interface AppRegistrationAdmin {
   findApplicationByAppId(appId: string): Promise<ManagedAppRegistration | undefined>;
   findApplicationsByDisplayName(displayName: string): Promise<ManagedAppRegistration[]>;
@@ -174,6 +181,10 @@ export interface AppRegistrationAdmin {
   listOwners(objectId: string): Promise<DirectoryOwner[]>;
   addOwner(objectId: string, ownerObjectId: string): Promise<void>;
   findServicePrincipal(appId: string): Promise<PublishedPermissions | undefined>;
+  /** Creates the app's service principal in the caller's tenant (Graph `POST /applications` does not). */
+  createServicePrincipal(appId: string): Promise<{ id: string }>;
+  listAppRoleGrants(principalObjectId: string): Promise<AppRoleGrant[]>;
+  grantAppRole(grant: { principalId: string; resourceId: string; appRoleId: string }): Promise<void>;
 }
 
 interface GraphApplicationResource {
@@ -286,6 +297,25 @@ export function createGraphAppRegistrationAdmin(client: Client, graphEndpoint: s
         if (isNotFound(error)) return undefined;
         throw error;
       }
+    },
+
+    async createServicePrincipal(appId) {
+      const created = await callGraph(() => client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>);
+      return { id: created.id };
+    },
+
+    async listAppRoleGrants(principalObjectId) {
+      const page = await callGraph(
+        () =>
+          client.api(`/servicePrincipals/${encodeURIComponent(principalObjectId)}/appRoleAssignments`).get() as Promise<{
+            value: { resourceId: string; appRoleId: string; createdDateTime?: string | null }[];
+          }>,
+      );
+      return page.value.map(({ resourceId, appRoleId, createdDateTime }) => ({ resourceId, appRoleId, createdDateTime: createdDateTime ?? null }));
+    },
+
+    async grantAppRole(grant) {
+      await callGraph(() => client.api(`/servicePrincipals/${encodeURIComponent(grant.resourceId)}/appRoleAssignedTo`).post(grant) as Promise<unknown>);
     },
   };
 }

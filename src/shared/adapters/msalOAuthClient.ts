@@ -14,6 +14,7 @@ import {
   type TokenCacheContext,
 } from '@azure/msal-node';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { whoseEntraRefusal } from '../domain/entraFailure.js';
 
 export interface OAuthClientSettings {
   clientId: string;
@@ -73,7 +74,10 @@ export interface CachedAccount {
 /** Why a token operation failed, in keyrelay's terms. */
 export type OAuthFailure =
   | { kind: 'reconnect_required'; errorCode: string }
+  /** keyrelay's own credential was refused, as confirmed in its home tenant: every mailbox is affected. */
   | { kind: 'invalid_client'; errorCode: string }
+  /** One customer tenant refused the app (removed or disabled there, AADSTS700016): that tenant's mailboxes only. */
+  | { kind: 'tenant_refused'; errorCode: string }
   | { kind: 'unavailable'; retryAfterSeconds: number }
   | { kind: 'rejected'; errorCode: string };
 
@@ -292,7 +296,7 @@ export class MsalOAuthClient {
       await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`] });
       return { ok: true };
     } catch (error) {
-      return { ok: false, failure: classifyOAuthError(error, network) };
+      return { ok: false, failure: classifyOAuthError(error, network, true) };
     }
   }
 
@@ -331,7 +335,8 @@ export class MsalOAuthClient {
         return result;
       } catch (error) {
         if (error instanceof OAuthClientError) throw error;
-        const failure = classifyOAuthError(error, network);
+        const homeTenant = this.isHomeTenant(tenant);
+        let failure = classifyOAuthError(error, network, homeTenant);
         // A rotated secret may have replaced ours in Key Vault: try the one read after ours, once.
         if (failure.kind === 'invalid_client' && !reloaded) {
           const newer = this.secretNewerThan(generation);
@@ -341,9 +346,22 @@ export class MsalOAuthClient {
             continue;
           }
         }
+        // DESIGN §3: a customer tenant's refusal is evidence about keyrelay's credential only when the
+        // home tenant refuses the same secret too; otherwise it is that tenant's problem alone.
+        if (failure.kind === 'invalid_client' && !homeTenant) failure = await this.confirmInHomeTenant(clientSecret, failure);
         throw new OAuthClientError(failure, { cause: error });
       }
     }
+  }
+
+  private isHomeTenant(tenant: string): boolean {
+    return tenant.toLowerCase() === this.settings.homeTenantId.toLowerCase();
+  }
+
+  private async confirmInHomeTenant(clientSecret: string, failure: OAuthFailure & { kind: 'invalid_client' }): Promise<OAuthFailure> {
+    const home = await this.verifyClientSecret(clientSecret);
+    if (home.ok) return { kind: 'tenant_refused', errorCode: failure.errorCode };
+    return home.failure.kind === 'invalid_client' ? home.failure : failure;
   }
 
   /**
@@ -415,19 +433,28 @@ function graphResource(authorityHost: string): string {
 
 const AADSTS_PATTERN = /AADSTS(\d{4,9})/;
 
-/** Maps an MSAL (or network) error to keyrelay's failure kinds; never keeps Entra's free text. */
-export function classifyOAuthError(error: unknown, network?: RetryingNetworkClient): OAuthFailure {
+/**
+ * Maps an MSAL (or network) error to keyrelay's failure kinds by whose problem it is (domain/entraFailure);
+ * never keeps Entra's free text. `homeTenant`: the request went to keyrelay's home tenant.
+ */
+export function classifyOAuthError(error: unknown, network: RetryingNetworkClient | undefined, homeTenant: boolean): OAuthFailure {
   if (error instanceof OAuthClientError) return error.failure;
   if (error instanceof AuthError) {
     const aadsts = error.errorMessage.match(AADSTS_PATTERN)?.[1] ?? (error as ServerError).errorNo;
     const errorCode = aadsts ? `AADSTS${aadsts}` : error.errorCode;
     const status = error instanceof ServerError ? error.status : undefined;
-    if (error instanceof InteractionRequiredAuthError || error.errorCode === 'invalid_grant' || error.errorCode === 'interaction_required') {
-      return { kind: 'reconnect_required', errorCode };
-    }
-    if (error.errorCode === 'invalid_client' || error.errorCode === 'unauthorized_client') {
-      return { kind: 'invalid_client', errorCode };
-    }
+    if (error instanceof InteractionRequiredAuthError) return { kind: 'reconnect_required', errorCode };
+    const owner = whoseEntraRefusal({
+      error: error.errorCode,
+      ...(aadsts ? { aadsts: Number(aadsts) } : {}),
+      ...(error.subError ? { suberror: error.subError } : {}),
+      ...(status !== undefined ? { status } : {}),
+      homeTenant,
+    });
+    if (owner === 'mailbox') return { kind: 'reconnect_required', errorCode };
+    if (owner === 'tenant') return { kind: 'tenant_refused', errorCode };
+    // Unconfirmed refusals stay invalid_client here; the client confirms them in the home tenant.
+    if (owner === 'keyrelay' || owner === 'client_unconfirmed') return { kind: 'invalid_client', errorCode };
     if (status === 429 || (status !== undefined && status >= 500) || error.errorCode === 'temporarily_unavailable' || isNetworkErrorCode(error.errorCode)) {
       return { kind: 'unavailable', retryAfterSeconds: network?.lastRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS };
     }

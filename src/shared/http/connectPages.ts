@@ -16,6 +16,7 @@ import {
   connectedText,
   type ResultText,
 } from '../domain/connect/messages.js';
+import { smtpAuthAdvice, type SmtpAuthAdvice } from '../domain/connect/smtpAuth.js';
 import type { CallbackOutcome, CallbackRejectionCode, ConnectStarted } from '../services/connect/connectService.js';
 import { escapeHtml, renderPage } from './page.js';
 import { htmlResult, redirectResult, type HttpResult } from './results.js';
@@ -30,7 +31,7 @@ export function callbackResult(outcome: CallbackOutcome, locale: Locale): HttpRe
   switch (outcome.kind) {
     case 'connected':
       if (outcome.redirectTo !== undefined) return redirectResult(outcome.redirectTo, cookies);
-      result = htmlResult(200, resultPage(locale, connectedText(locale, outcome.upn)));
+      result = htmlResult(200, resultPage(locale, connectedText(locale, outcome.upn), smtpAuthAdvice(locale, outcome.upn, outcome.smtpAuth)));
       break;
     case 'adminConsent':
       result = outcome.refused
@@ -73,11 +74,15 @@ function explanationCode(code: CallbackRejectionCode): ConnectFailureCode {
   }
 }
 
-function resultPage(locale: Locale, text: ResultText): string {
+function resultPage(locale: Locale, text: ResultText, smtpAuth?: SmtpAuthAdvice): string {
+  const smtp =
+    smtpAuth === undefined
+      ? ''
+      : `\n<p>${escapeHtml(smtpAuth.summary)}</p>${smtpAuth.fix === undefined ? '' : `\n<p><strong>${escapeHtml(smtpAuth.fix)}</strong></p>`}`;
   return renderPage({
     lang: locale,
     title: text.title,
-    bodyHtml: `<h1>${escapeHtml(text.title)}</h1>\n<p>${escapeHtml(text.explanation)}</p>`,
+    bodyHtml: `<h1>${escapeHtml(text.title)}</h1>\n<p>${escapeHtml(text.explanation)}</p>${smtp}`,
   });
 }
 

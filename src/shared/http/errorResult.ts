@@ -52,6 +52,7 @@ const ENGLISH_TITLES: Readonly<Record<string, string>> = {
 };
 
 const RECONNECT_LABEL: Readonly<Record<Locale, string>> = { it: 'Collega di nuovo', en: 'Connect again' };
+const ADMIN_CONSENT_LABEL: Readonly<Record<Locale, string>> = { it: 'Consenso amministratore', en: 'Administrator consent' };
 
 function pageText(error: KeyrelayError, locale: Locale): PageText {
   if (locale === 'it') {
@@ -67,11 +68,17 @@ export function toErrorResult(error: unknown, { format, locale }: ErrorResultOpt
       ? { 'Retry-After': String(Math.max(1, Math.ceil(publicError.retryAfterSeconds))) }
       : {};
   const connectUrl = publicError instanceof ReconnectRequiredError ? publicError.connectUrl : undefined;
+  const adminConsentUrl = publicError instanceof ReconnectRequiredError ? publicError.adminConsentUrl : undefined;
 
   if (format === 'json') {
     return jsonResult(
       publicError.status,
-      { error: publicError.code, message: publicError.publicMessage, ...(connectUrl === undefined ? {} : { connectUrl }) },
+      {
+        error: publicError.code,
+        message: publicError.publicMessage,
+        ...(connectUrl === undefined ? {} : { connectUrl }),
+        ...(adminConsentUrl === undefined ? {} : { adminConsentUrl }),
+      },
       headers,
     );
   }
@@ -80,7 +87,7 @@ export function toErrorResult(error: unknown, { format, locale }: ErrorResultOpt
   const reconnectLink =
     connectUrl === undefined
       ? ''
-      : `\n<p><a class="button" href="${escapeHtml(connectUrl)}">${RECONNECT_LABEL[locale]}</a></p>`;
+      : `\n<p>${adminConsentUrl === undefined ? '' : `<a class="button" href="${escapeHtml(adminConsentUrl)}">${ADMIN_CONSENT_LABEL[locale]}</a> `}<a class="button" href="${escapeHtml(connectUrl)}">${RECONNECT_LABEL[locale]}</a></p>`;
   const bodyHtml = `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(explanation)}</p>${reconnectLink}\n<p><small><code>${escapeHtml(publicError.code)}</code></small></p>`;
   return htmlResult(publicError.status, renderPage({ lang: locale, title, bodyHtml }), headers);
 }

@@ -7,11 +7,13 @@ import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
 import { createGraphApplicationDirectory, createGraphAppRegistrationAdmin } from '../adapters/graphApplications.js';
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
+import { createSmtpAuthProbe } from '../adapters/smtpAuthProbe.js';
 import { systemClock } from '../domain/clock.js';
 import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorService.js';
 import type { SetupDependencies } from '../services/setup/setupService.js';
 import type { SetupSettings } from '../services/setup/setupSettings.js';
 import type { Core } from './core.js';
+import { createTokenServiceFor } from './token.js';
 
 /** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
 function graphScopeOf(graphEndpoint: string): string {
@@ -59,6 +61,10 @@ export function createDoctorDependencies(core: Core): DoctorDependencies {
     describeCaller: () => describeCaller(core.azureCredential, core.config.graphEndpoint),
     verifyClientSecret: (clientSecret) => core.oauthClient.verifyClientSecret(clientSecret),
     mailboxRegistry: core.mailboxRegistry,
+    checkSmtpAuth: async (upn) => {
+      const grant = await createTokenServiceFor(core).getToken({ mailbox: upn, resource: 'smtp' });
+      return createSmtpAuthProbe(core.config.smtpEndpoint).check(upn, grant.accessToken);
+    },
     clock: core.clock,
   };
 }

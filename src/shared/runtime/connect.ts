@@ -1,5 +1,6 @@
 // Composition of the connect flow: the cookie keyring is kept per instance (it caches the key); the
 // service itself is cheap and made per invocation around that invocation's logger.
+import { createSmtpAuthProbe } from '../adapters/smtpAuthProbe.js';
 import type { Logger } from '../logger.js';
 import { ConnectService } from '../services/connect/connectService.js';
 import { getAuditTrail } from './audit.js';
@@ -20,6 +21,7 @@ export function getConnectService(logger: Logger): ConnectService {
     usedFlows: core.usedFlows,
     attemptLimiter: core.attemptLimiter,
     audit: getAuditTrail(),
+    smtpAuthProbe: createSmtpAuthProbe(core.config.smtpEndpoint),
     logger,
   });
 }

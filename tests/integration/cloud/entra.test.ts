@@ -11,8 +11,10 @@ import {
 } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { removeEnterpriseApp } from '../../../dev/cloud/entraServicePrincipals.js';
 import { signInThroughForm } from '../../../dev/cloud/entraSignIn.js';
-import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../../src/shared/domain/connect/authorizeRequest.js';
+import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 
 const PUBLIC_BASE_URL = 'https://keyrelay.test';
 const REDIRECT_URI = `${PUBLIC_BASE_URL}/api/oauth/callback`;
@@ -223,14 +225,26 @@ describe('Entra emulator authorize page', () => {
   });
 });
 
+/** The keyrelay app with its client secret, as a confidential client of its home tenant. */
+function keyrelayAppClient(): ConfidentialClientApplication {
+  return new ConfidentialClientApplication({
+    auth: {
+      clientId: KEYRELAY_APP_ID,
+      authority: local.urls.authority(CONTOSO_TENANT_ID),
+      clientSecret: local.clientSecret,
+      knownAuthorities: [new URL(local.urls.entra).host],
+    },
+  });
+}
+
 describe('Entra emulator client credentials and client secrets', () => {
-  it('gives ClientSecretCredential a vault token for the keyrelay identity', async () => {
+  it('gives ClientSecretCredential a vault token for the keyrelay identity, whose oid is its object id (not its client id)', async () => {
     const credential = new ClientSecretCredential(CONTOSO_TENANT_ID, local.settings.AZURE_CLIENT_ID, local.settings.AZURE_CLIENT_SECRET, {
       authorityHost: local.urls.entra,
       disableInstanceDiscovery: true,
     });
     const token = await credential.getToken('https://vault.azure.net/.default');
-    await expect(local.verifier.verify(token.token, 'https://vault.azure.net')).resolves.toMatchObject({ oid: local.settings.AZURE_CLIENT_ID });
+    await expect(local.verifier.verify(token.token, 'https://vault.azure.net')).resolves.toMatchObject({ oid: KEYRELAY_IDENTITY_OBJECT_ID });
     await expect(local.verifier.verify(token.token, 'https://graph.microsoft.com')).rejects.toThrow();
     expect(decodeJwt(token.token)).toMatchObject({ aud: 'https://vault.azure.net', tid: CONTOSO_TENANT_ID, appid: local.settings.AZURE_CLIENT_ID });
     const graphToken = await credential.getToken('https://graph.microsoft.com/.default');
@@ -241,15 +255,7 @@ describe('Entra emulator client credentials and client secrets', () => {
     const credential = local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!.passwordCredentials[0]!;
     const originalEnd = credential.endDateTime;
     const request = { scopes: ['https://graph.microsoft.com/.default'], skipCache: true };
-    const app = (): ConfidentialClientApplication =>
-      new ConfidentialClientApplication({
-        auth: {
-          clientId: KEYRELAY_APP_ID,
-          authority: local.urls.authority(CONTOSO_TENANT_ID),
-          clientSecret: local.clientSecret,
-          knownAuthorities: [new URL(local.urls.entra).host],
-        },
-      });
+    const app = keyrelayAppClient;
     expect((await app().acquireTokenByClientCredential(request))?.accessToken).toBeTruthy();
 
     local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, credential.keyId, new Date(Date.now() - 60_000));
@@ -267,6 +273,94 @@ describe('Entra emulator client credentials and client secrets', () => {
     } finally {
       application.passwordCredentials.push(...saved);
     }
+  });
+});
+
+describe('Entra emulator service principals and app roles (DESIGN §7)', () => {
+  const request = { scopes: ['https://graph.microsoft.com/.default'], skipCache: true };
+  const appClient = keyrelayAppClient;
+
+  it('refuses client credentials of an app without a service principal in its home tenant: invalid_client AADSTS7000229', async () => {
+    const index = local.ctx.enterpriseApps.findIndex((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID);
+    const [removed] = local.ctx.enterpriseApps.splice(index, 1);
+    try {
+      const refused = await appClient().acquireTokenByClientCredential(request).catch((e: unknown) => e);
+      expect((refused as ServerError).errorCode).toBe('invalid_client');
+      expect((refused as ServerError).errorMessage).toContain('AADSTS7000229');
+    } finally {
+      local.ctx.enterpriseApps.push(removed!);
+    }
+  });
+
+  it('puts in an app-only token only the app roles an admin granted, not those the app merely requests', async () => {
+    const application = local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!;
+    const mailSendRole = { id: 'b633e1c5-b582-4048-a93e-9f11b44c7e96', type: 'Role' as const };
+    const graphAccess = application.requiredResourceAccess.find((entry) => entry.resourceAppId === '00000003-0000-0000-c000-000000000000')!;
+    graphAccess.resourceAccess.push(mailSendRole);
+    try {
+      const requestedOnly = await appClient().acquireTokenByClientCredential(request);
+      expect(decodeJwt(requestedOnly!.accessToken).roles).toBeUndefined();
+      const servicePrincipal = local.ctx.enterpriseApps.find((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID)!;
+      local.ctx.appRoleAssignments.push({
+        id: randomUUID(),
+        principalId: servicePrincipal.id,
+        resourceId: '5f1d6c1e-7a8b-4b6e-9d3a-000000000003',
+        appRoleId: mailSendRole.id,
+        tenantId: CONTOSO_TENANT_ID,
+        createdDateTime: new Date().toISOString(),
+      });
+      const granted = await appClient().acquireTokenByClientCredential(request);
+      expect(decodeJwt(granted!.accessToken)).toMatchObject({ roles: ['Mail.Send'], oid: servicePrincipal.id });
+    } finally {
+      graphAccess.resourceAccess.pop();
+      local.ctx.appRoleAssignments.splice(0);
+    }
+  });
+});
+
+describe('Entra emulator admin consent (v1 and v2)', () => {
+  async function consent(url: string, tenantId: string, action: 'accept' | 'cancel'): Promise<URL> {
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('admin consent');
+    const answer = await fetch(url, { method: 'POST', body: new URLSearchParams({ tenant: tenantId, action }), redirect: 'manual' });
+    expect(answer.status).toBe(302);
+    return new URL(answer.headers.get('location')!);
+  }
+
+  it("v2 (the link keyrelay's pages show): records the consent and creates the app's service principal in that tenant", async () => {
+    // Whether or not an earlier sign-in consented: start from a tenant without the app.
+    removeEnterpriseApp(local.ctx, KEYRELAY_APP_ID, FABRIKAM_TENANT_ID);
+    const link = adminConsentUrl({
+      authorityHost: local.urls.entra,
+      tenant: FABRIKAM_TENANT_ID,
+      clientId: KEYRELAY_APP_ID,
+      redirectUri: REDIRECT_URI,
+      scopes: ADMIN_CONSENT_SCOPES,
+      state: 'st-1',
+    });
+
+    const back = await consent(link, FABRIKAM_TENANT_ID, 'accept');
+
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ admin_consent: 'True', tenant: FABRIKAM_TENANT_ID, state: 'st-1' });
+    expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!]).toEqual(
+      expect.arrayContaining(['https://outlook.office.com/SMTP.Send', 'https://graph.microsoft.com/Mail.Send']),
+    );
+    expect(local.ctx.enterpriseApps.some((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === FABRIKAM_TENANT_ID)).toBe(true);
+  });
+
+  it("v1: grants what the registration requests; a declined consent records nothing", async () => {
+    // Whether or not an earlier sign-in consented: start from a tenant without the app.
+    removeEnterpriseApp(local.ctx, KEYRELAY_APP_ID, FABRIKAM_TENANT_ID);
+    const link = `${local.urls.entra}/${FABRIKAM_TENANT_ID}/adminconsent?${new URLSearchParams({ client_id: KEYRELAY_APP_ID, redirect_uri: REDIRECT_URI, state: 'st-2' }).toString()}`;
+
+    const declined = await consent(link, FABRIKAM_TENANT_ID, 'cancel');
+    expect(declined.searchParams.get('error')).toBe('access_denied');
+    expect(local.ctx.consents.has(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)).toBe(false);
+
+    const back = await consent(link, FABRIKAM_TENANT_ID, 'accept');
+    expect(back.searchParams.get('admin_consent')).toBe('True');
+    expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!].sort()).toEqual(['https://graph.microsoft.com/Mail.Send', 'https://outlook.office.com/SMTP.Send']);
   });
 });
 

@@ -37,6 +37,7 @@ function graphClientFor(sp: EmulatedServicePrincipal): Client {
 function servicePrincipal(graphRoles: string[]): EmulatedServicePrincipal {
   const sp: EmulatedServicePrincipal = {
     clientId: randomUUID(),
+    objectId: randomUUID(),
     tenantId: app.tenantId,
     secret: `sp-${randomUUID()}`,
     graphRoles,
@@ -70,7 +71,7 @@ beforeAll(async () => {
   if (!found) throw new Error('the seeded local cloud has no keyrelay app registration');
   app = found;
   const owner = cloud.ctx.servicePrincipals.find(
-    (sp) => sp.graphRoles.includes('Application.ReadWrite.OwnedBy') && app.ownerClientIds.includes(sp.clientId),
+    (sp) => sp.graphRoles.includes('Application.ReadWrite.OwnedBy') && app.ownerObjectIds.includes(sp.objectId),
   );
   if (!owner) throw new Error('the seeded local cloud has no owner identity with Application.ReadWrite.OwnedBy');
   identity = owner;
@@ -181,16 +182,29 @@ describe('Graph emulator with the real Graph client', () => {
     expect(app.passwordCredentials.length).toBe(before);
   });
 
+  it('takes owners as directory object ids: a client id is no directory object (404)', async () => {
+    const admin = servicePrincipal(['Application.ReadWrite.All']);
+    const candidate = servicePrincipal(['Application.ReadWrite.OwnedBy']);
+    const error = await rejection(
+      graphClientFor(admin)
+        .api(`/applications/${app.id}/owners/$ref`)
+        .post({ '@odata.id': `${cloud.urls.graph}/v1.0/directoryObjects/${candidate.clientId}` }),
+    );
+    expect(error.statusCode).toBe(404);
+    expect(error.code).toBe('Request_ResourceNotFound');
+    expect(app.ownerObjectIds).not.toContain(candidate.clientId);
+  });
+
   it('lets Application.ReadWrite.All add an owner, after which OwnedBy suffices', async () => {
     const admin = servicePrincipal(['Application.ReadWrite.All']);
     const candidate = servicePrincipal(['Application.ReadWrite.OwnedBy']);
     await graphClientFor(admin)
       .api(`/applications/${app.id}/owners/$ref`)
-      .post({ '@odata.id': `${cloud.urls.graph}/v1.0/directoryObjects/${candidate.clientId}` });
+      .post({ '@odata.id': `${cloud.urls.graph}/v1.0/directoryObjects/${candidate.objectId}` });
     const owners = (await graphClientFor(admin).api(`/applications/${app.id}/owners`).get()) as {
       value: { id: string }[];
     };
-    expect(owners.value.map((o) => o.id)).toContain(candidate.clientId);
+    expect(owners.value.map((o) => o.id)).toContain(candidate.objectId);
     const added = (await graphClientFor(candidate)
       .api(`/applications/${app.id}/addPassword`)
       .post({ passwordCredential: { displayName: 'by new owner' } })) as AddedPassword;

@@ -194,6 +194,7 @@ describe('Key Vault emulator with the real SecretClient', () => {
   it('answers 403 Forbidden to an identity without Key Vault access', async () => {
     const outsider: EmulatedServicePrincipal = {
       clientId: randomUUID(),
+      objectId: randomUUID(),
       tenantId: identity.tenantId,
       secret: randomUUID(),
       graphRoles: [],

@@ -147,8 +147,27 @@ describe('connect a mailbox through the local host', () => {
     expect(response.status).toBe(200);
     expect(response.body).toContain('Mailbox connected');
     expect(response.body).toContain(GIULIA.upn);
+    expect(response.body).toContain('SMTP submission (AUTH XOAUTH2) checked: it works.');
+    expect((await stack.core.mailboxRegistry.get(GIULIA.upn))?.smtpAuth?.state).toBe('ok');
     expectCookieCleared(response, flow);
     for (const token of await cacheTokens(CONTOSO_TENANT_ID, GIULIA.oid)) secretsSeen.add(token);
+  });
+
+  it('a mailbox whose SMTP AUTH is disabled (535 5.7.139) connects, and the result page and registry say so with the fix', async () => {
+    const user = stack.local.ctx.tenants.flatMap((tenant) => tenant.users).find((candidate) => candidate.upn === GIULIA.upn)!;
+    user.smtpAuthDisabled = true;
+    try {
+      const flow = await startFlow('');
+      const response = await driver.callback(await signIn(flow, GIULIA.upn), flow.cookie, { 'accept-language': 'it' });
+
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('535 5.7.139');
+      expect(response.body).toContain(`Set-CASMailbox -Identity ${GIULIA.upn} -SmtpClientAuthenticationDisabled $false`);
+      expect(await stack.core.mailboxRegistry.get(GIULIA.upn)).toMatchObject({ status: 'ok', smtpAuth: { state: 'disabled', code: '5.7.139' } });
+      for (const token of await cacheTokens(CONTOSO_TENANT_ID, GIULIA.oid)) secretsSeen.add(token);
+    } finally {
+      user.smtpAuthDisabled = false;
+    }
   });
 
   it('lets two tabs connect at the same time: both finish', async () => {

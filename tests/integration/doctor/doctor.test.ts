@@ -3,6 +3,7 @@
 // process with keyrelay's own identity, as the Function App would.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID } from '../../../dev/cloud/index.js';
+import { connectMailbox as connectMailboxThroughEntra } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 import { runCli } from '../setup/runCli.js';
 
@@ -43,7 +44,7 @@ const doctor = (settings: Record<string, string> = {}) => runCli('doctor', { ...
 // Each case spawns the CLI (tsx + the Azure SDKs): seconds each, more on a busy machine.
 describe('npm run doctor', { timeout: 90_000 }, () => {
   it('on a healthy setup reports every check fine, in Italian by default, and exits 0', async () => {
-    await connectMailbox();
+    await connectMailboxThroughEntra(stack, MAILBOX);
 
     const run = await runCli('doctor', stack.settings);
 
@@ -52,11 +53,22 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     expect(run.stdout).toContain(`può leggere e ruotare le credenziali dell'app ${KEYRELAY_APP_ID}`);
     expect(run.stdout).toContain(`✓ redirect URI registrato: ${stack.config.redirectUri}`);
     expect(run.stdout).toContain(`✓ casella ${MAILBOX}: ok`);
-    expect(run.stdout).toContain('535 5.7.139');
-    expect(run.stdout).toContain(`Set-CASMailbox -Identity ${MAILBOX} -SmtpClientAuthenticationDisabled $false`);
+    expect(run.stdout).toContain(`✓ casella ${MAILBOX}: Invio SMTP (AUTH XOAUTH2) verificato: funziona.`);
     expect(run.stdout).toContain('Tutto a posto.');
     expect(run.stdout).not.toContain('✗');
     expect(run.stdout + run.stderr).not.toContain(stack.local.clientSecret);
+  });
+
+  it('checks SMTP AUTH per mailbox: 535 5.7.139 is a problem with the Exchange fix, and exits non-zero', async () => {
+    await connectMailboxThroughEntra(stack, MAILBOX);
+    const user = stack.local.ctx.tenants.flatMap((tenant) => tenant.users).find((candidate) => candidate.upn === MAILBOX)!;
+    user.smtpAuthDisabled = true;
+
+    const run = await doctor();
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain(`✗ mailbox ${MAILBOX}: Exchange refuses SMTP submission for this mailbox (535 5.7.139`);
+    expect(run.stdout).toContain(`Set-CASMailbox -Identity ${MAILBOX} -SmtpClientAuthenticationDisabled $false`);
   });
 
   it('names missing consent (no mailbox ever connected) with the admin-consent link, and exits non-zero', async () => {
@@ -70,7 +82,7 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
 
   it('names missing ownership when the identity holds OwnedBy but does not own the app, with the fix, and exits non-zero', async () => {
     await connectMailbox();
-    keyrelayApp().ownerClientIds = [];
+    keyrelayApp().ownerObjectIds = [];
 
     const run = await doctor();
 

@@ -143,7 +143,7 @@ describe('expiry monitor against the local cloud', () => {
     const s = await start();
     const app = s.local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!;
     // keyrelay's identity holds Application.ReadWrite.OwnedBy only: no longer an owner, it may not read the app.
-    app.ownerClientIds.splice(0);
+    app.ownerObjectIds.splice(0);
     const current = await s.core.secretStore.getSecret(SECRET_NAME);
     await s.core.secretStore.setSecret(SECRET_NAME, current!.value, { expiresOn: addDays(new Date(), 3), tags: current!.tags });
     const result = await createMonitorFeatureFor(s.core, { logger }).monitor.run();

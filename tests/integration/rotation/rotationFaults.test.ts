@@ -105,7 +105,7 @@ describe('rotation on the local cloud', () => {
 
   it('Graph 403 on reading the app (keyrelay no longer owns it): blocked without touching anything', async () => {
     const r = await started();
-    r.app.ownerClientIds = [];
+    r.app.ownerObjectIds = [];
     const blocked = await r.service().advance({ runId: 'run-1', now: new Date() });
     expect(blocked).toMatchObject({ step: 'idle', blockedReason: 'permission_denied' });
     expect(r.stack.local.cloud.countRequests('graph', 'applications.addPassword')).toBe(0);

@@ -2,10 +2,16 @@
 // CLI in a child process, with the admin's identity (Application.ReadWrite.All) as its Azure login.
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, KEYRELAY_IDENTITY_CLIENT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, KEYRELAY_IDENTITY_CLIENT_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from '../../../dev/cloud/graphCatalog.js';
+import { createGraphApplicationDirectory } from '../../../src/shared/adapters/graphApplications.js';
+import { createGraphClient } from '../../../src/shared/adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
+import { MsalOAuthClient } from '../../../src/shared/adapters/msalOAuthClient.js';
+import { createKeyVaultClientCredential } from '../../../src/shared/services/clientSecret.js';
+import { createRotationService } from '../../../src/shared/services/rotation/rotationService.js';
 import type { SecretStore } from '../../../src/shared/ports.js';
+import { InMemoryRotationStore } from '../../fakes/index.js';
 import { runCli } from './runCli.js';
 
 const PUBLIC_BASE_URL = 'https://func-keyrelay-test.azurewebsites.net';
@@ -26,14 +32,25 @@ function keyrelayApps() {
   return local.ctx.applications.filter((app) => app.displayName === 'keyrelay' && app.tenantId === CONTOSO_TENANT_ID);
 }
 
+function identity() {
+  return local.ctx.servicePrincipals.find((principal) => principal.clientId === KEYRELAY_IDENTITY_CLIENT_ID)!;
+}
+
+function credentialOf(principal: { clientId: string; secret: string }): ClientSecretCredential {
+  return new ClientSecretCredential(CONTOSO_TENANT_ID, principal.clientId, principal.secret, { authorityHost: local.settings.AZURE_AUTHORITY_HOST, disableInstanceDiscovery: true });
+}
+
 function secretVersions(): number {
   return local.cloud.state().keyVault.find((secret) => secret.name === SECRET_NAME)?.versionCount ?? 0;
 }
 
 beforeAll(async () => {
   local = await startLocalCloud();
-  // An empty tenant: no keyrelay app registration, nothing in Key Vault.
+  // An empty tenant: no keyrelay app registration or service principal, nothing in Key Vault, and
+  // keyrelay's identity holds no Graph app role yet.
   local.ctx.applications.splice(0);
+  local.ctx.enterpriseApps.splice(0);
+  identity().graphRoles = [];
   const admin = local.ctx.servicePrincipals.find((principal) => principal.clientId === ADMIN_CLIENT_ID)!;
   env = {
     KEY_VAULT_URL: local.settings.KEY_VAULT_URL,
@@ -45,9 +62,9 @@ beforeAll(async () => {
     // The admin's login (DefaultAzureCredential reads it from the environment here).
     AZURE_CLIENT_ID: admin.clientId,
     AZURE_CLIENT_SECRET: admin.secret,
-    // azd outputs naming keyrelay's identity; the emulator addresses a service principal by its client id.
+    // azd outputs naming keyrelay's identity: its client id and its directory object (principal) id.
     AZURE_MANAGED_IDENTITY_CLIENT_ID: KEYRELAY_IDENTITY_CLIENT_ID,
-    AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: KEYRELAY_IDENTITY_CLIENT_ID,
+    AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: KEYRELAY_IDENTITY_OBJECT_ID,
   };
   adminVault = createKeyVaultSecretStore(
     { keyVaultUrl: local.settings.KEY_VAULT_URL },
@@ -67,7 +84,11 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toContain('→ would: app registration created: keyrelay');
     expect(run.stdout).toContain(`→ would: Web redirect URI set: ${REDIRECT_URI}`);
+    expect(run.stdout).toContain('→ would: service principal of the app created in the tenant');
+    expect(run.stdout).toContain('→ would: Microsoft Graph app role Application.ReadWrite.OwnedBy granted');
     expect(local.ctx.applications).toHaveLength(0);
+    expect(local.ctx.enterpriseApps).toHaveLength(0);
+    expect(local.ctx.appRoleAssignments).toHaveLength(0);
     expect(secretVersions()).toBe(0);
   });
 
@@ -87,7 +108,7 @@ describe('npm run setup', { timeout: 90_000 }, () => {
         },
       ]),
     );
-    expect(app!.ownerClientIds).toContain(KEYRELAY_IDENTITY_CLIENT_ID);
+    expect(app!.ownerObjectIds).toContain(KEYRELAY_IDENTITY_OBJECT_ID);
     expect(app!.passwordCredentials).toHaveLength(1);
     const credential = app!.passwordCredentials[0]!;
 
@@ -180,4 +201,54 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(run.stderr).toContain('PUBLIC_BASE_URL');
     expect(run.stderr).not.toContain('OAUTH_CLIENT_ID');
   });
+  it('prints the exact grant command when the Azure login may not grant app roles, and still finishes', async () => {
+    const admin = local.ctx.servicePrincipals.find((principal) => principal.clientId === ADMIN_CLIENT_ID)!;
+    const granted = local.ctx.appRoleAssignments.splice(0);
+    admin.graphRoles = ['Application.ReadWrite.All'];
+    try {
+      const run = await runCli('setup', env);
+
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toContain('a Privileged Role Administrator runs, for Application.ReadWrite.OwnedBy:');
+      expect(run.stdout).toMatch(/az rest --method POST --uri \S+\/v1\.0\/servicePrincipals\/[0-9a-f-]+\/appRoleAssignedTo --headers Content-Type=application\/json --body '\{"principalId":"[0-9a-f-]+"/);
+      expect(run.stdout).toContain(`"principalId":"${KEYRELAY_IDENTITY_OBJECT_ID}"`);
+      expect(local.ctx.appRoleAssignments).toEqual([]);
+    } finally {
+      admin.graphRoles = ['Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'];
+      local.ctx.appRoleAssignments.push(...granted);
+    }
+  });
+
+  it("leaves the app's service principal and keyrelay's role assignment, so the first rotation verifies its new secret at once", async () => {
+    const [app] = keyrelayApps();
+    expect(local.ctx.enterpriseApps.filter((sp) => sp.appId === app!.appId && sp.tenantId === CONTOSO_TENANT_ID)).toHaveLength(1);
+    // Application.ReadWrite.OwnedBy and Policy.Read.All (the rotation reads the tenant's lifetime cap).
+    expect(local.ctx.appRoleAssignments.map((assignment) => assignment.principalId)).toEqual([KEYRELAY_IDENTITY_OBJECT_ID, KEYRELAY_IDENTITY_OBJECT_ID]);
+
+    // keyrelay's own identity now rotates: its Graph token carries the granted role, it owns the app by object id.
+    const keyrelay = credentialOf(identity());
+    const graph = createGraphClient(local.settings.GRAPH_ENDPOINT, async () => (await keyrelay.getToken('https://graph.microsoft.com/.default')).token);
+    const secretStore = createKeyVaultSecretStore({ keyVaultUrl: local.settings.KEY_VAULT_URL }, keyrelay);
+    const oauthClient = new MsalOAuthClient(
+      { clientId: app!.appId, authorityHost: local.settings.AZURE_AUTHORITY_HOST, homeTenantId: CONTOSO_TENANT_ID },
+      createKeyVaultClientCredential(secretStore, SECRET_NAME),
+    );
+    const rotation = createRotationService({
+      // Due at once: setup's 24-month secret is inside a 800-day lead.
+      config: { oauthClientId: app!.appId, oauthClientSecretName: SECRET_NAME, rotationMode: 'auto', rotationLeadDays: 800, rotationOverlapDays: 7 },
+      secretStore,
+      rotationStore: new InMemoryRotationStore(),
+      appDirectory: createGraphApplicationDirectory(graph),
+      secretVerifier: oauthClient,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      wait: () => Promise.reject(new Error('the first verification must succeed without waiting')),
+    });
+
+    const outcome = await rotation.advance({ runId: 'first-rotation', now: new Date() });
+
+    expect(outcome.lastError).toBeUndefined();
+    expect(outcome.events.map((event) => event.kind)).toContain('verified');
+    expect((await secretStore.getSecret(SECRET_NAME))?.tags.keyId).toBe(outcome.newKeyId);
+  });
+
 });

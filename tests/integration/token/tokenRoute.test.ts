@@ -1,4 +1,5 @@
 // POST /api/token through the local host running the build (dist/), as the product calls it.
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
@@ -132,5 +133,59 @@ describe('POST /api/token', () => {
     expect(answer.message.length).toBeLessThan(300);
     expect(JSON.stringify(answer)).not.toMatch(/ at .*\.js|mmmmmmmm|pppppppp/);
     expect(stack.local.cloud.requestLog().entries).toEqual([]);
+  });
+});
+
+// DESIGN §7: SMTP in the loop. nodemailer (a real SMTP client) submits through the SMTP emulator with
+// /api/token's answer: EHLO, STARTTLS, AUTH XOAUTH2 with the Outlook-audience token, MAIL, DATA.
+describe('SMTP with a real client and /api/token', () => {
+  async function smtpGrant(mailbox: string): Promise<{ accessToken: string }> {
+    const response = await postToken(JSON.stringify({ mailbox, resource: 'smtp' }));
+    expect(response.status).toBe(200);
+    return (await response.json()) as { accessToken: string };
+  }
+
+  function transportFor(mailbox: string, accessToken: string) {
+    const [host, port] = stack.settings.SMTP_ENDPOINT!.split(':');
+    return nodemailer.createTransport({ host, port: Number(port), secure: false, requireTLS: true, auth: { type: 'OAuth2', user: mailbox, accessToken } });
+  }
+
+  const stringContaining = (text: string): unknown => expect.stringContaining(text);
+
+  function user(upn: string) {
+    return stack.local.ctx.tenants.flatMap((tenant) => tenant.users).find((candidate) => candidate.upn === upn)!;
+  }
+
+  it('sends a mail with AUTH XOAUTH2 over STARTTLS, and the mail lands in the outbox', async () => {
+    const { accessToken } = await smtpGrant(MARIO);
+
+    const info = await transportFor(MARIO, accessToken).sendMail({ from: MARIO, to: 'cliente@example.com', subject: 'Prova SMTP keyrelay', text: 'Ciao dal test.' });
+
+    expect(info.accepted).toEqual(['cliente@example.com']);
+    const delivered = stack.local.cloud.outbox().find((message) => message.message.subject === 'Prova SMTP keyrelay');
+    expect(delivered).toMatchObject({ from: MARIO, message: { toRecipients: [{ emailAddress: { address: 'cliente@example.com' } }] } });
+  });
+
+  it('a mailbox with SMTP AUTH disabled is refused with 535 5.7.139, a shared mailbox with 535 5.7.3', async () => {
+    const { accessToken } = await smtpGrant(MARIO);
+    user(MARIO).smtpAuthDisabled = true;
+    try {
+      await expect(transportFor(MARIO, accessToken).verify()).rejects.toMatchObject({ responseCode: 535, response: stringContaining('5.7.139') });
+    } finally {
+      user(MARIO).smtpAuthDisabled = false;
+    }
+    user(MARIO).sharedMailbox = true;
+    try {
+      await expect(transportFor(MARIO, accessToken).verify()).rejects.toMatchObject({ responseCode: 535, response: stringContaining('5.7.3') });
+    } finally {
+      user(MARIO).sharedMailbox = false;
+    }
+  });
+
+  it('refuses a Graph-audience token and a token presented for another mailbox', async () => {
+    const graph = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as { accessToken: string };
+    await expect(transportFor(MARIO, graph.accessToken).verify()).rejects.toMatchObject({ responseCode: 535 });
+    const { accessToken } = await smtpGrant(MARIO);
+    await expect(transportFor(GIULIA, accessToken).verify()).rejects.toMatchObject({ responseCode: 535 });
   });
 });

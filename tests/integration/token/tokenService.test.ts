@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../src/shared/errors.js';
 import { MsalOAuthClient } from '../../../src/shared/adapters/msalOAuthClient.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
+import { FABRIKAM_TENANT_ID, KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ageStoredAccessTokens, connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
@@ -12,6 +13,7 @@ const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
 const GIULIA = 'giulia.bianchi@contoso.onmicrosoft.com';
 const NEWSLETTER = 'newsletter@contoso.onmicrosoft.com';
 const ANNA = 'anna.verdi@fabrikam.onmicrosoft.com';
+const MARKETING = 'marketing@fabrikam.onmicrosoft.com';
 
 let stack: TestStack;
 
@@ -250,5 +252,52 @@ describe('a stalled or refusing Entra ID', () => {
     for (const error of again) expect((error as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
     expect(calls('entra', 'token.refresh_token')).toBe(0);
     expect(calls('keyvault', 'secrets.get')).toBe(0);
+  });
+});
+
+// DESIGN §3: a problem of one customer tenant affects that tenant's mailboxes only.
+describe('one customer tenant refusing keyrelay', () => {
+  const credentialAlarms = async () =>
+    (await stack.core.runReports.latest(50)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX)).length;
+
+  beforeAll(async () => {
+    await ageStoredAccessTokens(stack, await connectMailbox(stack, MARKETING), -60);
+  });
+
+  it("an invalid_client from a customer tenant that keyrelay's home tenant does not confirm stays that tenant's problem", async () => {
+    const alarmsBefore = await credentialAlarms();
+    // Fabrikam refuses the client (also after a secret reload, should one happen); contoso accepts it.
+    stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'invalid_client', aadsts: 7000215, remaining: 2 });
+    const service = newInstance();
+    stack.local.cloud.clearRequestLog();
+
+    await expect(service.getToken({ mailbox: MARKETING, resource: 'graph' })).rejects.toBeInstanceOf(ReconnectRequiredError);
+    stack.local.cloud.clearFaults();
+
+    expect(calls('entra', 'token.client_credentials')).toBe(1);
+    const grant = await service.getToken({ mailbox: MARIO, resource: 'graph' });
+    expect((await stack.local.verifier.verify(grant.accessToken, 'https://graph.microsoft.com')).upn).toBe(MARIO);
+    expect(await credentialAlarms()).toBe(alarmsBefore);
+  });
+
+  it("fabrikam's admin removed the app (AADSTS700016): its mailboxes reconnect after its admin consents, contoso keeps working, no alarm", async () => {
+    const record = (await stack.core.mailboxRegistry.get(MARKETING))!;
+    await stack.core.mailboxRegistry.upsert({ ...record, status: 'ok' });
+    const alarmsBefore = await credentialAlarms();
+    const service = newInstance();
+    stack.local.cloud.removeEnterpriseApp(KEYRELAY_APP_ID, FABRIKAM_TENANT_ID);
+
+    const error = await rejection(service.getToken({ mailbox: MARKETING, resource: 'smtp' }));
+
+    expect(error).toBeInstanceOf(ReconnectRequiredError);
+    const consent = new URL((error as ReconnectRequiredError).adminConsentUrl!);
+    expect(consent.pathname).toBe(`/${FABRIKAM_TENANT_ID}/v2.0/adminconsent`);
+    expect(consent.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access']));
+    expect(await stack.core.mailboxRegistry.get(MARKETING)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'AADSTS700016' });
+    // Right after, in the same instance: contoso is served by Entra (no process-wide fail-fast).
+    await ageStoredAccessTokens(stack, await connectMailbox(stack, NEWSLETTER), -60);
+    const grant = await service.getToken({ mailbox: NEWSLETTER, resource: 'smtp' });
+    expect((await stack.local.verifier.verify(grant.accessToken, 'https://outlook.office.com')).upn).toBe(NEWSLETTER);
+    expect(await credentialAlarms()).toBe(alarmsBefore);
   });
 });

@@ -264,6 +264,11 @@ function toProperties(record: MailboxRecord): Record<string, unknown> {
       cacheWriteFailedAt: record.cacheWriteFailure.at,
     }),
     ...(record.ref !== undefined && { ref: record.ref }),
+    ...(record.smtpAuth !== undefined && {
+      smtpAuth: record.smtpAuth.state,
+      smtpAuthCheckedAt: record.smtpAuth.checkedAt,
+      ...(record.smtpAuth.code !== undefined && { smtpAuthCode: record.smtpAuth.code }),
+    }),
   };
 }
 
@@ -275,6 +280,9 @@ function fromRow(row: Row): MailboxRecord {
   const failureCode = optionalStringProperty(row.cacheWriteFailureCode);
   const failedAt = optionalDateProperty(row.cacheWriteFailedAt, 'cacheWriteFailedAt');
   const ref = optionalStringProperty(row.ref);
+  const smtpAuth = optionalStringProperty(row.smtpAuth);
+  const smtpAuthCode = optionalStringProperty(row.smtpAuthCode);
+  const smtpAuthCheckedAt = optionalDateProperty(row.smtpAuthCheckedAt, 'smtpAuthCheckedAt');
   return {
     upn: stringProperty(row.upn, 'upn'),
     tenantId: stringProperty(row.tenantId, 'tenantId'),
@@ -288,6 +296,9 @@ function fromRow(row: Row): MailboxRecord {
     ...(failureCode !== undefined &&
       failedAt !== undefined && { cacheWriteFailure: { code: failureCode, at: failedAt } }),
     ...(ref !== undefined && { ref }),
+    // An unknown state (a newer version wrote it) reads as not checked rather than a broken row.
+    ...((smtpAuth === 'ok' || smtpAuth === 'disabled' || smtpAuth === 'unknown') &&
+      smtpAuthCheckedAt !== undefined && { smtpAuth: { state: smtpAuth, checkedAt: smtpAuthCheckedAt, ...(smtpAuthCode !== undefined && { code: smtpAuthCode }) } }),
     etag: row.etag,
   };
 }

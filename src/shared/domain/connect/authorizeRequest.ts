@@ -6,6 +6,11 @@ export const CONNECT_SCOPES = ['openid', 'profile', 'offline_access', 'https://o
 
 /** Consented at sign-in too (one token serves one audience), so Graph sendMail works later without a second prompt. */
 export const EXTRA_CONSENT_SCOPES = ['https://graph.microsoft.com/Mail.Send'] as const;
+/**
+ * What the v2 admin-consent link asks for: the sign-in scopes (openid profile offline_access included,
+ * else users still meet a consent prompt for them) and the extra ones.
+ */
+export const ADMIN_CONSENT_SCOPES: readonly string[] = [...CONNECT_SCOPES, ...EXTRA_CONSENT_SCOPES];
 
 export type AuthorizePrompt = 'select_account' | 'consent' | 'login' | 'none';
 

@@ -66,6 +66,20 @@ function tenantAllowed(tid: string, allowedTenant: string): boolean {
   return tid !== CONSUMER_TENANT_ID;
 }
 
+/**
+ * Hosts that sign the v2 `iss` for a sign-in host. The China cloud (21Vianet) signs in at
+ * login.chinacloudapi.cn but issues tokens as login.partner.microsoftonline.cn (its discovery document's
+ * `issuer`); every other cloud, and any host trusted as given, issues under its own host.
+ */
+const ISSUER_HOSTS: Readonly<Record<string, readonly string[]>> = {
+  'https://login.chinacloudapi.cn': ['https://login.partner.microsoftonline.cn', 'https://login.chinacloudapi.cn'],
+};
+
+export function issuerHostsOf(authorityHost: string): readonly string[] {
+  const host = authorityHost.replace(/\/+$/, '');
+  return ISSUER_HOSTS[host.toLowerCase()] ?? [host];
+}
+
 export function validateIdTokenClaims(claims: Record<string, unknown>, expected: ExpectedIdToken): IdTokenValidation {
   const { tid, iss, aud, azp, nonce, exp, nbf, oid, preferred_username: preferredUsername, name } = claims;
   const skew = expected.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
@@ -75,8 +89,7 @@ export function validateIdTokenClaims(claims: Record<string, unknown>, expected:
   if (typeof tid !== 'string' || !GUID.test(tid)) return fail('id_token_invalid_tid', 'tid');
   if (iss === undefined) return fail('id_token_missing_claim', 'iss');
   // Multi-tenant apps must check the issuer against the token's own tenant (Entra's "validate issuer").
-  const authorityHost = expected.authorityHost.replace(/\/+$/, '');
-  if (iss !== `${authorityHost}/${tid}/v2.0`) return fail('id_token_issuer_mismatch', 'iss');
+  if (!issuerHostsOf(expected.authorityHost).some((host) => iss === `${host}/${tid}/v2.0`)) return fail('id_token_issuer_mismatch', 'iss');
   if (aud === undefined) return fail('id_token_missing_claim', 'aud');
   if (!audienceMatches(aud, azp, expected.clientId)) return fail('id_token_audience_mismatch', 'aud');
   if (nonce === undefined) return fail('id_token_missing_claim', 'nonce');

@@ -9,6 +9,8 @@ import {
   type RedeemCodeRequest,
   type RedeemedCode,
 } from '../../adapters/msalOAuthClient.js';
+import type { SmtpAuthProbe } from '../../adapters/smtpAuthProbe.js';
+import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import { isStoreConflict } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
@@ -23,6 +25,7 @@ import {
   type AuthCookiePayload,
 } from '../../domain/connect/authCookie.js';
 import {
+  ADMIN_CONSENT_SCOPES,
   adminConsentUrl,
   buildAuthorizeUrl,
   CONNECT_SCOPES,
@@ -95,6 +98,8 @@ export interface ConnectDependencies {
   attemptLimiter: AttemptLimiter;
   /** One audit event per connect that reached a known identity (connected or refused). */
   audit?: AuditTrail;
+  /** Checks SMTP AUTH with the access token the code redemption returned (no extra Entra call). */
+  smtpAuthProbe: SmtpAuthProbe;
   logger: Logger;
 }
 
@@ -123,7 +128,7 @@ export type CallbackRejectionCode =
 
 /** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
 export type CallbackOutcome =
-  | { kind: 'connected'; upn: string; ref?: string; redirectTo?: string; clearCookies: FlowCookie[] }
+  | { kind: 'connected'; upn: string; ref?: string; smtpAuth: SmtpAuthCheck; redirectTo?: string; clearCookies: FlowCookie[] }
   | {
       kind: 'signInError';
       signInError: UpstreamSignInError;
@@ -378,6 +383,8 @@ export class ConnectService {
     if (await this.cacheNeedsWrite(cacheSecretName, identity, holder)) {
       await this.storeTokenCache(cacheSecretName, redeemed.serializedCache, identity.tid);
     }
+    // The redeemed token is the Outlook audience's (CONNECT_SCOPES): Exchange answers whether SMTP AUTH works.
+    const smtpAuth = await this.deps.smtpAuthProbe.check(identity.upn, redeemed.accessToken);
     const now = clock.now();
     try {
       await this.deps.mailboxRegistry.upsert({
@@ -389,6 +396,7 @@ export class ConnectService {
         lastRefreshAt: now,
         status: 'ok',
         ...(flow.ref === undefined ? {} : { ref: flow.ref }),
+        smtpAuth: { ...smtpAuth, checkedAt: now },
       });
     } catch (error) {
       // Another identity bound the address between the check above and now: its row stands.
@@ -400,6 +408,7 @@ export class ConnectService {
     return {
       kind: 'connected',
       upn: identity.upn,
+      smtpAuth,
       ...(flow.ref === undefined ? {} : { ref: flow.ref }),
       ...(flow.returnUrl === undefined
         ? {}
@@ -546,7 +555,7 @@ export class ConnectService {
         tenant: settings.oauthTenant,
         clientId: settings.oauthClientId,
         redirectUri: settings.redirectUri,
-        scopes: [...CONNECT_SCOPES.filter((scope) => scope.includes('://')), ...EXTRA_CONSENT_SCOPES],
+        scopes: ADMIN_CONSENT_SCOPES,
       }),
       retryUrl: retry.href,
     };

@@ -1,6 +1,7 @@
 // What `npm run doctor` prints for each finding, in ALERT_LOCALE (Italian by default): what it found
 // and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
 import type { Locale } from '../../config.js';
+import { smtpAuthAdvice, type SmtpAuthAdvice } from '../../domain/connect/smtpAuth.js';
 import type { Finding, FindingCode } from './findings.js';
 
 type Params = Finding['params'];
@@ -11,8 +12,11 @@ interface FindingText {
   fix?: Template;
 }
 
-const SMTP_AUTH_FIX = (p: Params): string =>
-  `Set-CASMailbox -Identity ${p.example} -SmtpClientAuthenticationDisabled $false`;
+/** The SMTP AUTH advice of the connect result page, for a mailbox_smtp_auth finding's params. */
+function smtpAdvice(locale: Locale, p: Params): SmtpAuthAdvice {
+  const state = p.state === 'ok' || p.state === 'disabled' ? p.state : 'unknown';
+  return smtpAuthAdvice(locale, String(p.upn), { state, ...(p.code !== undefined && { code: String(p.code) }) });
+}
 
 const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
   it: {
@@ -29,6 +33,10 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     graph_permission_missing: {
       title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il client secret`,
       fix: (p) => `Concedi all'identità ${p.identity} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (admin consent), e rendila proprietaria dell'app ${p.appId}. Senza, la rotazione automatica ripiega sugli avvisi.`,
+    },
+    graph_role_cached: {
+      title: (p) => `il ruolo ${p.role} è stato concesso all'identità ${p.identity} il ${p.grantedAt}, meno di 24 ore fa: i token dell'identità gestita lo mostrano solo dopo fino a 24 ore`,
+      fix: (p) => `Nessuna azione: la rotazione funziona al più tardi dal ${p.usableFrom}; npm run doctor allora lo segnala come a posto.`,
     },
     app_not_owned: {
       title: (p) => `l'identità ${p.identity} ha Application.ReadWrite.OwnedBy ma non è proprietaria dell'app ${p.appId}`,
@@ -82,9 +90,9 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       title: () => "se Entra ID rifiuta il segreto client, nessun canale d'allarme arriva agli amministratori: la posta da una casella collegata ha bisogno proprio di quel segreto",
       fix: () => 'Imposta ALERT_WEBHOOK_URL (Teams o JSON), oppure ALERT_MAIL_AUTH=managed-identity con Mail.Send applicativo per ALERT_SENDER.',
     },
-    smtp_auth_hint: {
-      title: (p) => `se l'invio SMTP da ${p.upns} fallisce con "535 5.7.139", SMTP AUTH è disattivato per la casella`,
-      fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (per ogni casella), oppure attivalo per l'organizzazione con Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
+    mailbox_smtp_auth: {
+      title: (p) => `casella ${p.upn}: ${smtpAdvice('it', p).summary}`,
+      fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: npm run doctor lo riprova.',
     },
   },
   en: {
@@ -101,6 +109,10 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     graph_permission_missing: {
       title: (p) => `the identity ${p.identity} lacks the Microsoft Graph permission to rotate the client secret`,
       fix: (p) => `Grant the identity ${p.identity} the Microsoft Graph app role Application.ReadWrite.OwnedBy (admin consent) and make it an owner of app ${p.appId}. Without it, automatic rotation falls back to alerts.`,
+    },
+    graph_role_cached: {
+      title: (p) => `the role ${p.role} was granted to the identity ${p.identity} at ${p.grantedAt}, less than 24 hours ago: managed-identity tokens show it only after up to 24 hours`,
+      fix: (p) => `Nothing to do: rotation works from ${p.usableFrom} at the latest; npm run doctor then reports it fine.`,
     },
     app_not_owned: {
       title: (p) => `the identity ${p.identity} holds Application.ReadWrite.OwnedBy but does not own app ${p.appId}`,
@@ -154,9 +166,9 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       title: () => 'if Entra ID refuses the client secret, no alert channel reaches the admins: mail from a connected mailbox needs that very secret',
       fix: () => 'Set ALERT_WEBHOOK_URL (Teams or JSON), or ALERT_MAIL_AUTH=managed-identity with application Mail.Send for ALERT_SENDER.',
     },
-    smtp_auth_hint: {
-      title: (p) => `if SMTP sending from ${p.upns} fails with "535 5.7.139", SMTP AUTH is disabled for the mailbox`,
-      fix: (p) => `In Exchange Online PowerShell: ${SMTP_AUTH_FIX(p)} (for each mailbox), or enable it for the organization with Set-TransportConfig -SmtpClientAuthenticationDisabled $false.`,
+    mailbox_smtp_auth: {
+      title: (p) => `mailbox ${p.upn}: ${smtpAdvice('en', p).summary}`,
+      fix: (p) => smtpAdvice('en', p).fix ?? 'Nothing to do: npm run doctor tries again.',
     },
   },
 };

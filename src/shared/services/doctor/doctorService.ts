@@ -7,7 +7,9 @@ import type { OAuthFailure } from '../../adapters/msalOAuthClient.js';
 import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
-import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
+import { MICROSOFT_GRAPH_APP_ID } from '../setup/appRegistrationPlan.js';
+import type { MailboxRecord, MailboxRegistry, SecretStore } from '../../ports.js';
 import {
   evaluateFindings,
   type DoctorContext,
@@ -15,6 +17,9 @@ import {
   type GraphObservation,
   type KeyVaultObservation,
   type MailboxObservation,
+  OWNED_BY_ROLE,
+  type RoleGrantObservation,
+  WRITE_ALL_ROLE,
   type SecretCheckObservation,
 } from './findings.js';
 
@@ -28,10 +33,12 @@ export interface AzureCaller {
 
 export interface DoctorDependencies {
   secretStore: SecretStore;
-  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'listOwners'>;
+  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'listOwners' | 'listAppRoleGrants' | 'findServicePrincipal'>;
   describeCaller(): Promise<AzureCaller>;
   verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }>;
   mailboxRegistry: Pick<MailboxRegistry, 'list'>;
+  /** The connect-time SMTP AUTH check again, with a fresh SMTP token of the mailbox. */
+  checkSmtpAuth(upn: string): Promise<SmtpAuthCheck>;
   clock: Clock;
 }
 
@@ -48,9 +55,12 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     probeMailboxes(deps),
   ]);
   const keyVault = keyVaultObservation(secret);
-  const [graph, secretCheck] = await Promise.all([
+  const [graph, secretCheck, roleGrants] = await Promise.all([
     probeGraph(deps, config, caller),
     secret.ok && secret.value?.value ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+    caller.ok && !caller.value.graphRoles.some((role) => role === OWNED_BY_ROLE || role === WRITE_ALL_ROLE)
+      ? probeRoleGrants(deps, caller.value.objectId)
+      : Promise.resolve([]),
   ]);
   const context: DoctorContext = {
     appId: config.oauthClientId,
@@ -64,7 +74,7 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     rotationLeadDays: config.rotationLeadDays,
     alarmChannelsWithoutSecret: alarmChannelsWithoutSecret(config),
   };
-  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes }, deps.clock.now());
+  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes, roleGrants }, deps.clock.now());
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -124,6 +134,20 @@ async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller
   }
 }
 
+/** The Graph app roles granted to the identity, with their dates; none when Graph will not say. */
+async function probeRoleGrants(deps: DoctorDependencies, principalId: string): Promise<RoleGrantObservation[]> {
+  try {
+    const [graphPrincipal, grants] = await Promise.all([deps.apps.findServicePrincipal(MICROSOFT_GRAPH_APP_ID), deps.apps.listAppRoleGrants(principalId)]);
+    return grants.flatMap((grant) => {
+      const role = graphPrincipal?.appRoles.find((candidate) => candidate.id === grant.appRoleId)?.value;
+      return role !== undefined && grant.resourceId === graphPrincipal?.id && grant.createdDateTime !== null ? [{ role, grantedAt: new Date(grant.createdDateTime) }] : [];
+    });
+  } catch {
+    // Reading assignments may itself be denied: the missing-role finding then stands as it is.
+    return [];
+  }
+}
+
 async function probeSecret(deps: DoctorDependencies, clientSecret: string): Promise<SecretCheckObservation> {
   const result = await deps.verifyClientSecret(clientSecret);
   if (result.ok) return { kind: 'ok' };
@@ -133,9 +157,17 @@ async function probeSecret(deps: DoctorDependencies, clientSecret: string): Prom
 }
 
 async function probeMailboxes(deps: DoctorDependencies): Promise<MailboxObservation> {
+  let mailboxes: MailboxRecord[];
   try {
-    return { kind: 'ok', mailboxes: await deps.mailboxRegistry.list() };
+    mailboxes = await deps.mailboxRegistry.list();
   } catch (error) {
     return { kind: 'unavailable', detail: describeFailure(error) };
   }
+  const smtpAuth: Record<string, SmtpAuthCheck> = {};
+  // One at a time: a handful of SMTP sessions, and no burst of token refreshes.
+  for (const mailbox of mailboxes.filter((candidate) => candidate.status === 'ok')) {
+    const checked = await settle(deps.checkSmtpAuth(mailbox.upn));
+    smtpAuth[mailbox.upn] = checked.ok ? checked.value : { state: 'unknown', code: 'no_smtp_token' };
+  }
+  return { kind: 'ok', mailboxes, smtpAuth };
 }

@@ -1,6 +1,7 @@
 // Pure evaluation of `npm run doctor`: what the probes saw in, findings out. No I/O here, so every
 // broken setup can be tested as plain data.
 import type { SettingProblem } from '../../errors.js';
+import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import type { MailboxRecord } from '../../ports.js';
 import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
 
@@ -33,8 +34,9 @@ export type FindingCode =
   | 'mailbox_reconnect_required'
   | 'mailbox_consent_missing'
   | 'mailboxes_unavailable'
-  | 'smtp_auth_hint'
-  | 'alarm_channel_needs_secret';
+  | 'alarm_channel_needs_secret'
+  | 'mailbox_smtp_auth'
+  | 'graph_role_cached';
 
 export interface Finding {
   code: FindingCode;
@@ -79,15 +81,29 @@ export type GraphObservation =
   | { kind: 'not_found' }
   | { kind: 'unavailable'; detail: string };
 
+/** Graph app roles granted to keyrelay's identity (appRoleAssignments), read when its token lacks them. */
+export interface RoleGrantObservation {
+  role: string;
+  grantedAt: Date;
+}
+
+/** FACTS.md: managed-identity tokens keep their app roles for about 24 hours after a new grant. */
+export const ROLE_CACHE_MS = 24 * 60 * 60 * 1000;
+
 export type SecretCheckObservation = { kind: 'ok' } | { kind: 'rejected'; errorCode: string } | { kind: 'unavailable' } | { kind: 'not_run' };
 
-export type MailboxObservation = { kind: 'ok'; mailboxes: MailboxRecord[] } | { kind: 'unavailable'; detail: string };
+export type MailboxObservation =
+  /** `smtpAuth`: the SMTP AUTH check per connected mailbox (by upn). */
+  | { kind: 'ok'; mailboxes: MailboxRecord[]; smtpAuth: Readonly<Record<string, SmtpAuthCheck>> }
+  | { kind: 'unavailable'; detail: string };
 
 export interface DoctorObservations {
   keyVault: KeyVaultObservation;
   graph: GraphObservation;
   secretCheck: SecretCheckObservation;
   mailboxes: MailboxObservation;
+  /** Rotation roles granted to the identity but missing from its token (read only then). */
+  roleGrants?: RoleGrantObservation[];
 }
 
 const DAY_MS = 86_400_000;
@@ -102,7 +118,7 @@ export function settingsFindings(problems: readonly SettingProblem[]): Finding[]
 export function evaluateFindings(context: DoctorContext, observations: DoctorObservations, now: Date): Finding[] {
   return [
     ...keyVaultFindings(context, observations.keyVault),
-    ...graphFindings(context, observations.graph),
+    ...cachedRole(graphFindings(context, observations.graph), observations.roleGrants ?? [], context, now),
     ...secretFindings(context, observations, now),
     ...redirectUriFindings(context, observations.graph),
     ...mailboxFindings(context, observations.mailboxes, now),
@@ -129,6 +145,25 @@ function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservati
     case 'unavailable':
       return [finding('key_vault_unavailable', 'problem', { ...params, detail: observation.detail })];
   }
+}
+
+/**
+ * A missing rotation role that was granted less than a day ago is the managed identity's token cache, not
+ * a missing grant: say when it will work instead of asking for a grant that exists.
+ */
+function cachedRole(findings: Finding[], grants: readonly RoleGrantObservation[], context: DoctorContext, now: Date): Finding[] {
+  const recent = grants.find((grant) => (grant.role === OWNED_BY_ROLE || grant.role === WRITE_ALL_ROLE) && now.getTime() - grant.grantedAt.getTime() < ROLE_CACHE_MS);
+  if (!recent) return findings;
+  return findings.map((item) =>
+    item.code === 'graph_permission_missing'
+      ? finding('graph_role_cached', 'info', {
+          identity: context.identity,
+          role: recent.role,
+          grantedAt: recent.grantedAt.toISOString(),
+          usableFrom: new Date(recent.grantedAt.getTime() + ROLE_CACHE_MS).toISOString(),
+        })
+      : item,
+  );
 }
 
 function graphFindings(context: DoctorContext, observation: GraphObservation): Finding[] {
@@ -215,7 +250,10 @@ function mailboxFindings(context: DoctorContext, observation: MailboxObservation
       findings.push(finding('mailbox_reconnect_required', 'problem', { ...params, errorCode: mailbox.lastErrorCode ?? '-' }));
     }
   }
-  findings.push(finding('smtp_auth_hint', 'info', { upns: mailboxes.map((mailbox) => mailbox.upn).sort().join(', '), example: mailboxes[0]?.upn ?? '' }));
+  for (const [upn, check] of Object.entries(observation.smtpAuth).sort(([a], [b]) => a.localeCompare(b))) {
+    const severity = check.state === 'ok' ? 'ok' : check.state === 'disabled' ? 'problem' : 'info';
+    findings.push(finding('mailbox_smtp_auth', severity, { upn, state: check.state, ...(check.code !== undefined && { code: check.code }) }));
+  }
   return findings;
 }
 

@@ -14,12 +14,16 @@ export type SetupMessageCode =
   | 'owner_add'
   | 'owner_ok'
   | 'owner_skipped'
+  | 'service_principal_create'
+  | 'service_principal_ok'
+  | 'role_grant'
+  | 'role_ok'
+  | 'role_grant_command'
   | 'secret_ok'
   | 'secret_create'
   | 'next_client_id'
   | 'next_consent'
   | 'next_connect'
-  | 'next_owned_by'
   | 'next_doctor';
 
 export type SetupFailureCode =
@@ -82,6 +86,12 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     owner_ok: (p) => `identità di keyrelay (${p.identityClientId}) già proprietaria dell'app`,
     owner_skipped: () =>
       `proprietario non impostato: nessuna identità indicata (--identity-client-id o AZURE_MANAGED_IDENTITY_CLIENT_ID)`,
+    service_principal_create: (p) => `service principal dell'app creato nel tenant${p.appId ? ` (${p.appId})` : ''}: senza, Entra rifiuta le credenziali client (AADSTS7000229)`,
+    service_principal_ok: () => "service principal dell'app già presente nel tenant",
+    role_grant: (p) => `ruolo applicativo Microsoft Graph ${p.role} concesso all'identità di keyrelay (i token dell'identità gestita lo vedono entro 24 ore)`,
+    role_ok: (p) => `ruolo applicativo Microsoft Graph ${p.role} già concesso all'identità di keyrelay`,
+    role_grant_command: (p) =>
+      `il tuo account non può concedere ruoli applicativi: un Privileged Role Administrator esegue, per ${p.role}:\n    ${p.command}`,
     secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valido fino al ${p.expiresOn}: nessun nuovo secret`,
     secret_create: (p) =>
       `client secret creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come ${p.secretName}, perché ${p.reason}`,
@@ -89,8 +99,6 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     next_consent: (p) =>
       `Un amministratore di ogni tenant le cui caselle si collegheranno apre il link di consenso e accetta i permessi:\n    ${p.consentUrl}\n    (per un altro tenant sostituisci ${p.tenant} con il suo ID o dominio)`,
     next_connect: (p) => `Collega ogni casella di posta una volta: ${p.connectUrl}`,
-    next_owned_by: (p) =>
-      `Per la rotazione automatica concedi all'identità ${p.identityClientId} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (infra: KEYRELAY_CREATE_APP_REGISTRATION=true, oppure un Privileged Role Administrator).`,
     next_doctor: () => 'Controlla tutto con `npm run doctor`.',
   },
   en: {
@@ -105,6 +113,11 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     owner_add: (p) => `keyrelay's identity (${p.identityClientId}) added as owner of the app`,
     owner_ok: (p) => `keyrelay's identity (${p.identityClientId}) already owns the app`,
     owner_skipped: () => 'owner not set: no identity given (--identity-client-id or AZURE_MANAGED_IDENTITY_CLIENT_ID)',
+    service_principal_create: (p) => `service principal of the app created in the tenant${p.appId ? ` (${p.appId})` : ''}: without it Entra refuses client credentials (AADSTS7000229)`,
+    service_principal_ok: () => 'service principal of the app already in the tenant',
+    role_grant: (p) => `Microsoft Graph app role ${p.role} granted to keyrelay's identity (managed-identity tokens show it within 24 hours)`,
+    role_ok: (p) => `Microsoft Graph app role ${p.role} already granted to keyrelay's identity`,
+    role_grant_command: (p) => `your account may not grant app roles: a Privileged Role Administrator runs, for ${p.role}:\n    ${p.command}`,
     secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valid until ${p.expiresOn}: no new secret`,
     secret_create: (p) =>
       `client secret created (expires ${p.expiresOn}) and written straight into Key Vault as ${p.secretName}, because ${p.reason}`,
@@ -112,8 +125,6 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     next_consent: (p) =>
       `An administrator of each tenant whose mailboxes will connect opens the consent link and accepts the permissions:\n    ${p.consentUrl}\n    (for another tenant replace ${p.tenant} with its ID or domain)`,
     next_connect: (p) => `Connect each mailbox once: ${p.connectUrl}`,
-    next_owned_by: (p) =>
-      `For automatic rotation grant the identity ${p.identityClientId} the Microsoft Graph app role Application.ReadWrite.OwnedBy (infra: KEYRELAY_CREATE_APP_REGISTRATION=true, or a Privileged Role Administrator).`,
     next_doctor: () => 'Check everything with `npm run doctor`.',
   },
 };

@@ -22,6 +22,7 @@ import {
   secretEndDate,
   storedSecretState,
 } from './appRegistrationPlan.js';
+import { GraphRequestError } from '../../adapters/graphClient.js';
 import { SetupFailure, setupFailureOf } from './setupFailure.js';
 import type { SetupMessage, SetupMessageCode, MessageParams } from './setupMessages.js';
 import type { SetupSettings } from './setupSettings.js';
@@ -98,7 +99,9 @@ export async function runSetup(deps: SetupDependencies, options: SetupOptions, o
     changed('permissions_set', { permissions: PERMISSION_LIST });
   }
 
-  await ensureOwner(deps, settings, app, dryRun, record);
+  await ensureServicePrincipal(deps, app, dryRun, record);
+  const identityObjectId = await ensureOwner(deps, settings, app, dryRun, record);
+  if (identityObjectId !== undefined) await ensureRoleGrants(deps, settings, identityObjectId, dryRun, record);
   await ensureClientSecret(deps, options, app, record);
 
   const nextSteps: SetupMessage[] = [];
@@ -108,7 +111,6 @@ export async function runSetup(deps: SetupDependencies, options: SetupOptions, o
     nextSteps.push({ code: 'next_consent', params: { consentUrl: adminConsentUrl(settings.authorityHost, settings.azureTenantId, appId), tenant: settings.azureTenantId } });
   }
   nextSteps.push({ code: 'next_connect', params: { connectUrl: `${settings.publicBaseUrl}/api/connect` } });
-  if (settings.identityClientId !== undefined) nextSteps.push({ code: 'next_owned_by', params: { identityClientId: settings.identityClientId } });
   nextSteps.push({ code: 'next_doctor', params: {} });
   return { ...(appId !== undefined && { appId }), steps, nextSteps };
 }
@@ -149,20 +151,89 @@ async function lookUpRequiredAccess(apps: AppRegistrationAdmin): Promise<Require
 
 type RecordStep = (status: StepStatus, code: SetupMessageCode, params?: MessageParams) => void;
 
-async function ensureOwner(deps: SetupDependencies, settings: SetupSettings, app: ManagedAppRegistration | undefined, dryRun: boolean, record: RecordStep): Promise<void> {
+/**
+ * Entra refuses client credentials of an app without a service principal in its home tenant (AADSTS7000229),
+ * and Graph `POST /applications` does not create one (the portal does): without it no rotation verifies.
+ */
+async function ensureServicePrincipal(deps: SetupDependencies, app: ManagedAppRegistration | undefined, dryRun: boolean, record: RecordStep): Promise<void> {
+  if (!app) return record('planned', 'service_principal_create', { appId: '' });
+  const existing = await step('find service principal', () => deps.apps.findServicePrincipal(app.appId));
+  if (existing) return record('unchanged', 'service_principal_ok', { appId: app.appId });
+  if (!dryRun) await step('create service principal', () => deps.apps.createServicePrincipal(app.appId));
+  record(dryRun ? 'planned' : 'done', 'service_principal_create', { appId: app.appId });
+}
+
+/**
+ * The Graph app roles keyrelay's identity needs: rotation (and reading the tenant's cap on secret
+ * lifetimes), and alert mail without a mailbox when configured.
+ */
+export function requiredIdentityRoles(alertMailAuth: SetupSettings['alertMailAuth']): string[] {
+  const rotation = ['Application.ReadWrite.OwnedBy', 'Policy.Read.All'];
+  return alertMailAuth === 'managed-identity' ? [...rotation, 'Mail.Send'] : rotation;
+}
+
+/**
+ * Grants keyrelay's identity its Graph app roles as appRoleAssignments (the only thing Entra puts in an
+ * app-only token's roles). An account that may not grant (Microsoft Graph 403: it takes
+ * AppRoleAssignment.ReadWrite.All, e.g. a Privileged Role Administrator) gets the exact command instead.
+ */
+async function ensureRoleGrants(deps: SetupDependencies, settings: SetupSettings, principalId: string, dryRun: boolean, record: RecordStep): Promise<void> {
+  const graph = await step('look up Microsoft Graph', () => deps.apps.findServicePrincipal(MICROSOFT_GRAPH_APP_ID));
+  if (!graph) throw new SetupFailure('permission_not_published', { resource: 'Microsoft Graph', scope: 'Application.ReadWrite.OwnedBy' });
+  const grants = await step('read app role assignments', () => deps.apps.listAppRoleGrants(principalId));
+  for (const role of requiredIdentityRoles(settings.alertMailAuth)) {
+    const appRoleId = graph.appRoles.find((candidate) => candidate.value === role)?.id;
+    if (appRoleId === undefined) throw new SetupFailure('permission_not_published', { resource: 'Microsoft Graph', scope: role });
+    if (grants.some((grant) => grant.resourceId === graph.id && grant.appRoleId === appRoleId)) {
+      record('unchanged', 'role_ok', { role });
+      continue;
+    }
+    const grant = { principalId, resourceId: graph.id, appRoleId };
+    if (dryRun) {
+      record('planned', 'role_grant', { role });
+      continue;
+    }
+    try {
+      await deps.apps.grantAppRole(grant);
+      record('done', 'role_grant', { role });
+    } catch (error) {
+      if (!(error instanceof GraphRequestError && error.failure.status === 403)) throw setupFailureOf(error, 'grant app role');
+      record('skipped', 'role_grant_command', { role, command: appRoleGrantCommand(settings.graphEndpoint, grant) });
+    }
+  }
+}
+
+/** The one command a Privileged Role Administrator runs to grant the role (Azure CLI, same Graph call). */
+export function appRoleGrantCommand(graphEndpoint: string, grant: { principalId: string; resourceId: string; appRoleId: string }): string {
+  const body = JSON.stringify(grant);
+  return `az rest --method POST --uri ${graphEndpoint}/v1.0/servicePrincipals/${grant.resourceId}/appRoleAssignedTo --headers Content-Type=application/json --body '${body}'`;
+}
+
+/** Makes keyrelay's identity an owner of the app; resolves its directory object id (undefined: no identity given). */
+async function ensureOwner(deps: SetupDependencies, settings: SetupSettings, app: ManagedAppRegistration | undefined, dryRun: boolean, record: RecordStep): Promise<string | undefined> {
   const identityClientId = settings.identityClientId;
-  if (identityClientId === undefined) return record('skipped', 'owner_skipped');
+  if (identityClientId === undefined) {
+    record('skipped', 'owner_skipped');
+    return undefined;
+  }
   const objectId =
     settings.identityObjectId ??
     (await step('look up keyrelay identity', async () => (await deps.apps.findServicePrincipal(identityClientId))?.id));
   if (objectId === undefined) throw new SetupFailure('identity_not_found', { identityClientId });
-  if (!app) return record('planned', 'owner_add', { identityClientId });
+  if (!app) {
+    record('planned', 'owner_add', { identityClientId });
+    return objectId;
+  }
   const owners = await step('read owners', () => deps.apps.listOwners(app.id));
-  if (owners.some((owner) => owner.id === objectId || owner.appId === identityClientId)) return record('unchanged', 'owner_ok', { identityClientId });
+  if (owners.some((owner) => owner.id === objectId || owner.appId === identityClientId)) {
+    record('unchanged', 'owner_ok', { identityClientId });
+    return objectId;
+  }
   if (!dryRun) {
     await step('add owner', () => deps.apps.addOwner(app.id, objectId));
   }
   record(dryRun ? 'planned' : 'done', 'owner_add', { identityClientId });
+  return objectId;
 }
 
 async function ensureClientSecret(deps: SetupDependencies, options: SetupOptions, app: ManagedAppRegistration | undefined, record: RecordStep): Promise<void> {

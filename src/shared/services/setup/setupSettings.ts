@@ -17,6 +17,7 @@ const SETUP_SETTINGS = new Set([
   'AZURE_AUTHORITY_HOST',
   'GRAPH_ENDPOINT',
   'ALERT_LOCALE',
+  'ALERT_MAIL_AUTH',
 ]);
 
 // DESIGN §4 defaults of the optional settings setup reads (loadConfig applies the same ones).
@@ -42,6 +43,8 @@ export interface SetupSettings {
   locale: Locale;
   identityClientId?: string;
   identityObjectId?: string;
+  /** `managed-identity`: keyrelay's identity also needs the Graph app role Mail.Send (DESIGN §4). */
+  alertMailAuth: 'connected-mailbox' | 'managed-identity';
 }
 
 export interface SetupFlags {
@@ -96,5 +99,6 @@ export function loadSetupSettings(source: SettingsSource, flags: SetupFlags = {}
     locale: flags.locale ?? ((LOCALES as readonly string[]).includes(localeSetting) ? (localeSetting as Locale) : DEFAULTS.ALERT_LOCALE),
     ...(identityClientId !== undefined && { identityClientId }),
     ...(identityObjectId !== undefined && { identityObjectId }),
+    alertMailAuth: valueOf(source, 'ALERT_MAIL_AUTH') === 'managed-identity' ? 'managed-identity' : 'connected-mailbox',
   };
 }

@@ -11,6 +11,7 @@ import {
 import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { StoreConflictError, StoreUnavailableError } from '../../adapters/storeErrors.js';
 import type { Clock } from '../../domain/clock.js';
+import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../domain/connect/authorizeRequest.js';
 import {
   KeyrelayError,
   MailboxNotConnectedError,
@@ -74,7 +75,7 @@ export interface TokenService {
 export type MailboxTokenClient = Pick<MsalOAuthClient, 'acquireTokenSilently'>;
 
 export interface TokenServiceDependencies {
-  config: { publicBaseUrl: string; oauthTenant: string; allowedTenants: AllowedTenants };
+  config: { publicBaseUrl: string; oauthTenant: string; allowedTenants: AllowedTenants; oauthClientId: string; authorityHost: string; redirectUri: string };
   clock: Clock;
   secretStore: SecretStore;
   mailboxRegistry: MailboxRegistry;
@@ -181,7 +182,17 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     return record;
   }
 
-  async function requireReconnect(mailbox: string, errorCode: string): Promise<never> {
+  /** The tenant's admin-consent link (v2, with the sign-in scopes): what a tenant that removed the app needs first. */
+  const tenantConsentUrl = (tenantId: string) =>
+    adminConsentUrl({
+      authorityHost: deps.config.authorityHost,
+      tenant: tenantId,
+      clientId: deps.config.oauthClientId,
+      redirectUri: deps.config.redirectUri,
+      scopes: ADMIN_CONSENT_SCOPES,
+    });
+
+  async function requireReconnect(mailbox: string, errorCode: string, tenantId?: string): Promise<never> {
     forget(mailbox);
     logger.warn('token.reconnect_required', { errorCode });
     try {
@@ -190,13 +201,16 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       // The answer is the same; the next cold request will reach Entra again and mark it then.
       logger.error('token.mark_reconnect_failed', { errorCode, reason: errorName(error) });
     }
-    throw new ReconnectRequiredError(connectUrl(mailbox));
+    throw new ReconnectRequiredError(connectUrl(mailbox), tenantId === undefined ? {} : { adminConsentUrl: tenantConsentUrl(tenantId) });
   }
 
-  async function failureToError(mailbox: string, failure: OAuthFailure, cause: unknown): Promise<never> {
+  async function failureToError(mailbox: string, tenantId: string, failure: OAuthFailure, cause: unknown): Promise<never> {
     switch (failure.kind) {
       case 'reconnect_required':
         return requireReconnect(mailbox, failure.errorCode);
+      case 'tenant_refused':
+        // DESIGN §3: that tenant's problem: its mailboxes reconnect after its admin consents; no fail-fast, no alarm.
+        return requireReconnect(mailbox, failure.errorCode, tenantId);
       case 'invalid_client':
         credentialRefusedUntil = clock.now().getTime() + INVALID_CLIENT_RETRY_AFTER_SECONDS * 1000;
         await credentialAlarm.raise(failure.errorCode);
@@ -234,7 +248,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
         forceRefresh,
       });
     } catch (error) {
-      if (error instanceof OAuthClientError) return failureToError(mailbox, error.failure, error);
+      if (error instanceof OAuthClientError) return failureToError(mailbox, record.tenantId, error.failure, error);
       throw error;
     }
   }

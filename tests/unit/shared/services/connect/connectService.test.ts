@@ -86,6 +86,8 @@ function makeService(
     mailboxRegistry: world.registry,
     usedFlows: new InMemoryUsedFlows(),
     attemptLimiter: new InMemoryAttemptLimiter(),
+    // The SMTP AUTH check over real SMTP is tested in tests/integration/connect.
+    smtpAuthProbe: { check: () => Promise.resolve({ state: 'ok' }) },
     logger,
   });
   return { service, logger };
@@ -247,6 +249,7 @@ describe('ConnectService.complete', () => {
     expect(outcome).toEqual({
       kind: 'connected',
       upn,
+      smtpAuth: { state: 'ok' },
       redirectTo: `https://app.actnow.example/settings/mail?tab=smtp&keyrelay=connected&mailbox=${encodeURIComponent(upn)}`,
       clearCookies: [{ ...started.cookie, value: '', maxAge: 0 }],
     });

@@ -47,7 +47,7 @@ const healthy = (): DoctorObservations => ({
     passwordCredentials: [{ keyId: 'key-1', hint: 'abc', endDateTime: new Date(NOW.getTime() + 300 * DAY).toISOString() }],
   },
   secretCheck: { kind: 'ok' },
-  mailboxes: { kind: 'ok', mailboxes: [mailbox()] },
+  mailboxes: { kind: 'ok', mailboxes: [mailbox()], smtpAuth: { [mailbox().upn]: { state: 'ok' } } },
 });
 
 const problems = (findings: Finding[]) => findings.filter((item) => item.severity === 'problem').map((item) => item.code);
@@ -58,11 +58,33 @@ describe('evaluateFindings', () => {
 
     expect(hasProblems(findings)).toBe(false);
     expect(findings.find((item) => item.code === 'secret_ok')?.params).toMatchObject({ daysLeft: 300 });
-    expect(findings.map((item) => item.code)).toContain('smtp_auth_hint');
+    expect(findings.find((item) => item.code === 'mailbox_smtp_auth')).toMatchObject({ severity: 'ok', params: { state: 'ok' } });
+  });
+
+  it('names a mailbox whose SMTP AUTH is disabled (535 5.7.139) as a problem, with the Exchange fix', () => {
+    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [mailbox()], smtpAuth: { [mailbox().upn]: { state: 'disabled', code: '5.7.139' } } } }, NOW);
+    const smtp = findings.find((item) => item.code === 'mailbox_smtp_auth')!;
+    expect(smtp.severity).toBe('problem');
+    expect(renderFinding('en', smtp).fix).toContain(`Set-CASMailbox -Identity ${mailbox().upn} -SmtpClientAuthenticationDisabled $false`);
+  });
+
+  it('names the 24-hour role cache when the rotation role was granted less than a day ago, and says from when it works', () => {
+    const observations = healthy();
+    observations.graph = { kind: 'denied', callerRoles: [] };
+    const grantedAt = new Date(NOW.getTime() - 3 * 60 * 60 * 1000);
+
+    const recent = evaluateFindings(context, { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt }] }, NOW);
+    const cached = recent.find((item) => item.code === 'graph_role_cached');
+    expect(cached).toMatchObject({ severity: 'info', params: { usableFrom: new Date(grantedAt.getTime() + DAY).toISOString() } });
+    expect(problems(recent)).not.toContain('graph_permission_missing');
+    expect(renderFinding('en', cached!).title).toContain('less than 24 hours ago');
+
+    const old = evaluateFindings(context, { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt: new Date(NOW.getTime() - 2 * DAY) }] }, NOW);
+    expect(problems(old)).toContain('graph_permission_missing');
   });
 
   it('names missing consent when no mailbox has connected', () => {
-    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [] } }, NOW);
+    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [], smtpAuth: {} } }, NOW);
     expect(problems(findings)).toEqual(['consent_missing']);
     expect(findings[findings.length - 1]?.params.consentUrl).toBe('https://login.microsoftonline.com/tenant-1/adminconsent?client_id=app-1');
   });
@@ -126,6 +148,7 @@ describe('evaluateFindings', () => {
     observations.mailboxes = {
       kind: 'ok',
       mailboxes: [mailbox({ status: 'reconnect_required', lastErrorCode: 'invalid_grant:50173' }), mailbox({ upn: 'anna@fabrikam.example', status: 'reconnect_required', lastErrorCode: 'invalid_grant:65001' })],
+      smtpAuth: {},
     };
 
     const findings = evaluateFindings(context, observations, NOW);

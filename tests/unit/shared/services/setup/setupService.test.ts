@@ -21,8 +21,11 @@ const clock = { now: () => NOW };
 /** A directory of app registrations in memory, recording every write. */
 class FakeDirectory implements AppRegistrationAdmin, Pick<AppRegistrationDirectory, 'addPassword' | 'removePassword'> {
   apps: (ManagedAppRegistration & { owners: string[] })[] = [];
+  servicePrincipals = new Map<string, string>();
+  grants: { principalId: string; resourceId: string; appRoleId: string }[] = [];
   writes: string[] = [];
   addPasswordError: Error | undefined;
+  grantError: Error | undefined;
   private counter = 0;
 
   findApplicationByAppId(appId: string) {
@@ -51,8 +54,25 @@ class FakeDirectory implements AppRegistrationAdmin, Pick<AppRegistrationDirecto
     return Promise.resolve();
   }
   findServicePrincipal(appId: string) {
+    const own = this.servicePrincipals.get(appId);
+    if (own !== undefined) return Promise.resolve({ id: own, appId, oauth2PermissionScopes: [], appRoles: [] });
     const scopes = appId === EXCHANGE_ONLINE_APP_ID ? ['SMTP.Send'] : appId === MICROSOFT_GRAPH_APP_ID ? ['Mail.Send', 'offline_access', 'openid', 'profile'] : undefined;
-    return Promise.resolve(scopes && { id: `sp-${appId}`, appId, oauth2PermissionScopes: scopes.map((value) => ({ id: `id-${value}`, value })), appRoles: [] });
+    const appRoles = appId === MICROSOFT_GRAPH_APP_ID ? ['Application.ReadWrite.OwnedBy', 'Policy.Read.All', 'Mail.Send'].map((value) => ({ id: `role-${value}`, value })) : [];
+    return Promise.resolve(scopes && { id: `sp-${appId}`, appId, oauth2PermissionScopes: scopes.map((value) => ({ id: `id-${value}`, value })), appRoles });
+  }
+  createServicePrincipal(appId: string) {
+    this.writes.push('createServicePrincipal');
+    this.servicePrincipals.set(appId, `sp-of-${appId}`);
+    return Promise.resolve({ id: `sp-of-${appId}` });
+  }
+  listAppRoleGrants(principalObjectId: string) {
+    return Promise.resolve(this.grants.filter((grant) => grant.principalId === principalObjectId).map((grant) => ({ ...grant, createdDateTime: null })));
+  }
+  grantAppRole(grant: { principalId: string; resourceId: string; appRoleId: string }) {
+    if (this.grantError) return Promise.reject(this.grantError);
+    this.writes.push(`grant:${grant.appRoleId}`);
+    this.grants.push(grant);
+    return Promise.resolve();
   }
   addPassword(objectId: string, request: { displayName: string; endDateTime: string }): Promise<AddedPassword> {
     if (this.addPasswordError) return Promise.reject(this.addPasswordError);
@@ -81,6 +101,7 @@ const options = (overrides: Partial<SetupOptions> = {}): SetupOptions => ({
     locale: 'en',
     identityClientId: 'identity-client',
     identityObjectId: 'identity-object',
+    alertMailAuth: 'connected-mailbox',
   },
   appName: 'keyrelay',
   dryRun: false,
@@ -100,12 +121,38 @@ describe('runSetup', () => {
 
     const outcome = await runSetup(deps, options());
 
-    expect(directory.writes).toEqual(['create', 'addOwner', 'addPassword']);
+    expect(directory.writes).toEqual(['create', 'createServicePrincipal', 'addOwner', 'grant:role-Application.ReadWrite.OwnedBy', 'grant:role-Policy.Read.All', 'addPassword']);
     const app = directory.apps[0]!;
     expect(app.owners).toEqual(['identity-object']);
     const stored = await secretStore.getSecret('oauth-client-secret');
     expect(stored).toMatchObject({ value: 'secret-text-key-2', tags: { appId: app.appId, keyId: 'key-2', managedBy: 'keyrelay' }, expiresOn: new Date('2028-03-01T00:00:00Z') });
     expect(JSON.stringify(outcome)).not.toContain('secret-text');
+  });
+
+  it('grants Mail.Send too when alert mail goes through the managed identity, and a second run grants nothing', async () => {
+    const { directory, deps } = setup();
+    const settings = { ...options().settings, alertMailAuth: 'managed-identity' as const };
+
+    await runSetup(deps, options({ settings }));
+    const second = await runSetup(deps, options({ settings }));
+
+    expect(directory.grants.map((grant) => grant.appRoleId)).toEqual(['role-Application.ReadWrite.OwnedBy', 'role-Policy.Read.All', 'role-Mail.Send']);
+    expect(directory.grants.every((grant) => grant.principalId === 'identity-object' && grant.resourceId === `sp-${MICROSOFT_GRAPH_APP_ID}`)).toBe(true);
+    expect(second.steps.filter((step) => step.code.startsWith('role')).map((step) => step.code)).toEqual(['role_ok', 'role_ok', 'role_ok']);
+  });
+
+  it('prints the exact grant command when the account may not grant app roles (Graph 403), and goes on', async () => {
+    const { directory, deps } = setup();
+    directory.grantError = new GraphRequestError({ status: 403, code: 'Authorization_RequestDenied' });
+
+    const outcome = await runSetup(deps, options());
+
+    const command = outcome.steps.find((step) => step.code === 'role_grant_command');
+    expect(command?.status).toBe('skipped');
+    expect(command?.params.command).toBe(
+      `az rest --method POST --uri https://graph.microsoft.com/v1.0/servicePrincipals/sp-${MICROSOFT_GRAPH_APP_ID}/appRoleAssignedTo --headers Content-Type=application/json --body '{"principalId":"identity-object","resourceId":"sp-${MICROSOFT_GRAPH_APP_ID}","appRoleId":"role-Application.ReadWrite.OwnedBy"}'`,
+    );
+    expect(directory.writes).toContain('addPassword');
   });
 
   it('in a dry run reads but writes nothing, and reports every change as planned', async () => {
@@ -115,7 +162,7 @@ describe('runSetup', () => {
 
     expect(directory.writes).toEqual([]);
     expect(secretStore.calls.setSecret).toBe(0);
-    expect(outcome.steps.map((step) => step.status)).toEqual(['planned', 'planned', 'planned', 'planned', 'planned']);
+    expect(outcome.steps.map((step) => step.status)).toEqual(['planned', 'planned', 'planned', 'planned', 'planned', 'planned', 'planned', 'planned']);
     expect(outcome.appId).toBeUndefined();
   });
 

@@ -34,7 +34,12 @@ describe('loadSetupSettings', () => {
       graphEndpoint: 'https://graph.microsoft.com',
       locale: 'it',
       identityClientId: IDENTITY,
+      alertMailAuth: 'connected-mailbox',
     });
+  });
+
+  it('reads ALERT_MAIL_AUTH: managed-identity means the identity needs Mail.Send too', () => {
+    expect(loadSetupSettings({ ...azdEnvironment, ALERT_MAIL_AUTH: 'managed-identity' }).alertMailAuth).toBe('managed-identity');
   });
 
   it('lets flags override the locale and the identity', () => {

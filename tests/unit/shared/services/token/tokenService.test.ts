@@ -18,6 +18,7 @@ const OBJECT_ID = '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d';
 const CACHE_SECRET = 'mbx-0123abcd';
 const CACHE_TAGS = { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: TENANT_ID };
 const PUBLIC_BASE_URL = 'https://keyrelay.example.net';
+const CLIENT_ID = '3e9b1f2a-7c4d-4b8e-9f0a-1b2c3d4e5f60';
 
 class TestClock {
   constructor(public ms: number) {}
@@ -104,7 +105,14 @@ async function setup(options: SetupOptions = {}) {
   const logs: string[] = [];
   const logger = loggerFor({ info: (line) => logs.push(line), warn: (line) => logs.push(line), error: (line) => logs.push(line) });
   const service: TokenService = createTokenService({
-    config: { publicBaseUrl: PUBLIC_BASE_URL, oauthTenant: options.oauthTenant ?? 'organizations', allowedTenants: options.allowedTenants ?? '*' },
+    config: {
+      publicBaseUrl: PUBLIC_BASE_URL,
+      oauthTenant: options.oauthTenant ?? 'organizations',
+      allowedTenants: options.allowedTenants ?? '*',
+      oauthClientId: CLIENT_ID,
+      authorityHost: 'https://login.microsoftonline.com',
+      redirectUri: `${PUBLIC_BASE_URL}/api/oauth/callback`,
+    },
     clock,
     secretStore: secrets,
     mailboxRegistry: registry,
@@ -412,6 +420,26 @@ describe('TokenService failure mapping', () => {
     expect(alarms).toHaveLength(1);
     expect(alarms[0]!.errors).toEqual(['credential_rejected:AADSTS7000215']);
     expect((await registry.get(UPN))?.status).toBe('ok');
+  });
+
+  it("a tenant that removed the app (AADSTS700016) -> 409 with that tenant's admin-consent link; no alarm, no fail-fast", async () => {
+    const { service, client, runs, registry, secrets } = await setup({ smtpMinutesLeft: -5, graphMinutesLeft: -5 });
+    client.failNextRefresh({ kind: 'tenant_refused', errorCode: 'AADSTS700016' });
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
+    expect(error).toBeInstanceOf(ReconnectRequiredError);
+    const consent = new URL((error as ReconnectRequiredError).adminConsentUrl!);
+    expect(consent.pathname).toBe(`/${TENANT_ID}/v2.0/adminconsent`);
+    expect(consent.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(consent.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access']));
+    expect(await registry.get(UPN)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'AADSTS700016' });
+    expect((await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))).toEqual([]);
+    // Not a credential refusal: once the mailbox is back, Entra is asked at once.
+    const record = (await registry.get(UPN))!;
+    await registry.upsert({ ...record, status: 'ok' });
+    const reads = secrets.calls.getSecret;
+    const grant = await service.getToken({ mailbox: UPN, resource: 'graph' });
+    expect(grant.accessToken).toMatch(/^at-graph-/);
+    expect(secrets.calls.getSecret).toBeGreaterThan(reads);
   });
 
   it('after invalid_client the next cold requests within a minute fail fast without calling Entra or Key Vault again', async () => {
