@@ -13,6 +13,8 @@ param keyVaultUri string
 param publicBaseUrl string
 param oauthClientId string
 param oauthTenant string
+param oauthClientCredential string
+param federatedTokenAudience string
 param oauthClientSecretName string
 param allowedReturnUrls string
 param authorityHost string
@@ -54,6 +56,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     OAUTH_CLIENT_ID: oauthClientId
     OAUTH_TENANT: oauthTenant
     AZURE_TENANT_ID: tenant().tenantId
+    OAUTH_CLIENT_CREDENTIAL: oauthClientCredential
+    FEDERATED_TOKEN_AUDIENCE: federatedTokenAudience
     OAUTH_CLIENT_SECRET_NAME: oauthClientSecretName
     PUBLIC_BASE_URL: publicBaseUrl
     ALLOWED_RETURN_URLS: allowedReturnUrls
