@@ -28,6 +28,7 @@ import {
   unknownClient,
   unknownTenant,
 } from './entraErrors.js';
+import { isTokenExchangeAudience, verifyFederatedClientAssertion, workloadIdentityObjectId } from './entraClientAssertion.js';
 import { renderErrorPage, renderSignInPage, SIGN_IN_PAGE_HEADERS } from './entraPage.js';
 import { FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from './graphCatalog.js';
 import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
@@ -322,6 +323,15 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     throw unknownClient(clientId, tenantLabel);
   }
 
+  /** A federated credential instead of a secret (dev/cloud/entraClientAssertion.ts). */
+  async function authenticateByAssertion(form: URLSearchParams, tenantLabel: string): Promise<AuthenticatedClient> {
+    const clientId = form.get('client_id') ?? '';
+    const application = findApplication(clientId);
+    if (!application) throw unknownClient(clientId, tenantLabel);
+    await verifyFederatedClientAssertion(application, form, verificationKey, ctx.clock);
+    return { clientId, tenantId: application.tenantId, application };
+  }
+
   // ---- routes --------------------------------------------------------------------------------
 
   function openidConfiguration(origin: string, segment: string): Outcome {
@@ -543,7 +553,9 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
   async function token(origin: string, segment: string, req: IncomingMessage, form: URLSearchParams): Promise<Outcome> {
     const pathTenant = resolveTenantSegment(segment);
     const grantType = form.get('grant_type');
-    const client = authenticateClient(req, form, pathTenant?.domain ?? segment);
+    const client = form.has('client_assertion')
+      ? await authenticateByAssertion(form, pathTenant?.domain ?? segment)
+      : authenticateClient(req, form, pathTenant?.domain ?? segment);
     const scopes = (form.get('scope') ?? '').split(' ').filter((s) => s.length > 0);
     switch (grantType) {
       case 'authorization_code':
@@ -646,8 +658,10 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       tid: pathTenant.id,
       azp: client.clientId,
       appid: client.clientId,
-      oid: client.clientId,
-      sub: client.clientId,
+      // A managed identity's token for the exchange audience names it by object id: a federated credential's subject.
+      ...(client.servicePrincipal && isTokenExchangeAudience(audience)
+        ? { oid: workloadIdentityObjectId(client.servicePrincipal), sub: workloadIdentityObjectId(client.servicePrincipal) }
+        : { oid: client.clientId, sub: client.clientId }),
       ...(roles.length > 0 ? { roles } : {}),
     });
     return { token_type: 'Bearer', expires_in: accessTokenLifetime, ext_expires_in: accessTokenLifetime, access_token: access };

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { CloudClock, EmulatorHandler, LocalCloudContext, TokenVerifier } from './context.js';
 import { LocalCloud, OffsetClock, createControlHandler } from './control.js';
 import { createEntraEmulator } from './entra.js';
+import { workloadIdentityObjectId } from './entraClientAssertion.js';
 import { createGraphHandler } from './graph.js';
 import { sendJson } from './http.js';
 import { createKeyVaultHandler } from './keyVault.js';
@@ -56,6 +57,8 @@ export interface LocalCloudSettings {
   AZURE_CLIENT_ID: string;
   AZURE_CLIENT_SECRET: string;
   OAUTH_CLIENT_SECRET_NAME: string;
+  /** keyrelay's identity's object id (azd's output of the same name): the subject of its federated credential. */
+  AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: string;
   PUBLIC_BASE_URL?: string;
   AzureWebJobsStorage?: string;
 }
@@ -124,6 +127,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       AZURE_CLIENT_ID: identity.clientId,
       AZURE_CLIENT_SECRET: identity.secret,
       OAUTH_CLIENT_SECRET_NAME: DEFAULT_CLIENT_SECRET_NAME,
+      AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: workloadIdentityObjectId(identity),
       ...(options.publicBaseUrl ? { PUBLIC_BASE_URL: options.publicBaseUrl } : {}),
       ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
     };
