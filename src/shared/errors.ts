@@ -65,13 +65,15 @@ export class ReconnectRequiredError extends KeyrelayError {
   }
 }
 
+export const UPSTREAM_UNAVAILABLE_MESSAGE = 'A Microsoft service keyrelay depends on is unavailable. Retry later.';
+
 /** Entra ID, Graph, Key Vault or Storage did not answer usefully; the caller may retry later (503). */
 export class UpstreamUnavailableError extends KeyrelayError {
   override name = 'UpstreamUnavailableError';
 
   constructor(
     readonly retryAfterSeconds: number,
-    publicMessage = 'A Microsoft service keyrelay depends on is unavailable. Retry later.',
+    publicMessage = UPSTREAM_UNAVAILABLE_MESSAGE,
     options?: KeyrelayErrorOptions,
   ) {
     super('upstream_unavailable', 503, publicMessage, options);

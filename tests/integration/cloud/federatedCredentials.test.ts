@@ -8,6 +8,7 @@ import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatedApplication, EmulatedFederatedCredential, EmulatedServicePrincipal } from '../../../dev/cloud/context.js';
 import { MAX_FEDERATED_CREDENTIALS } from '../../../dev/cloud/graphFederatedCredentials.js';
+import { rejection as rejectionOf } from '../../support/rejection.js';
 import { KEYRELAY_IDENTITY_CLIENT_ID, OffsetClock, startLocalCloud } from '../../../dev/cloud/index.js';
 
 type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
@@ -25,6 +26,9 @@ type GraphFederatedCredential = EmulatedFederatedCredential;
 
 const issuerOf = (tenantId: string): string => `${cloud.urls.entra}/${tenantId}/v2.0`;
 
+type SdkError = { statusCode?: number; code?: string; message: string; errorCode?: string; errorMessage?: string };
+const rejection = (promise: Promise<unknown>): Promise<SdkError> => rejectionOf<SdkError>(promise);
+
 function credentialsPath(): string {
   return `/applications/${app.id}/federatedIdentityCredentials`;
 }
@@ -33,14 +37,6 @@ async function addCredential(body: Partial<GraphFederatedCredential>): Promise<G
   return (await graph.api(credentialsPath()).post(body)) as GraphFederatedCredential;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<{ statusCode?: number; code?: string; message: string; errorCode?: string; errorMessage?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { statusCode?: number; code?: string; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** MSAL Node with the identity's token as client assertion: a client-credentials token for Graph. */
 function clientCredentialsWithAssertion(assertion: () => Promise<string>): Promise<unknown> {

@@ -15,6 +15,7 @@ import type { Logger } from '../../logger.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
 import type { TokenRequest, TokenResource } from './tokenRequest.js';
+import { credentialRefusedMessage } from '../clientCredentialRefusal.js';
 
 /** Exchange rejects tokens about to expire: never hand out one with less than this left. */
 export const MIN_TOKEN_LIFETIME_MS = 10 * 60 * 1000;
@@ -92,6 +93,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   const knownRecords = new Map<string, MailboxRecord>();
   /** Until when Entra's last invalid_client is taken as the answer, without asking Key Vault or Entra again. */
   let credentialRefusedUntil = 0;
+  let credentialRefusalFix: string | undefined;
 
   const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
   const timeLeft = (token: HeldToken) => token.expiresOn.getTime() - clock.now().getTime();
@@ -177,12 +179,12 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
         return requireReconnect(mailbox, failure.errorCode);
       case 'invalid_client':
         credentialRefusedUntil = clock.now().getTime() + INVALID_CLIENT_RETRY_AFTER_SECONDS * 1000;
+        credentialRefusalFix = failure.fix;
         await credentialAlarm.raise(failure.errorCode);
-        throw new UpstreamUnavailableError(
-          INVALID_CLIENT_RETRY_AFTER_SECONDS,
-          'Microsoft Entra ID refused keyrelay\'s own credential; the administrators have been alerted. Retry later.',
-          { cause, message: `client credential refused: ${failure.errorCode}` },
-        );
+        throw new UpstreamUnavailableError(INVALID_CLIENT_RETRY_AFTER_SECONDS, credentialRefusedMessage(failure.fix), {
+          cause,
+          message: `client credential refused: ${failure.errorCode}`,
+        });
       case 'unavailable':
         logger.warn('token.entra_unavailable', { retryAfterSeconds: failure.retryAfterSeconds });
         throw new UpstreamUnavailableError(failure.retryAfterSeconds, undefined, { cause });
@@ -221,11 +223,9 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   function failFastWhileCredentialRefused(): void {
     const remainingMs = credentialRefusedUntil - clock.now().getTime();
     if (remainingMs <= 0) return;
-    throw new UpstreamUnavailableError(
-      Math.ceil(remainingMs / 1000),
-      'Microsoft Entra ID refused keyrelay\'s own credential; the administrators have been alerted. Retry later.',
-      { message: 'client credential refused within the last minute' },
-    );
+    throw new UpstreamUnavailableError(Math.ceil(remainingMs / 1000), credentialRefusedMessage(credentialRefusalFix), {
+      message: 'client credential refused within the last minute',
+    });
   }
 
   async function coldPath(mailbox: string, resource: TokenResource, forceRefresh: boolean): Promise<HeldToken> {
