@@ -3,6 +3,7 @@
 // identity's own token for `<FEDERATED_TOKEN_AUDIENCE>/.default`. @azure/identity caches that token and
 // renews it before it expires; no secret exists anywhere.
 import type { TokenCredential } from '@azure/identity';
+import { decodeJwt } from 'jose';
 import { OAuthClientError, type ClientCredentialSource } from './msalOAuthClient.js';
 
 /** keyrelay's error code when its own identity cannot get the assertion (no Entra code exists for it). */
@@ -29,23 +30,45 @@ export function federatedCredentialFix(errorCode: string, audience: string): str
   }
 }
 
+/** The identity's token for the exchange audience; when it cannot get one, a refusal that names the fix. */
+async function identityToken(identity: TokenCredential, audience: string): Promise<string> {
+  const unavailable = (cause?: unknown): OAuthClientError =>
+    new OAuthClientError(
+      { kind: 'invalid_client', errorCode: IDENTITY_TOKEN_UNAVAILABLE, fix: federatedCredentialFix(IDENTITY_TOKEN_UNAVAILABLE, audience) },
+      cause === undefined ? undefined : { cause },
+    );
+  let token: Awaited<ReturnType<TokenCredential['getToken']>>;
+  try {
+    token = await identity.getToken(`${audience}/.default`);
+  } catch (error) {
+    throw unavailable(error);
+  }
+  if (!token) throw unavailable();
+  return token.token;
+}
+
 export function createFederatedClientCredential(identity: TokenCredential, audience: string): ClientCredentialSource {
-  const scope = `${audience}/.default`;
-  const clientAssertion = async (): Promise<string> => {
-    let token: Awaited<ReturnType<TokenCredential['getToken']>>;
-    try {
-      token = await identity.getToken(scope);
-    } catch (error) {
-      throw new OAuthClientError({ kind: 'invalid_client', errorCode: IDENTITY_TOKEN_UNAVAILABLE }, { cause: error });
-    }
-    if (!token) throw new OAuthClientError({ kind: 'invalid_client', errorCode: IDENTITY_TOKEN_UNAVAILABLE });
-    return token.token;
-  };
-  // The callback asks the identity each time; a "reload" has nothing newer to read.
-  const credential = Promise.resolve({ clientAssertion });
+  // The callback asks the identity each time (its cache answers); a "reload" has nothing newer to read.
+  const credential = Promise.resolve({ clientAssertion: () => identityToken(identity, audience) });
   return {
     getCredential: () => credential,
     reloadCredential: () => credential,
     fixFor: (errorCode) => federatedCredentialFix(errorCode, audience),
   };
+}
+
+/** Who the identity's assertion says it is: what a federated credential must name to trust it. */
+export interface FederatedIdentityClaims {
+  issuer: string;
+  subject: string;
+  audience: string;
+}
+
+/**
+ * Reads issuer and subject from the identity's own exchange token (the same cached token MSAL sends).
+ * Not verified here: Entra verifies it on every use; these claims only say what the app must trust.
+ */
+export async function describeFederatedIdentity(identity: TokenCredential, audience: string): Promise<FederatedIdentityClaims> {
+  const claims = decodeJwt(await identityToken(identity, audience));
+  return { issuer: String(claims.iss ?? ''), subject: String(claims.sub ?? ''), audience };
 }

@@ -10,6 +10,7 @@ import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { loadConfig } from '../../../src/shared/config.js';
 import { UpstreamUnavailableError } from '../../../src/shared/errors.js';
 import { createCore } from '../../../src/shared/runtime/core.js';
+import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ConnectDriver, queryParam } from '../connect/connectDriver.js';
@@ -113,6 +114,54 @@ describe('federated: the happy path without any client secret', () => {
     const logs = host.logs.join('\n');
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     expect(logs).not.toContain(stack.settings.AZURE_CLIENT_SECRET!);
+  });
+});
+
+describe('federated: the monitor', () => {
+  const SENDER = 'newsletter@contoso.onmicrosoft.com';
+  /** Alerts by keyrelay's identity's own Mail.Send: a channel that does not depend on the app's credential. */
+  function monitor() {
+    const config = loadConfig({ ...stack.settings, ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: SENDER, ALERT_LOCALE: 'en' });
+    return createMonitorFeatureFor(createCore(config, { azureCredential: identityCredential() }), { logger: { info: () => {}, warn: () => {}, error: () => {} } }).monitor;
+  }
+
+  function newMail(before: number) {
+    return stack.local.cloud.outbox().slice(before);
+  }
+
+  it('rotates nothing, finds the credential matching, and says once that the password left on the app is no longer needed, with its date', async () => {
+    stack.local.cloud.clearRequestLog();
+    const before = stack.local.cloud.outbox().length;
+    const result = await monitor().run();
+    expect(result.errors).toEqual([]);
+    expect(stack.local.cloud.countRequests('graph', 'applications.addPassword')).toBe(0);
+    const [mail, ...more] = newMail(before);
+    expect(more).toEqual([]);
+    expect(mail?.message.subject).toContain('1 client secret no longer needed');
+    expect(mail?.message.body?.content).toContain('no longer needed, keyrelay uses the federated credential. Remove it in the portal.');
+    expect(mail?.message.body?.content).toMatch(/expires on \d{1,2} \w+ \d{4}/);
+
+    const again = stack.local.cloud.outbox().length;
+    await monitor().run();
+    expect(newMail(again)).toEqual([]);
+  });
+
+  it('a federated credential removed from the app: an urgent mail naming the fix, through a channel that still works', async () => {
+    app.federatedIdentityCredentials = [];
+    const before = stack.local.cloud.outbox().length;
+    await monitor().run();
+    const [mail] = newMail(before);
+    expect(mail?.message.subject).toContain('URGENT: keyrelay cannot authenticate');
+    expect(mail?.message.body?.content).toContain(SETUP_FIX);
+    expect(mail?.from).toBe(SENDER);
+  });
+
+  it('a federated credential changed to another subject: urgent, as a mismatch', async () => {
+    app.federatedIdentityCredentials = [{ ...deployedCredential(), subject: stack.settings.AZURE_CLIENT_ID! }];
+    const before = stack.local.cloud.outbox().length;
+    const result = await monitor().run();
+    expect(result.digest?.subject).toContain('URGENT');
+    expect(newMail(before)[0]?.message.body?.content).toContain('was changed and no longer matches');
   });
 });
 

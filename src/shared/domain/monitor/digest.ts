@@ -4,6 +4,7 @@
 // carries secret values.
 import type { CredentialKind, MonitoredCredential } from './credentials.js';
 import type { RotationBlockedReason } from './rotationPlan.js';
+import { federatedHeadline, federatedParagraphs, type FederatedPostureNotice } from './federatedPosture.js';
 
 export type DigestLocale = 'it' | 'en';
 
@@ -66,6 +67,8 @@ export interface DigestInput {
   rotationHistory: readonly RotationHistoryEntry[];
   /** Set when this run switched to a new client secret: the digest announces it. */
   renewal?: RenewalNotice;
+  /** OAUTH_CLIENT_CREDENTIAL=federated: the federated credential's problem and leftover secrets (federatedPosture.ts). */
+  federated?: FederatedPostureNotice;
 }
 
 export interface RenderedDigest {
@@ -399,6 +402,10 @@ function subjectText(
   locale: DigestLocale,
 ): string {
   const [first] = items;
+  const federated = input.federated ? federatedHeadline(input.federated, locale) : undefined;
+  // Keyrelay unable to authenticate outranks any expiry; leftover secrets only fill an otherwise empty subject.
+  if (federated !== undefined && (input.federated?.problem || (!first && input.reconnects.length === 0)))
+    return messages.subject(input.app.displayName, federated, items.length);
   if (first)
     return messages.subject(
       input.app.displayName,
@@ -458,6 +465,8 @@ function renderHtml(
   ];
   if (input.missingPermission)
     parts.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
+  if (input.federated)
+    parts.push(...federatedParagraphs(input.federated, locale).map((paragraph) => `<p style="${STYLE.notice}">${e(paragraph)}</p>`));
   if (input.renewal) {
     if (title !== messages.renewalHeading) parts.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
     parts.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
@@ -533,6 +542,7 @@ function renderText(
   const title = titleFor(input, items, messages);
   const lines: string[] = [title, '', messages.intro(input.app), ''];
   if (input.missingPermission) lines.push(messages.missingPermission(input.missingPermission), '');
+  if (input.federated) lines.push(...federatedParagraphs(input.federated, locale), '');
   if (input.renewal) {
     if (title !== messages.renewalHeading) lines.push(messages.renewalHeading);
     lines.push(messages.renewal(input.renewal), '');
