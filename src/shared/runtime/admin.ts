@@ -7,6 +7,11 @@ import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
 import { createGraphApplicationDirectory, createGraphAppRegistrationAdmin } from '../adapters/graphApplications.js';
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
+import { createFederatedClientCredential, describeFederatedIdentity } from '../adapters/federatedClientCredential.js';
+import { createGraphFederatedCredentialDirectory } from '../adapters/graphFederatedCredentials.js';
+import { createKeyVaultSecretRemover } from '../adapters/keyVaultSecretRemoval.js';
+import { MsalOAuthClient } from '../adapters/msalOAuthClient.js';
+import type { FederatedSetupDependencies } from '../services/setup/federatedSetup.js';
 import { systemClock } from '../domain/clock.js';
 import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorService.js';
 import type { SetupDependencies } from '../services/setup/setupService.js';
@@ -34,6 +39,28 @@ export function createSetupDependencies(settings: SetupSettings): SetupDependenc
     passwords: createGraphApplicationDirectory(graph),
     secretStore: createKeyVaultSecretStore(settings, credential),
     clock: systemClock,
+  };
+}
+
+/** `npm run setup -- --federated`, with the Azure login (keyrelay's identity where it runs, else the admin's). */
+export function createFederatedSetupDependencies(settings: SetupSettings): FederatedSetupDependencies {
+  const credential = createAzureCredential(settings);
+  const graph = createGraphClient(settings.graphEndpoint, () => graphToken(credential, settings.graphEndpoint));
+  const audience = settings.federatedTokenAudience;
+  return {
+    apps: createGraphAppRegistrationAdmin(graph, settings.graphEndpoint),
+    federatedCredentials: createGraphFederatedCredentialDirectory(graph),
+    // A login without an exchange token (a user's `az login`) is simply not keyrelay's identity.
+    loginSubject: () => describeFederatedIdentity(credential, audience).then((claims) => claims.subject, () => undefined),
+    verifyAssertion: (appId) =>
+      new MsalOAuthClient(
+        { clientId: appId, authorityHost: settings.authorityHost, homeTenantId: settings.azureTenantId },
+        createFederatedClientCredential(credential, audience),
+      ).verifyClientCredential(),
+    passwords: createGraphApplicationDirectory(graph),
+    secretStore: createKeyVaultSecretStore(settings, credential),
+    deleteSecret: createKeyVaultSecretRemover(settings, credential),
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }
 
