@@ -17,6 +17,7 @@ import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorS
 import type { SetupDependencies } from '../services/setup/setupService.js';
 import type { SetupSettings } from '../services/setup/setupSettings.js';
 import type { Core } from './core.js';
+import { federatedCheckFor } from './monitor.js';
 
 /** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
 function graphScopeOf(graphEndpoint: string): string {
@@ -80,6 +81,7 @@ async function describeCaller(credential: TokenCredential, graphEndpoint: string
 
 /** With keyrelay's own identity, as the Function App would run (managed identity, or its environment). */
 export function createDoctorDependencies(core: Core): DoctorDependencies {
+  const federatedCheck = federatedCheckFor(core);
   return {
     secretStore: core.secretStore,
     apps: createGraphAppRegistrationAdmin(core.graphAppOnly, core.config.graphEndpoint),
@@ -87,5 +89,6 @@ export function createDoctorDependencies(core: Core): DoctorDependencies {
     verifyClientSecret: (clientSecret) => core.oauthClient.verifyClientSecret(clientSecret),
     mailboxRegistry: core.mailboxRegistry,
     clock: core.clock,
+    ...(federatedCheck ? { federatedCheck } : {}),
   };
 }

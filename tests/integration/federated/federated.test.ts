@@ -14,6 +14,7 @@ import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js'
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ConnectDriver, queryParam } from '../connect/connectDriver.js';
+import { runCli } from '../setup/runCli.js';
 import { ageStoredAccessTokens, connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
 import { rejection } from '../../support/rejection.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
@@ -114,6 +115,26 @@ describe('federated: the happy path without any client secret', () => {
     const logs = host.logs.join('\n');
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
     expect(logs).not.toContain(stack.settings.AZURE_CLIENT_SECRET!);
+  });
+});
+
+describe('federated: npm run doctor', { timeout: 60_000 }, () => {
+  it('shows the posture, the credential matching and accepted, and the password left on the app as no longer needed', async () => {
+    const run = await runCli('doctor', { ...stack.settings, ALERT_LOCALE: 'en' });
+    expect(run.stdout).toContain('i credential of app');
+    expect(run.stdout).toContain('managed identity as federated credential (OAUTH_CLIENT_CREDENTIAL=federated), no secret');
+    expect(run.stdout).toContain("✓ the app's federated credential matches keyrelay's identity and Entra ID accepts its assertion");
+    expect(run.stdout).toContain('! client secret');
+    expect(run.stdout).toContain('no longer needed');
+    expect(run.stdout).not.toContain('Key Vault holds no client secret');
+  });
+
+  it('names the fix when the credential was removed', async () => {
+    app.federatedIdentityCredentials = [];
+    const run = await runCli('doctor', { ...stack.settings, ALERT_LOCALE: 'en' });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain("✗ app " + stack.config.oauthClientId + " has no federated credential for keyrelay's identity");
+    expect(run.stdout).toContain('Fix: Run `npm run setup -- --federated`.');
   });
 });
 

@@ -7,8 +7,10 @@ import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeEr
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { MailboxRegistry, SecretStore } from '../../ports.js';
+import type { FederatedCheck } from '../monitor/federatedCheck.js';
 import {
   evaluateFindings,
+  type FederatedObservation,
   type DoctorContext,
   type Finding,
   type GraphObservation,
@@ -32,12 +34,15 @@ export interface DoctorDependencies {
   verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }>;
   mailboxRegistry: Pick<MailboxRegistry, 'list'>;
   clock: Clock;
+  /** OAUTH_CLIENT_CREDENTIAL=federated: the monitor's check of the federated credential. */
+  federatedCheck?: FederatedCheck;
 }
 
 export type DoctorConfig = Pick<
   Config,
   'oauthClientId' | 'azureTenantId' | 'keyVaultUrl' | 'oauthClientSecretName' | 'redirectUri' | 'publicBaseUrl' | 'authorityHost' | 'rotationLeadDays'
->;
+> &
+  Partial<Pick<Config, 'oauthClientCredential'>>;
 
 export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig): Promise<Finding[]> {
   const [caller, secret, mailboxes] = await Promise.all([
@@ -46,9 +51,11 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     probeMailboxes(deps),
   ]);
   const keyVault = keyVaultObservation(secret);
-  const [graph, secretCheck] = await Promise.all([
+  const federatedCheck = config.oauthClientCredential === 'federated' ? deps.federatedCheck : undefined;
+  const [graph, secretCheck, federated] = await Promise.all([
     probeGraph(deps, config, caller),
-    secret.ok && secret.value?.value ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+    secret.ok && secret.value?.value && !federatedCheck ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+    federatedCheck ? probeFederated(deps, config, federatedCheck) : Promise.resolve(undefined),
   ]);
   const context: DoctorContext = {
     appId: config.oauthClientId,
@@ -61,7 +68,8 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     authorityHost: config.authorityHost,
     rotationLeadDays: config.rotationLeadDays,
   };
-  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes }, deps.clock.now());
+  const posture = config.oauthClientCredential ?? 'secret';
+  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes, posture, ...(federated ? { federated } : {}) }, deps.clock.now());
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -127,6 +135,16 @@ async function probeSecret(deps: DoctorDependencies, clientSecret: string): Prom
   const { failure } = result;
   if (failure.kind === 'unavailable') return { kind: 'unavailable' };
   return { kind: 'rejected', errorCode: failure.errorCode };
+}
+
+async function probeFederated(deps: DoctorDependencies, config: DoctorConfig, check: FederatedCheck): Promise<FederatedObservation> {
+  try {
+    const app = await deps.apps.findApplicationByAppId(config.oauthClientId);
+    const result = await check.check({ ...(app ? { appObjectId: app.id } : {}), credentials: [], now: deps.clock.now() });
+    return { state: result.state, ...(result.errorCode !== undefined ? { errorCode: result.errorCode } : {}) };
+  } catch {
+    return { state: 'unknown' };
+  }
 }
 
 async function probeMailboxes(deps: DoctorDependencies): Promise<MailboxObservation> {

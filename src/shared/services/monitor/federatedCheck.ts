@@ -35,6 +35,8 @@ export interface FederatedCheckResult {
   errors: string[];
   /** For the status page and doctor. */
   state: 'matching' | FederatedProblem['state'] | 'unknown';
+  /** Entra's (or keyrelay's) code when the state is `refused`. */
+  errorCode?: string;
 }
 
 export interface FederatedCheck {
@@ -91,7 +93,8 @@ export function createFederatedCheck(deps: FederatedCheckDependencies): Federate
           federated: { leftovers: [leftover] },
         });
       }
-      return { notices, errors, state: problem === undefined ? 'matching' : problem === 'unknown' ? 'unknown' : problem.state };
+      if (problem === undefined || problem === 'unknown') return { notices, errors, state: problem === undefined ? 'matching' : 'unknown' };
+      return { notices, errors, state: problem.state, ...(problem.errorCode !== undefined ? { errorCode: problem.errorCode } : {}) };
     },
   };
 }
