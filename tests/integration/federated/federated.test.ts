@@ -138,6 +138,15 @@ describe('federated: npm run doctor', { timeout: 60_000 }, () => {
   });
 });
 
+describe('federated: GET /api/status', () => {
+  it('shows the posture at a glance, in JSON and on the page', async () => {
+    const json = (await (await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': FUNCTION_KEY } })).json()) as { credentialPosture: string };
+    expect(json.credentialPosture).toBe('federated');
+    const page = await (await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': FUNCTION_KEY, accept: 'text/html' } })).text();
+    expect(page).toContain('Credenziale: identità gestita federata, nessun segreto da far scadere');
+  });
+});
+
 describe('federated: the monitor', () => {
   const SENDER = 'newsletter@contoso.onmicrosoft.com';
   /** Alerts by keyrelay's identity's own Mail.Send: a channel that does not depend on the app's credential. */
