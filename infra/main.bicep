@@ -31,6 +31,11 @@ param appRegistrationDisplayName string = 'keyrelay'
 
 // keyrelay settings (DESIGN §4); defaults equal the config schema's.
 param oauthTenant string = 'organizations'
+@description('federated: keyrelay\'s managed identity is the app registration\'s federated credential, no secret exists (DESIGN §2); secret: a client secret in Key Vault. An existing app registration (oauthClientId) gets its federated credential from `npm run setup -- --federated`.')
+@allowed(['federated', 'secret'])
+param oauthClientCredential string = 'federated'
+@description('Audience of the identity\'s token used as client assertion; empty = the cloud\'s token-exchange audience.')
+param federatedTokenAudience string = ''
 param oauthClientSecretName string = 'oauth-client-secret'
 @description('Comma list of tenant ids whose users may connect mailboxes; empty = this tenant only. WARNING: * lets any work or school account connect.')
 param allowedTenants string = ''
@@ -165,10 +170,16 @@ module appRegistration 'app/appRegistration.bicep' = if (createAppRegistration) 
     displayName: appRegistrationDisplayName
     redirectUri: 'https://${api.outputs.defaultHostName}/api/oauth/callback'
     managedIdentityPrincipalId: identity.outputs.principalId
+    federatedTokenAudience: effectiveFederatedTokenAudience
   }
 }
 
 var effectiveOauthClientId = createAppRegistration ? appRegistration.outputs.appId : oauthClientId
+// Microsoft's token-exchange audience per cloud (public, US Gov, China), as src/shared/config.ts derives it.
+var cloudTokenExchangeAudience = environment().name == 'AzureUSGovernment'
+  ? 'api://AzureADTokenExchangeUSGov'
+  : environment().name == 'AzureChinaCloud' ? 'api://AzureADTokenExchangeChina' : 'api://AzureADTokenExchange'
+var effectiveFederatedTokenAudience = empty(federatedTokenAudience) ? cloudTokenExchangeAudience : federatedTokenAudience
 
 // The status dashboard behind Entra sign-in, restricted to the admin group; the JSON API keeps its function key.
 module apiAuth 'app/apiAuth.bicep' = {
@@ -197,6 +208,8 @@ module apiSettings 'app/apiSettings.bicep' = {
     publicBaseUrl: 'https://${api.outputs.defaultHostName}'
     oauthClientId: effectiveOauthClientId
     oauthTenant: oauthTenant
+    oauthClientCredential: oauthClientCredential
+    federatedTokenAudience: effectiveFederatedTokenAudience
     oauthClientSecretName: oauthClientSecretName
     allowedTenants: allowedTenants
     connectAttemptsPerClientPerHour: connectAttemptsPerClientPerHour

@@ -79,8 +79,20 @@ export interface EmulatedApplication {
    * CredentialInvalidLifetimeAsPerAppPolicy / CredentialTypeNotAllowedAsPerAppPolicy).
    */
   passwordPolicy?: EmulatedPasswordPolicy;
+  /** Graph `federatedIdentityCredentials` (dev/cloud/graphFederatedCredentials.ts); absent = none. */
+  federatedIdentityCredentials?: EmulatedFederatedCredential[];
   /** How long a password added from now on stays refused by the token endpoint (propagation delay). */
   newPasswordActivation?: { delayMs?: number; rejectedAttempts?: number };
+}
+
+/** Graph's federatedIdentityCredential: Entra accepts an assertion whose iss, sub and aud match one. */
+export interface EmulatedFederatedCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string | null;
 }
 
 /** A workload identity keyrelay itself uses (stands in for a managed identity / `az login`). */

@@ -29,6 +29,7 @@ import {
   unknownTenant,
 } from './entraErrors.js';
 import { adminConsent, adminConsentVersion } from './entraAdminConsent.js';
+import { isTokenExchangeAudience, verifyFederatedClientAssertion, workloadIdentityObjectId } from './entraClientAssertion.js';
 import { renderErrorPage, renderSignInPage, SIGN_IN_PAGE_HEADERS } from './entraPage.js';
 import { ensureEnterpriseApp, findEnterpriseApp, grantedGraphRoles, requireEnterpriseApp } from './entraServicePrincipals.js';
 import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
@@ -323,6 +324,15 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     throw unknownClient(clientId, tenantLabel);
   }
 
+  /** A federated credential instead of a secret (dev/cloud/entraClientAssertion.ts). */
+  async function authenticateByAssertion(form: URLSearchParams, tenantLabel: string): Promise<AuthenticatedClient> {
+    const clientId = form.get('client_id') ?? '';
+    const application = findApplication(clientId);
+    if (!application) throw unknownClient(clientId, tenantLabel);
+    await verifyFederatedClientAssertion(application, form, verificationKey, ctx.clock);
+    return { clientId, tenantId: application.tenantId, application };
+  }
+
   // ---- routes --------------------------------------------------------------------------------
 
   function openidConfiguration(origin: string, segment: string): Outcome {
@@ -546,7 +556,9 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
   async function token(origin: string, segment: string, req: IncomingMessage, form: URLSearchParams): Promise<Outcome> {
     const pathTenant = resolveTenantSegment(segment);
     const grantType = form.get('grant_type');
-    const client = authenticateClient(req, form, pathTenant?.domain ?? segment);
+    const client = form.has('client_assertion')
+      ? await authenticateByAssertion(form, pathTenant?.domain ?? segment)
+      : authenticateClient(req, form, pathTenant?.domain ?? segment);
     const scopes = (form.get('scope') ?? '').split(' ').filter((s) => s.length > 0);
     switch (grantType) {
       case 'authorization_code':
@@ -652,9 +664,10 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       tid: pathTenant.id,
       azp: client.clientId,
       appid: client.clientId,
-      // Entra: an app-only token's oid is the caller's service principal object id in that tenant.
+      // Entra: an app-only token's oid is the caller's service principal object id in that tenant; a managed
+      // identity's token for the exchange audience also names it by object id in sub (a federated credential's subject).
       oid: client.servicePrincipal?.objectId ?? findEnterpriseApp(ctx, client.clientId, pathTenant.id)?.id ?? client.clientId,
-      sub: client.clientId,
+      sub: client.servicePrincipal && isTokenExchangeAudience(audience) ? workloadIdentityObjectId(client.servicePrincipal) : client.clientId,
       ...(roles.length > 0 ? { roles } : {}),
     });
     return { token_type: 'Bearer', expires_in: accessTokenLifetime, ext_expires_in: accessTokenLifetime, access_token: access };

@@ -15,6 +15,7 @@ import type {
 } from './context.js';
 import { effectivePasswordPolicy, policyRoute } from './graphPolicies.js';
 import { matchServicePrincipalRoute } from './graphServicePrincipals.js';
+import { answerFederatedCredentials, federatedCredentialRouteKey } from './graphFederatedCredentials.js';
 import { OUTBOX_PAGE_HEADERS, renderEml, renderOutboxIndex, renderOutboxMessage } from './graphOutbox.js';
 import { decodeSkipToken, encodeSkipToken, logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
@@ -243,6 +244,8 @@ function matchRoute(method: string, path: string[]): GraphRoute | undefined {
       return { key: 'applications.addPassword', run: withApp(addPassword) };
     if (rest === 'removePassword' && method === 'POST')
       return { key: 'applications.removePassword', run: withApp(removePassword) };
+    const federatedKey = federatedCredentialRouteKey(method, rest);
+    if (federatedKey) return { key: federatedKey, run: withApp(federatedCredentials) };
     const policies = policyRoute(method, rest);
     return policies && { key: policies.key, run: withApp(policies.run) };
   }
@@ -661,6 +664,21 @@ async function removePassword(call: GraphCall, app: EmulatedApplication): Promis
     throw new GraphError(404, 'Request_ResourceNotFound', `No password credential found with keyId ${body.keyId}.`);
   app.passwordCredentials.splice(index, 1);
   return { status: 204 };
+}
+
+/** dev/cloud/graphFederatedCredentials.ts decides; Graph's permission rules and error shape stay here. */
+async function federatedCredentials(call: GraphCall, app: EmulatedApplication): Promise<GraphResult> {
+  const result = await answerFederatedCredentials({
+    method: call.req.method ?? 'GET',
+    app,
+    canRead: canRead(call.claims, app),
+    canWrite: canWrite(call.claims, app),
+    baseUrl: call.baseUrl,
+    rest: call.path.slice(call.path.indexOf('federatedIdentityCredentials') + 1),
+    readJson: () => readJsonObject<Record<string, unknown>>(call.req),
+  });
+  if ('error' in result) throw new GraphError(result.status, result.error.code, result.error.message);
+  return result;
 }
 
 // ---- mail ----

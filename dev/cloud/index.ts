@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { CloudClock, EmulatorHandler, LocalCloudContext, TokenVerifier } from './context.js';
 import { LocalCloud, OffsetClock, createControlHandler } from './control.js';
 import { createEntraEmulator } from './entra.js';
+import { workloadIdentityObjectId } from './entraClientAssertion.js';
 import { createGraphHandler } from './graph.js';
 import { sendJson } from './http.js';
 import { createKeyVaultHandler } from './keyVault.js';
@@ -72,6 +73,8 @@ export interface LocalCloudSettings {
   ALLOWED_TENANTS: string;
   /** Every local client shares one address (no front end sets X-Forwarded-For): a limit for a crowd. */
   CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: string;
+  /** keyrelay's identity's object id (azd's output of the same name): the subject of its federated credential. */
+  AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: string;
   PUBLIC_BASE_URL?: string;
   AzureWebJobsStorage?: string;
 }
@@ -145,6 +148,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       OAUTH_CLIENT_SECRET_NAME: DEFAULT_CLIENT_SECRET_NAME,
       ALLOWED_TENANTS: `${CONTOSO_TENANT_ID},${FABRIKAM_TENANT_ID}`,
       CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: '1000',
+      AZURE_MANAGED_IDENTITY_PRINCIPAL_ID: workloadIdentityObjectId(identity),
       ...(options.publicBaseUrl ? { PUBLIC_BASE_URL: options.publicBaseUrl } : {}),
       ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
     };

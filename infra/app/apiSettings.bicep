@@ -13,6 +13,8 @@ param keyVaultUri string
 param publicBaseUrl string
 param oauthClientId string
 param oauthTenant string
+param oauthClientCredential string
+param federatedTokenAudience string
 param oauthClientSecretName string
 param allowedTenants string
 param connectAttemptsPerClientPerHour string
@@ -59,6 +61,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     OAUTH_CLIENT_ID: oauthClientId
     OAUTH_TENANT: oauthTenant
     AZURE_TENANT_ID: tenant().tenantId
+    OAUTH_CLIENT_CREDENTIAL: oauthClientCredential
+    FEDERATED_TOKEN_AUDIENCE: federatedTokenAudience
     OAUTH_CLIENT_SECRET_NAME: oauthClientSecretName
     ALLOWED_TENANTS: allowedTenants
     CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: connectAttemptsPerClientPerHour

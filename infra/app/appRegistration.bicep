@@ -1,7 +1,8 @@
 // Optional (main.bicep `createAppRegistration`): the Entra ID app registration that the seed's manual
 // makes an admin click together in the portal. Needs a deploying principal allowed to create
 // applications and grant app roles (e.g. Privileged Role Administrator, or Application.ReadWrite.All +
-// AppRoleAssignment.ReadWrite.All). A client secret cannot be created in Bicep (the Graph extension
+// AppRoleAssignment.ReadWrite.All). The app gets keyrelay's managed identity as its federated identity
+// credential (DESIGN §2, `OAUTH_CLIENT_CREDENTIAL=federated`): no secret exists. A client secret cannot be created in Bicep (the Graph extension
 // does not support addPassword, and a template output would leak it into deployment history):
 // `npm run setup` creates it and writes it straight into Key Vault.
 extension microsoftGraphV1
@@ -13,6 +14,8 @@ param displayName string
 param redirectUri string
 @description('Object id of keyrelay\'s managed identity (its service principal).')
 param managedIdentityPrincipalId string
+@description('Audience of the identity\'s token that Entra accepts as the app\'s client assertion.')
+param federatedTokenAudience string
 
 var exchangeOnlineAppId = '00000002-0000-0ff1-ce00-000000000000' // Office 365 Exchange Online
 var graphAppId = '00000003-0000-0000-c000-000000000000' // Microsoft Graph
@@ -57,6 +60,16 @@ resource app 'Microsoft.Graph/applications@v1.0' = {
   owners: {
     relationships: [managedIdentityPrincipalId]
   }
+}
+
+// Managed identity as federated credential (GA 2025): issuer = the tenant's v2.0 issuer, subject = the
+// identity's object id; identity and app registration must be in the same tenant.
+resource managedIdentityCredential 'Microsoft.Graph/applications/federatedIdentityCredentials@v1.0' = {
+  name: '${app.uniqueName}/keyrelay-managed-identity'
+  description: 'keyrelay\'s user-assigned managed identity signs in as this app (no client secret).'
+  issuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  subject: managedIdentityPrincipalId
+  audiences: [federatedTokenAudience]
 }
 
 // The home-tenant service principal: admin consent and the client-credentials check after a rotation need it.

@@ -2,7 +2,8 @@
 // client secret straight into Key Vault. Thin: parse flags -> runSetup -> print. Never prints a secret.
 import { ConfigError } from '../shared/errors.js';
 import { processSettings, type Locale } from '../shared/config.js';
-import { createSetupDependencies } from '../shared/runtime/admin.js';
+import { createFederatedSetupDependencies, createSetupDependencies } from '../shared/runtime/admin.js';
+import { runFederatedSetup } from '../shared/services/setup/federatedSetup.js';
 import { SetupFailure } from '../shared/services/setup/setupFailure.js';
 import { renderSetupFailure, renderSetupMessage } from '../shared/services/setup/setupMessages.js';
 import { runSetup, type SetupStep } from '../shared/services/setup/setupService.js';
@@ -10,7 +11,8 @@ import { loadSetupSettings } from '../shared/services/setup/setupSettings.js';
 import { localeFlag, parseArguments, stringFlag, UsageError } from './arguments.js';
 
 const USAGE = `Usage: npm run setup -- [--dry-run] [--locale it|en] [--app-name <name>]
-                       [--identity-client-id <guid>] [--identity-object-id <guid>] [--secret-months <1-24>]`;
+                       [--identity-client-id <guid>] [--identity-object-id <guid>] [--secret-months <1-24>]
+       npm run setup -- --federated [--remove-secret] [--dry-run] [--locale it|en] [--identity-object-id <guid>]`;
 
 const FLAGS = {
   'dry-run': 'boolean',
@@ -19,6 +21,8 @@ const FLAGS = {
   'identity-client-id': 'string',
   'identity-object-id': 'string',
   'secret-months': 'string',
+  federated: 'boolean',
+  'remove-secret': 'boolean',
   help: 'boolean',
 } as const;
 
@@ -59,11 +63,17 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(`${heading.title}${dryRun ? heading.dryRun : ''}`);
     console.log(`✓ ${heading.settings}: KEY_VAULT_URL=${settings.keyVaultUrl}, PUBLIC_BASE_URL=${settings.publicBaseUrl}, AZURE_TENANT_ID=${settings.azureTenantId}`);
     try {
-      const outcome = await runSetup(
-        createSetupDependencies(settings),
-        { settings, appName: stringFlag(flags['app-name']) ?? 'keyrelay', dryRun, secretLifetimeMonths: Number(months) },
-        (step) => printStep(locale, step),
-      );
+      const appName = stringFlag(flags['app-name']) ?? 'keyrelay';
+      const outcome =
+        flags.federated === true
+          ? await runFederatedSetup(
+              createFederatedSetupDependencies(settings),
+              { settings, appName, dryRun, removeSecret: flags['remove-secret'] === true },
+              (step) => printStep(locale, step),
+            )
+          : await runSetup(createSetupDependencies(settings), { settings, appName, dryRun, secretLifetimeMonths: Number(months) }, (step) =>
+              printStep(locale, step),
+            );
       console.log(`\n${heading.next}`);
       outcome.nextSteps.forEach((message, index) => console.log(`  ${index + 1}. ${renderSetupMessage(locale, message)}`));
       return 0;

@@ -14,6 +14,8 @@ export const SETTING_NAMES = [
   'OAUTH_CLIENT_ID',
   'OAUTH_TENANT',
   'AZURE_TENANT_ID',
+  'OAUTH_CLIENT_CREDENTIAL',
+  'FEDERATED_TOKEN_AUDIENCE',
   'OAUTH_CLIENT_SECRET_NAME',
   'ALLOWED_TENANTS',
   'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',
@@ -51,6 +53,10 @@ export interface Config {
   oauthClientId: string;
   oauthTenant: string;
   azureTenantId: string;
+  /** DESIGN §2: `federated` (keyrelay's managed identity is the app's federated credential) or `secret`. */
+  oauthClientCredential: OAuthClientCredentialKind;
+  /** Audience of the identity's token used as the client assertion (`federated` only). */
+  federatedTokenAudience: string;
   oauthClientSecretName: string;
   /** Tenant ids (lower case) whose users may connect mailboxes, or `*` for any work or school tenant. */
   allowedTenants: AllowedTenants;
@@ -77,6 +83,20 @@ export interface Config {
   rotationLeadDays: number;
   rotationOverlapDays: number | 'never';
   storage: StorageConfig;
+}
+
+export const OAUTH_CLIENT_CREDENTIAL_KINDS = ['secret', 'federated'] as const;
+export type OAuthClientCredentialKind = (typeof OAUTH_CLIENT_CREDENTIAL_KINDS)[number];
+
+/**
+ * The token-exchange audience of the cloud the authority host belongs to (Microsoft: public, US Gov,
+ * China); a host trusted as given (an emulator, a proxy) stands for the public cloud.
+ */
+export function federatedTokenAudienceFor(authorityHost: string): string {
+  const host = URL.canParse(authorityHost) ? new URL(authorityHost).hostname.toLowerCase() : '';
+  if (host === 'login.microsoftonline.us') return 'api://AzureADTokenExchangeUSGov';
+  if (host === 'login.chinacloudapi.cn' || host === 'login.partner.microsoftonline.cn') return 'api://AzureADTokenExchangeChina';
+  return 'api://AzureADTokenExchange';
 }
 
 export type SettingsSource = Readonly<Record<string, string | undefined>>;
@@ -163,6 +183,14 @@ const settingsSchema = z
       (text) => GUID.test(text) || DOMAIN.test(text),
       { error: 'expected the home tenant ID (GUID) or domain of the app registration' },
     ),
+    OAUTH_CLIENT_CREDENTIAL: oneOf(OAUTH_CLIENT_CREDENTIAL_KINDS, 'secret'),
+    // An application ID URI: Entra compares it with the federated credential's audiences verbatim.
+    FEDERATED_TOKEN_AUDIENCE: z
+      .string()
+      .refine((text) => /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(text) && !text.endsWith('/.default'), {
+        error: 'expected the audience URI of the federated credential without /.default, e.g. api://AzureADTokenExchange',
+      })
+      .optional(),
     OAUTH_CLIENT_SECRET_NAME: z
       .string()
       .regex(KEY_VAULT_SECRET_NAME, { error: 'expected a Key Vault secret name: 1-127 letters, digits or dashes' })
@@ -311,6 +339,8 @@ export function loadConfig(source: SettingsSource): Config {
     oauthClientId: values.OAUTH_CLIENT_ID,
     oauthTenant: values.OAUTH_TENANT,
     azureTenantId: values.AZURE_TENANT_ID,
+    oauthClientCredential: values.OAUTH_CLIENT_CREDENTIAL,
+    federatedTokenAudience: values.FEDERATED_TOKEN_AUDIENCE ?? federatedTokenAudienceFor(values.AZURE_AUTHORITY_HOST),
     oauthClientSecretName: values.OAUTH_CLIENT_SECRET_NAME,
     allowedTenants: values.ALLOWED_TENANTS ?? [values.AZURE_TENANT_ID.toLowerCase()],
     connectAttemptsPerClientPerHour: values.CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR,

@@ -122,13 +122,15 @@ export class TooManyRequestsError extends RetryLaterError {
   }
 }
 
+export const UPSTREAM_UNAVAILABLE_MESSAGE = 'A Microsoft service keyrelay depends on is unavailable. Retry later.';
+
 /** Entra ID, Graph, Key Vault or Storage did not answer usefully; the caller may retry later (503). */
 export class UpstreamUnavailableError extends RetryLaterError {
   override name = 'UpstreamUnavailableError';
 
   constructor(
     retryAfterSeconds: number,
-    publicMessage = 'A Microsoft service keyrelay depends on is unavailable. Retry later.',
+    publicMessage = UPSTREAM_UNAVAILABLE_MESSAGE,
     options?: KeyrelayErrorOptions,
   ) {
     super('upstream_unavailable', 503, retryAfterSeconds, publicMessage, options);

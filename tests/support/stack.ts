@@ -28,13 +28,15 @@ export interface TestStackOptions {
   settings?: Record<string, string>;
   clock?: Clock;
   cloud?: Omit<LocalCloudOptions, 'azurite' | 'seedKeyVault' | 'publicBaseUrl'>;
+  /** Store the app's client secret in Key Vault (default true; `federated` runs without one). */
+  seedClientSecret?: boolean;
 }
 
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const hostPort = await freePort();
   const publicBaseUrl = `http://127.0.0.1:${hostPort}`;
-  const local = await startLocalCloud({ ...options.cloud, azurite: true, seedKeyVault: true, publicBaseUrl });
+  const local = await startLocalCloud({ ...options.cloud, azurite: true, seedKeyVault: options.seedClientSecret ?? true, publicBaseUrl });
   const settings: Record<string, string> = {
     ...(Object.fromEntries(Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))),
     PUBLIC_BASE_URL: publicBaseUrl,

@@ -26,11 +26,19 @@ export interface OAuthClientSettings {
   attemptTimeoutMs?: number;
 }
 
-/** The OAuth client's own credential (DESIGN §2: one port, so a certificate or federated credential can replace it). */
+/** What MSAL presents to Entra for the app itself: a client secret, or a client assertion callback. */
+export type ClientCredential = { clientSecret: string } | { clientAssertion: () => Promise<string> };
+
+/**
+ * The OAuth client's own credential (DESIGN §2): one port, two kinds (`secret`, `federated`). Connect,
+ * token and the monitor use it only through MsalOAuthClient and never learn which kind it is.
+ */
 export interface ClientCredentialSource {
-  getClientSecret(): Promise<string>;
+  getCredential(): Promise<ClientCredential>;
   /** Forget the cached value and read it again (after Entra answered invalid_client). */
-  reloadClientSecret(): Promise<string>;
+  reloadCredential(): Promise<ClientCredential>;
+  /** What an administrator must do when Entra refuses this credential with `errorCode` (public text), if this kind knows better than the generic advice. */
+  fixFor?(errorCode: string): string | undefined;
 }
 
 export interface RedeemCodeRequest {
@@ -74,12 +82,14 @@ export interface CachedAccount {
 /** Why a token operation failed, in keyrelay's terms. */
 export type OAuthFailure =
   | { kind: 'reconnect_required'; errorCode: string }
-  /** keyrelay's own credential was refused, as confirmed in its home tenant: every mailbox is affected. */
-  | { kind: 'invalid_client'; errorCode: string }
+  /** keyrelay's own credential was refused, as confirmed in its home tenant: every mailbox is affected. `fix`: what an administrator must do, named by the credential kind (public text, never a secret). */
+  | { kind: 'invalid_client'; errorCode: string; fix?: string }
   /** One customer tenant refused the app (removed or disabled there, AADSTS700016): that tenant's mailboxes only. */
   | { kind: 'tenant_refused'; errorCode: string }
   | { kind: 'unavailable'; retryAfterSeconds: number }
   | { kind: 'rejected'; errorCode: string };
+
+export type VerifyResult = { ok: true } | { ok: false; failure: OAuthFailure };
 
 export class OAuthClientError extends Error {
   constructor(
@@ -95,6 +105,11 @@ const MAX_RETRY_WAIT_SECONDS = 3;
 const MAX_ATTEMPTS = 3;
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
+/**
+ * Entra's refusals of a client assertion from a federated credential: the app's own credential, not the
+ * request. AADSTS70021 arrives as `invalid_request`, so the code decides, not the OAuth error.
+ */
+const CLIENT_ASSERTION_REFUSALS = new Set(['AADSTS70021', 'AADSTS700211', 'AADSTS700212', 'AADSTS700213', 'AADSTS7002137', 'AADSTS7002138', 'AADSTS700024', 'AADSTS700027']);
 /** keyrelay's client secret is read again from Key Vault after invalid_client at most this often. */
 const CLIENT_SECRET_RELOAD_INTERVAL_MS = 60_000;
 
@@ -289,15 +304,35 @@ export class MsalOAuthClient {
    * Proves that a client secret works: a client-credentials token from the home tenant. Used to verify
    * a freshly rotated secret before it becomes current. Resolves with the failure instead of throwing.
    */
-  async verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }> {
+  verifyClientSecret(clientSecret: string): Promise<VerifyResult> {
+    return this.verify({ clientSecret });
+  }
+
+  /** Proves that the credential in use works (whatever its kind): doctor, setup, the monitor. */
+  async verifyClientCredential(): Promise<VerifyResult> {
+    try {
+      return await this.verify(await this.credential.getCredential());
+    } catch (error) {
+      return { ok: false, failure: this.withFix(classifyOAuthError(error, undefined, true)) };
+    }
+  }
+
+  private async verify(credential: ClientCredential): Promise<VerifyResult> {
     const network = this.networkClient();
     try {
-      const app = await this.createApplication(this.settings.homeTenantId, clientSecret, network);
-      await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`] });
+      const app = await this.createApplication(this.settings.homeTenantId, credential, network);
+      await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`], skipCache: true });
       return { ok: true };
     } catch (error) {
-      return { ok: false, failure: classifyOAuthError(error, network, true) };
+      return { ok: false, failure: this.withFix(classifyOAuthError(error, network, true)) };
     }
+  }
+
+  /** Adds what the credential kind says an administrator must do about a refusal. */
+  private withFix(failure: OAuthFailure): OAuthFailure {
+    if (failure.kind !== 'invalid_client' || failure.fix !== undefined) return failure;
+    const fix = this.credential.fixFor?.(failure.errorCode);
+    return fix === undefined ? failure : { ...failure, fix };
   }
 
   /** Verifies the id token's signature against the tenant's JWKS; returns its claims (validated by the domain). */
@@ -320,12 +355,12 @@ export class MsalOAuthClient {
   ): Promise<AuthenticationResult> {
     let reloaded = false;
     const generation = this.reloadGeneration;
-    let clientSecret = await this.credential.getClientSecret();
+    let credential = await this.credential.getCredential();
     for (;;) {
       const network = this.networkClient();
       let app: ConfidentialClientApplication;
       try {
-        app = await this.createApplication(tenant, clientSecret, network, bridge);
+        app = await this.createApplication(tenant, credential, network, bridge);
       } catch (error) {
         throw new OAuthClientError({ kind: 'unavailable', retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS }, { cause: error });
       }
@@ -334,22 +369,22 @@ export class MsalOAuthClient {
         if (!result) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_token' });
         return result;
       } catch (error) {
-        if (error instanceof OAuthClientError) throw error;
+        if (error instanceof OAuthClientError) throw new OAuthClientError(this.withFix(error.failure), { cause: error.cause });
         const homeTenant = this.isHomeTenant(tenant);
         let failure = classifyOAuthError(error, network, homeTenant);
         // A rotated secret may have replaced ours in Key Vault: try the one read after ours, once.
         if (failure.kind === 'invalid_client' && !reloaded) {
-          const newer = this.secretNewerThan(generation);
+          const newer = this.credentialNewerThan(generation);
           if (newer) {
             reloaded = true;
-            clientSecret = await newer;
+            credential = await newer;
             continue;
           }
         }
         // DESIGN §3: a customer tenant's refusal is evidence about keyrelay's credential only when the
-        // home tenant refuses the same secret too; otherwise it is that tenant's problem alone.
-        if (failure.kind === 'invalid_client' && !homeTenant) failure = await this.confirmInHomeTenant(clientSecret, failure);
-        throw new OAuthClientError(failure, { cause: error });
+        // home tenant refuses the same credential too; otherwise it is that tenant's problem alone.
+        if (failure.kind === 'invalid_client' && !homeTenant) failure = await this.confirmInHomeTenant(credential, failure);
+        throw new OAuthClientError(this.withFix(failure), { cause: error });
       }
     }
   }
@@ -358,8 +393,8 @@ export class MsalOAuthClient {
     return tenant.toLowerCase() === this.settings.homeTenantId.toLowerCase();
   }
 
-  private async confirmInHomeTenant(clientSecret: string, failure: OAuthFailure & { kind: 'invalid_client' }): Promise<OAuthFailure> {
-    const home = await this.verifyClientSecret(clientSecret);
+  private async confirmInHomeTenant(credential: ClientCredential, failure: OAuthFailure & { kind: 'invalid_client' }): Promise<OAuthFailure> {
+    const home = await this.verify(credential);
     if (home.ok) return { kind: 'tenant_refused', errorCode: failure.errorCode };
     return home.failure.kind === 'invalid_client' ? home.failure : failure;
   }
@@ -369,12 +404,12 @@ export class MsalOAuthClient {
    * refusals share one Key Vault read), else a new reload — unless the last one began less than a minute
    * ago (then Key Vault holds nothing newer worth a read, and undefined means "the refusal stands").
    */
-  private secretNewerThan(generation: number): Promise<string> | undefined {
-    if (this.reloadGeneration !== generation) return this.credential.getClientSecret();
+  private credentialNewerThan(generation: number): Promise<ClientCredential> | undefined {
+    if (this.reloadGeneration !== generation) return this.credential.getCredential();
     if (Date.now() - this.lastReloadStartedAt < CLIENT_SECRET_RELOAD_INTERVAL_MS) return undefined;
     this.reloadGeneration++;
     this.lastReloadStartedAt = Date.now();
-    return this.credential.reloadClientSecret();
+    return this.credential.reloadCredential();
   }
 
   private networkClient(): RetryingNetworkClient {
@@ -384,7 +419,7 @@ export class MsalOAuthClient {
   /** A new MSAL app object (never shared between requests, FACTS.md) for one operation. */
   private async createApplication(
     tenant: string,
-    clientSecret: string,
+    credential: ClientCredential,
     network: RetryingNetworkClient,
     cachePlugin?: ICachePlugin,
   ): Promise<ConfidentialClientApplication> {
@@ -393,7 +428,7 @@ export class MsalOAuthClient {
       auth: {
         clientId: this.settings.clientId,
         authority,
-        clientSecret,
+        ...credential,
         // Known authority + prefetched metadata: no instance-discovery or metadata call per request.
         knownAuthorities: [new URL(this.settings.authorityHost).host],
         authorityMetadata: await this.authorityMetadata(authority),
@@ -444,6 +479,8 @@ export function classifyOAuthError(error: unknown, network: RetryingNetworkClien
     const errorCode = aadsts ? `AADSTS${aadsts}` : error.errorCode;
     const status = error instanceof ServerError ? error.status : undefined;
     if (error instanceof InteractionRequiredAuthError) return { kind: 'reconnect_required', errorCode };
+    // A refused client assertion (federated) is about keyrelay's own credential wherever it was used.
+    if (CLIENT_ASSERTION_REFUSALS.has(errorCode)) return { kind: 'invalid_client', errorCode };
     const owner = whoseEntraRefusal({
       error: error.errorCode,
       ...(aadsts ? { aadsts: Number(aadsts) } : {}),

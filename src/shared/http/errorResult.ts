@@ -6,6 +6,8 @@ import {
   isKeyrelayError,
   ReconnectRequiredError,
   RetryLaterError,
+  UPSTREAM_UNAVAILABLE_MESSAGE,
+  UpstreamUnavailableError,
   type KeyrelayError,
 } from '../errors.js';
 import { escapeHtml, renderPage } from './page.js';
@@ -54,9 +56,12 @@ const ENGLISH_TITLES: Readonly<Record<string, string>> = {
 const RECONNECT_LABEL: Readonly<Record<Locale, string>> = { it: 'Collega di nuovo', en: 'Connect again' };
 const ADMIN_CONSENT_LABEL: Readonly<Record<Locale, string>> = { it: 'Consenso amministratore', en: 'Administrator consent' };
 
-function pageText(error: KeyrelayError, locale: Locale): PageText {
+function pageText(error: KeyrelayError, locale: Locale): PageText & { detail?: string } {
   if (locale === 'it') {
-    return ITALIAN_PAGE_TEXT[error.code] ?? { title: 'Errore', explanation: error.publicMessage };
+    const text = ITALIAN_PAGE_TEXT[error.code] ?? { title: 'Errore', explanation: error.publicMessage };
+    // A 503 that names what an administrator must do keeps that (English) instruction on the page too.
+    const namesFix = error instanceof UpstreamUnavailableError && error.publicMessage !== UPSTREAM_UNAVAILABLE_MESSAGE;
+    return namesFix ? { ...text, detail: error.publicMessage } : text;
   }
   return { title: ENGLISH_TITLES[error.code] ?? 'Error', explanation: error.publicMessage };
 }
@@ -83,11 +88,12 @@ export function toErrorResult(error: unknown, { format, locale }: ErrorResultOpt
     );
   }
 
-  const { title, explanation } = pageText(publicError, locale);
+  const { title, explanation, detail } = pageText(publicError, locale);
   const reconnectLink =
     connectUrl === undefined
       ? ''
       : `\n<p>${adminConsentUrl === undefined ? '' : `<a class="button" href="${escapeHtml(adminConsentUrl)}">${ADMIN_CONSENT_LABEL[locale]}</a> `}<a class="button" href="${escapeHtml(connectUrl)}">${RECONNECT_LABEL[locale]}</a></p>`;
-  const bodyHtml = `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(explanation)}</p>${reconnectLink}\n<p><small><code>${escapeHtml(publicError.code)}</code></small></p>`;
+  const detailHtml = detail === undefined ? '' : `\n<p>${escapeHtml(detail)}</p>`;
+  const bodyHtml = `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(explanation)}</p>${detailHtml}${reconnectLink}\n<p><small><code>${escapeHtml(publicError.code)}</code></small></p>`;
   return htmlResult(publicError.status, renderPage({ lang: locale, title, bodyHtml }), headers);
 }

@@ -8,12 +8,18 @@ import { createGraphApplicationDirectory, createGraphAppRegistrationAdmin } from
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
 import { createSmtpAuthProbe } from '../adapters/smtpAuthProbe.js';
+import { createFederatedClientCredential, describeFederatedIdentity } from '../adapters/federatedClientCredential.js';
+import { createGraphFederatedCredentialDirectory } from '../adapters/graphFederatedCredentials.js';
+import { createKeyVaultSecretRemover } from '../adapters/keyVaultSecretRemoval.js';
+import { MsalOAuthClient } from '../adapters/msalOAuthClient.js';
+import type { FederatedSetupDependencies } from '../services/setup/federatedSetup.js';
 import { systemClock } from '../domain/clock.js';
 import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorService.js';
 import type { SetupDependencies } from '../services/setup/setupService.js';
 import type { SetupSettings } from '../services/setup/setupSettings.js';
 import type { Core } from './core.js';
 import { createTokenServiceFor } from './token.js';
+import { federatedCheckFor } from './monitor.js';
 
 /** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
 function graphScopeOf(graphEndpoint: string): string {
@@ -39,6 +45,28 @@ export function createSetupDependencies(settings: SetupSettings): SetupDependenc
   };
 }
 
+/** `npm run setup -- --federated`, with the Azure login (keyrelay's identity where it runs, else the admin's). */
+export function createFederatedSetupDependencies(settings: SetupSettings): FederatedSetupDependencies {
+  const credential = createAzureCredential(settings);
+  const graph = createGraphClient(settings.graphEndpoint, () => graphToken(credential, settings.graphEndpoint));
+  const audience = settings.federatedTokenAudience;
+  return {
+    apps: createGraphAppRegistrationAdmin(graph, settings.graphEndpoint),
+    federatedCredentials: createGraphFederatedCredentialDirectory(graph),
+    // A login without an exchange token (a user's `az login`) is simply not keyrelay's identity.
+    loginSubject: () => describeFederatedIdentity(credential, audience).then((claims) => claims.subject, () => undefined),
+    verifyAssertion: (appId) =>
+      new MsalOAuthClient(
+        { clientId: appId, authorityHost: settings.authorityHost, homeTenantId: settings.azureTenantId },
+        createFederatedClientCredential(credential, audience),
+      ).verifyClientCredential(),
+    passwords: createGraphApplicationDirectory(graph),
+    secretStore: createKeyVaultSecretStore(settings, credential),
+    deleteSecret: createKeyVaultSecretRemover(settings, credential),
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  };
+}
+
 /**
  * Reads who the login is and its Graph app roles from the claims of its own Graph token. The token is not
  * verified here (Graph does that on every call); the claims only explain a 403 Graph already gave.
@@ -55,6 +83,7 @@ async function describeCaller(credential: TokenCredential, graphEndpoint: string
 
 /** With keyrelay's own identity, as the Function App would run (managed identity, or its environment). */
 export function createDoctorDependencies(core: Core): DoctorDependencies {
+  const federatedCheck = federatedCheckFor(core);
   return {
     secretStore: core.secretStore,
     apps: createGraphAppRegistrationAdmin(core.graphAppOnly, core.config.graphEndpoint),
@@ -66,5 +95,6 @@ export function createDoctorDependencies(core: Core): DoctorDependencies {
       return createSmtpAuthProbe(core.config.smtpEndpoint).check(upn, grant.accessToken);
     },
     clock: core.clock,
+    ...(federatedCheck ? { federatedCheck } : {}),
   };
 }

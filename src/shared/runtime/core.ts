@@ -4,6 +4,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { createAzureCredential } from '../adapters/azureCredential.js';
+import { createFederatedClientCredential } from '../adapters/federatedClientCredential.js';
 import { createGraphApplicationDirectory, type AppRegistrationDirectory } from '../adapters/graphApplications.js';
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
@@ -44,7 +45,7 @@ export interface Core {
   usedFlows: UsedFlows;
   /** Connect attempt counters (abuse limits). */
   attemptLimiter: AttemptLimiter;
-  /** The OAuth client's own credential (the client secret in Key Vault). */
+  /** The OAuth client's own credential: the identity's assertion (`federated`) or the client secret in Key Vault (`secret`). */
   clientCredential: ClientCredentialSource;
   oauthClient: MsalOAuthClient;
   /** Graph with keyrelay's Azure identity (app-only): never the monitored client secret. */
@@ -72,7 +73,11 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
   );
   const secretStore = createKeyVaultSecretStore(config, azureCredential, { listingBudget });
   const tables = createTableStores<RotationRecord>(config.storage, azureCredential);
-  const clientCredential = createKeyVaultClientCredential(secretStore, config.oauthClientSecretName);
+  // DESIGN §2: the only place that knows which kind of credential the OAuth client uses.
+  const clientCredential =
+    config.oauthClientCredential === 'federated'
+      ? createFederatedClientCredential(azureCredential, config.federatedTokenAudience)
+      : createKeyVaultClientCredential(secretStore, config.oauthClientSecretName);
   const graphAppOnly = createGraphClient(config.graphEndpoint, async () => {
     const token = await azureCredential.getToken(`${graphResourceOf(config.graphEndpoint)}/.default`);
     if (!token) throw new Error('no Graph token for keyrelay identity');

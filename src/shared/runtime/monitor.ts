@@ -1,10 +1,13 @@
 // Composition of the monitor and status features from the Core: the digest's mail channel follows
 // ALERT_MAIL_AUTH (the sender's delegated token from the token service through /me, or keyrelay's Azure
 // identity through /users/{sender}), the webhook channel ALERT_WEBHOOK_URL.
+import { describeFederatedIdentity } from '../adapters/federatedClientCredential.js';
 import { createGraphClient } from '../adapters/graphClient.js';
+import { createGraphFederatedCredentialDirectory } from '../adapters/graphFederatedCredentials.js';
 import { createGraphMailer } from '../adapters/graphMailer.js';
 import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor, type Logger } from '../logger.js';
+import { createFederatedCheck, type FederatedCheck } from '../services/monitor/federatedCheck.js';
 import { createMonitorService, type MonitorService } from '../services/monitor/monitorService.js';
 import type { AlertMailer, RotationAdvancer } from '../services/monitor/ports.js';
 import { createStatusService, type StatusService } from '../services/status/statusService.js';
@@ -37,10 +40,25 @@ function alertMailerFor(core: Core, tokens: TokenService): AlertMailer | undefin
   return createGraphMailer(delegated, 'delegated');
 }
 
+/** OAUTH_CLIENT_CREDENTIAL=federated: the check that replaces rotation (DESIGN §2); none in `secret` mode. */
+export function federatedCheckFor(core: Core): FederatedCheck | undefined {
+  const { config } = core;
+  if (config.oauthClientCredential !== 'federated') return undefined;
+  const directory = createGraphFederatedCredentialDirectory(core.graphAppOnly);
+  return createFederatedCheck({
+    appId: config.oauthClientId,
+    clientSecretName: config.oauthClientSecretName,
+    listCredentials: (appObjectId) => directory.list(appObjectId),
+    identity: () => describeFederatedIdentity(core.azureCredential, config.federatedTokenAudience),
+    verify: () => core.oauthClient.verifyClientCredential(),
+  });
+}
+
 export function createMonitorFeature(core: Core, tokens: TokenService, options: MonitorFeatureOptions = {}): MonitorFeature {
   const logger = options.logger ?? loggerFor(console);
   const mailer = alertMailerFor(core, tokens);
   const webhookUrl = core.config.alertWebhookUrl;
+  const federatedCheck = federatedCheckFor(core);
   const monitor = createMonitorService({
     config: core.config,
     clock: core.clock,
@@ -51,7 +69,9 @@ export function createMonitorFeature(core: Core, tokens: TokenService, options: 
     runReports: core.runReports,
     rotationStore: core.rotationStore,
     keepAlive: tokens,
-    ...(options.rotation ? { rotation: options.rotation } : {}),
+    // Nothing to rotate in federated mode: no secret exists.
+    ...(options.rotation && !federatedCheck ? { rotation: options.rotation } : {}),
+    ...(federatedCheck ? { federatedCheck } : {}),
     ...(mailer ? { mailer } : {}),
     ...(webhookUrl ? { webhook: createWebhookNotifier(webhookUrl) } : {}),
     logger,

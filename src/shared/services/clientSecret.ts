@@ -1,4 +1,4 @@
-// The OAuth client's credential today: the client secret in Key Vault (DESIGN §5). Read once per
+// The OAuth client's credential in `secret` mode: the client secret in Key Vault (DESIGN §5). Read once per
 // instance; read again only when Entra says it is no longer valid (a rotation replaced it).
 import type { ClientCredentialSource } from '../adapters/msalOAuthClient.js';
 import { UpstreamUnavailableError } from '../errors.js';
@@ -32,10 +32,10 @@ export function createKeyVaultClientCredential(secretStore: SecretStore, secretN
   };
 
   return {
-    getClientSecret,
-    reloadClientSecret: () => {
+    getCredential: async () => ({ clientSecret: await getClientSecret() }),
+    reloadCredential: async () => {
       current = undefined;
-      return getClientSecret();
+      return { clientSecret: await getClientSecret() };
     },
   };
 }

@@ -7,6 +7,7 @@ import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { FABRIKAM_TENANT_ID, KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ageStoredAccessTokens, connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
+import { rejection } from '../../support/rejection.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 
 const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
@@ -36,14 +37,6 @@ function calls(service: 'entra' | 'keyvault', route: string): number {
   return stack.local.cloud.countRequests(service, route);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('token service after a connect', () => {
   let mario: ConnectedMailbox;
@@ -237,7 +230,7 @@ describe('a stalled or refusing Entra ID', () => {
   it('after invalid_client, parallel cold requests share one reload of the client secret and the next cold requests within a minute call neither Entra nor Key Vault', async () => {
     const upns = [MARIO, GIULIA, NEWSLETTER];
     for (const mailbox of await Promise.all(upns.map((upn) => connectMailbox(stack, upn)))) await ageStoredAccessTokens(stack, mailbox, -60);
-    await stack.core.clientCredential.getClientSecret();
+    await stack.core.clientCredential.getCredential();
     const service = newInstanceWithOwnOAuthClient();
     stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'invalid_client', aadsts: 7000215, remaining: Infinity });
     stack.local.cloud.clearRequestLog();

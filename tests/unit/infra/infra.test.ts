@@ -126,6 +126,22 @@ describe('infra structural invariants', () => {
     ]);
   });
 
+  it('reports a federated credential whose subject is not the managed identity', () => {
+    const files = withEdit('infra/app/appRegistration.bicep', '  subject: managedIdentityPrincipalId\n', "  subject: 'someone-else'\n");
+    expect(checkInfra(files, SETTING_NAMES)).toEqual([
+      "federated credential: subject must be the managed identity's object id (managedIdentityPrincipalId)",
+    ]);
+  });
+
+  it('reports a missing federated credential and a deployment that defaults to secret', () => {
+    const withoutCredential = withEdit('infra/app/appRegistration.bicep', /\nresource managedIdentityCredential [\s\S]*?\n}\n/, '\n');
+    expect(checkInfra(withoutCredential, SETTING_NAMES)).toEqual([
+      'federated credential: expected exactly one Microsoft.Graph/applications/federatedIdentityCredentials resource',
+    ]);
+    const secretByDefault = withEdit('infra/main.bicep', "param oauthClientCredential string = 'federated'", "param oauthClientCredential string = 'secret'");
+    expect(checkInfra(secretByDefault, SETTING_NAMES)).toEqual(["infra/main.bicep: oauthClientCredential must default to 'federated'"]);
+  });
+
   it('reports a setting the schema gains but the Bicep does not set', () => {
     expect(checkInfra(realFiles, [...SETTING_NAMES, 'NEW_SETTING'])).toEqual([
       'app settings: keyrelay setting NEW_SETTING is not set',

@@ -400,6 +400,35 @@ function checkAppRegistration(files: Readonly<Record<string, string>>, resources
   ) {
     problems.push('app registration: the managed identity must be the owner');
   }
+  return [...problems, ...checkFederatedCredential(files, graphResources)];
+}
+
+/**
+ * DESIGN §2: the deployed app is secretless. Its federated credential names the managed identity (subject =
+ * its object id, issuer = the tenant's v2.0 issuer of this cloud) and the setting says `federated`.
+ */
+function checkFederatedCredential(files: Readonly<Record<string, string>>, graphResources: BicepResource[]): string[] {
+  const problems: string[] = [];
+  const credentials = graphResources.filter((r) => r.type.startsWith('Microsoft.Graph/applications/federatedIdentityCredentials@') && !r.existing);
+  const credential = credentials[0];
+  if (credentials.length !== 1 || credential === undefined) {
+    return ['federated credential: expected exactly one Microsoft.Graph/applications/federatedIdentityCredentials resource'];
+  }
+  const properties = objectProperties(credential.body);
+  if (properties.get('subject') !== 'managedIdentityPrincipalId') {
+    problems.push("federated credential: subject must be the managed identity's object id (managedIdentityPrincipalId)");
+  }
+  const issuer = properties.get('issuer') ?? '';
+  if (!issuer.includes('environment().authentication.loginEndpoint') || !issuer.includes('tenant().tenantId') || !issuer.endsWith("/v2.0'")) {
+    problems.push("federated credential: issuer must be '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'");
+  }
+  if (!/^\[\s*federatedTokenAudience\s*\]$/.test(properties.get('audiences') ?? '')) {
+    problems.push('federated credential: audiences must be [federatedTokenAudience]');
+  }
+  const main = blankComments(files['infra/main.bicep'] ?? '');
+  if (!/param\s+oauthClientCredential\s+string\s*=\s*'federated'/.test(main)) {
+    problems.push("infra/main.bicep: oauthClientCredential must default to 'federated'");
+  }
   return problems;
 }
 

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       oauthClientId: '11111111-2222-3333-4444-555555555555',
       oauthTenant: 'organizations',
       azureTenantId: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      oauthClientCredential: 'secret',
+      federatedTokenAudience: 'api://AzureADTokenExchange',
       oauthClientSecretName: 'oauth-client-secret',
       allowedTenants: ['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'],
       connectAttemptsPerClientPerHour: 30,
@@ -80,6 +82,27 @@ describe('loadConfig', () => {
       const error = configError({ ...requiredOnly, AZURE_TENANT_ID: 'contoso.onmicrosoft.com' });
       expect(error.problems).toEqual([{ setting: 'ALLOWED_TENANTS', problem: expect.stringContaining('required when AZURE_TENANT_ID is a domain') as string }]);
     });
+  });
+
+  it('derives FEDERATED_TOKEN_AUDIENCE from the cloud of AZURE_AUTHORITY_HOST unless it is set', () => {
+    const federated = { ...requiredOnly, OAUTH_CLIENT_CREDENTIAL: 'federated' };
+    expect(loadConfig(federated)).toMatchObject({ oauthClientCredential: 'federated', federatedTokenAudience: 'api://AzureADTokenExchange' });
+    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).federatedTokenAudience).toBe(
+      'api://AzureADTokenExchangeUSGov',
+    );
+    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn' }).federatedTokenAudience).toBe(
+      'api://AzureADTokenExchangeChina',
+    );
+    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).federatedTokenAudience).toBe('api://AzureADTokenExchange');
+    expect(loadConfig({ ...federated, FEDERATED_TOKEN_AUDIENCE: 'api://contoso-exchange' }).federatedTokenAudience).toBe('api://contoso-exchange');
+  });
+
+  it('reports a wrong OAUTH_CLIENT_CREDENTIAL and FEDERATED_TOKEN_AUDIENCE together, naming each', () => {
+    const error = configError({ ...requiredOnly, OAUTH_CLIENT_CREDENTIAL: 'certificate', FEDERATED_TOKEN_AUDIENCE: 'api://AzureADTokenExchange/.default' });
+    expect(error.problems.map((problem) => problem.setting)).toEqual(['OAUTH_CLIENT_CREDENTIAL', 'FEDERATED_TOKEN_AUDIENCE']);
+    expect(error.problems[0]?.problem).toBe('expected one of: secret, federated');
+    expect(error.problems[1]?.problem).toContain('without /.default');
+    expect(configError({ ...requiredOnly, FEDERATED_TOKEN_AUDIENCE: 'AzureADTokenExchange' }).problems[0]?.setting).toBe('FEDERATED_TOKEN_AUDIENCE');
   });
 
   it('names all three wrong settings in one ConfigError message', () => {
@@ -204,6 +227,8 @@ describe('loadConfig', () => {
       'OAUTH_CLIENT_ID',
       'OAUTH_TENANT',
       'AZURE_TENANT_ID',
+      'OAUTH_CLIENT_CREDENTIAL',
+      'FEDERATED_TOKEN_AUDIENCE',
       'OAUTH_CLIENT_SECRET_NAME',
       'ALLOWED_TENANTS',
       'CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR',

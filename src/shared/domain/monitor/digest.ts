@@ -6,6 +6,7 @@ import { rotationErrorFix } from './rotationErrorFix.js';
 import { describeRunGaps, runGapsHeading } from './runGaps.js';
 import type { CredentialKind, MonitoredCredential } from './credentials.js';
 import type { RotationBlockedReason } from './rotationPlan.js';
+import { federatedHeadline, federatedParagraphs, type FederatedPostureNotice } from './federatedPosture.js';
 
 export type DigestLocale = 'it' | 'en';
 
@@ -70,6 +71,8 @@ export interface DigestInput {
   renewal?: RenewalNotice;
   /** The run's error codes so far: those that mean "not checked" get a short section (runGaps.ts). */
   runErrors?: readonly string[];
+  /** OAUTH_CLIENT_CREDENTIAL=federated: the federated credential's problem and leftover secrets (federatedPosture.ts). */
+  federated?: FederatedPostureNotice;
 }
 
 export interface RenderedDigest {
@@ -412,6 +415,10 @@ function subjectText(
   locale: DigestLocale,
 ): string {
   const [first] = items;
+  const federated = input.federated ? federatedHeadline(input.federated, locale) : undefined;
+  // Keyrelay unable to authenticate outranks any expiry; leftover secrets only fill an otherwise empty subject.
+  if (federated !== undefined && (input.federated?.problem || (!first && input.reconnects.length === 0)))
+    return messages.subject(input.app.displayName, federated, items.length);
   if (first)
     return messages.subject(
       input.app.displayName,
@@ -475,6 +482,8 @@ function renderHtml(
   if (gaps.length > 0) {
     parts.push(`<h2 style="${STYLE.h2}">${e(runGapsHeading(locale))}</h2>`, `<ul>${gaps.map((gap) => `<li>${e(gap)}</li>`).join('')}</ul>`);
   }
+  if (input.federated)
+    parts.push(...federatedParagraphs(input.federated, locale).map((paragraph) => `<p style="${STYLE.notice}">${e(paragraph)}</p>`));
   if (input.renewal) {
     if (title !== messages.renewalHeading) parts.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
     parts.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
@@ -552,6 +561,7 @@ function renderText(
   if (input.missingPermission) lines.push(messages.missingPermission(input.missingPermission), '');
   const gaps = describeRunGaps(input.runErrors ?? [], locale);
   if (gaps.length > 0) lines.push(runGapsHeading(locale), ...gaps.map((gap) => `- ${gap}`), '');
+  if (input.federated) lines.push(...federatedParagraphs(input.federated, locale), '');
   if (input.renewal) {
     if (title !== messages.renewalHeading) lines.push(messages.renewalHeading);
     lines.push(messages.renewal(input.renewal), '');

@@ -44,12 +44,12 @@ import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '../../domain/connect/
 import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
 import {
   InvalidRequestError,
-  KeyrelayError,
   MailboxTakenError,
   TooManyRequestsError,
   UpstreamUnavailableError,
 } from '../../errors.js';
 import { isTenantAllowed } from '../../domain/tenants.js';
+import { credentialRefusedMessage } from '../clientCredentialRefusal.js';
 import type { Logger } from '../../logger.js';
 import type {
   AttemptLimiter,
@@ -183,6 +183,8 @@ const HOUR_MS = 60 * 60 * 1000;
 const CACHE_WRITE_ATTEMPTS = 3;
 // When discovery or the JWKS cannot be fetched: long enough for Entra's edge to recover.
 const SIGNING_KEYS_RETRY_AFTER_SECONDS = 30;
+/** keyrelay's own credential refused: the token route waits as long before asking Entra again. */
+const CREDENTIAL_REFUSED_RETRY_AFTER_SECONDS = 60;
 
 // jose's codes for an id token that does not verify against Entra's keys (forged, altered, unknown
 // key, wrong algorithm, malformed or expired). Any other failure is an outage of discovery or the JWKS.
@@ -501,16 +503,9 @@ export class ConnectService {
       throw new UpstreamUnavailableError(failure.retryAfterSeconds, undefined, { cause: error });
     }
     if (failure.kind === 'invalid_client') {
-      // keyrelay's own client secret was refused: nothing the person signing in can fix.
+      // keyrelay's own credential was refused: nothing the person signing in can fix; nothing is stored.
       this.deps.logger.error('connect.failed', { code: `invalid_client_${failure.errorCode}` });
-      throw new KeyrelayError(
-        'client_secret_rejected',
-        502,
-        'Microsoft refused keyrelay’s client credential. An administrator must check the client secret.',
-        {
-          cause: error,
-        },
-      );
+      throw new UpstreamUnavailableError(CREDENTIAL_REFUSED_RETRY_AFTER_SECONDS, credentialRefusedMessage(failure.fix), { cause: error });
     }
     // MSAL compares the id token's nonce itself (FACTS.md) and refuses before we see the token.
     if (failure.kind === 'rejected' && failure.errorCode === 'nonce_mismatch') {

@@ -94,6 +94,27 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       title: (p) => `casella ${p.upn}: ${smtpAdvice('it', p).summary}`,
       fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: npm run doctor lo riprova.',
     },
+    posture_secret: { title: (p) => `credenziale dell'app ${p.appId}: client secret in Key Vault (OAUTH_CLIENT_CREDENTIAL=secret); senza segreti: \`npm run setup -- --federated\`` },
+    posture_federated: { title: (p) => `credenziale dell'app ${p.appId}: identità gestita come credenziale federata (OAUTH_CLIENT_CREDENTIAL=federated), nessun segreto` },
+    federated_ok: { title: () => "la credenziale federata dell'app corrisponde all'identità di keyrelay ed Entra ID accetta la sua asserzione" },
+    federated_missing: { title: (p) => `l'app ${p.appId} non ha una credenziale federata per l'identità di keyrelay`, fix: () => 'Esegui `npm run setup -- --federated`.' },
+    federated_mismatch: {
+      title: (p) => `la credenziale federata dell'app ${p.appId} non corrisponde all'identità di keyrelay (soggetto = object id dell'identità, audience)`,
+      fix: () => 'Esegui `npm run setup -- --federated` (o correggila nel portale).',
+    },
+    federated_refused: {
+      title: (p) => `Entra ID rifiuta l'asserzione dell'identità di keyrelay (${p.errorCode})`,
+      fix: () => "Esegui `npm run setup -- --federated`; se l'identità non ottiene token, assegnala alla Function App e imposta AZURE_CLIENT_ID, o usa OAUTH_CLIENT_CREDENTIAL=secret fuori da Azure.",
+    },
+    federated_unchecked: { title: () => 'credenziale federata non verificabile ora (Graph o Entra ID non rispondono)', fix: () => 'Riprova tra qualche minuto.' },
+    federated_leftover_password: {
+      title: (p) => `segreto client ${p.keyId} dell'app (scade il ${p.expiresOn}): non più necessario`,
+      fix: () => 'Rimuovilo: `npm run setup -- --federated --remove-secret` (o dal portale).',
+    },
+    federated_leftover_secret: {
+      title: (p) => `Key Vault contiene ancora il client secret ${p.secretName}: non più necessario`,
+      fix: () => 'Rimuovilo: `npm run setup -- --federated --remove-secret`.',
+    },
   },
   en: {
     settings_invalid: { title: (p) => `setting ${p.setting}: ${p.problem}`, fix: () => 'Fix the app settings (Azure) or the "Values" of local.settings.json (local).' },
@@ -169,6 +190,27 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     mailbox_smtp_auth: {
       title: (p) => `mailbox ${p.upn}: ${smtpAdvice('en', p).summary}`,
       fix: (p) => smtpAdvice('en', p).fix ?? 'Nothing to do: npm run doctor tries again.',
+    },
+    posture_secret: { title: (p) => `credential of app ${p.appId}: client secret in Key Vault (OAUTH_CLIENT_CREDENTIAL=secret); to go secretless: \`npm run setup -- --federated\`` },
+    posture_federated: { title: (p) => `credential of app ${p.appId}: managed identity as federated credential (OAUTH_CLIENT_CREDENTIAL=federated), no secret` },
+    federated_ok: { title: () => "the app's federated credential matches keyrelay's identity and Entra ID accepts its assertion" },
+    federated_missing: { title: (p) => `app ${p.appId} has no federated credential for keyrelay's identity`, fix: () => 'Run `npm run setup -- --federated`.' },
+    federated_mismatch: {
+      title: (p) => `the federated credential of app ${p.appId} does not match keyrelay's identity (subject = the identity's object id, audience)`,
+      fix: () => 'Run `npm run setup -- --federated` (or fix it in the portal).',
+    },
+    federated_refused: {
+      title: (p) => `Entra ID refuses the assertion of keyrelay's identity (${p.errorCode})`,
+      fix: () => 'Run `npm run setup -- --federated`; if the identity gets no token, assign it to the Function App and set AZURE_CLIENT_ID, or use OAUTH_CLIENT_CREDENTIAL=secret outside Azure.',
+    },
+    federated_unchecked: { title: () => 'federated credential not verifiable now (Graph or Entra ID does not answer)', fix: () => 'Try again in a few minutes.' },
+    federated_leftover_password: {
+      title: (p) => `client secret ${p.keyId} on the app (expires ${p.expiresOn}): no longer needed`,
+      fix: () => 'Remove it: `npm run setup -- --federated --remove-secret` (or in the portal).',
+    },
+    federated_leftover_secret: {
+      title: (p) => `Key Vault still holds the client secret ${p.secretName}: no longer needed`,
+      fix: () => 'Remove it: `npm run setup -- --federated --remove-secret`.',
     },
   },
 };

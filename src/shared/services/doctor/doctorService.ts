@@ -10,8 +10,10 @@ import type { Clock } from '../../domain/clock.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import { MICROSOFT_GRAPH_APP_ID } from '../setup/appRegistrationPlan.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore } from '../../ports.js';
+import type { FederatedCheck } from '../monitor/federatedCheck.js';
 import {
   evaluateFindings,
+  type FederatedObservation,
   type DoctorContext,
   type Finding,
   type GraphObservation,
@@ -40,13 +42,16 @@ export interface DoctorDependencies {
   /** The connect-time SMTP AUTH check again, with a fresh SMTP token of the mailbox. */
   checkSmtpAuth(upn: string): Promise<SmtpAuthCheck>;
   clock: Clock;
+  /** OAUTH_CLIENT_CREDENTIAL=federated: the monitor's check of the federated credential. */
+  federatedCheck?: FederatedCheck;
 }
 
 export type DoctorConfig = Pick<
   Config,
   'oauthClientId' | 'azureTenantId' | 'keyVaultUrl' | 'oauthClientSecretName' | 'redirectUri' | 'publicBaseUrl' | 'authorityHost' | 'rotationLeadDays'
 > &
-  AlarmChannelSettings;
+  AlarmChannelSettings &
+  Partial<Pick<Config, 'oauthClientCredential'>>;
 
 export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig): Promise<Finding[]> {
   const [caller, secret, mailboxes] = await Promise.all([
@@ -55,12 +60,14 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     probeMailboxes(deps),
   ]);
   const keyVault = keyVaultObservation(secret);
-  const [graph, secretCheck, roleGrants] = await Promise.all([
+  const federatedCheck = config.oauthClientCredential === 'federated' ? deps.federatedCheck : undefined;
+  const [graph, secretCheck, roleGrants, federated] = await Promise.all([
     probeGraph(deps, config, caller),
-    secret.ok && secret.value?.value ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+    secret.ok && secret.value?.value && !federatedCheck ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
     caller.ok && !caller.value.graphRoles.some((role) => role === OWNED_BY_ROLE || role === WRITE_ALL_ROLE)
       ? probeRoleGrants(deps, caller.value.objectId)
       : Promise.resolve([]),
+    federatedCheck ? probeFederated(deps, config, federatedCheck) : Promise.resolve(undefined),
   ]);
   const context: DoctorContext = {
     appId: config.oauthClientId,
@@ -74,7 +81,8 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     rotationLeadDays: config.rotationLeadDays,
     alarmChannelsWithoutSecret: alarmChannelsWithoutSecret(config),
   };
-  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes, roleGrants }, deps.clock.now());
+  const posture = config.oauthClientCredential ?? 'secret';
+  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes, roleGrants, posture, ...(federated ? { federated } : {}) }, deps.clock.now());
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -154,6 +162,16 @@ async function probeSecret(deps: DoctorDependencies, clientSecret: string): Prom
   const { failure } = result;
   if (failure.kind === 'unavailable') return { kind: 'unavailable' };
   return { kind: 'rejected', errorCode: failure.errorCode };
+}
+
+async function probeFederated(deps: DoctorDependencies, config: DoctorConfig, check: FederatedCheck): Promise<FederatedObservation> {
+  try {
+    const app = await deps.apps.findApplicationByAppId(config.oauthClientId);
+    const result = await check.check({ ...(app ? { appObjectId: app.id } : {}), credentials: [], now: deps.clock.now() });
+    return { state: result.state, ...(result.errorCode !== undefined ? { errorCode: result.errorCode } : {}) };
+  } catch {
+    return { state: 'unknown' };
+  }
 }
 
 async function probeMailboxes(deps: DoctorDependencies): Promise<MailboxObservation> {

@@ -36,7 +36,16 @@ export type FindingCode =
   | 'mailboxes_unavailable'
   | 'alarm_channel_needs_secret'
   | 'mailbox_smtp_auth'
-  | 'graph_role_cached';
+  | 'graph_role_cached'
+  | 'posture_secret'
+  | 'posture_federated'
+  | 'federated_ok'
+  | 'federated_missing'
+  | 'federated_mismatch'
+  | 'federated_refused'
+  | 'federated_unchecked'
+  | 'federated_leftover_password'
+  | 'federated_leftover_secret';
 
 export interface Finding {
   code: FindingCode;
@@ -97,6 +106,12 @@ export type MailboxObservation =
   | { kind: 'ok'; mailboxes: MailboxRecord[]; smtpAuth: Readonly<Record<string, SmtpAuthCheck>> }
   | { kind: 'unavailable'; detail: string };
 
+/** OAUTH_CLIENT_CREDENTIAL=federated: the federated credential's check (services/monitor/federatedCheck.ts). */
+export interface FederatedObservation {
+  state: 'matching' | 'missing' | 'mismatch' | 'refused' | 'unknown';
+  errorCode?: string;
+}
+
 export interface DoctorObservations {
   keyVault: KeyVaultObservation;
   graph: GraphObservation;
@@ -104,6 +119,10 @@ export interface DoctorObservations {
   mailboxes: MailboxObservation;
   /** Rotation roles granted to the identity but missing from its token (read only then). */
   roleGrants?: RoleGrantObservation[];
+  /** Which credential kind keyrelay runs with (DESIGN §2); absent: not reported. */
+  posture?: 'secret' | 'federated';
+  /** Present in federated mode: then the client secret is neither expected nor checked. */
+  federated?: FederatedObservation;
 }
 
 const DAY_MS = 86_400_000;
@@ -116,13 +135,16 @@ export function settingsFindings(problems: readonly SettingProblem[]): Finding[]
 }
 
 export function evaluateFindings(context: DoctorContext, observations: DoctorObservations, now: Date): Finding[] {
+  const { federated, posture } = observations;
   return [
-    ...keyVaultFindings(context, observations.keyVault),
+    ...(posture === undefined ? [] : [finding(posture === 'federated' ? 'posture_federated' : 'posture_secret', 'info', { appId: context.appId })]),
+    ...keyVaultFindings(context, observations.keyVault, federated !== undefined),
     ...cachedRole(graphFindings(context, observations.graph), observations.roleGrants ?? [], context, now),
-    ...secretFindings(context, observations, now),
+    ...(federated ? federatedFindings(context, federated, observations) : secretFindings(context, observations, now)),
     ...redirectUriFindings(context, observations.graph),
     ...mailboxFindings(context, observations.mailboxes, now),
-    ...alarmChannelFindings(context),
+    // Federated: the alarm channels need no secret, so none of them depends on what broke.
+    ...(federated ? [] : alarmChannelFindings(context)),
   ];
 }
 
@@ -133,13 +155,14 @@ function alarmChannelFindings(context: DoctorContext): Finding[] {
 
 const finding = (code: FindingCode, severity: Severity, params: Finding['params'] = {}): Finding => ({ code, severity, params });
 
-function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservation): Finding[] {
+function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservation, federated: boolean): Finding[] {
   const params = { vault: context.keyVaultUrl, identity: context.identity, secretName: context.secretName };
   switch (observation.kind) {
     case 'ok':
       return [finding('key_vault_ok', 'ok', params)];
     case 'missing':
-      return [finding('key_vault_ok', 'ok', params), finding('client_secret_missing', 'problem', params)];
+      // Federated: no client secret exists, and none is needed.
+      return federated ? [finding('key_vault_ok', 'ok', params)] : [finding('key_vault_ok', 'ok', params), finding('client_secret_missing', 'problem', params)];
     case 'denied':
       return [finding('key_vault_access_denied', 'problem', { ...params, status: observation.status })];
     case 'unavailable':
@@ -215,6 +238,33 @@ function secretFindings(context: DoctorContext, observations: DoctorObservations
   }
   if (secretCheck.kind === 'rejected' && !expired) findings.push(finding('secret_rejected', 'problem', { ...params, errorCode: secretCheck.errorCode }));
   if (secretCheck.kind === 'unavailable') findings.push(finding('secret_check_unavailable', 'warning', params));
+  return findings;
+}
+
+function federatedFindings(context: DoctorContext, federated: FederatedObservation, observations: DoctorObservations): Finding[] {
+  const params = { appId: context.appId, identity: context.identity, secretName: context.secretName };
+  const findings: Finding[] = [];
+  switch (federated.state) {
+    case 'matching':
+      findings.push(finding('federated_ok', 'ok', params));
+      break;
+    case 'missing':
+    case 'mismatch':
+      findings.push(finding(federated.state === 'missing' ? 'federated_missing' : 'federated_mismatch', 'problem', params));
+      break;
+    case 'refused':
+      findings.push(finding('federated_refused', 'problem', { ...params, errorCode: federated.errorCode ?? 'unknown' }));
+      break;
+    case 'unknown':
+      findings.push(finding('federated_unchecked', 'warning', params));
+      break;
+  }
+  const { graph, keyVault } = observations;
+  // Passwords no longer needed: warnings, not problems (they do no harm until someone leaks one).
+  for (const password of graph.kind === 'ok' ? graph.passwordCredentials : []) {
+    findings.push(finding('federated_leftover_password', 'warning', { ...params, keyId: password.keyId, expiresOn: password.endDateTime.slice(0, 10) }));
+  }
+  if (keyVault.kind === 'ok') findings.push(finding('federated_leftover_secret', 'warning', params));
   return findings;
 }
 

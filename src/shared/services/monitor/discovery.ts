@@ -14,7 +14,10 @@ export const APP_READ_PERMISSION = 'Application.Read.All / Application.ReadWrite
 const HINT_LENGTH = 3;
 const KEYRELAY_DISPLAY_NAME_PREFIX = 'keyrelay';
 
-export type DiscoverySettings = Pick<Config, 'oauthClientId' | 'azureTenantId' | 'oauthClientSecretName'>;
+export type DiscoverySettings = Pick<Config, 'oauthClientId' | 'azureTenantId' | 'oauthClientSecretName'> &
+  Partial<Pick<Config, 'oauthClientCredential'>>;
+/** `federated`: keyrelay authenticates with no password, so every password on the app is not in use. */
+const NO_PASSWORD_IN_USE = '';
 
 export interface DiscoveryDependencies {
   config: DiscoverySettings;
@@ -170,7 +173,7 @@ export async function discoverCredentials(deps: DiscoveryDependencies, given: { 
 
   if (lookup.ok) {
     const { app } = lookup;
-    const inUse = await inUseKeyId(app, clientSecret, deps, errors);
+    const inUse = config.oauthClientCredential === 'federated' ? NO_PASSWORD_IN_USE : await inUseKeyId(app, clientSecret, deps, errors);
     return {
       app: { appId: app.appId, tenantId: config.azureTenantId, displayName: app.displayName },
       appObjectId: app.id,

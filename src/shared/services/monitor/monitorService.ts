@@ -51,6 +51,8 @@ import {
   type DiscoveryDependencies,
 } from './discovery.js';
 import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
+import type { FederatedCheck } from './federatedCheck.js';
+import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';
 
 /** Ledger entry that serialises digest sending per UTC day (never marked sent: released after each run). */
 export const DIGEST_LOCK_ID = 'monitor:digest-lock';
@@ -109,6 +111,8 @@ export interface MonitorDependencies extends DiscoveryDependencies {
   /** Undefined when ALERT_RECIPIENTS / ALERT_SENDER are not set. */
   mailer?: AlertMailer;
   webhook?: AlertWebhook;
+  /** OAUTH_CLIENT_CREDENTIAL=federated: the federated credential's check (federatedCheck.ts). */
+  federatedCheck?: FederatedCheck;
   logger: Logger;
   /** The run's time budget (default: host.json's functionTimeout less a margin for the report). */
   budget?: { timeoutMs: number; marginMs: number };
@@ -141,6 +145,7 @@ interface Notice {
   item?: DigestItem;
   reconnect?: MailboxReconnect;
   renewal?: RenewalNotice;
+  federated?: FederatedPostureNotice;
 }
 
 interface RotationView {
@@ -531,6 +536,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       };
       const renewal = claimed.find((notice) => notice.renewal)?.renewal;
       if (renewal) input.renewal = renewal;
+      const federated = mergeFederatedNotices(claimed.flatMap((notice) => (notice.federated ? [notice.federated] : [])));
+      if (federated) input.federated = federated;
       const rendered = renderDigest(input, config.alertLocale);
       const { channels, delivered } = await deliver(input, rendered, items, now, errors);
       if (!delivered) {
@@ -612,6 +619,12 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         };
       });
     const switched = switchedNotices(rotation, discovery, evaluatedAt);
+    const federated = await deps.federatedCheck?.check({
+      ...(discovery.appObjectId !== undefined ? { appObjectId: discovery.appObjectId } : {}),
+      credentials: discovery.credentials,
+      now: evaluatedAt,
+    });
+    if (federated) errors.push(...federated.errors);
 
     counts.credentials = discovery.credentials.length;
     counts.mailboxes = discovery.mailboxes.length;
@@ -629,6 +642,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       ...rotationFailureNotices(evaluations, rotation, now),
       ...reconnects,
       ...switched,
+      ...(federated?.notices ?? []),
     ].filter((notice) => !rotation.heldElsewhere || !aboutTheSecret(notice));
     const digest = notices.length === 0 ? undefined : await alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
     return { digest, mailboxes: discovery.mailboxes };

@@ -24,7 +24,18 @@ export type SetupMessageCode =
   | 'next_client_id'
   | 'next_consent'
   | 'next_connect'
-  | 'next_doctor';
+  | 'next_doctor'
+  | 'fic_ok'
+  | 'fic_add'
+  | 'fic_verify'
+  | 'fic_verified'
+  | 'fic_verify_elsewhere'
+  | 'setting_ok'
+  | 'secret_none'
+  | 'secret_removed'
+  | 'next_switch'
+  | 'next_remove_after_switch'
+  | 'next_remove_secret';
 
 export type SetupFailureCode =
   | 'azure_login_missing'
@@ -38,6 +49,11 @@ export type SetupFailureCode =
   | 'secret_lifetime_policy'
   | 'secret_type_policy'
   | 'service_unavailable'
+  | 'federated_app_missing'
+  | 'federated_identity_missing'
+  | 'federated_tenant_id'
+  | 'federated_credential_conflict'
+  | 'federated_verify_failed'
   | 'unexpected';
 
 export type MessageParams = Readonly<Record<string, string | number>>;
@@ -100,6 +116,20 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
       `Un amministratore di ogni tenant le cui caselle si collegheranno apre il link di consenso e accetta i permessi:\n    ${p.consentUrl}\n    (per un altro tenant sostituisci ${p.tenant} con il suo ID o dominio)`,
     next_connect: (p) => `Collega ogni casella di posta una volta: ${p.connectUrl}`,
     next_doctor: () => 'Controlla tutto con `npm run doctor`.',
+    fic_ok: (p) => `credenziale federata ${p.name} già presente: soggetto ${p.subject} (object id dell'identità), audience ${p.audience}`,
+    fic_add: (p) => `credenziale federata ${p.name} aggiunta all'app: soggetto ${p.subject} (object id dell'identità), audience ${p.audience}`,
+    fic_verify: () => "token verificato con l'asserzione dell'identità",
+    fic_verified: () => "Entra ID accetta l'asserzione dell'identità di keyrelay: token ottenuto senza segreto",
+    fic_verify_elsewhere: (p) =>
+      `verifica rimandata: l'accesso Azure di questo comando non è l'identità di keyrelay (${p.subject}); la verifica la fanno \`npm run doctor\` e il monitor dove gira keyrelay`,
+    setting_ok: () => 'OAUTH_CLIENT_CREDENTIAL=federated già impostato',
+    secret_none: (p) => `nessun client secret ${p.secretName} in Key Vault: niente da rimuovere`,
+    secret_removed: (p) => `vecchio client secret rimosso dall'app (keyId ${p.keyId}) e da Key Vault (${p.secretName})`,
+    next_switch: () =>
+      "Passa a OAUTH_CLIENT_CREDENTIAL=federated nelle impostazioni dell'app (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated` e poi `azd provision`; in locale: local.settings.json), poi riesegui `npm run setup -- --federated`.",
+    next_remove_after_switch: () => 'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio client secret.',
+    next_remove_secret: (p) =>
+      `Il client secret ${p.secretName} non serve più: rimuovilo dall'app e da Key Vault con \`npm run setup -- --federated --remove-secret\`.`,
   },
   en: {
     app_found: (p) => `app registration found: ${p.displayName} (client id ${p.appId})`,
@@ -126,6 +156,20 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
       `An administrator of each tenant whose mailboxes will connect opens the consent link and accepts the permissions:\n    ${p.consentUrl}\n    (for another tenant replace ${p.tenant} with its ID or domain)`,
     next_connect: (p) => `Connect each mailbox once: ${p.connectUrl}`,
     next_doctor: () => 'Check everything with `npm run doctor`.',
+    fic_ok: (p) => `federated credential ${p.name} already present: subject ${p.subject} (the identity's object id), audience ${p.audience}`,
+    fic_add: (p) => `federated credential ${p.name} added to the app: subject ${p.subject} (the identity's object id), audience ${p.audience}`,
+    fic_verify: () => "token verified with the identity's assertion",
+    fic_verified: () => "Entra ID accepts keyrelay's identity's assertion: token obtained without a secret",
+    fic_verify_elsewhere: (p) =>
+      `verification deferred: this command's Azure login is not keyrelay's identity (${p.subject}); \`npm run doctor\` and the monitor verify it where keyrelay runs`,
+    setting_ok: () => 'OAUTH_CLIENT_CREDENTIAL=federated already set',
+    secret_none: (p) => `no client secret ${p.secretName} in Key Vault: nothing to remove`,
+    secret_removed: (p) => `old client secret removed from the app (keyId ${p.keyId}) and from Key Vault (${p.secretName})`,
+    next_switch: () =>
+      'Switch the app setting to OAUTH_CLIENT_CREDENTIAL=federated (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated`, then `azd provision`; locally: local.settings.json), then run `npm run setup -- --federated` again.',
+    next_remove_after_switch: () => 'After the switch, `npm run setup -- --federated --remove-secret` removes the old client secret.',
+    next_remove_secret: (p) =>
+      `The client secret ${p.secretName} is no longer needed: remove it from the app and Key Vault with \`npm run setup -- --federated --remove-secret\`.`,
   },
 };
 
@@ -174,6 +218,26 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
     service_unavailable: {
       problem: (p) => `${p.service} non risponde (${p.detail})`,
       fix: () => 'Riprova tra qualche minuto; setup è idempotente.',
+    },
+    federated_app_missing: {
+      problem: (p) => `nessuna registrazione app "${p.displayName}" a cui aggiungere la credenziale federata`,
+      fix: () => 'Esegui prima `npm run setup` (crea la registrazione), oppure imposta OAUTH_CLIENT_ID.',
+    },
+    federated_identity_missing: {
+      problem: () => "manca l'object id dell'identità gestita di keyrelay (il soggetto della credenziale federata)",
+      fix: () => 'Imposta AZURE_MANAGED_IDENTITY_PRINCIPAL_ID (output di azd) o passa --identity-object-id.',
+    },
+    federated_tenant_id: {
+      problem: (p) => `AZURE_TENANT_ID=${p.tenant} non è un ID tenant (GUID): l'emittente della credenziale federata lo richiede`,
+      fix: () => "Imposta AZURE_TENANT_ID all'ID (GUID) del tenant della registrazione app.",
+    },
+    federated_credential_conflict: {
+      problem: (p) => `l'app ha già una credenziale federata ${p.name} con emittente, soggetto o audience diversi`,
+      fix: () => 'Correggila o eliminala nel portale (Certificati e segreti > Credenziali federate) e riesegui il comando.',
+    },
+    federated_verify_failed: {
+      problem: (p) => `Entra ID non accetta l'asserzione dell'identità (${p.code})`,
+      fix: () => "Controlla con `npm run doctor`; identità e registrazione app devono stare nello stesso tenant. L'impostazione non è stata cambiata.",
     },
     unexpected: {
       problem: (p) => `errore inatteso durante: ${p.step}`,
@@ -224,6 +288,26 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
     service_unavailable: {
       problem: (p) => `${p.service} does not answer (${p.detail})`,
       fix: () => 'Try again in a few minutes; setup is idempotent.',
+    },
+    federated_app_missing: {
+      problem: (p) => `no app registration "${p.displayName}" to add the federated credential to`,
+      fix: () => 'Run `npm run setup` first (it creates the registration), or set OAUTH_CLIENT_ID.',
+    },
+    federated_identity_missing: {
+      problem: () => "the object id of keyrelay's managed identity (the federated credential's subject) is missing",
+      fix: () => 'Set AZURE_MANAGED_IDENTITY_PRINCIPAL_ID (an azd output) or pass --identity-object-id.',
+    },
+    federated_tenant_id: {
+      problem: (p) => `AZURE_TENANT_ID=${p.tenant} is not a tenant id (GUID): the federated credential's issuer needs one`,
+      fix: () => "Set AZURE_TENANT_ID to the id (GUID) of the app registration's tenant.",
+    },
+    federated_credential_conflict: {
+      problem: (p) => `the app already has a federated credential ${p.name} with another issuer, subject or audience`,
+      fix: () => 'Fix or delete it in the portal (Certificates & secrets > Federated credentials) and run the command again.',
+    },
+    federated_verify_failed: {
+      problem: (p) => `Entra ID does not accept the identity's assertion (${p.code})`,
+      fix: () => 'Check with `npm run doctor`; the identity and the app registration must be in the same tenant. The setting was not changed.',
     },
     unexpected: {
       problem: (p) => `unexpected error during: ${p.step}`,

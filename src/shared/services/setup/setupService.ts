@@ -116,7 +116,7 @@ export async function runSetup(deps: SetupDependencies, options: SetupOptions, o
 }
 
 /** Runs one step; any failure becomes a SetupFailure that says what is wrong and how to fix it. */
-async function step<T>(name: string, operation: () => Promise<T>): Promise<T> {
+export async function step<T>(name: string, operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
@@ -124,7 +124,7 @@ async function step<T>(name: string, operation: () => Promise<T>): Promise<T> {
   }
 }
 
-async function findApplication(apps: AppRegistrationAdmin, settings: SetupSettings, appName: string): Promise<ManagedAppRegistration | undefined> {
+export async function findApplication(apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'findApplicationsByDisplayName'>, settings: SetupSettings, appName: string): Promise<ManagedAppRegistration | undefined> {
   if (settings.oauthClientId !== undefined) {
     const app = await apps.findApplicationByAppId(settings.oauthClientId);
     if (!app) throw new SetupFailure('app_not_found', { appId: settings.oauthClientId, tenant: settings.azureTenantId });

@@ -2,7 +2,7 @@
 // OAUTH_CLIENT_ID yet) and as an azd hook (no AzureWebJobsStorage in azd's environment), so it asks
 // loadConfig to validate everything and keeps only the problems of the settings it uses.
 import { ConfigError, type SettingProblem } from '../../errors.js';
-import { LOCALES, loadConfig, type Locale, type SettingsSource } from '../../config.js';
+import { federatedTokenAudienceFor, LOCALES, loadConfig, type Locale, type OAuthClientCredentialKind, type SettingsSource } from '../../config.js';
 
 /** azd outputs (infra/main.bicep) naming keyrelay's managed identity, the owner setup adds. */
 export const IDENTITY_CLIENT_ID_SETTING = 'AZURE_MANAGED_IDENTITY_CLIENT_ID';
@@ -13,6 +13,8 @@ const SETUP_SETTINGS = new Set([
   'OAUTH_CLIENT_ID',
   'AZURE_TENANT_ID',
   'OAUTH_CLIENT_SECRET_NAME',
+  'OAUTH_CLIENT_CREDENTIAL',
+  'FEDERATED_TOKEN_AUDIENCE',
   'PUBLIC_BASE_URL',
   'AZURE_AUTHORITY_HOST',
   'GRAPH_ENDPOINT',
@@ -36,6 +38,9 @@ export interface SetupSettings {
   oauthClientId?: string;
   azureTenantId: string;
   oauthClientSecretName: string;
+  /** The kind the app runs with now (`--federated` removes the old secret only once it is `federated`). */
+  oauthClientCredential: OAuthClientCredentialKind;
+  federatedTokenAudience: string;
   publicBaseUrl: string;
   redirectUri: string;
   authorityHost: string;
@@ -87,14 +92,17 @@ export function loadSetupSettings(source: SettingsSource, flags: SetupFlags = {}
   const publicBaseUrl = required('PUBLIC_BASE_URL');
   const localeSetting = valueOf(source, 'ALERT_LOCALE') ?? DEFAULTS.ALERT_LOCALE;
   const oauthClientId = valueOf(source, 'OAUTH_CLIENT_ID');
+  const authorityHost = withoutTrailingSlash(valueOf(source, 'AZURE_AUTHORITY_HOST') ?? DEFAULTS.AZURE_AUTHORITY_HOST);
   return {
     keyVaultUrl: required('KEY_VAULT_URL'),
     ...(oauthClientId !== undefined && { oauthClientId }),
     azureTenantId: required('AZURE_TENANT_ID'),
     oauthClientSecretName: valueOf(source, 'OAUTH_CLIENT_SECRET_NAME') ?? DEFAULTS.OAUTH_CLIENT_SECRET_NAME,
+    oauthClientCredential: valueOf(source, 'OAUTH_CLIENT_CREDENTIAL') === 'federated' ? 'federated' : 'secret',
+    federatedTokenAudience: valueOf(source, 'FEDERATED_TOKEN_AUDIENCE') ?? federatedTokenAudienceFor(authorityHost),
     publicBaseUrl,
     redirectUri: `${publicBaseUrl}/api/oauth/callback`,
-    authorityHost: withoutTrailingSlash(valueOf(source, 'AZURE_AUTHORITY_HOST') ?? DEFAULTS.AZURE_AUTHORITY_HOST),
+    authorityHost,
     graphEndpoint: withoutTrailingSlash(valueOf(source, 'GRAPH_ENDPOINT') ?? DEFAULTS.GRAPH_ENDPOINT),
     locale: flags.locale ?? ((LOCALES as readonly string[]).includes(localeSetting) ? (localeSetting as Locale) : DEFAULTS.ALERT_LOCALE),
     ...(identityClientId !== undefined && { identityClientId }),

@@ -15,6 +15,7 @@ const TIMELINE_MAX_DAYS = 730;
 interface Labels {
   title: string;
   generated: string;
+  posture: Record<StatusReport['credentialPosture'], string>;
   app: string;
   missingPermission(permission: string): string;
   sourceErrors: string;
@@ -47,6 +48,7 @@ interface Labels {
 const it: Labels = {
   title: 'Stato di keyrelay',
   generated: 'Aggiornato il',
+  posture: { federated: 'Credenziale: identità gestita federata, nessun segreto da far scadere', secret: 'Credenziale: client secret in Key Vault (ruotato da keyrelay)' },
   app: 'App',
   missingPermission: (permission) =>
     `keyrelay non può leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date vengono da Key Vault.`,
@@ -86,6 +88,7 @@ const it: Labels = {
 const en: Labels = {
   title: 'keyrelay status',
   generated: 'Updated',
+  posture: { federated: 'Credential: federated managed identity, no secret to expire', secret: 'Credential: client secret in Key Vault (rotated by keyrelay)' },
   app: 'App',
   missingPermission: (permission) =>
     `keyrelay cannot read the app's credentials from Microsoft Graph (permission ${permission} is missing): dates come from Key Vault.`,
@@ -298,6 +301,7 @@ export function renderStatusPage(report: StatusReport, locale: Locale): string {
   const body = [
     `<h1>${e(labels.title)}</h1>`,
     `<p class="meta">${e(labels.app)} «${e(report.app.displayName)}» · <code>${e(report.app.appId)}</code> · ${e(labels.generated)} ${e(formatDate(report.generatedAt, locale))}</p>`,
+    `<p class="meta"><strong>${e(labels.posture[report.credentialPosture])}</strong></p>`,
     notices,
     `<h2>${e(labels.timeline)}</h2>`,
     renderTimeline(report, labels),

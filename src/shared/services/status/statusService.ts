@@ -15,7 +15,7 @@ const RUNS_SHOWN = 5;
 const REPORTS_READ = 20;
 const ROTATIONS_SHOWN = 5;
 
-export type StatusSettings = ExpirySettings & AlarmChannelSettings;
+export type StatusSettings = ExpirySettings & AlarmChannelSettings & Partial<Pick<Config, 'oauthClientCredential'>>;
 
 export interface StatusDependencies extends DiscoveryDependencies {
   config: StatusSettings;
@@ -69,6 +69,8 @@ export interface RotationSummary {
 export interface StatusReport {
   generatedAt: string;
   app: { appId: string; tenantId: string; displayName: string };
+  /** The OAuth client's credential kind (DESIGN §2): `federated` has no secret to expire. */
+  credentialPosture: Config['oauthClientCredential'];
   /** The Graph permission keyrelay lacks (credential dates then come from Key Vault). */
   missingPermission?: string;
   /** Sources that could not be read for this report (stable codes). */
@@ -169,6 +171,7 @@ export function createStatusService(deps: StatusDependencies): StatusService {
       return {
         generatedAt: now.toISOString(),
         app: discovery.app,
+        credentialPosture: config.oauthClientCredential ?? 'secret',
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         sourceErrors,
         warnings: alarmChannelsWithoutSecret(config).length === 0 ? ['alarm_channel_needs_secret'] : [],

@@ -25,6 +25,7 @@ import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '.
 import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
 import type { TokenRequest, TokenResource } from './tokenRequest.js';
+import { credentialRefusedMessage } from '../clientCredentialRefusal.js';
 
 /** Exchange rejects tokens about to expire: never hand out one with less than this left. */
 export const MIN_TOKEN_LIFETIME_MS = 10 * 60 * 1000;
@@ -110,6 +111,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   const knownRecords = new Map<string, MailboxRecord>();
   /** Until when Entra's last invalid_client is taken as the answer, without asking Key Vault or Entra again. */
   let credentialRefusedUntil = 0;
+  let credentialRefusalFix: string | undefined;
 
   const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
   const timeLeft = (token: { expiresOn: Date }) => token.expiresOn.getTime() - clock.now().getTime();
@@ -213,12 +215,12 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
         return requireReconnect(mailbox, failure.errorCode, tenantId);
       case 'invalid_client':
         credentialRefusedUntil = clock.now().getTime() + INVALID_CLIENT_RETRY_AFTER_SECONDS * 1000;
+        credentialRefusalFix = failure.fix;
         await credentialAlarm.raise(failure.errorCode);
-        throw new UpstreamUnavailableError(
-          INVALID_CLIENT_RETRY_AFTER_SECONDS,
-          'Microsoft Entra ID refused keyrelay\'s own credential; the administrators have been alerted. Retry later.',
-          { cause, message: `client credential refused: ${failure.errorCode}` },
-        );
+        throw new UpstreamUnavailableError(INVALID_CLIENT_RETRY_AFTER_SECONDS, credentialRefusedMessage(failure.fix), {
+          cause,
+          message: `client credential refused: ${failure.errorCode}`,
+        });
       case 'unavailable':
         logger.warn('token.entra_unavailable', { retryAfterSeconds: failure.retryAfterSeconds });
         throw new UpstreamUnavailableError(failure.retryAfterSeconds, undefined, { cause });
@@ -257,11 +259,9 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   function failFastWhileCredentialRefused(): void {
     const remainingMs = credentialRefusedUntil - clock.now().getTime();
     if (remainingMs <= 0) return;
-    throw new UpstreamUnavailableError(
-      Math.ceil(remainingMs / 1000),
-      'Microsoft Entra ID refused keyrelay\'s own credential; the administrators have been alerted. Retry later.',
-      { message: 'client credential refused within the last minute' },
-    );
+    throw new UpstreamUnavailableError(Math.ceil(remainingMs / 1000), credentialRefusedMessage(credentialRefusalFix), {
+      message: 'client credential refused within the last minute',
+    });
   }
 
   async function coldPath(mailbox: string, resource: TokenResource, forceRefresh: boolean): Promise<HeldToken> {

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { OAuthClientError } from '../../../../../src/shared/adapters/msalOAuthClient.js';
 import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
 import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
-import { InvalidRequestError, KeyrelayError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
+import { InvalidRequestError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
 import type { Logger, LogProperties } from '../../../../../src/shared/logger.js';
 import { COOKIE_KEY_SECRET_NAME, CookieKeyring } from '../../../../../src/shared/services/connect/cookieKeyring.js';
 import {
@@ -552,12 +552,14 @@ describe('ConnectService.complete', () => {
       await nothingWritten(world);
     });
 
-    it("keyrelay's client secret refused -> client_secret_rejected (502), not blamed on the person signing in", async () => {
+    it("keyrelay's own credential refused -> 503 upstream_unavailable naming the credential's fix, not blamed on the person signing in, nothing stored", async () => {
       const { started, answer } = await startAndSignIn();
-      world.entra.nextRedeemFailure = new OAuthClientError({ kind: 'invalid_client', errorCode: 'AADSTS7000215' });
+      const fix = 'run `npm run setup -- --federated` to repair it.';
+      world.entra.nextRedeemFailure = new OAuthClientError({ kind: 'invalid_client', errorCode: 'AADSTS70021', fix });
       await expect(world.service.complete(answer.query, cookieHeader(started))).rejects.toSatisfy(
-        (error) => error instanceof KeyrelayError && error.code === 'client_secret_rejected' && error.status === 502,
+        (error) => error instanceof UpstreamUnavailableError && error.code === 'upstream_unavailable' && error.publicMessage.includes(fix),
       );
+      await nothingWritten(world);
     });
 
     it('a 409 on the cache write is retried: the mailbox is connected', async () => {

@@ -52,6 +52,35 @@ const healthy = (): DoctorObservations => ({
 
 const problems = (findings: Finding[]) => findings.filter((item) => item.severity === 'problem').map((item) => item.code);
 
+describe('evaluateFindings in federated mode', () => {
+  const federated = (state: 'matching' | 'missing' | 'mismatch' | 'refused' | 'unknown', keyVault: DoctorObservations['keyVault'] = { kind: 'missing' }): DoctorObservations => ({
+    ...healthy(),
+    keyVault,
+    secretCheck: { kind: 'not_run' },
+    posture: 'federated',
+    federated: { state, ...(state === 'refused' ? { errorCode: 'AADSTS70021' } : {}) },
+  });
+
+  it('expects no client secret, states the posture, and calls passwords left on the app and in Key Vault no longer needed', () => {
+    const findings = evaluateFindings(context, federated('matching', healthy().keyVault), NOW);
+    expect(hasProblems(findings)).toBe(false);
+    expect(findings[0]).toMatchObject({ code: 'posture_federated', severity: 'info' });
+    expect(findings.filter((item) => item.severity === 'warning').map((item) => item.code)).toEqual(['federated_leftover_password', 'federated_leftover_secret']);
+    expect(findings.map((item) => item.code)).not.toContain('secret_ok');
+    expect(problems(evaluateFindings(context, federated('matching'), NOW))).toEqual([]);
+  });
+
+  it('makes a missing, changed or refused federated credential a problem whose fix names the setup command', () => {
+    for (const state of ['missing', 'mismatch', 'refused'] as const) {
+      const findings = evaluateFindings(context, federated(state), NOW);
+      const [problem] = findings.filter((item) => item.severity === 'problem');
+      expect(problem?.code).toBe(`federated_${state}`);
+      expect(renderFinding('en', problem!).fix).toContain('npm run setup -- --federated');
+    }
+    expect(evaluateFindings(context, federated('unknown'), NOW).find((item) => item.code === 'federated_unchecked')?.severity).toBe('warning');
+  });
+});
+
 describe('evaluateFindings', () => {
   it('finds no problem in a healthy setup, and takes the secret expiry from Graph', () => {
     const findings = evaluateFindings(context, healthy(), NOW);

@@ -94,6 +94,8 @@ const options = (overrides: Partial<SetupOptions> = {}): SetupOptions => ({
     keyVaultUrl: 'https://kv.example',
     azureTenantId: 'tenant-1',
     oauthClientSecretName: 'oauth-client-secret',
+    oauthClientCredential: 'secret',
+    federatedTokenAudience: 'api://AzureADTokenExchange',
     publicBaseUrl: 'https://func.example',
     redirectUri: 'https://func.example/api/oauth/callback',
     authorityHost: 'https://login.microsoftonline.com',

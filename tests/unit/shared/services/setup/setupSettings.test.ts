@@ -28,6 +28,8 @@ describe('loadSetupSettings', () => {
       keyVaultUrl: 'https://kv-keyrelay.vault.azure.net',
       azureTenantId: TENANT,
       oauthClientSecretName: 'oauth-client-secret',
+      oauthClientCredential: 'secret',
+      federatedTokenAudience: 'api://AzureADTokenExchange',
       publicBaseUrl: 'https://func-keyrelay.azurewebsites.net',
       redirectUri: 'https://func-keyrelay.azurewebsites.net/api/oauth/callback',
       authorityHost: 'https://login.microsoftonline.com',
