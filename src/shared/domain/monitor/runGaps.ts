@@ -4,7 +4,7 @@
 // mail, a rotation step) are reported where they belong.
 import type { DigestLocale } from './digest.js';
 
-type Gap = 'listing_incomplete' | 'vault' | 'registry' | 'graph' | 'ledger_row' | 'keep_alive' | 'rotation_deferred' | 'secret_unreadable';
+type Gap = 'listing_incomplete' | 'vault' | 'registry' | 'mailbox_rows' | 'graph' | 'ledger_row' | 'keep_alive' | 'rotation_deferred' | 'secret_unreadable';
 
 const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: string) => string>> = {
   it: {
@@ -12,6 +12,7 @@ const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: stri
     listing_incomplete: () => "l'elenco dei segreti di Key Vault si è interrotto (limitazione o guasto): i segreti letti fin lì sono stati controllati, gli altri alla prossima esecuzione.",
     vault: () => 'Key Vault non ha risposto: nessun segreto di Key Vault è stato controllato.',
     registry: () => "il registro delle caselle (Table storage) non era leggibile: nessuna casella è stata controllata né tenuta attiva.",
+    mailbox_rows: (detail) => `${detail} record del registro delle caselle non erano leggibili (scritti da una versione precedente o a mano): quelle caselle non sono state controllate.`,
     graph: () => "Microsoft Graph non ha risposto: le date dei segreti dell'app vengono da Key Vault.",
     ledger_row: (detail) => `un record degli avvisi non era leggibile (${detail}): quell'avviso è stato saltato.`,
     keep_alive: (detail) => `alcuni rinnovi di accesso delle caselle non sono riusciti (${detail}): riprovati alla prossima esecuzione.`,
@@ -23,6 +24,7 @@ const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: stri
     listing_incomplete: () => 'the Key Vault secret listing broke off (throttling or an outage): the secrets read until then were checked, the rest will be on the next run.',
     vault: () => 'Key Vault did not answer: no Key Vault secret was checked.',
     registry: () => 'the mailbox registry (Table storage) could not be read: no mailbox was checked or kept alive.',
+    mailbox_rows: (detail) => `${detail} mailbox registry rows could not be read (written by an older version or by hand): those mailboxes were not checked.`,
     graph: () => "Microsoft Graph did not answer: the app's secret dates come from Key Vault.",
     ledger_row: (detail) => `an alert record could not be read (${detail}): that alert was skipped.`,
     keep_alive: (detail) => `some mailbox keep-alive refreshes failed (${detail}): retried on the next run.`,
@@ -35,6 +37,7 @@ const GAP_OF_CODE: Readonly<Record<string, Gap>> = {
   key_vault_listing_incomplete: 'listing_incomplete',
   key_vault_unavailable: 'vault',
   mailbox_registry_unavailable: 'registry',
+  mailbox_rows_unreadable: 'mailbox_rows',
   graph_unavailable: 'graph',
   ledger_row_skipped: 'ledger_row',
   keep_alive_failed: 'keep_alive',

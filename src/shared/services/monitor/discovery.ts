@@ -163,10 +163,17 @@ export async function discoverCredentials(deps: DiscoveryDependencies, given: { 
   const [lookup, secrets, mailboxes] = await Promise.all([
     given.app ?? readApplication(deps.appDirectory, config.oauthClientId),
     listExpiringSecrets(deps.secretStore, errors),
-    deps.mailboxRegistry.list().catch(() => {
-      errors.push('mailbox_registry_unavailable');
-      return [] as MailboxRecord[];
-    }),
+    deps.mailboxRegistry.scan().then(
+      (listing) => {
+        // Rows an older version or a hand edit left unreadable: skipped, counted, never a reason to stop.
+        if (listing.unreadableRows > 0) errors.push(`mailbox_rows_unreadable:${listing.unreadableRows}`);
+        return listing.records;
+      },
+      () => {
+        errors.push('mailbox_registry_unavailable');
+        return [] as MailboxRecord[];
+      },
+    ),
   ]);
   const keyVaultSecrets = secrets.filter(hasExpiry);
   const clientSecret = keyVaultSecrets.find((secret) => secret.name === config.oauthClientSecretName);

@@ -655,4 +655,19 @@ describe('MonitorService.run', () => {
     expect(w.mailer.sent[0]?.html).toContain('What keyrelay could not check this time');
     expect(w.mailer.sent[0]?.html).toContain('the Key Vault secret listing broke off (throttling or an outage)');
   });
+
+  it('unreadable mailbox rows are skipped and counted; the readable mailboxes are still kept alive and the run says what it missed', async () => {
+    const w = await world(addDays(START, 29));
+    await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, -8)));
+    const registry = w.registry;
+    const withBrokenRows: typeof registry = Object.assign(Object.create(registry) as typeof registry, {
+      scan: async () => ({ ...(await registry.scan()), unreadableRows: 2 }),
+    });
+    const kept: string[] = [];
+    const keepAlive: MailboxKeepAlive = { keepAlive: (upn) => (kept.push(upn), Promise.resolve('refreshed')) };
+    const result = await createMonitorService(w.deps({ mailboxRegistry: withBrokenRows, keepAlive })).run();
+    expect(result.errors).toEqual(['mailbox_rows_unreadable:2']);
+    expect(kept).toEqual(['idle@contoso.example']);
+    expect(w.mailer.sent[0]?.html).toContain('2 mailbox registry rows could not be read');
+  });
 });
