@@ -136,7 +136,7 @@ async function main(): Promise<void> {
 
   const functionKey = randomBytes(24).toString('base64url');
   const simulator = await startSimulator({
-    keyrelay: createKeyrelayApi(hostUrl, functionKey),
+    keyrelay: createKeyrelayApi(hostUrl, functionKey, { endpoint: local.settings.SMTP_ENDPOINT, ca: local.ca.certPem }),
     cloud: createCloudControls(local),
     alertSender: ALERT_SENDER,
   });

@@ -1,6 +1,7 @@
 // What ActNow does with keyrelay, server-side, holding the function key (DESIGN §3): read the status
 // JSON, ask for an SMTP token, and (dev only) start the monitor through the host's admin API. The full
 // access token never leaves this module: callers get a redacted view.
+import nodemailer from 'nodemailer';
 
 export interface MailboxRow {
   upn: string;
@@ -44,6 +45,15 @@ export interface RedactedSmtpToken {
 
 export type TokenOutcome = { ok: true; token: RedactedSmtpToken } | { ok: false; code: string; message: string };
 
+export type TestMailOutcome = { ok: true } | { ok: false; code: string; message: string };
+
+/** Where the product submits mail (SMTP_ENDPOINT) and the CA its TLS certificate chains to. */
+export interface SmtpSubmission {
+  endpoint: string;
+  /** PEM of the local CA: trusted for this connection, verification stays on. */
+  ca: string;
+}
+
 export type MonitorOutcome = { ok: true; runId?: string } | { ok: false; detail: string };
 
 export interface KeyrelayApi {
@@ -51,6 +61,8 @@ export interface KeyrelayApi {
   connectUrl(returnUrl: string, loginHint?: string): string;
   status(): Promise<StatusView>;
   smtpToken(mailbox: string): Promise<TokenOutcome>;
+  /** What ActNow does to send: /api/token, then AUTH XOAUTH2 over STARTTLS with that token; a mail to the mailbox itself. */
+  sendTestMail(mailbox: string, subject: string): Promise<TestMailOutcome>;
   runMonitor(): Promise<MonitorOutcome>;
 }
 
@@ -118,7 +130,7 @@ class KeyrelayCallError extends Error {
   }
 }
 
-export function createKeyrelayApi(hostUrl: string, functionKey: string): KeyrelayApi {
+export function createKeyrelayApi(hostUrl: string, functionKey: string, smtp: SmtpSubmission): KeyrelayApi {
   const call = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> => {
     const response = await fetch(`${hostUrl}${path}`, {
       ...init,
@@ -145,6 +157,17 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string): Keyrela
     return parseStatus(body);
   };
 
+  /** POST /api/token for the mailbox's SMTP token: the answer's body, or keyrelay's refusal. */
+  const smtpGrant = async (mailbox: string): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; code: string; message: string }> => {
+    const { status: httpStatus, body } = await call('/api/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mailbox, resource: 'smtp' }),
+    });
+    if (httpStatus === 200 && isRecord(body)) return { ok: true, body };
+    const error = failure(httpStatus, body);
+    return { ok: false, code: error.code, message: error.message };
+  };
   return {
     statusPageUrl: `${hostUrl}/api/status?code=${encodeURIComponent(functionKey)}`,
     connectUrl(returnUrl, loginHint) {
@@ -153,15 +176,9 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string): Keyrela
     },
     status,
     async smtpToken(mailbox) {
-      const { status: httpStatus, body } = await call('/api/token', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ mailbox, resource: 'smtp' }),
-      });
-      if (httpStatus !== 200 || !isRecord(body)) {
-        const error = failure(httpStatus, body);
-        return { ok: false, code: error.code, message: error.message };
-      }
+      const grant = await smtpGrant(mailbox);
+      if (!grant.ok) return grant;
+      const body = grant.body;
       const accessToken = text(body.accessToken) ?? '';
       const xoauth2 = decodeXoauth2(text(body.xoauth2) ?? '', mailbox, accessToken);
       const smtp = isRecord(body.smtp) ? body.smtp : undefined;
@@ -176,6 +193,31 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string): Keyrela
           ...(smtp ? { smtp: { host: text(smtp.host) ?? '', port: num(smtp.port) ?? 0, security: text(smtp.security) ?? '' } } : {}),
         },
       };
+    },
+    async sendTestMail(mailbox, subject) {
+      const grant = await smtpGrant(mailbox);
+      if (!grant.ok) return grant;
+      const body = grant.body;
+      const [host = '', port = ''] = smtp.endpoint.split(':');
+      const transport = nodemailer.createTransport({
+        host,
+        port: Number(port),
+        secure: false,
+        requireTLS: true,
+        tls: { ca: smtp.ca },
+        auth: { type: 'OAuth2', user: mailbox, accessToken: text(body.accessToken) ?? '' },
+      });
+      try {
+        await transport.sendMail({ from: mailbox, to: mailbox, subject, text: 'keyrelay: AUTH XOAUTH2 over STARTTLS with the token from /api/token.' });
+        return { ok: true };
+      } catch (error) {
+        const reply = error as { responseCode?: number; response?: string };
+        // Only the SMTP code and Exchange's enhanced status: never the server's free text.
+        const enhanced = /\b\d\.\d{1,3}\.\d{1,3}\b/.exec(reply.response ?? '')?.[0];
+        return { ok: false, code: `smtp_${reply.responseCode ?? 'unreachable'}`, message: enhanced ?? 'no SMTP answer' };
+      } finally {
+        transport.close();
+      }
     },
     async runMonitor() {
       const triggeredAt = Date.now();

@@ -17,6 +17,10 @@ export interface SimulatorMessages {
   mailboxColumns: { mailbox: string; status: string; lastRefresh: string; inactivity: string; action: string };
   grantDaysLeft: (days: number) => string;
   getSmtpToken: string;
+  sendTestMail: string;
+  testMailSubject: string;
+  testMailSent: (mailbox: string) => string;
+  testMailFailed: (code: string, message: string) => string;
   statusUnavailable: (detail: string) => string;
   tokenHeading: string;
   tokenExplain: string;
@@ -73,6 +77,10 @@ const it: SimulatorMessages = {
   mailboxColumns: { mailbox: 'Casella', status: 'Stato', lastRefresh: 'Ultimo rinnovo', inactivity: 'Scadenza per inattività', action: '' },
   grantDaysLeft: (days) => `tra ${days} giorni`,
   getSmtpToken: 'Ottieni token SMTP',
+  sendTestMail: 'Invia una mail di prova',
+  testMailSubject: 'keyrelay: mail di prova via SMTP',
+  testMailSent: (mailbox) => `Mail di prova inviata da ${mailbox} via SMTP (AUTH XOAUTH2): è nella posta in uscita.`,
+  testMailFailed: (code, message) => `Mail di prova non inviata (${code}): ${message}`,
   statusUnavailable: (detail) => `Stato di keyrelay non disponibile: ${detail}`,
   tokenHeading: 'Ultimo token SMTP',
   tokenExplain: 'ActNow chiama POST /api/token lato server e usa la stringa XOAUTH2 per AUTH su smtp.office365.com. Il token qui è oscurato.',
@@ -129,6 +137,10 @@ const en: SimulatorMessages = {
   mailboxColumns: { mailbox: 'Mailbox', status: 'Status', lastRefresh: 'Last refresh', inactivity: 'Inactivity expiry', action: '' },
   grantDaysLeft: (days) => `in ${days} days`,
   getSmtpToken: 'Get SMTP token',
+  sendTestMail: 'Send a test mail',
+  testMailSubject: 'keyrelay: test mail over SMTP',
+  testMailSent: (mailbox) => `Test mail sent from ${mailbox} over SMTP (AUTH XOAUTH2): it is in the outbox.`,
+  testMailFailed: (code, message) => `Test mail not sent (${code}): ${message}`,
   statusUnavailable: (detail) => `keyrelay status unavailable: ${detail}`,
   tokenHeading: 'Last SMTP token',
   tokenExplain: 'ActNow calls POST /api/token server-side and uses the XOAUTH2 string for AUTH on smtp.office365.com. The token is redacted here.',

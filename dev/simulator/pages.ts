@@ -104,7 +104,7 @@ function mailboxesSection(model: DashboardModel, t: SimulatorMessages): string {
         const inactivity = m.daysUntilInactivityExpiry === undefined ? '—' : t.grantDaysLeft(m.daysUntilInactivityExpiry);
         return `<tr data-mailbox="${escapeHtml(m.upn)}"><td class="mono">${escapeHtml(m.upn)}</td><td><span class="badge ${tone}">${escapeHtml(m.status)}</span></td>
 <td>${escapeHtml(formatDate(m.lastRefreshAt, model.locale))}</td><td>${escapeHtml(inactivity)}</td>
-<td>${postForm(model, '/actions/token', hidden('mailbox', m.upn), t.getSmtpToken)}</td></tr>`;
+<td>${postForm(model, '/actions/token', hidden('mailbox', m.upn), t.getSmtpToken)} ${postForm(model, '/actions/testmail', hidden('mailbox', m.upn), t.sendTestMail, 'test-mail')}</td></tr>`;
       })
       .join('');
     content = `<table><thead><tr><th>${escapeHtml(c.mailbox)}</th><th>${escapeHtml(c.status)}</th><th>${escapeHtml(c.lastRefresh)}</th><th>${escapeHtml(c.inactivity)}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -137,6 +137,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       log(`simulator: SMTP token for a mailbox ${outcome.ok ? 'issued' : `refused (${outcome.code})`}`);
       return backTo(response, locale);
     }
+    if (name === 'testmail') {
+      const mailbox = (form.get('mailbox') ?? '').trim();
+      if (mailbox.length === 0 || mailbox.length > 320) return send(response, 400, renderProblem(locale, t.badRequest));
+      const outcome = await keyrelay.sendTestMail(mailbox, t.testMailSubject);
+      pendingNotices.push(outcome.ok ? { tone: 'ok', text: t.testMailSent(mailbox) } : { tone: 'error', text: t.testMailFailed(outcome.code, outcome.message) });
+      log(`simulator: test mail over SMTP ${outcome.ok ? 'sent' : `refused (${outcome.code})`}`);
+      return backTo(response, locale);
+    }
     if (name === 'expire') {
       const daysText = (form.get('days') ?? '').trim();
       const days = /^\d{1,3}$/.test(daysText) ? Number(daysText) : NaN;

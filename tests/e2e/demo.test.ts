@@ -117,7 +117,7 @@ async function reloadUntil(page: Page, ready: () => Promise<boolean>, what: stri
 }
 
 describe('npm run demo', () => {
-  it('connects a mailbox, issues a redacted SMTP token, rotates the secret and alerts the admin in Italian 20 days before it expires, and stops cleanly on Ctrl+C', async () => {
+  it('connects a mailbox, issues a redacted SMTP token, rotates the secret and alerts the admin in Italian 20 days before it expires, sends a test mail over SMTP, and stops cleanly on Ctrl+C', async () => {
     const demo = await startDemo();
     const printedUrls = demo.output.join('\n').match(/https?:\/\/\S+/g) ?? [];
     expect(printedUrls).toEqual([`${demo.simulatorUrl}/`]);
@@ -145,7 +145,7 @@ describe('npm run demo', () => {
     await expect.poll(() => page.locator(`tr[data-mailbox="${ALERT_SENDER}"]`).count()).toBe(1);
 
     // 2. Get an SMTP token: the XOAUTH2 parts are shown, the token itself only as a prefix.
-    await page.locator(`tr[data-mailbox="${ALERT_SENDER}"] button`).click();
+    await page.locator(`tr[data-mailbox="${ALERT_SENDER}"] form[action="/actions/token"] button`).click();
     await page.waitForSelector('#smtp-token');
     const xoauth2 = await page.locator('#xoauth2').innerText();
     expect(xoauth2).toContain(`user=${ALERT_SENDER}`);
@@ -187,6 +187,13 @@ describe('npm run demo', () => {
     expect(mailText).toMatch(/scad/i);
     expect(mailText).toContain('20');
     await page.screenshot({ path: join(docsDir, 'alert-mail.png'), fullPage: true });
+
+    // 6. "Send a test mail": /api/token's answer, then AUTH XOAUTH2 over STARTTLS to the SMTP emulator.
+    await page.goto(`${demo.simulatorUrl}/?lang=en`);
+    await page.locator(`tr[data-mailbox="${ALERT_SENDER}"] form[action="/actions/testmail"] button`).click();
+    await page.waitForURL((url) => url.origin === demo.simulatorUrl);
+    expect(await page.locator('body').innerText()).toContain(`Test mail sent from ${ALERT_SENDER} over SMTP`);
+    expect(await page.locator('#outbox tr.mail').filter({ hasText: 'keyrelay: test mail over SMTP' }).count()).toBe(1);
 
     // The admin's status page, linked from the simulator (function key in the link).
     await page.goto(`${demo.simulatorUrl}/?lang=en`);
