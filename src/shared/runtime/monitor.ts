@@ -14,7 +14,7 @@ import { createStatusService, type StatusService } from '../services/status/stat
 import type { TokenService } from '../services/token/tokenService.js';
 import { getCore, type Core } from './core.js';
 import { getRotationService } from './rotation.js';
-import { createTokenServiceFor, getTokenService } from './token.js';
+import { createTokenServiceFor, getTokenService, registryRebuildFor } from './token.js';
 
 export interface MonitorFeature {
   monitor: MonitorService;
@@ -69,6 +69,7 @@ export function createMonitorFeature(core: Core, tokens: TokenService, options: 
     runReports: core.runReports,
     rotationStore: core.rotationStore,
     keepAlive: tokens,
+    registryRebuild: registryRebuildFor(core, logger),
     // Nothing to rotate in federated mode: no secret exists.
     ...(options.rotation && !federatedCheck ? { rotation: options.rotation } : {}),
     ...(federatedCheck ? { federatedCheck } : {}),

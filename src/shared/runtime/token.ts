@@ -5,6 +5,8 @@ import { loggerFor } from '../logger.js';
 import { createRunReportCredentialAlarm, type CredentialAlarmChannels } from '../services/token/credentialAlarm.js';
 import { createTokenService, type TokenService } from '../services/token/tokenService.js';
 import type { AuditTrail } from '../services/audit/auditTrail.js';
+import { createRegistryRebuild, type RegistryRebuild } from '../services/mailboxes/registryRebuild.js';
+import type { Logger } from '../logger.js';
 import { getAuditTrail } from './audit.js';
 import { getCore, type Core } from './core.js';
 
@@ -21,6 +23,11 @@ export function credentialAlarmChannelsFor(core: Core): CredentialAlarmChannels 
   };
 }
 
+/** The registry's rebuild from Key Vault (DESIGN §5): the monitor runs it, the token service asks it. */
+export function registryRebuildFor(core: Core, logger: Logger): RegistryRebuild {
+  return createRegistryRebuild({ secretStore: core.secretStore, mailboxRegistry: core.mailboxRegistry, clock: core.clock, logger });
+}
+
 export function createTokenServiceFor(core: Core, audit?: AuditTrail): TokenService {
   const logger = loggerFor(console);
   return createTokenService({
@@ -31,6 +38,7 @@ export function createTokenServiceFor(core: Core, audit?: AuditTrail): TokenServ
     mailboxRegistry: core.mailboxRegistry,
     oauthClient: core.oauthClient,
     credentialAlarm: createRunReportCredentialAlarm(core.runReports, core.clock, logger, credentialAlarmChannelsFor(core)),
+    registryLoss: registryRebuildFor(core, logger),
     logger,
   });
 }

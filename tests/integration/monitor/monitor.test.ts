@@ -4,21 +4,17 @@ import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import type { Logger } from '../../../src/shared/logger.js';
 import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
+import { recordingLogger } from '../../support/recordingLogger.js';
 import { startTestStack, type TestStack, type TestStackOptions } from '../../support/stack.js';
 
 const SENDER = 'newsletter@contoso.onmicrosoft.com';
 const SECRET_NAME = 'oauth-client-secret';
 const HOUR_MS = 3_600_000;
 
-const logLines: string[] = [];
-const logger: Logger = {
-  info: (event, properties) => logLines.push(`${event} ${JSON.stringify(properties ?? {})}`),
-  warn: (event, properties) => logLines.push(`${event} ${JSON.stringify(properties ?? {})}`),
-  error: (event, properties) => logLines.push(`${event} ${JSON.stringify(properties ?? {})}`),
-};
+const logger = recordingLogger();
+const logLines = logger.lines;
 
 let stack: TestStack | undefined;
 let webhookServer: Server | undefined;

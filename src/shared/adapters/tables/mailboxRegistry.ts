@@ -6,7 +6,7 @@
 import type { TableClient } from '@azure/data-tables';
 import { MailboxTakenError } from '../../errors.js';
 import type { MailboxListing, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports.js';
-import { statusCodeOf, StoreConflictError, toStoreError } from '../storeErrors.js';
+import { statusCodeOf, StoreConflictError, StoreRequestError, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,
   listRows,
@@ -125,7 +125,21 @@ export function createTableMailboxRegistry(tables: TableAccess, tableName = MAIL
   }
 
   async function scan(): Promise<MailboxListing> {
-    const rows = await listRows(await table(), 'list mailboxes', (row) => row);
+    const client = await table();
+    let rows: Row[];
+    try {
+      rows = await listRows(client, 'list mailboxes', (row) => row);
+    } catch (error) {
+      // The table was deleted under this instance (storage loss, DESIGN §5): recreate it; it lists empty,
+      // so that the registry can be rebuilt from Key Vault instead of staying unreadable.
+      if (!(error instanceof StoreRequestError && error.statusCode === 404)) throw error;
+      try {
+        await client.createTable();
+      } catch (createError) {
+        if (statusCodeOf(createError) !== 409) throw toStoreError(createError, 'recreate mailbox table');
+      }
+      return { records: [], unreadableRows: 0 };
+    }
     const records: MailboxRecord[] = [];
     const identities = new Set<string>();
     let unreadableRows = 0;

@@ -52,6 +52,7 @@ import {
 } from './discovery.js';
 import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
 import type { FederatedCheck } from './federatedCheck.js';
+import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';
 
 /** Ledger entry that serialises digest sending per UTC day (never marked sent: released after each run). */
@@ -104,6 +105,8 @@ export interface MonitorDependencies extends DiscoveryDependencies {
   alertLedger: AlertLedger;
   runReports: RunReportStore;
   rotationStore?: Pick<RotationStore<RotationRecord>, 'listHistory'>;
+  /** Rebuilds a lost registry from the mailbox caches in Key Vault (DESIGN §5). */
+  registryRebuild?: Pick<RegistryRebuild, 'rebuild'>;
   /** The token service; without it idle grants are only watched, not refreshed. */
   keepAlive?: MailboxKeepAlive;
   /** The rotation service; called only when ROTATION_MODE is auto. */
@@ -557,6 +560,33 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     }
   }
 
+  /**
+   * DESIGN §5: a registry that came back empty (emptied, or its table recreated) while Key Vault holds
+   * mailbox caches is rebuilt from them before anything reads the mailboxes, so this run watches them.
+   * A registry that could not be read is left alone: unreadable is not empty.
+   */
+  async function rebuildLostRegistry(discovery: Discovery, counts: Record<string, number>, errors: string[]): Promise<void> {
+    const { registryRebuild } = deps;
+    if (!registryRebuild || discovery.mailboxes.length > 0) return;
+    if (discovery.errors.some((code) => code.startsWith('mailbox_'))) return;
+    try {
+      const result = await registryRebuild.rebuild();
+      if (result.unparsable > 0) {
+        counts.mailboxCachesUnparsable = result.unparsable;
+        errors.push(`mailbox_caches_unparsable:${result.unparsable}`);
+      }
+      if (result.rebuilt === 0 && result.conflicts === 0) return;
+      counts.registryRebuilt = result.rebuilt;
+      // A repair is news: the run report and the digest's "could not check" section say so.
+      errors.push(`registry_rebuilt:${result.rebuilt}`);
+      logger.warn('monitor.registry_rebuilt', { rebuilt: result.rebuilt, conflicts: result.conflicts });
+      discovery.mailboxes = (await deps.mailboxRegistry.scan()).records;
+    } catch (error) {
+      errors.push(`registry_rebuild_failed:${failureCode(error)}`);
+      logger.error('monitor.registry_rebuild_failed', { code: failureCode(error) });
+    }
+  }
+
   /** Urgent work first (DESIGN §6): rotation, alerts and the digest; then keep-alive refreshes. */
   async function runOnce(
     runId: string,
@@ -585,6 +615,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
     const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
     errors.push(...discovery.errors);
+    await rebuildLostRegistry(discovery, counts, errors);
 
     const grants = discovery.mailboxes.map(mailboxGrantOf);
     const grantHealth = evaluateGrants(grants, now);

@@ -23,6 +23,7 @@ import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
 import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
+import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
 import type { TokenRequest, TokenResource } from './tokenRequest.js';
 import { credentialRefusedMessage } from '../clientCredentialRefusal.js';
@@ -85,7 +86,13 @@ export interface TokenServiceDependencies {
   logger: Logger;
   /** One audit event per hand-out or refusal. */
   audit?: AuditTrail;
+  /** Tells a lost registry (empty while Key Vault holds mailbox caches) from an unknown mailbox. */
+  registryLoss?: Pick<RegistryRebuild, 'registryLost'>;
 }
+
+/** While the registry is rebuilt from Key Vault (the monitor's next run): ask again in a minute. */
+const REGISTRY_REBUILD_RETRY_AFTER_SECONDS = 60;
+export const REGISTRY_REBUILDING_MESSAGE = 'The mailbox registry is being rebuilt from the token caches in Key Vault; try again shortly.';
 
 export function xoauth2String(mailbox: string, accessToken: string): string {
   return Buffer.from(`user=${mailbox}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64');
@@ -169,6 +176,12 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     const tenantMismatch = record !== undefined && GUID.test(deps.config.oauthTenant) && record.tenantId.toLowerCase() !== deps.config.oauthTenant.toLowerCase();
     if (record === undefined || tenantMismatch) {
       forget(mailbox);
+      // DESIGN §5: after storage loss the mailbox is most likely connected, its row not yet rebuilt: never 404 then.
+      if (record === undefined && (await registryLost())) {
+        throw new UpstreamUnavailableError(REGISTRY_REBUILD_RETRY_AFTER_SECONDS, REGISTRY_REBUILDING_MESSAGE, {
+          message: 'mailbox registry empty while Key Vault holds mailbox caches',
+        });
+      }
       throw new MailboxNotConnectedError();
     }
     // DESIGN §3: a tenant that left ALLOWED_TENANTS gets no more tokens; its rows stay (the monitor reports them).
@@ -182,6 +195,16 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     }
     knownRecords.set(mailbox, record);
     return record;
+  }
+
+  async function registryLost(): Promise<boolean> {
+    if (!deps.registryLoss) return false;
+    try {
+      return await deps.registryLoss.registryLost();
+    } catch (cause) {
+      // Cannot tell a lost registry from an unknown mailbox: a 404 could make the product drop a connected one.
+      throw new UpstreamUnavailableError(REGISTRY_REBUILD_RETRY_AFTER_SECONDS, undefined, { cause, message: 'registry loss check failed' });
+    }
   }
 
   /** The tenant's admin-consent link (v2, with the sign-in scopes): what a tenant that removed the app needs first. */
