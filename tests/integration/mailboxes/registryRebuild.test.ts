@@ -11,20 +11,24 @@ import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js'
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
-import { startTestStack, type TestStack } from '../../support/stack.js';
+import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
 
 const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
 const GIULIA = 'giulia.bianchi@contoso.onmicrosoft.com';
 const UNPARSABLE_CACHE = `mbx-${'0'.repeat(64)}`;
 const MISNAMED_CACHE = `mbx-${'1'.repeat(64)}`;
+const FUNCTION_KEY = 'registry-rebuild-test-key';
 const CACHE_TAGS = { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: CONTOSO_TENANT_ID };
 
 const logger = recordingLogger();
 const logLines = logger.lines;
 
 let stack: TestStack | undefined;
+let host: TestHost | undefined;
 
 afterEach(async () => {
+  await host?.close();
+  host = undefined;
   await stack?.close();
   stack = undefined;
   logLines.length = 0;
@@ -91,6 +95,28 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     expect(after.body.accessToken).toBe(before.body.accessToken);
     expect((await tokenAnswer(s, GIULIA)).status).toBe(200);
     expect(logLines.join('\n')).not.toContain(String(before.body.accessToken));
+  });
+
+  it('through the host: POST /api/token answers 503 with Retry-After while the registry is lost, 200 after the monitor run', async () => {
+    const s = (stack = await startTestStack());
+    await connectMailbox(s, MARIO);
+    host = await startTestHost(s, { functionKey: FUNCTION_KEY });
+    const post = () =>
+      fetch(`${host!.url}/api/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY },
+        body: JSON.stringify({ mailbox: MARIO, resource: 'smtp' }),
+      });
+    await deleteEveryRegistryRow(s);
+    const lost = await post();
+    expect(lost.status).toBe(503);
+    expect(lost.headers.get('retry-after')).toBe('60');
+    expect(await lost.json()).toMatchObject({ error: 'upstream_unavailable' });
+
+    await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    const repaired = await post();
+    expect(repaired.status).toBe(200);
+    expect(await repaired.json()).toMatchObject({ mailbox: MARIO, tenantId: CONTOSO_TENANT_ID });
   });
 
   it('the table deleted: the monitor recreates it and rebuilds the registry in the same run', async () => {
