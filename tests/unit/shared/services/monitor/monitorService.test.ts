@@ -8,6 +8,8 @@ import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.j
 import type { Logger } from '../../../../../src/shared/logger.js';
 import type { MailboxRecord } from '../../../../../src/shared/ports.js';
 import { createMonitorService, type MonitorDependencies } from '../../../../../src/shared/services/monitor/monitorService.js';
+import { createRegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
+import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
 import type { MailboxKeepAlive, RotationAdvancer, RotationProgress } from '../../../../../src/shared/services/monitor/ports.js';
 import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import {
@@ -669,5 +671,39 @@ describe('MonitorService.run', () => {
     expect(result.errors).toEqual(['mailbox_rows_unreadable:2']);
     expect(kept).toEqual(['idle@contoso.example']);
     expect(w.mailer.sent[0]?.html).toContain('2 mailbox registry rows could not be read');
+  });
+
+  describe('storage loss (DESIGN §5)', () => {
+    const OID = 'aaaaaaaa-1111-4222-8333-444444444444';
+    const UPN = 'mario.rossi@contoso.example';
+
+    async function storeMailboxCache(w: World): Promise<void> {
+      const account = { home_account_id: `${OID}.${TENANT_ID}`, realm: TENANT_ID, local_account_id: OID, username: UPN, environment: 'login.microsoftonline.com' };
+      await w.secrets.setSecret(mailboxCacheSecretName(TENANT_ID, OID), JSON.stringify({ Account: { key: account } }), { tags: { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: TENANT_ID } });
+    }
+
+    it('an empty registry beside mailbox caches is rebuilt first, reported, and its mailboxes watched in the same run', async () => {
+      const w = await world(addDays(START, 200));
+      await storeMailboxCache(w);
+      const registryRebuild = createRegistryRebuild({ secretStore: w.secrets, mailboxRegistry: w.registry, clock: w.clock, logger: silentLogger });
+      const result = await createMonitorService(w.deps({ registryRebuild })).run();
+      expect(result.counts).toMatchObject({ registryRebuilt: 1, mailboxes: 1 });
+      expect(result.errors).toContain('registry_rebuilt:1');
+      expect(await w.registry.get(UPN)).toMatchObject({ tenantId: TENANT_ID, objectId: OID, status: 'ok' });
+      expect((await createMonitorService(w.deps({ registryRebuild })).run()).counts.registryRebuilt).toBeUndefined();
+    });
+
+    it('a registry that could not be read, or whose rows are all unreadable, is not taken as empty: nothing rebuilt', async () => {
+      const w = await world(addDays(START, 200));
+      await storeMailboxCache(w);
+      let rebuilds = 0;
+      const registryRebuild = { rebuild: () => ((rebuilds += 1), Promise.reject(new Error('must not run'))) };
+      const registry = w.registry;
+      const failing: typeof registry = Object.assign(Object.create(registry) as typeof registry, { scan: () => Promise.reject(new Error('table down')) });
+      const unreadable: typeof registry = Object.assign(Object.create(registry) as typeof registry, { scan: () => Promise.resolve({ records: [], unreadableRows: 3 }) });
+      expect((await createMonitorService(w.deps({ registryRebuild, mailboxRegistry: failing })).run()).errors).toContain('mailbox_registry_unavailable');
+      expect((await createMonitorService(w.deps({ registryRebuild, mailboxRegistry: unreadable })).run()).errors).toContain('mailbox_rows_unreadable:3');
+      expect(rebuilds).toBe(0);
+    });
   });
 });
