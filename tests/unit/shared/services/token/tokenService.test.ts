@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
+import { createRegistryRebuild, type RegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
 import type { AllowedTenants } from '../../../../../src/shared/domain/tenants.js';
 import { loggerFor } from '../../../../../src/shared/logger.js';
@@ -75,6 +76,8 @@ interface SetupOptions {
   mailboxTenantId?: string;
   oauthTenant?: string;
   connected?: boolean;
+  /** `real`: the registry-loss check over these fakes (registryRebuild.ts). */
+  registryLoss?: Pick<RegistryRebuild, 'registryLost'> | 'real';
 }
 
 async function setup(options: SetupOptions = {}) {
@@ -119,6 +122,11 @@ async function setup(options: SetupOptions = {}) {
     oauthClient: client,
     credentialAlarm: createRunReportCredentialAlarm(runs, clock, logger),
     logger,
+    ...(options.registryLoss === 'real'
+      ? { registryLoss: createRegistryRebuild({ secretStore: secrets, mailboxRegistry: registry, clock, logger }) }
+      : options.registryLoss
+        ? { registryLoss: options.registryLoss }
+        : {}),
   });
   return { clock, secrets, registry, client, runs, logs, service };
 }
@@ -364,6 +372,30 @@ describe('TokenService failure mapping', () => {
     expect(error).toBeInstanceOf(MailboxNotConnectedError);
     expect(secrets.calls.getSecret).toBe(0);
     expect(client.calls).toBe(0);
+  });
+
+  it('unknown mailbox while the registry is lost (empty beside mailbox caches) -> 503 upstream_unavailable, Retry-After 60, never 404', async () => {
+    const { service, client } = await setup({ connected: false, registryLoss: { registryLost: () => Promise.resolve(true) } });
+    const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error).toMatchObject({ status: 503, retryAfterSeconds: 60 });
+    expect(client.calls).toBe(0);
+  });
+
+  it('unknown mailbox when the loss check itself fails -> 503, not 404 (a 404 could make the product drop a connected mailbox)', async () => {
+    const { service } = await setup({ connected: false, registryLoss: { registryLost: () => Promise.reject(new Error('vault down')) } });
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({ code: 'upstream_unavailable', status: 503 });
+  });
+
+  it('the loss check is kept for 60 s per instance, then asked again', async () => {
+    const { service, secrets, registry, clock } = await setup({ connected: false, registryLoss: 'real' });
+    await secrets.setSecret(`mbx-${'a'.repeat(64)}`, '{}', { tags: CACHE_TAGS });
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({ code: 'upstream_unavailable' });
+    await registry.upsert({ upn: 'other@contoso.example', tenantId: TENANT_ID, objectId: 'other-oid', cacheSecretName: 'mbx-other', connectedAt: clock.now(), lastRefreshAt: clock.now(), status: 'ok' });
+    clock.ms += 59_000;
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({ code: 'upstream_unavailable' });
+    clock.ms += 2_000;
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toBeInstanceOf(MailboxNotConnectedError);
   });
 
   it('a mailbox of another tenant than OAUTH_TENANT gets the same 404', async () => {
