@@ -4,7 +4,7 @@
 // mail, a rotation step) are reported where they belong.
 import type { DigestLocale } from './digest.js';
 
-type Gap = 'listing_incomplete' | 'vault' | 'registry' | 'mailbox_rows' | 'graph' | 'ledger_row' | 'keep_alive' | 'rotation_deferred' | 'secret_unreadable';
+type Gap = 'listing_incomplete' | 'vault' | 'registry' | 'mailbox_rows' | 'graph' | 'ledger_row' | 'keep_alive' | 'rotation_deferred' | 'secret_unreadable' | 'mailbox_caches';
 
 const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: string) => string>> = {
   it: {
@@ -18,6 +18,7 @@ const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: stri
     keep_alive: (detail) => `alcuni rinnovi di accesso delle caselle non sono riusciti (${detail}): riprovati alla prossima esecuzione.`,
     rotation_deferred: () => "non c'era abbastanza tempo per il rinnovo del segreto: riprova alla prossima esecuzione.",
     secret_unreadable: () => "il segreto client in Key Vault non era leggibile: non si sa quale password dell'app sia in uso.",
+    mailbox_caches: (detail) => `${detail} cache di token delle caselle in Key Vault non nominano un account: le relative caselle non sono state ricostruite nel registro.`,
   },
   en: {
     heading: 'What keyrelay could not check this time',
@@ -30,6 +31,7 @@ const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: stri
     keep_alive: (detail) => `some mailbox keep-alive refreshes failed (${detail}): retried on the next run.`,
     rotation_deferred: () => 'there was not enough time left to renew the secret: it is retried on the next run.',
     secret_unreadable: () => 'the client secret in Key Vault could not be read: which app password is in use is unknown.',
+    mailbox_caches: (detail) => `${detail} mailbox token caches in Key Vault name no account: their mailboxes could not be rebuilt into the registry.`,
   },
 };
 
@@ -43,6 +45,8 @@ const GAP_OF_CODE: Readonly<Record<string, Gap>> = {
   keep_alive_failed: 'keep_alive',
   rotation_deferred: 'rotation_deferred',
   client_secret_unreadable: 'secret_unreadable',
+  mailbox_caches_unparsable: 'mailbox_caches',
+  registry_rebuild_failed: 'registry',
 };
 
 function gapOf(code: string): { gap: Gap; detail: string } | undefined {

@@ -12,4 +12,12 @@ describe('describeRunGaps', () => {
     expect(describeRunGaps(['ledger_row_skipped:kv:x|7@2026-03-07:Error'], 'it')[0]).toContain('kv:x|7@2026-03-07:Error');
     expect(describeRunGaps([], 'en')).toEqual([]);
   });
+
+  it('names mailbox caches that could not be rebuilt into the registry, and a failed rebuild as an unreadable registry; a rebuild itself is no gap', () => {
+    expect(describeRunGaps(['registry_rebuilt:2', 'mailbox_caches_unparsable:1'], 'en')).toEqual([
+      '1 mailbox token caches in Key Vault name no account: their mailboxes could not be rebuilt into the registry.',
+    ]);
+    expect(describeRunGaps(['registry_rebuild_failed:StoreUnavailableError'], 'en')[0]).toContain('the mailbox registry (Table storage) could not be read');
+    expect(describeRunGaps(['mailbox_caches_unparsable:3'], 'it')[0]).toContain('3 cache di token');
+  });
 });
