@@ -28,7 +28,7 @@ import type { BenchContext, BenchRow, BenchSection } from './context.js';
 import { peakRequestsPerWindow } from './p6-monitor.js';
 
 /** Mailbox counts measured, smallest first (P7_SIZES=1000,10000 overrides). */
-const SIZES: readonly number[] = (process.env.P7_SIZES ?? '500,1000,10000').split(',').map(Number);
+const SIZES: readonly number[] = (process.env.P7_SIZES ?? '1000,2000,10000').split(',').map(Number);
 /** Seeding beyond this stops growing the sizes (the section stays within the bench's time). */
 const SEED_TIME_LIMIT_MS = 180_000;
 const SEED_CONCURRENCY = 16;
