@@ -93,16 +93,16 @@ async function seedMailboxes(stack: TestStack): Promise<void> {
   );
 }
 
-/** The most Key Vault requests answered within any BUDGET_WINDOW_MS (sliding window over the log). */
-function peakKeyVaultRequestsPerWindow(entries: readonly RequestLogEntry[]): number {
+/** The most requests matching `counts` answered within any `windowMs` (sliding window over the log); P7 uses it too. */
+export function peakRequestsPerWindow(entries: readonly RequestLogEntry[], counts: (entry: RequestLogEntry) => boolean, windowMs = BUDGET_WINDOW_MS): number {
   const times = entries
-    .filter((entry) => entry.service === 'keyvault')
+    .filter(counts)
     .map((entry) => Date.parse(entry.at))
     .sort((a, b) => a - b);
   let peak = 0;
   let start = 0;
   for (let end = 0; end < times.length; end++) {
-    while (times[end]! - times[start]! >= BUDGET_WINDOW_MS) start += 1;
+    while (times[end]! - times[start]! >= windowMs) start += 1;
     peak = Math.max(peak, end - start + 1);
   }
   return peak;
@@ -183,7 +183,7 @@ async function measureP6(stack: TestStack, progress: (line: string) => void): Pr
       keyVaultReads: cloud.countRequests('keyvault', 'secrets.get'),
       keyVaultTotal: cloud.countRequests('keyvault'),
       entra: cloud.countRequests('entra'),
-      peakKeyVaultPerWindow: peakKeyVaultRequestsPerWindow(entries),
+      peakKeyVaultPerWindow: peakRequestsPerWindow(entries, (entry) => entry.service === 'keyvault'),
       graphRoutes: graphRoutesOf(entries),
     };
   }
