@@ -12,7 +12,7 @@ import { startLocalCloud, type StartedLocalCloud } from './cloud/index.js';
 import { freePort } from './freePort.js';
 import { createCloudControls } from './simulator/cloudControls.js';
 import { createKeyrelayApi } from './simulator/keyrelayApi.js';
-import { startSimulator } from './simulator/server.js';
+import { startSimulator, type SecretlessOutcome } from './simulator/server.js';
 
 const repositoryRoot = join(import.meta.dirname, '..');
 /** Demo tenant users (dev/cloud/seed.ts): the mailbox that sends alerts and the admin who receives them. */
@@ -118,6 +118,27 @@ async function startHost(settings: Record<string, string>, port: number, functio
   return child;
 }
 
+/**
+ * `npm run setup -- --federated [args]` as its own process, with the host's settings and keyrelay's identity
+ * as the Azure login (as inside Azure): the same use case an admin runs. Its step lines go to the console.
+ */
+function runFederatedSetup(settings: Record<string, string>, caBundlePath: string, args: readonly string[]): Promise<number | null> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'src/cli/setup.ts'), '--federated', '--locale', 'en', ...args], {
+    cwd: repositoryRoot,
+    env: { ...process.env, ...settings, NODE_EXTRA_CA_CERTS: caBundlePath },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const onLines = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim().length > 0)) console.log(`  setup │ ${line}`);
+  };
+  child.stdout?.on('data', onLines);
+  child.stderr?.on('data', onLines);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+}
+
 async function main(): Promise<void> {
   console.log('keyrelay demo — starting everything on this machine…');
   const workDir = await mkdtemp(join(tmpdir(), 'keyrelay-demo-'));
@@ -135,7 +156,35 @@ async function main(): Promise<void> {
   progress(`  ready; this session's CA certificate: ${caCertificatePath}`);
 
   const functionKey = randomBytes(24).toString('base64url');
+  // The demo starts in the seed's world (OAUTH_CLIENT_CREDENTIAL=secret); "Go secretless" moves it on.
+  let settings: Record<string, string> = {};
+  let host: ChildProcess | undefined;
+  let migrating = false;
+  const goSecretless = async (): Promise<SecretlessOutcome> => {
+    if (migrating) return { ok: false, detail: 'the migration is already running' };
+    migrating = true;
+    try {
+      progress('Go secretless: npm run setup -- --federated (adds and verifies the federated credential)…');
+      const added = await runFederatedSetup(settings, local.caBundlePath, []);
+      if (added !== 0) return { ok: false, detail: `npm run setup -- --federated ended with ${added ?? 'a signal'}; see the demo console` };
+      progress('Go secretless: OAUTH_CLIENT_CREDENTIAL=federated, restarting keyrelay on the local host…');
+      const federated = { ...settings, OAUTH_CLIENT_CREDENTIAL: 'federated' };
+      if (host) await stopChild(host);
+      host = await startHost(federated, hostPort, functionKey, local.caBundlePath);
+      settings = federated;
+      progress('Go secretless: npm run setup -- --federated --remove-secret (the old secret leaves Graph and Key Vault)…');
+      const removed = await runFederatedSetup(settings, local.caBundlePath, ['--remove-secret']);
+      if (removed !== 0) return { ok: false, detail: `npm run setup -- --federated --remove-secret ended with ${removed ?? 'a signal'}; see the demo console` };
+      progress('Go secretless: done');
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    } finally {
+      migrating = false;
+    }
+  };
   const simulator = await startSimulator({
+    goSecretless,
     keyrelay: createKeyrelayApi(hostUrl, functionKey, { endpoint: local.settings.SMTP_ENDPOINT, ca: local.ca.certPem }),
     cloud: createCloudControls(local),
     alertSender: ALERT_SENDER,
@@ -144,7 +193,8 @@ async function main(): Promise<void> {
   checkNotStopping();
 
   progress('keyrelay on the local Functions host (the build in dist/)…');
-  await startHost(hostSettings(local, hostUrl, simulator.url), hostPort, functionKey, local.caBundlePath);
+  settings = { ...hostSettings(local, hostUrl, simulator.url), OAUTH_CLIENT_CREDENTIAL: 'secret' };
+  host = await startHost(settings, hostPort, functionKey, local.caBundlePath);
   checkNotStopping();
   progress('  ready');
 

@@ -6,6 +6,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { ADMIN_CLIENT_ID, KEYRELAY_APP_ID, type StartedLocalCloud } from '../cloud/index.js';
 import type { OutboxMessage } from '../cloud/context.js';
+import { statusCodeOf } from '../../src/shared/adapters/storeErrors.js';
 import { daysUntilExpiry } from '../../src/shared/domain/monitor/expiryPolicy.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -30,6 +31,9 @@ export interface CloudControls {
 
 export class CloudControlError extends Error {}
 
+/** The app has no client secret in Key Vault (federated posture): there is no secret to move. */
+export class NoClientSecretError extends CloudControlError {}
+
 export function createCloudControls(local: StartedLocalCloud): CloudControls {
   const { settings } = local;
   const admin = local.ctx.servicePrincipals.find((principal) => principal.clientId === ADMIN_CLIENT_ID);
@@ -44,7 +48,11 @@ export function createCloudControls(local: StartedLocalCloud): CloudControls {
   const secrets = new SecretClient(settings.KEY_VAULT_URL, credential, { disableChallengeResourceVerification: true, tlsOptions });
 
   const secretInUse = async () => {
-    const secret = await secrets.getSecret(settings.OAUTH_CLIENT_SECRET_NAME);
+    const secret = await secrets.getSecret(settings.OAUTH_CLIENT_SECRET_NAME).catch((error: unknown) => {
+      // After "Go secretless" the Key Vault secret is gone: nothing is in use, nothing can expire.
+      if (statusCodeOf(error) === 404) throw new NoClientSecretError('keyrelay uses no client secret');
+      throw error;
+    });
     const { version, tags } = secret.properties;
     const keyId = tags?.keyId;
     if (!version || !keyId) throw new CloudControlError(`Key Vault secret ${settings.OAUTH_CLIENT_SECRET_NAME} has no keyId tag`);
@@ -54,7 +62,13 @@ export function createCloudControls(local: StartedLocalCloud): CloudControls {
   return {
     entraOrigin: new URL(settings.AZURE_AUTHORITY_HOST).origin,
     async clientSecrets() {
-      const { keyId: inUseKeyId } = await secretInUse();
+      const inUseKeyId = await secretInUse().then(
+        (secret) => secret.keyId,
+        (error: unknown) => {
+          if (error instanceof NoClientSecretError) return undefined;
+          throw error;
+        },
+      );
       const { now, applications } = local.cloud.state();
       const app = applications.find((a) => a.appId === KEYRELAY_APP_ID);
       return (app?.passwordCredentials ?? []).map((password) => ({

@@ -27,6 +27,8 @@ export interface RotationRow {
 
 /** The parts of GET /api/status the simulator shows; unknown fields are ignored. */
 export interface StatusView {
+  /** How keyrelay authenticates as the app: `secret` (rotated by keyrelay) or `federated` (nothing to expire). */
+  credentialPosture?: string;
   mailboxes: MailboxRow[];
   runs: RunRow[];
   rotations: RotationRow[];
@@ -98,6 +100,7 @@ export function parseStatus(body: unknown): StatusView {
   const root = isRecord(body) ? body : {};
   const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
   return {
+    ...optional('credentialPosture', text(root.credentialPosture)),
     mailboxes: records(root.mailboxes).flatMap((m) => {
       const upn = text(m.upn);
       if (upn === undefined) return [];

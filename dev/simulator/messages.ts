@@ -36,6 +36,15 @@ export interface SimulatorMessages {
   expireButton: string;
   expireDone: (days: number, date: string) => string;
   expireInvalid: string;
+  expireNoSecret: string;
+  noClientSecret: string;
+  postureLabel: string;
+  posture: { secret: string; federated: string };
+  secretlessHeading: string;
+  secretlessExplain: string;
+  secretlessButton: string;
+  secretlessDone: string;
+  secretlessFailed: (detail: string) => string;
   monitorHeading: string;
   monitorExplain: string;
   monitorButton: string;
@@ -97,6 +106,19 @@ const it: SimulatorMessages = {
   expireButton: 'Fai scadere il segreto',
   expireDone: (days, date) => `Il segreto in uso ora scade tra ${days} giorni (${date}).`,
   expireInvalid: 'Indica un numero intero di giorni da 0 a 730.',
+  expireNoSecret: 'L’app non ha più un segreto client: non c’è niente da far scadere.',
+  noClientSecret: 'Nessun segreto client sull’app e nessuno in Key Vault: niente scade, niente da ruotare.',
+  postureLabel: 'Credenziale di keyrelay',
+  posture: {
+    secret: 'segreto client (ruotato da keyrelay)',
+    federated: 'federata: l’identità gestita di keyrelay, nessun segreto in uso',
+  },
+  secretlessHeading: 'Passa a senza segreti',
+  secretlessExplain:
+    'La migrazione di npm run setup -- --federated: aggiunge all’app la credenziale federata dell’identità di keyrelay, verifica un token con l’asserzione, passa a OAUTH_CLIENT_CREDENTIAL=federated (l’host locale riparte), toglie il vecchio segreto da Graph e da Key Vault, poi esegue il monitor.',
+  secretlessButton: 'Passa a senza segreti',
+  secretlessDone: 'keyrelay ora usa la sua identità gestita come credenziale federata: il vecchio segreto è stato rimosso dall’app e da Key Vault.',
+  secretlessFailed: (detail) => `Migrazione interrotta: ${detail}`,
   monitorHeading: '4. Monitor delle scadenze',
   monitorExplain: 'Di solito gira ogni mattina; qui lo avvii a mano (POST /admin/functions/expiryMonitor sull’host).',
   monitorButton: 'Esegui ora il monitor',
@@ -157,6 +179,19 @@ const en: SimulatorMessages = {
   expireButton: 'Make the client secret expire',
   expireDone: (days, date) => `The secret in use now expires in ${days} days (${date}).`,
   expireInvalid: 'Give a whole number of days from 0 to 730.',
+  expireNoSecret: 'The app has no client secret any more: there is nothing to expire.',
+  noClientSecret: 'No client secret on the app and none in Key Vault: nothing expires, nothing to rotate.',
+  postureLabel: 'keyrelay’s credential',
+  posture: {
+    secret: 'client secret (rotated by keyrelay)',
+    federated: 'federated: keyrelay’s managed identity, no secret in use',
+  },
+  secretlessHeading: 'Go secretless',
+  secretlessExplain:
+    'The migration of npm run setup -- --federated: adds keyrelay’s identity to the app as a federated credential, verifies a token with the assertion, switches to OAUTH_CLIENT_CREDENTIAL=federated (the local host restarts), removes the old secret from Graph and Key Vault, then runs the monitor.',
+  secretlessButton: 'Go secretless',
+  secretlessDone: 'keyrelay now signs in with its managed identity as a federated credential: the old secret is removed from the app and from Key Vault.',
+  secretlessFailed: (detail) => `Migration stopped: ${detail}`,
   monitorHeading: '4. Expiry monitor',
   monitorExplain: 'It normally runs every morning; here you start it by hand (POST /admin/functions/expiryMonitor on the host).',
   monitorButton: 'Run the expiry monitor now',

@@ -139,11 +139,26 @@ function secretSection(model: DashboardModel, t: SimulatorMessages): string {
 <td>${escapeHtml(formatDate(s.endDateTime, model.locale))}</td><td class="days-left">${daysBadge(s.daysLeft)}</td><td>${s.inUse ? `<span class="badge ok">${escapeHtml(t.inUse)}</span>` : ''}</td></tr>`,
       )
       .join('');
-    table = `<table><thead><tr><th>${escapeHtml(c.keyId)}</th><th>${escapeHtml(c.name)}</th><th>${escapeHtml(c.expires)}</th><th>${escapeHtml(c.daysLeft)}</th><th>${escapeHtml(c.inUse)}</th></tr></thead><tbody>${rows}</tbody></table>`;
+    table =
+      model.secrets.rows.length === 0
+        ? `<p class="notice ok" id="no-client-secret">${escapeHtml(t.noClientSecret)}</p>`
+        : `<table><thead><tr><th>${escapeHtml(c.keyId)}</th><th>${escapeHtml(c.name)}</th><th>${escapeHtml(c.expires)}</th><th>${escapeHtml(c.daysLeft)}</th><th>${escapeHtml(c.inUse)}</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
+  const posture = model.status.ok ? model.status.view.credentialPosture : undefined;
+  const postureHtml =
+    posture === 'secret' || posture === 'federated'
+      ? `<p id="posture" data-posture="${posture}">${escapeHtml(t.postureLabel)}: <span class="badge ${posture === 'federated' ? 'ok' : 'warn'}">${escapeHtml(t.posture[posture])}</span></p>`
+      : '';
+  const hasSecretInUse = model.secrets.ok && model.secrets.rows.some((row) => row.inUse);
   const input = `<label>${escapeHtml(t.expireLabel)} <input type="number" name="days" min="0" max="730" step="1" required value="${model.expireDaysDefault}"></label> `;
-  return `<section id="client-secret"><h2>${escapeHtml(t.secretHeading)}</h2><p class="explain">${escapeHtml(t.secretExplain)}</p>${table}
-<div class="actions">${postForm(model, '/actions/expire', input, t.expireButton)}</div></section>`;
+  const expire = hasSecretInUse ? `<div class="actions">${postForm(model, '/actions/expire', input, t.expireButton)}</div>` : '';
+  const secretless =
+    posture === 'secret'
+      ? `<div id="go-secretless"><h2>${escapeHtml(t.secretlessHeading)}</h2><p class="explain">${escapeHtml(t.secretlessExplain)}</p>
+<div class="actions">${postForm(model, '/actions/secretless', '', t.secretlessButton)}</div></div>`
+      : '';
+  return `<section id="client-secret"><h2>${escapeHtml(t.secretHeading)}</h2>${postureHtml}<p class="explain">${escapeHtml(t.secretExplain)}</p>${table}
+${expire}${secretless}</section>`;
 }
 
 function monitorSection(model: DashboardModel, t: SimulatorMessages): string {

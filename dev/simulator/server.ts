@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Locale } from '../../src/shared/config.js';
 import { pickLocale } from '../../src/shared/http/locale.js';
-import type { CloudControls } from './cloudControls.js';
+import { NoClientSecretError, type CloudControls } from './cloudControls.js';
 import type { KeyrelayApi, RedactedSmtpToken } from './keyrelayApi.js';
 import { SIMULATOR_MESSAGES } from './messages.js';
 import { renderDashboard, renderMail, renderProblem, type Notice } from './pages.js';
@@ -13,12 +13,19 @@ import { renderDashboard, renderMail, renderProblem, type Notice } from './pages
 export interface SimulatorOptions {
   keyrelay: KeyrelayApi;
   cloud: CloudControls;
+  /**
+   * "Go secretless": the demo's migration to OAUTH_CLIENT_CREDENTIAL=federated (`npm run setup -- --federated`,
+   * the switch with a host restart, then `--remove-secret`). The simulator runs the monitor after it.
+   */
+  goSecretless: () => Promise<SecretlessOutcome>;
   /** ALERT_SENDER: the mailbox the demo suggests connecting first. */
   alertSender: string;
   /** 0 (the default) picks a free port. */
   port?: number;
   log?: (line: string) => void;
 }
+
+export type SecretlessOutcome = { ok: true } | { ok: false; detail: string };
 
 export interface Simulator {
   url: string;
@@ -149,7 +156,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const daysText = (form.get('days') ?? '').trim();
       const days = /^\d{1,3}$/.test(daysText) ? Number(daysText) : NaN;
       if (!(days >= 0 && days <= MAX_EXPIRE_DAYS)) return send(response, 400, renderProblem(locale, t.expireInvalid));
-      const end = await cloud.expireClientSecretIn(days);
+      const end = await cloud.expireClientSecretIn(days).catch((error: unknown) => {
+        if (error instanceof NoClientSecretError) return undefined;
+        throw error;
+      });
+      if (!end) {
+        pendingNotices.push({ tone: 'info', text: t.expireNoSecret });
+        return backTo(response, locale);
+      }
       pendingNotices.push({ tone: 'info', text: t.expireDone(days, end.toISOString().slice(0, 10)) });
       log(`simulator: client secret in use now expires in ${days} days`);
       return backTo(response, locale);
@@ -159,6 +173,21 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       if (!outcome.ok) pendingNotices.push({ tone: 'error', text: t.monitorFailed(outcome.detail) });
       else pendingNotices.push({ tone: 'ok', text: outcome.runId ? t.monitorDone(outcome.runId) : t.monitorAccepted });
       log(`simulator: expiry monitor ${outcome.ok ? 'ran' : 'did not start'}`);
+      return backTo(response, locale);
+    }
+    if (name === 'secretless') {
+      log('simulator: going secretless (setup --federated, switch, --remove-secret)…');
+      const migration = await options.goSecretless();
+      if (!migration.ok) {
+        pendingNotices.push({ tone: 'error', text: t.secretlessFailed(migration.detail) });
+        log('simulator: the secretless migration stopped');
+        return backTo(response, locale);
+      }
+      pendingNotices.push({ tone: 'ok', text: t.secretlessDone });
+      const outcome = await keyrelay.runMonitor();
+      if (!outcome.ok) pendingNotices.push({ tone: 'error', text: t.monitorFailed(outcome.detail) });
+      else pendingNotices.push({ tone: 'ok', text: outcome.runId ? t.monitorDone(outcome.runId) : t.monitorAccepted });
+      log(`simulator: secretless; expiry monitor ${outcome.ok ? 'ran' : 'did not start'}`);
       return backTo(response, locale);
     }
     send(response, 404, renderProblem(locale, t.notFound));
