@@ -18,7 +18,8 @@ import type { RequestLogEntry } from '../dev/cloud/context.js';
 import { createGraphMailer } from '../src/shared/adapters/graphMailer.js';
 import type { Logger } from '../src/shared/logger.js';
 import type { MailboxRecord } from '../src/shared/ports.js';
-import { createMonitorService, type MonitorRunResult } from '../src/shared/services/monitor/monitorService.js';
+import type { MonitorRunResult } from '../src/shared/services/monitor/monitorService.js';
+import { createMonitorFeature } from '../src/shared/runtime/monitor.js';
 import type { AlertMailer, MailboxKeepAlive } from '../src/shared/services/monitor/ports.js';
 import { createTokenServiceFor } from '../src/shared/runtime/token.js';
 import { createRotationServiceFor } from '../src/shared/runtime/rotation.js';
@@ -137,23 +138,9 @@ async function measureSize(stack: TestStack, upns: readonly string[], seedMs: nu
       digestDoneAt = performance.now();
     },
   };
-  // createMonitorFeature's composition, but with the wrapped ports and a budget (it takes neither).
+  // The production composition, with the counting keep-alive, the timing mailer and the run's budget.
   const monitorFor = (budget: { timeoutMs: number; marginMs: number }) =>
-    createMonitorService({
-      config: core.config,
-      clock: core.clock,
-      appDirectory: core.appDirectory,
-      secretStore: core.secretStore,
-      mailboxRegistry: core.mailboxRegistry,
-      alertLedger: core.alertLedger,
-      runReports: core.runReports,
-      rotationStore: core.rotationStore,
-      keepAlive,
-      rotation: createRotationServiceFor(core, silentLogger),
-      mailer,
-      logger: silentLogger,
-      budget,
-    });
+    createMonitorFeature(core, tokens, { logger: silentLogger, rotation: createRotationServiceFor(core, silentLogger), keepAlive, mailer, budget }).monitor;
 
   cloud.clearFaults();
   cloud.injectFault({ service: 'entra', route: 'token', kind: 'latency', latencyMs: ENTRA_LATENCY_MS, remaining: Infinity });

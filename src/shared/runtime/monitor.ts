@@ -8,8 +8,8 @@ import { createGraphMailer } from '../adapters/graphMailer.js';
 import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor, type Logger } from '../logger.js';
 import { createFederatedCheck, type FederatedCheck } from '../services/monitor/federatedCheck.js';
-import { createMonitorService, type MonitorService } from '../services/monitor/monitorService.js';
-import type { AlertMailer, RotationAdvancer } from '../services/monitor/ports.js';
+import { createMonitorService, type MonitorDependencies, type MonitorService } from '../services/monitor/monitorService.js';
+import type { AlertMailer, MailboxKeepAlive, RotationAdvancer } from '../services/monitor/ports.js';
 import { createStatusService, type StatusService } from '../services/status/statusService.js';
 import type { TokenService } from '../services/token/tokenService.js';
 import { getCore, type Core } from './core.js';
@@ -25,6 +25,10 @@ export interface MonitorFeatureOptions {
   logger?: Logger;
   /** The rotation service (issue 7); the monitor advances it once per run when ROTATION_MODE is auto. */
   rotation?: RotationAdvancer;
+  /** For measurements (bench P7): wrapped ports and a shorter run budget; production takes the defaults. */
+  keepAlive?: MailboxKeepAlive;
+  mailer?: AlertMailer;
+  budget?: MonitorDependencies['budget'];
 }
 
 function alertMailerFor(core: Core, tokens: TokenService): AlertMailer | undefined {
@@ -56,7 +60,7 @@ export function federatedCheckFor(core: Core): FederatedCheck | undefined {
 
 export function createMonitorFeature(core: Core, tokens: TokenService, options: MonitorFeatureOptions = {}): MonitorFeature {
   const logger = options.logger ?? loggerFor(console);
-  const mailer = alertMailerFor(core, tokens);
+  const mailer = options.mailer ?? alertMailerFor(core, tokens);
   const webhookUrl = core.config.alertWebhookUrl;
   const federatedCheck = federatedCheckFor(core);
   const monitor = createMonitorService({
@@ -68,7 +72,8 @@ export function createMonitorFeature(core: Core, tokens: TokenService, options: 
     alertLedger: core.alertLedger,
     runReports: core.runReports,
     rotationStore: core.rotationStore,
-    keepAlive: tokens,
+    keepAlive: options.keepAlive ?? tokens,
+    ...(options.budget ? { budget: options.budget } : {}),
     registryRebuild: registryRebuildFor(core, logger),
     // Nothing to rotate in federated mode: no secret exists.
     ...(options.rotation && !federatedCheck ? { rotation: options.rotation } : {}),

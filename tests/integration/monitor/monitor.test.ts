@@ -1,6 +1,5 @@
 // The monitor run end to end on the real SDKs: Graph, Entra and Key Vault emulators, Azurite tables, the
 // real token service for keep-alive and the delegated sender. Time moves through `run({ now })`.
-import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
@@ -8,6 +7,7 @@ import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js'
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
 import { startTestStack, type TestStack, type TestStackOptions } from '../../support/stack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver.js';
 
 const SENDER = 'newsletter@contoso.onmicrosoft.com';
 const SECRET_NAME = 'oauth-client-secret';
@@ -17,13 +17,13 @@ const logger = recordingLogger();
 const logLines = logger.lines;
 
 let stack: TestStack | undefined;
-let webhookServer: Server | undefined;
+let receiver: WebhookReceiver | undefined;
 
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
-  await new Promise<void>((resolve) => (webhookServer ? webhookServer.close(() => resolve()) : resolve()));
-  webhookServer = undefined;
+  await receiver?.close();
+  receiver = undefined;
   logLines.length = 0;
 });
 
@@ -117,19 +117,11 @@ describe('expiry monitor against the local cloud', () => {
   }, 60_000);
 
   it('a failing webhook does not block the mail', async () => {
-    let webhookCalls = 0;
-    webhookServer = createServer((request, response) => {
-      webhookCalls += 1;
-      request.resume();
-      response.writeHead(500).end();
-    });
-    await new Promise<void>((resolve) => webhookServer!.listen(0, '127.0.0.1', () => resolve()));
-    const address = webhookServer.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const s = await start({ ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/teams` });
+    const hook = (receiver = await startWebhookReceiver(500));
+    const s = await start({ ALERT_WEBHOOK_URL: hook.url });
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, appPassword(s).keyId, addDays(new Date(), 7));
     const result = await createMonitorFeatureFor(s.core, { logger }).monitor.run();
-    expect(webhookCalls).toBe(1);
+    expect(hook.bodies).toHaveLength(1);
     expect(result.errors).toContain('webhook_failed:http_500');
     expect(result.digest?.channels).toEqual(['mail']);
     expect(s.local.cloud.outbox()).toHaveLength(1);

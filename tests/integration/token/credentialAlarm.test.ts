@@ -1,40 +1,25 @@
 // DESIGN §6, "alarms that do not depend on what broke": when Entra ID refuses keyrelay's client secret, the
 // admins hear it at once — not at the next daily run — through the channels that do not need that secret
 // (the webhook, mail with keyrelay's managed identity), at most once an hour. Real SDKs on the local cloud.
-import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamUnavailableError } from '../../../src/shared/errors.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ageStoredAccessTokens, connectMailbox } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver.js';
 
 const MARIO = 'mario.rossi@contoso.onmicrosoft.com';
 
 let stack: TestStack | undefined;
-let webhookServer: Server | undefined;
+let receiver: WebhookReceiver | undefined;
 
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
-  await new Promise<void>((resolve) => (webhookServer ? webhookServer.close(() => resolve()) : resolve()));
-  webhookServer = undefined;
+  await receiver?.close();
+  receiver = undefined;
 });
-
-async function webhook(): Promise<{ url: string; bodies: unknown[] }> {
-  const bodies: unknown[] = [];
-  webhookServer = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => webhookServer!.listen(0, '127.0.0.1', () => resolve()));
-  const address = webhookServer.address();
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/teams`, bodies };
-}
 
 async function refusedSecret(s: TestStack): Promise<void> {
   const mailbox = await connectMailbox(s, MARIO);
@@ -45,7 +30,7 @@ async function refusedSecret(s: TestStack): Promise<void> {
 
 describe('the client-secret alarm', () => {
   it('reaches the admins at once by webhook and managed-identity mail, once an hour however many requests fail', async () => {
-    const hook = await webhook();
+    const hook = (receiver = await startWebhookReceiver());
     const s = (stack = await startTestStack({
       settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: MARIO, ALERT_WEBHOOK_URL: hook.url, ALERT_LOCALE: 'en' },
     }));
