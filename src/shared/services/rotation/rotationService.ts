@@ -204,17 +204,21 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
     );
   }
 
+  /** Versions whose tags could not be written: not tried again on every step (each try is a Key Vault write). */
+  const untaggableVersions = new Set<string>();
+
   /** Reads the secret in use and, for a hand-stored one identified by its hint alone, tags it (DESIGN §6). */
   async function findInUse(passwords: readonly AppPasswordCredential[]): Promise<InUseCredential> {
     const current = await secretStore.getSecret(secretName);
     const inUse = identify(current, passwords);
-    if (current !== undefined && inUse.kind === 'known' && inUse.source === 'hint') {
+    if (current !== undefined && inUse.kind === 'known' && inUse.source === 'hint' && !untaggableVersions.has(current.version)) {
       try {
         await secretStore.updateSecretTags(secretName, current.version, { ...current.tags, appId, keyId: inUse.keyId, managedBy: 'keyrelay' });
         logger.info('rotation.in_use_tagged', { appId, keyId: inUse.keyId });
       } catch (error) {
         // No room for our tags (Key Vault allows 15) or no right to write them: the hint identifies the
         // secret on every run, and the rotation record keeps the keyId; the switch writes a tagged version.
+        untaggableVersions.add(current.version);
         logger.warn('rotation.in_use_untagged', { appId, keyId: inUse.keyId, errorCode: errorCodeOf(error, 'keyvault') });
       }
     }
