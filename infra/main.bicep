@@ -61,6 +61,8 @@ param alertMailAuth string = 'connected-mailbox'
 param alertWebhookUrl string = ''
 @allowed(['it', 'en'])
 param alertLocale string = 'it'
+@description('IANA zone of every date and time shown to people (mails, pages, CLI).')
+param alertTimeZone string = 'Europe/Rome'
 @description('host:port of the SMTP submission endpoint the SMTP AUTH check tries (STARTTLS).')
 param smtpEndpoint string = 'smtp.office365.com:587'
 @allowed(['auto', 'alert-only'])
@@ -225,6 +227,7 @@ module apiSettings 'app/apiSettings.bicep' = {
     alertMailAuth: alertMailAuth
     alertWebhookUrl: alertWebhookUrl
     alertLocale: alertLocale
+    alertTimeZone: alertTimeZone
     smtpEndpoint: smtpEndpoint
     rotationMode: rotationMode
     rotationLeadDays: rotationLeadDays

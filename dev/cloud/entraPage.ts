@@ -1,5 +1,6 @@
 // HTML of the Entra emulator's sign-in page: pick a demo user, accept the consent for the listed
 // scopes, submit. Plain form POST (works in a headless browser and with fetch), no script.
+import { escapeHtml } from '../../src/shared/presentation/html.js';
 import type { EmulatedTenant } from './context.js';
 
 // No form-action: Chromium applies it to the redirects after the submit too, and the sign-in form's
@@ -11,10 +12,6 @@ export const SIGN_IN_PAGE_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function shell(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>

@@ -31,6 +31,7 @@ param alertMailAuth string
 @secure()
 param alertWebhookUrl string
 param alertLocale string
+param alertTimeZone string
 param smtpEndpoint string
 param rotationMode string
 param rotationLeadDays string
@@ -79,6 +80,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     ALERT_MAIL_AUTH: alertMailAuth
     ALERT_WEBHOOK_URL: alertWebhookUrl
     ALERT_LOCALE: alertLocale
+    ALERT_TIME_ZONE: alertTimeZone
     SMTP_ENDPOINT: smtpEndpoint
     ROTATION_MODE: rotationMode
     ROTATION_LEAD_DAYS: rotationLeadDays

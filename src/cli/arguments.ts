@@ -1,6 +1,6 @@
 // A tiny `--flag value` / `--flag=value` parser for the admin command-line tools: unknown flags are an
 // error, so a typo never silently runs a different setup.
-import { LOCALES, type Locale } from '../shared/config.js';
+import { LOCALES, type Locale } from '../shared/presentation/locale.js';
 
 export type FlagKind = 'boolean' | 'string';
 

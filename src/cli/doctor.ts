@@ -1,7 +1,8 @@
 // `npm run doctor`: checks keyrelay's settings and every dependency with keyrelay's own Azure identity,
 // and prints each finding with its fix in ALERT_LOCALE. Exit code 1 when something is wrong.
 import { ConfigError } from '../shared/errors.js';
-import { LOCALES, loadConfig, processSettings, type Locale } from '../shared/config.js';
+import { loadConfig, processSettings } from '../shared/config.js';
+import { LOCALES, type Locale } from '../shared/presentation/locale.js';
 import { createDoctorDependencies } from '../shared/runtime/admin.js';
 import { createCore } from '../shared/runtime/core.js';
 import { runDoctor } from '../shared/services/doctor/doctorService.js';

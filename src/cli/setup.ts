@@ -1,7 +1,8 @@
 // `npm run setup` (also azd's postprovision hook): finds or creates the app registration and puts its
 // client secret straight into Key Vault. Thin: parse flags -> runSetup -> print. Never prints a secret.
 import { ConfigError } from '../shared/errors.js';
-import { processSettings, type Locale } from '../shared/config.js';
+import { processSettings } from '../shared/config.js';
+import type { Locale } from '../shared/presentation/locale.js';
 import { createFederatedSetupDependencies, createSetupDependencies } from '../shared/runtime/admin.js';
 import { runFederatedSetup } from '../shared/services/setup/federatedSetup.js';
 import { SetupFailure } from '../shared/services/setup/setupFailure.js';

@@ -1,10 +1,11 @@
 // Starts connecting a mailbox: the admin's browser comes here from the product and is sent on to the
 // Microsoft sign-in with a flow cookie that binds the answer to this browser (DESIGN §3).
 import '../shared/validateConfigOnLoad.js';
+import { pickLocale } from '../shared/presentation/locale.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { connectStartResult } from '../shared/http/connectPages.js';
-import { clientAddressOf, pickLocale, toErrorResult } from '../shared/http/index.js';
+import { clientAddressOf, toErrorResult } from '../shared/http/index.js';
 import { loggerFor } from '../shared/logger.js';
 
 export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

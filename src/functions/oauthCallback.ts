@@ -1,10 +1,11 @@
 // Where Microsoft sends the browser back after sign-in: checks the answer against the flow cookie,
 // redeems the code, stores the mailbox's token cache and returns to the product (DESIGN §3).
 import '../shared/validateConfigOnLoad.js';
+import { pickLocale } from '../shared/presentation/locale.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { callbackResult } from '../shared/http/connectPages.js';
-import { pickLocale, toErrorResult } from '../shared/http/index.js';
+import { toErrorResult } from '../shared/http/index.js';
 import { loggerFor } from '../shared/logger.js';
 
 export async function oauthCallback(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {

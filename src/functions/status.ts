@@ -1,9 +1,10 @@
 // GET /api/status (function key): the monitor's picture of every credential, mailbox grant, run and
 // rotation — JSON for tools, an HTML dashboard when a browser asks for it.
 import '../shared/validateConfigOnLoad.js';
+import { pickLocale } from '../shared/presentation/locale.js';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
-import { htmlResult, jsonResult, pickLocale, toErrorResult } from '../shared/http/index.js';
+import { htmlResult, jsonResult, toErrorResult } from '../shared/http/index.js';
 import { formatLogLine } from '../shared/logger.js';
 import { prefersHtml, renderStatusPage } from '../shared/services/status/statusPage.js';
 

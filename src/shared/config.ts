@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { isUsableAllowedReturnUrl } from './domain/connect/returnUrl.js';
 import type { AllowedTenants } from './domain/tenants.js';
 import { ConfigError, type SettingProblem } from './errors.js';
+import { LOCALES, type Locale } from './presentation/locale.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from './presentation/time.js';
 
-export const LOCALES = ['it', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
 
 /** Every app setting keyrelay reads (DESIGN.md §4); infra and docs take this list as the source of truth. */
 export const SETTING_NAMES = [
@@ -32,6 +32,7 @@ export const SETTING_NAMES = [
   'ALERT_MAIL_AUTH',
   'ALERT_WEBHOOK_URL',
   'ALERT_LOCALE',
+  'ALERT_TIME_ZONE',
   'SMTP_ENDPOINT',
   'ROTATION_MODE',
   'ROTATION_LEAD_DAYS',
@@ -77,6 +78,8 @@ export interface Config {
   alertMailAuth: 'connected-mailbox' | 'managed-identity';
   alertWebhookUrl?: string;
   alertLocale: Locale;
+  /** IANA zone of every date and time shown to people (mails, pages, CLI), printed with the zone. */
+  alertTimeZone: string;
   /** Where SMTP clients submit mail and the SMTP AUTH probe connects (STARTTLS). */
   smtpEndpoint: { host: string; port: number };
   rotationMode: 'auto' | 'alert-only';
@@ -249,6 +252,10 @@ const settingsSchema = z
     ALERT_MAIL_AUTH: oneOf(['connected-mailbox', 'managed-identity'], 'connected-mailbox'),
     ALERT_WEBHOOK_URL: optionalUrlSetting('https://contoso.webhook.office.com/...'),
     ALERT_LOCALE: oneOf(LOCALES, 'it'),
+    ALERT_TIME_ZONE: z
+      .string()
+      .refine(isTimeZone, { error: 'expected an IANA time zone name, e.g. Europe/Rome or UTC' })
+      .default(DEFAULT_TIME_ZONE),
     SMTP_ENDPOINT: z
       .string()
       .regex(SMTP_ENDPOINT, { error: 'expected host:port of the SMTP submission endpoint (STARTTLS), e.g. smtp.office365.com:587' })
@@ -358,6 +365,7 @@ export function loadConfig(source: SettingsSource): Config {
     alertMailAuth: values.ALERT_MAIL_AUTH,
     ...(values.ALERT_WEBHOOK_URL === undefined ? {} : { alertWebhookUrl: values.ALERT_WEBHOOK_URL }),
     alertLocale: values.ALERT_LOCALE,
+    alertTimeZone: values.ALERT_TIME_ZONE,
     smtpEndpoint: smtpEndpointOf(values.SMTP_ENDPOINT),
     rotationMode: values.ROTATION_MODE,
     rotationLeadDays: values.ROTATION_LEAD_DAYS,

@@ -1,7 +1,7 @@
 // HTTP answers of the connect flow: the redirect to Microsoft, the redirect back to the product, and the
 // result pages in Italian or English. Page text comes only from src/shared/domain/connect/messages.ts and
 // the escaped mailbox address: never from upstream free text (error_description).
-import type { Locale } from '../config.js';
+import type { Locale } from '../presentation/locale.js';
 import {
   CONNECT_FAILURE_STATUS,
   connectFailureFor,
@@ -18,7 +18,8 @@ import {
 } from '../domain/connect/messages.js';
 import { smtpAuthAdvice, type SmtpAuthAdvice } from '../domain/connect/smtpAuth.js';
 import type { CallbackOutcome, CallbackRejectionCode, ConnectStarted } from '../services/connect/connectService.js';
-import { escapeHtml, renderPage } from './page.js';
+import { escapeHtml } from '../presentation/html.js';
+import { renderPage } from './page.js';
 import { htmlResult, redirectResult, type HttpResult } from './results.js';
 
 export function connectStartResult(started: ConnectStarted): HttpResult {

@@ -1,6 +1,6 @@
 // The one place where errors become HTTP responses (STYLE.md habit 5). Only a KeyrelayError's code and
 // public message leave the process; anything else becomes a generic 500, whatever its text says.
-import type { Locale } from '../config.js';
+import type { Locale } from '../presentation/locale.js';
 import {
   InternalError,
   isKeyrelayError,
@@ -10,7 +10,8 @@ import {
   UpstreamUnavailableError,
   type KeyrelayError,
 } from '../errors.js';
-import { escapeHtml, renderPage } from './page.js';
+import { escapeHtml } from '../presentation/html.js';
+import { renderPage } from './page.js';
 import { htmlResult, jsonResult, type HttpResult } from './results.js';
 
 export interface ErrorResultOptions {

@@ -1,6 +1,5 @@
 export { toErrorResult, type ErrorResultOptions } from './errorResult.js';
-export { pickLocale } from './locale.js';
-export { escapeHtml, renderPage, type PageContent } from './page.js';
+export { renderPage, type PageContent } from './page.js';
 export { htmlResult, jsonResult, noContentResult, redirectResult, type HttpCookie, type HttpResult } from './results.js';
 export { API_SECURITY_HEADERS, HTML_SECURITY_HEADERS } from './securityHeaders.js';
 export { clientAddressOf } from './clientAddress.js';

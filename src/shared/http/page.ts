@@ -1,19 +1,7 @@
 // The HTML shell of every browser page: self-contained (inline style only, no script), so the strict
 // CSP of securityHeaders.ts holds.
-import type { Locale } from '../config.js';
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
-}
+import { escapeHtml } from '../presentation/html.js';
+import type { Locale } from '../presentation/locale.js';
 
 const PAGE_STYLE = `
   body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; background: #f5f6f8; color: #1b1f24; }

@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       alertRecipients: [],
       alertMailAuth: 'connected-mailbox',
       alertLocale: 'it',
+      alertTimeZone: 'Europe/Rome',
       smtpEndpoint: { host: 'smtp.office365.com', port: 587 },
       rotationMode: 'auto',
       rotationLeadDays: 30,
@@ -103,6 +104,12 @@ describe('loadConfig', () => {
     expect(error.problems[0]?.problem).toBe('expected one of: secret, federated');
     expect(error.problems[1]?.problem).toContain('without /.default');
     expect(configError({ ...requiredOnly, FEDERATED_TOKEN_AUDIENCE: 'AzureADTokenExchange' }).problems[0]?.setting).toBe('FEDERATED_TOKEN_AUDIENCE');
+  });
+
+  it('takes ALERT_TIME_ZONE as an IANA zone and names it when it is not one', () => {
+    expect(loadConfig({ ...requiredOnly, ALERT_TIME_ZONE: 'UTC' }).alertTimeZone).toBe('UTC');
+    const error = configError({ ...requiredOnly, ALERT_TIME_ZONE: 'Rome' });
+    expect(error.problems).toEqual([{ setting: 'ALERT_TIME_ZONE', problem: 'expected an IANA time zone name, e.g. Europe/Rome or UTC' }]);
   });
 
   it('names all three wrong settings in one ConfigError message', () => {
@@ -245,6 +252,7 @@ describe('loadConfig', () => {
       'ALERT_MAIL_AUTH',
       'ALERT_WEBHOOK_URL',
       'ALERT_LOCALE',
+      'ALERT_TIME_ZONE',
       'SMTP_ENDPOINT',
       'ROTATION_MODE',
       'ROTATION_LEAD_DAYS',

@@ -13,9 +13,9 @@ import {
   USER_CANCELLED,
   type ConnectFailure,
   type EntraError,
-  type Locale,
   type MessageText,
 } from './messages.js';
+import type { Locale } from '../../presentation/locale.js';
 
 export interface SignInErrorExplanation {
   title: string;
@@ -106,22 +106,4 @@ export function explainConnectFailure(
   links: ExplanationLinks,
 ): SignInErrorExplanation {
   return withAction(CONNECT_FAILURE_MESSAGES[connectFailureFor(code)][locale], locale, links);
-}
-
-/** Italian unless the browser prefers English over Italian (RFC 9110 §12.5.4 quality values). */
-export function localeFromAcceptLanguage(acceptLanguage: string | null | undefined, fallback: Locale = 'it'): Locale {
-  if (acceptLanguage === null || acceptLanguage === undefined) return fallback;
-  let best: { locale: Locale; quality: number } | undefined;
-  for (const range of acceptLanguage.split(',').slice(0, 32)) {
-    const [tag = '', ...parameters] = range.trim().toLowerCase().split(';');
-    const primary = tag.trim().split('-')[0];
-    if (primary !== 'it' && primary !== 'en') continue;
-    const qualityParameter = parameters
-      .map((parameter) => parameter.trim())
-      .find((parameter) => parameter.startsWith('q='));
-    const quality = qualityParameter === undefined ? 1 : Number(qualityParameter.slice(2));
-    if (!Number.isFinite(quality) || quality <= 0) continue;
-    if (best === undefined || quality > best.quality) best = { locale: primary, quality };
-  }
-  return best?.locale ?? fallback;
 }

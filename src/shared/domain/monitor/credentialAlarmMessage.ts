@@ -1,7 +1,9 @@
 // The urgent message sent the moment Entra ID refuses keyrelay's own client secret (DESIGN §6, "alarms
 // that do not depend on what broke"): a short mail and a webhook body (Teams card + a `keyrelay` member),
 // Italian or English. Pure: no channel, no clock. Never carries a secret, only the stable Entra code.
-import { escapeHtml, portalCredentialsUrl, type DigestLocale } from './digest.js';
+import { escapeHtml } from '../../presentation/html.js';
+import type { Locale } from '../../presentation/locale.js';
+import { portalCredentialsUrl } from './digest.js';
 import { adaptiveCardMessage, type AdaptiveCardMessage } from './webhookPayload.js';
 
 export interface CredentialAlarmFacts {
@@ -19,7 +21,7 @@ export interface CredentialAlarmMessage {
   };
 }
 
-const TEXT: Record<DigestLocale, { subject: (app: string, code: string) => string; lines: (code: string) => string[] }> = {
+const TEXT: Record<Locale, { subject: (app: string, code: string) => string; lines: (code: string) => string[] }> = {
   it: {
     subject: (app, code) => `[keyrelay] URGENTE ${app}: Entra ID rifiuta il segreto client (${code})`,
     lines: (code) => [
@@ -38,7 +40,7 @@ const TEXT: Record<DigestLocale, { subject: (app: string, code: string) => strin
   },
 };
 
-export function renderCredentialAlarm(facts: CredentialAlarmFacts, locale: DigestLocale): CredentialAlarmMessage {
+export function renderCredentialAlarm(facts: CredentialAlarmFacts, locale: Locale): CredentialAlarmMessage {
   const text = TEXT[locale];
   const subject = text.subject(facts.appId, facts.code);
   const lines = text.lines(facts.code);

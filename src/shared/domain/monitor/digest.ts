@@ -2,13 +2,14 @@
 // and the admin's steps — Italian by default, English available. HTML with inline styles only (mail
 // clients strip <style> and block remote assets); every interpolated value is escaped. The input never
 // carries secret values.
+import { escapeHtml, safeHref } from '../../presentation/html.js';
+import type { Locale } from '../../presentation/locale.js';
+import { DEFAULT_TIME_ZONE } from '../../presentation/time.js';
 import { rotationErrorFix } from './rotationErrorFix.js';
 import { describeRunGaps, runGapsHeading } from './runGaps.js';
 import type { CredentialKind, MonitoredCredential } from './credentials.js';
 import type { RotationBlockedReason } from './rotationPlan.js';
 import { federatedHeadline, federatedParagraphs, type FederatedPostureNotice } from './federatedPosture.js';
-
-export type DigestLocale = 'it' | 'en';
 
 export interface DigestApp {
   appId: string;
@@ -81,7 +82,7 @@ export interface RenderedDigest {
   text: string;
 }
 
-const TIME_ZONE = 'Europe/Rome';
+const TIME_ZONE = DEFAULT_TIME_ZONE;
 const PRODUCT = 'ActNow';
 
 export function portalCredentialsUrl(appId: string): string {
@@ -89,7 +90,7 @@ export function portalCredentialsUrl(appId: string): string {
 }
 
 /** `24 novembre 2026` / `24 November 2026`, as the admin's calendar (Rome) shows it. */
-export function formatDigestDate(date: Date, locale: DigestLocale): string {
+export function formatDigestDate(date: Date, locale: Locale): string {
   return new Intl.DateTimeFormat(locale === 'it' ? 'it-IT' : 'en-GB', {
     day: 'numeric',
     month: 'long',
@@ -100,22 +101,6 @@ export function formatDigestDate(date: Date, locale: DigestLocale): string {
 
 function formatTime(date: Date): string {
   return new Intl.DateTimeFormat('it-IT', { hour: '2-digit', minute: '2-digit', timeZone: TIME_ZONE }).format(date);
-}
-
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-/** Only http(s) links become anchors: a `javascript:` URL must never reach an admin's mail client. */
-function safeHref(url: string): string | undefined {
-  if (!URL.canParse(url)) return undefined;
-  const protocol = new URL(url).protocol;
-  return protocol === 'https:' || protocol === 'http:' ? url : undefined;
 }
 
 /** A failure's explanation, with its error code where the message has a place for one. */
@@ -379,7 +364,7 @@ const en: Messages = {
   footer: 'Automatic message from keyrelay. It contains no secrets.',
 };
 
-export function digestMessages(locale: DigestLocale): Messages {
+export function digestMessages(locale: Locale): Messages {
   return locale === 'it' ? it : en;
 }
 
@@ -388,12 +373,12 @@ export function sortDigestItems(items: readonly DigestItem[]): DigestItem[] {
   return [...items].sort((a, b) => (a.state === b.state ? a.daysLeft - b.daysLeft : a.state === 'expired' ? -1 : 1));
 }
 
-function quote(label: string, locale: DigestLocale): string {
+function quote(label: string, locale: Locale): string {
   return locale === 'it' ? `«${label}»` : `"${label}"`;
 }
 
 /** One line per item, e.g. `client secret "ActNow" expires in 30 days`. */
-export function describeItem(item: DigestItem, locale: DigestLocale): string {
+export function describeItem(item: DigestItem, locale: Locale): string {
   const messages = digestMessages(locale);
   return `${messages.kind[item.credential.kind]} ${quote(item.credential.label, locale)} ${messages.remaining(item.daysLeft, item.state)}`;
 }
@@ -402,7 +387,7 @@ function subjectFor(
   input: DigestInput,
   items: readonly DigestItem[],
   messages: Messages,
-  locale: DigestLocale,
+  locale: Locale,
 ): string {
   // A subject is one line whatever a display name contains.
   return oneLine(subjectText(input, items, messages, locale));
@@ -412,7 +397,7 @@ function subjectText(
   input: DigestInput,
   items: readonly DigestItem[],
   messages: Messages,
-  locale: DigestLocale,
+  locale: Locale,
 ): string {
   const [first] = items;
   const federated = input.federated ? federatedHeadline(input.federated, locale) : undefined;
@@ -463,7 +448,7 @@ function renderHtml(
   input: DigestInput,
   items: readonly DigestItem[],
   messages: Messages,
-  locale: DigestLocale,
+  locale: Locale,
   subject: string,
 ): string {
   const e = escapeHtml;
@@ -554,7 +539,7 @@ function renderText(
   input: DigestInput,
   items: readonly DigestItem[],
   messages: Messages,
-  locale: DigestLocale,
+  locale: Locale,
 ): string {
   const title = titleFor(input, items, messages);
   const lines: string[] = [title, '', messages.intro(input.app), ''];
@@ -620,7 +605,7 @@ export function withOneLineTexts(input: DigestInput): DigestInput {
   };
 }
 
-export function renderDigest(untrusted: DigestInput, locale: DigestLocale): RenderedDigest {
+export function renderDigest(untrusted: DigestInput, locale: Locale): RenderedDigest {
   const input = withOneLineTexts(untrusted);
   const messages = digestMessages(locale);
   const items = sortDigestItems(input.items);

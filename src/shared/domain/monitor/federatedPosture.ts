@@ -2,6 +2,8 @@
 // rotated, but the app registration's federated credential must keep naming keyrelay's identity (an
 // urgent alert when it was removed or changed), and passwords left on the app or in Key Vault are no
 // longer needed (an alert to remove them, with their date). Pure: claims in, verdict and text out.
+import type { Locale } from '../../presentation/locale.js';
+import { DEFAULT_TIME_ZONE, formatDate } from '../../presentation/time.js';
 
 export interface FederatedCredentialRecord {
   issuer: string;
@@ -48,12 +50,9 @@ export interface FederatedPostureNotice {
 
 export const FEDERATED_SETUP_COMMAND = 'npm run setup -- --federated';
 
-type Locale = 'it' | 'en';
-
-const TIME_ZONE = 'Europe/Rome';
 
 function date(value: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'it' ? 'it-IT' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: TIME_ZONE }).format(value);
+  return formatDate(value, { locale, timeZone: DEFAULT_TIME_ZONE });
 }
 
 const MESSAGES = {

@@ -1,11 +1,11 @@
 // One line on what to do about a failing rotation step, by its stable code (rotationService's errorCodeOf:
 // `graph_403`, `keyvault_429`, `verify_AADSTS7000215`, `remove_refused_in_use`, `stuck_stored`, …), for
 // the digest, the status page and the run report's readers. Italian and English.
-import type { DigestLocale } from './digest.js';
+import type { Locale } from '../../presentation/locale.js';
 
 type Fix = 'permission' | 'vault_permission' | 'transient' | 'storage' | 'verify' | 'remove_refused' | 'staged_missing' | 'stuck' | 'unknown';
 
-const FIXES: Record<DigestLocale, Record<Fix, string>> = {
+const FIXES: Record<Locale, Record<Fix, string>> = {
   it: {
     permission:
       "concedi all'identità di keyrelay Application.ReadWrite.OwnedBy e rendila proprietaria dell'app (npm run setup lo fa).",
@@ -45,6 +45,6 @@ function fixOf(code: string): Fix {
   return 'unknown';
 }
 
-export function rotationErrorFix(code: string, locale: DigestLocale): string {
+export function rotationErrorFix(code: string, locale: Locale): string {
   return FIXES[locale][fixOf(code)];
 }

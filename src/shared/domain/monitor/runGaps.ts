@@ -2,11 +2,11 @@
 // the run report's error codes that mean "part of the picture is missing", in words for the digest's
 // short "what keyrelay could not check this time" section and the status page. Other codes (a failed
 // mail, a rotation step) are reported where they belong.
-import type { DigestLocale } from './digest.js';
+import type { Locale } from '../../presentation/locale.js';
 
 type Gap = 'listing_incomplete' | 'vault' | 'registry' | 'mailbox_rows' | 'graph' | 'ledger_row' | 'keep_alive' | 'rotation_deferred' | 'secret_unreadable' | 'mailbox_caches';
 
-const TEXT: Record<DigestLocale, { heading: string } & Record<Gap, (detail: string) => string>> = {
+const TEXT: Record<Locale, { heading: string } & Record<Gap, (detail: string) => string>> = {
   it: {
     heading: 'Cosa keyrelay non ha potuto controllare questa volta',
     listing_incomplete: () => "l'elenco dei segreti di Key Vault si è interrotto (limitazione o guasto): i segreti letti fin lì sono stati controllati, gli altri alla prossima esecuzione.",
@@ -55,12 +55,12 @@ function gapOf(code: string): { gap: Gap; detail: string } | undefined {
   return gap === undefined ? undefined : { gap, detail: rest.join(':') };
 }
 
-export function runGapsHeading(locale: DigestLocale): string {
+export function runGapsHeading(locale: Locale): string {
   return TEXT[locale].heading;
 }
 
 /** One sentence per kind of gap among `codes` (repeats of a kind are merged). */
-export function describeRunGaps(codes: readonly string[], locale: DigestLocale): string[] {
+export function describeRunGaps(codes: readonly string[], locale: Locale): string[] {
   const byGap = new Map<Gap, string[]>();
   for (const code of codes) {
     const found = gapOf(code);

@@ -10,8 +10,8 @@ import {
   type DigestAction,
   withOneLineTexts,
   type DigestInput,
-  type DigestLocale,
 } from './digest.js';
+import type { Locale } from '../../presentation/locale.js';
 
 // Characters that start formatting in the card's markdown (Teams: emphasis, links, code, headings, HTML),
 // and the list markers that do so at the start of a text. A link needs `[`, so `(` stays as it is.
@@ -91,7 +91,7 @@ function isWebLink(url: string): boolean {
   return URL.canParse(url) && ['https:', 'http:'].includes(new URL(url).protocol);
 }
 
-export function buildWebhookPayload(untrusted: DigestInput, locale: DigestLocale): WebhookPayload {
+export function buildWebhookPayload(untrusted: DigestInput, locale: Locale): WebhookPayload {
   const input = withOneLineTexts(untrusted);
   const messages = digestMessages(locale);
   const items = sortDigestItems(input.items);

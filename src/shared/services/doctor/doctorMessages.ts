@@ -1,6 +1,6 @@
 // What `npm run doctor` prints for each finding, in ALERT_LOCALE (Italian by default): what it found
 // and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
-import type { Locale } from '../../config.js';
+import type { Locale } from '../../presentation/locale.js';
 import { smtpAuthAdvice, type SmtpAuthAdvice } from '../../domain/connect/smtpAuth.js';
 import type { Finding, FindingCode } from './findings.js';
 

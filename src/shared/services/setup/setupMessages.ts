@@ -1,6 +1,6 @@
 // Everything `npm run setup` tells the admin, in Italian (default) and English. Parameters are ids,
 // names, dates and URLs: never a secret.
-import type { Locale } from '../../config.js';
+import type { Locale } from '../../presentation/locale.js';
 
 export type SetupMessageCode =
   | 'app_found'

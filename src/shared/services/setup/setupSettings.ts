@@ -2,7 +2,8 @@
 // OAUTH_CLIENT_ID yet) and as an azd hook (no AzureWebJobsStorage in azd's environment), so it asks
 // loadConfig to validate everything and keeps only the problems of the settings it uses.
 import { ConfigError, type SettingProblem } from '../../errors.js';
-import { federatedTokenAudienceFor, LOCALES, loadConfig, type Locale, type OAuthClientCredentialKind, type SettingsSource } from '../../config.js';
+import { federatedTokenAudienceFor, loadConfig, type OAuthClientCredentialKind, type SettingsSource } from '../../config.js';
+import { LOCALES, type Locale } from '../../presentation/locale.js';
 
 /** azd outputs (infra/main.bicep) naming keyrelay's managed identity, the owner setup adds. */
 export const IDENTITY_CLIENT_ID_SETTING = 'AZURE_MANAGED_IDENTITY_CLIENT_ID';

@@ -3,8 +3,8 @@
 // src/shared/http/securityHeaders.ts holds. Every dynamic value goes through escapeHtml.
 import { rotationErrorFix } from '../../domain/monitor/rotationErrorFix.js';
 import { describeRunGaps, runGapsHeading } from '../../domain/monitor/runGaps.js';
-import type { Locale } from '../../config.js';
-import { escapeHtml } from '../../http/page.js';
+import type { Locale } from '../../presentation/locale.js';
+import { escapeHtml } from '../../presentation/html.js';
 import type { CredentialStatus, MailboxHealth, StatusReport } from './statusService.js';
 
 const TIME_ZONE = 'Europe/Rome';

@@ -7,7 +7,7 @@
 import { StoreConflictError } from '../../adapters/storeErrors.js';
 import type { Clock } from '../../domain/clock.js';
 import { renderCredentialAlarm } from '../../domain/monitor/credentialAlarmMessage.js';
-import type { DigestLocale } from '../../domain/monitor/digest.js';
+import type { Locale } from '../../presentation/locale.js';
 import type { Logger } from '../../logger.js';
 import type { RunReportStore } from '../../ports.js';
 import type { AlertMailer, AlertWebhook } from '../monitor/ports.js';
@@ -15,7 +15,7 @@ import type { AlertMailer, AlertWebhook } from '../monitor/ports.js';
 /** Channels that work without the client secret; each optional. */
 export interface CredentialAlarmChannels {
   appId: string;
-  locale: DigestLocale;
+  locale: Locale;
   webhook?: AlertWebhook;
   /** Only a mailer that authenticates with keyrelay's Azure identity (ALERT_MAIL_AUTH=managed-identity). */
   mail?: { mailer: AlertMailer; from: string; to: readonly string[] };

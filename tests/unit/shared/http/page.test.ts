@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderPage } from '../../../../src/shared/http/page.js';
+import { renderPage } from '../../../../src/shared/http/page.js';
+import { escapeHtml } from '../../../../src/shared/presentation/html.js';
 import { htmlResult, jsonResult, redirectResult } from '../../../../src/shared/http/results.js';
 
 describe('escapeHtml', () => {

@@ -3,15 +3,14 @@ import {
   connectFailureFor,
   explainConnectFailure,
   explainSignInError,
-  localeFromAcceptLanguage,
   type ConnectFailureCode,
 } from '../../../../../src/shared/domain/connect/entraErrors.js';
 import {
   AADSTS_MESSAGES,
   adminConsentText,
   connectedText,
-  type Locale,
 } from '../../../../../src/shared/domain/connect/messages.js';
+import type { Locale } from '../../../../../src/shared/presentation/locale.js';
 
 const LOCALES: Locale[] = ['it', 'en'];
 const links = {
@@ -169,22 +168,4 @@ describe('result texts', () => {
     ]);
     expect(new Set(titles).size).toBe(4);
   });
-});
-
-describe('localeFromAcceptLanguage', () => {
-  it.each([
-    [undefined, 'it'],
-    ['', 'it'],
-    ['en-US,en;q=0.9', 'en'],
-    ['it-IT,it;q=0.9,en;q=0.8', 'it'],
-    ['en;q=0.5,it;q=0.8', 'it'],
-    ['de-DE,en;q=0.7', 'en'],
-    ['de-DE,fr;q=0.7', 'it'],
-    ['en;q=0', 'it'],
-    ['en;q=abc', 'it'],
-  ] as const)('maps %j to %s', (header, locale) => {
-    expect(localeFromAcceptLanguage(header)).toBe(locale);
-  });
-
-  it('honours another fallback', () => expect(localeFromAcceptLanguage('de', 'en')).toBe('en'));
 });

@@ -1,7 +1,7 @@
+import { escapeHtml } from '../../../../../src/shared/presentation/html.js';
 import { describe, expect, it } from 'vitest';
 import { credentialIds, type MonitoredCredential } from '../../../../../src/shared/domain/monitor/credentials.js';
 import {
-  escapeHtml,
   portalCredentialsUrl,
   renderDigest,
   type DigestInput,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickLocale } from '../../../../src/shared/http/locale.js';
+import { isLocale, pickLocale } from '../../../../src/shared/presentation/locale.js';
 
 describe('pickLocale', () => {
   it.each([
@@ -11,7 +11,16 @@ describe('pickLocale', () => {
     ['en;q=0.5,it;q=0.9', 'it'],
     ['fr,en-GB;q=0.7', 'en'],
     ['en;q=0,it;q=0.1', 'it'],
+    ['en;q=abc', 'it'],
   ])('picks %o -> %s (Italian unless the browser prefers English)', (header, expected) => {
     expect(pickLocale(header)).toBe(expected);
+  });
+
+  it('honours another fallback when the browser names neither language', () => {
+    expect(pickLocale('de', 'en')).toBe('en');
+  });
+
+  it('knows exactly the two languages', () => {
+    expect(['it', 'en', 'de', 'IT', ''].filter(isLocale)).toEqual(['it', 'en']);
   });
 });
