@@ -186,7 +186,8 @@ function faultFromJson(body: unknown): FaultSpec {
   const raw = body as Record<string, unknown>;
   // JSON has no Infinity: null or "until cleared" stand for it.
   const remaining = raw.remaining === null || raw.remaining === 'until cleared' ? Infinity : raw.remaining;
-  return { ...(raw as unknown as FaultSpec), remaining: remaining as number | undefined };
+  const spec = raw as unknown as FaultSpec;
+  return remaining === undefined ? spec : { ...spec, remaining: remaining as number };
 }
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {

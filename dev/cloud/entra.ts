@@ -61,11 +61,12 @@ interface AuthorizeRequest {
   clientId: string;
   redirectUri: string;
   scopes: string[];
-  state?: string;
-  nonce?: string;
-  codeChallenge?: string;
-  codeChallengeMethod?: 'S256' | 'plain';
-  loginHint?: string;
+  // Absent query parameters stay undefined: Entra treats a missing and an empty parameter alike.
+  state: string | undefined;
+  nonce: string | undefined;
+  codeChallenge: string | undefined;
+  codeChallengeMethod: 'S256' | 'plain' | undefined;
+  loginHint: string | undefined;
 }
 
 interface PendingFlow {
@@ -286,7 +287,7 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 
   // ---- client authentication -----------------------------------------------------------------
 
-  function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId?: string; secret?: string } {
+  function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId: string | undefined; secret: string | undefined } {
     const header = req.headers.authorization;
     if (header?.startsWith('Basic ')) {
       const decoded = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8');

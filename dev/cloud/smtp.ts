@@ -71,7 +71,7 @@ function outboxMessage(raw: string, from: string, at: Date): OutboxMessage {
     receivedAt: at.toISOString(),
     from,
     message: {
-      ...(headers.has('subject') ? { subject: headers.get('subject') } : {}),
+      ...(headers.get('subject') !== undefined ? { subject: headers.get('subject') as string } : {}),
       body: { contentType: (headers.get('content-type') ?? 'text/plain').startsWith('text/html') ? 'html' : 'text', content: body },
       toRecipients: to.map((address) => ({ emailAddress: { address } })),
     },

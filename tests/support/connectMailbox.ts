@@ -92,7 +92,7 @@ export async function ageStoredAccessTokens(stack: TestStack, mailbox: Connected
   }
   const { settings } = stack;
   const credentialInThePast = new ClientSecretCredential(settings.AZURE_TENANT_ID!, settings.AZURE_CLIENT_ID!, settings.AZURE_CLIENT_SECRET!, {
-    authorityHost: settings.AZURE_AUTHORITY_HOST,
+    authorityHost: settings.AZURE_AUTHORITY_HOST!,
     disableInstanceDiscovery: true,
   });
   stack.local.cloud.setClockOffset(-writtenHoursAgo * 60 * 60 * 1000);

@@ -47,7 +47,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
   const config = loadConfig(settings);
   const azureCredential = new ClientSecretCredential(settings.AZURE_TENANT_ID!, settings.AZURE_CLIENT_ID!, settings.AZURE_CLIENT_SECRET!, {
-    authorityHost: settings.AZURE_AUTHORITY_HOST,
+    authorityHost: settings.AZURE_AUTHORITY_HOST!,
     disableInstanceDiscovery: true,
   });
   const core = createCore(config, { azureCredential, ...(options.clock ? { clock: options.clock } : {}) });

@@ -83,7 +83,7 @@ export interface CachedAccount {
 export type OAuthFailure =
   | { kind: 'reconnect_required'; errorCode: string }
   /** keyrelay's own credential was refused, as confirmed in its home tenant: every mailbox is affected. `fix`: what an administrator must do, named by the credential kind (public text, never a secret). */
-  | { kind: 'invalid_client'; errorCode: string; fix?: string }
+  | { kind: 'invalid_client'; errorCode: string; fix?: string | undefined }
   /** One customer tenant refused the app (removed or disabled there, AADSTS700016): that tenant's mailboxes only. */
   | { kind: 'tenant_refused'; errorCode: string }
   | { kind: 'unavailable'; retryAfterSeconds: number }
@@ -139,7 +139,12 @@ export class RetryingNetworkClient implements INetworkModule {
       const signal = AbortSignal.timeout(this.attemptTimeoutMs);
       let response: Response;
       try {
-        response = await fetch(url, { method, headers: options?.headers, body: method === 'POST' ? options?.body : undefined, signal });
+        response = await fetch(url, {
+          method,
+          ...(options?.headers !== undefined ? { headers: options.headers } : {}),
+          ...(method === 'POST' && options?.body !== undefined ? { body: options.body } : {}),
+          signal,
+        });
       } catch (error) {
         this.lastRetryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
         // After a timeout another attempt would only make the caller wait as long again.

@@ -9,13 +9,15 @@ import { createAzureCredential } from '../../../src/shared/adapters/azureCredent
 const IDENTITY_VARIABLES = ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_TENANT_ID'] as const;
 
 let local: StartedLocalCloud;
-const saved: Partial<Record<(typeof IDENTITY_VARIABLES)[number], string>> = {};
+const saved: Partial<Record<(typeof IDENTITY_VARIABLES)[number], string | undefined>> = {};
 
 beforeAll(async () => {
   local = await startLocalCloud();
   for (const name of IDENTITY_VARIABLES) {
     saved[name] = process.env[name];
-    process.env[name] = local.settings[name];
+    const value = local.settings[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
   }
 });
 

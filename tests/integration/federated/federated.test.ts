@@ -261,7 +261,7 @@ describe('federated: bad input answers 503 upstream_unavailable naming the fix, 
 
 function identityCredential(): ClientSecretCredential {
   return new ClientSecretCredential(CONTOSO_TENANT_ID, stack.settings.AZURE_CLIENT_ID!, stack.settings.AZURE_CLIENT_SECRET!, {
-    authorityHost: stack.settings.AZURE_AUTHORITY_HOST,
+    authorityHost: stack.settings.AZURE_AUTHORITY_HOST!,
     disableInstanceDiscovery: true,
   });
 }

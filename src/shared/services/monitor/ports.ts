@@ -13,8 +13,8 @@ export interface MailboxKeepAlive {
 export interface RotationProgressEvent {
   kind: string;
   at: Date;
-  keyId?: string;
-  reason?: string;
+  keyId?: string | undefined;
+  reason?: string | undefined;
 }
 
 /** What one rotation step reports back (src/shared/services/rotation, issue 7). */

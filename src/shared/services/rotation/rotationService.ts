@@ -56,9 +56,9 @@ export type RotationEventKind =
 export interface RotationOutcomeEvent {
   kind: RotationEventKind;
   at: Date;
-  keyId?: string;
+  keyId?: string | undefined;
   /** A stable code (blocked reason, error code), never upstream text. */
-  reason?: string;
+  reason?: string | undefined;
 }
 
 export interface RotationOutcome {

@@ -21,6 +21,10 @@ const secret: MonitoredCredential = {
   inUse: true,
 };
 
+function withoutInUse({ inUse: _unknown, ...credential }: MonitoredCredential): MonitoredCredential {
+  return credential;
+}
+
 function item(overrides: Partial<DigestItem> = {}): DigestItem {
   return {
     credential: secret,
@@ -223,7 +227,7 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
   });
 
   it('says when an old secret is removed, will be removed, or is kept', () => {
-    const removed = renderDigest(input({ items: [], renewal: { ...renewal, oldRemovalAfter: undefined, oldRemovedAt: renewal.renewedAt } }), 'en');
+    const removed = renderDigest(input({ items: [], renewal: { renewedAt: renewal.renewedAt, newExpiresAt: renewal.newExpiresAt, oldExpiresAt: renewal.oldExpiresAt, oldRemovedAt: renewal.renewedAt } }), 'en');
     expect(removed.text).toContain('The old secret (expiring on 14 December 2026) was removed on 24 November 2026.');
     const kept = renderDigest(input({ items: [], renewal: { renewedAt: renewal.renewedAt } }), 'it');
     expect(kept.text).toContain('keyrelay non rimuove il vecchio segreto: resta valido fino alla sua scadenza.');
@@ -249,7 +253,7 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
   });
 
   it('explains a client secret whose use keyrelay cannot tell, with the manual steps', () => {
-    const digest = renderDigest(input({ items: [item({ credential: { ...secret, inUse: undefined }, action: { kind: 'in-use-unknown' } })] }), 'en');
+    const digest = renderDigest(input({ items: [item({ credential: withoutInUse(secret), action: { kind: 'in-use-unknown' } })] }), 'en');
     expect(digest.text).toContain('keyrelay cannot tell which client secret it uses, so it cannot renew it by itself');
     expect(digest.text).not.toContain('ROTATION_MODE');
     expect(digest.text).toContain('What you need to do');

@@ -221,7 +221,8 @@ describe('nextRotationAction: each step', () => {
     expect(nextRotationAction(never, facts({ ...after, overlapDays: 'never', now: addDays(T0, 700) }))).toEqual({
       kind: 'start',
     });
-    const unknownOld = record({ step: 'switched', newKeyId: 'new', oldKeyId: undefined });
+    const { oldKeyId: _forgotten, ...withoutOld } = record({ step: 'switched', newKeyId: 'new' });
+    const unknownOld: RotationRecord = withoutOld;
     expect(nextRotationAction(unknownOld, facts({ ...after, now: addDays(T0, 100) }))).toEqual({
       kind: 'wait',
       until: addDays(T0, 700),
