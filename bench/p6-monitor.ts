@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { KEYRELAY_APP_ID } from '../dev/cloud/index.js';
 import type { RequestLogEntry } from '../dev/cloud/context.js';
 import type { Logger } from '../src/shared/logger.js';
-import type { MailboxRecord } from '../src/shared/ports.js';
+import type { MailboxRecord } from '../src/shared/ports/index.js';
 import { createCore, DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '../src/shared/runtime/core.js';
 import { createMonitorFeatureFor } from '../src/shared/runtime/monitor.js';
 import { createRotationServiceFor } from '../src/shared/runtime/rotation.js';

@@ -1,8 +1,7 @@
 // RotationStore contract (issue 7): one rotation per app at a time, ETag-guarded steps, a history that
 // keeps every rotation. Run against the fake and the Table adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreConflictError } from '../../src/shared/adapters/storeErrors.js';
-import type { RotationStore } from '../../src/shared/ports.js';
+import { type RotationStore, StoreConflictError } from '../../src/shared/ports/index.js';
 import type { RotationRecord } from '../../src/shared/domain/monitor/rotationPlan.js';
 import { at, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 

@@ -2,8 +2,7 @@
 // the Key Vault adapter on the emulator. Names carry a random prefix: a vault may be shared between tests.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreConflictError, StoreRequestError } from '../../src/shared/adapters/storeErrors.js';
-import type { DeletableSecretStore, SecretSummary } from '../../src/shared/ports.js';
+import { type DeletableSecretStore, type SecretSummary, StoreConflictError, StoreRequestError } from '../../src/shared/ports/index.js';
 import type { MakeStore, StoreUnderTest } from './storeHarness.js';
 
 // Key Vault keeps expiry in whole epoch seconds.

@@ -8,7 +8,7 @@ import { createKeyVaultSecretStore } from '../../src/shared/adapters/keyVaultSec
 import { buildAuthorizeUrl, CONNECT_SCOPES, EXTRA_CONSENT_SCOPES } from '../../src/shared/domain/connect/authorizeRequest.js';
 import { mailboxCacheSecretName } from '../../src/shared/domain/connect/idTokenClaims.js';
 import { createPkce, randomNonce, randomState } from '../../src/shared/domain/connect/pkce.js';
-import type { MailboxRecord } from '../../src/shared/ports.js';
+import type { MailboxRecord } from '../../src/shared/ports/index.js';
 import type { TestStack } from './stack.js';
 
 export interface ConnectedMailbox {

@@ -1,6 +1,6 @@
 // STYLE.md habit 2: the import direction tells which file is which. Only src/functions touches the
-// Functions runtime; only src/shared/adapters loads SDKs; only config.ts reads process.env.
-// `import type` is erased by the build and loads nothing, so it is not counted as a dependency.
+// Functions runtime; only src/shared/adapters loads SDKs; only config.ts reads process.env. Between the
+// layers of src/shared (ports inward), `import type` counts too: a type names what a file depends on.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,16 +20,39 @@ const IMPORT_SPECIFIER =
 
 /** Specifiers of the imports that load a module at run time (static, side-effect and dynamic). */
 function importsOf(file: string): string[] {
+  return specifiersOf(file, false);
+}
+
+/** Specifiers of every import and re-export, `import type` included. */
+function dependenciesOf(file: string): string[] {
+  return specifiersOf(file, true);
+}
+
+function specifiersOf(file: string, withTypes: boolean): string[] {
   const text = readFileSync(file, 'utf8');
   return [...text.matchAll(IMPORT_SPECIFIER)]
-    .filter((match) => match[2] === undefined)
+    .filter((match) => withTypes || match[2] === undefined)
     .map((match) => match[3] ?? match[4] ?? match[5] ?? '');
 }
 
 const isSdk = (specifier: string) => /^(@azure\/|@microsoft\/|jose$)/.test(specifier);
 const area = (file: string) => relative(srcRoot, file).split(sep).join('/');
 
-const files = sourceFiles(srcRoot).map((file) => ({ path: area(file), file, imports: importsOf(file) }));
+const files = sourceFiles(srcRoot).map((file) => ({
+  path: area(file),
+  file,
+  imports: importsOf(file),
+  dependencies: dependenciesOf(file).map((specifier) =>
+    specifier.startsWith('.') ? area(resolve(dirname(file), specifier)) : specifier,
+  ),
+}));
+
+/** `from -> to` for every dependency (types included) of the files in `layer` that `forbidden` refuses. */
+function layerViolations(layer: string, forbidden: (target: string) => boolean): string[] {
+  return files
+    .filter(({ path }) => path.startsWith(layer))
+    .flatMap(({ path, dependencies }) => dependencies.filter(forbidden).map((target) => `${path} -> ${target}`));
+}
 
 describe('import direction', () => {
   it('finds the source files it checks', () => {
@@ -68,5 +91,43 @@ describe('import direction', () => {
       .filter(({ file }) => /process\.env/.test(readFileSync(file, 'utf8')))
       .map(({ path }) => path);
     expect(readers).toEqual(['shared/config.ts']);
+  });
+
+  it('services and the domain never import adapters or the runtime, not even their types', () => {
+    const outward = (target: string) => target.startsWith('shared/adapters/') || target.startsWith('shared/runtime/');
+    expect([...layerViolations('shared/services/', outward), ...layerViolations('shared/domain/', outward)]).toEqual([]);
+  });
+
+  it('adapters never import services (they implement ports; services call them)', () => {
+    expect(layerViolations('shared/adapters/', (target) => target.startsWith('shared/services/'))).toEqual([]);
+  });
+
+  it('ports name only the domain and each other', () => {
+    expect(
+      layerViolations('shared/ports/', (target) => !/^shared\/(ports|domain|errors)(\/|\.js$)/.test(target)),
+    ).toEqual([]);
+  });
+
+  it('the domain imports only the domain, presentation and port types', () => {
+    const inward = /^shared\/(domain|presentation|ports)\//;
+    const violations = files
+      .filter(({ path }) => path.startsWith('shared/domain/'))
+      .flatMap(({ path, file, imports, dependencies }) => [
+        // Packages (node:crypto for hashes) are the SDK rule's business; here only src/ counts.
+        ...dependencies
+          .filter((target) => target.startsWith('shared/') || target.startsWith('functions/') || target.startsWith('cli/'))
+          .filter((target) => !inward.test(target))
+          .map((target) => `${path} -> ${target}`),
+        // Ports hold error classes too: the domain may name their types, never load them.
+        ...imports
+          .filter((specifier) => specifier.startsWith('.') && area(resolve(dirname(file), specifier)).startsWith('shared/ports/'))
+          .map((specifier) => `${path} -> ${specifier} (value import)`),
+      ]);
+    expect(violations).toEqual([]);
+  });
+
+  it('the layer rules see type imports (a service importing an adapter type is found)', () => {
+    const tokenService = files.find(({ path }) => path === 'shared/services/token/tokenService.ts');
+    expect(tokenService?.dependencies).toContain('shared/ports/index.js');
   });
 });

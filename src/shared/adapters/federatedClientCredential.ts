@@ -4,7 +4,8 @@
 // renews it before it expires; no secret exists anywhere.
 import type { TokenCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
-import { OAuthClientError, type ClientCredentialSource } from './msalOAuthClient.js';
+import { type ClientCredentialSource, OAuthClientError } from '../ports/index.js';
+import type { FederatedIdentityClaims } from '../ports/index.js';
 
 /** keyrelay's error code when its own identity cannot get the assertion (no Entra code exists for it). */
 export const IDENTITY_TOKEN_UNAVAILABLE = 'managed_identity_token_unavailable';
@@ -55,13 +56,6 @@ export function createFederatedClientCredential(identity: TokenCredential, audie
     reloadCredential: () => credential,
     fixFor: (errorCode) => federatedCredentialFix(errorCode, audience),
   };
-}
-
-/** Who the identity's assertion says it is: what a federated credential must name to trust it. */
-export interface FederatedIdentityClaims {
-  issuer: string;
-  subject: string;
-  audience: string;
 }
 
 /**

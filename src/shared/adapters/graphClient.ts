@@ -3,6 +3,7 @@
 // identity, or a mailbox's delegated token), so the monitored client secret is never needed here.
 import { Client, GraphError } from '@microsoft/microsoft-graph-client';
 import { isMicrosoftGraphHost } from './cloudEndpoints.js';
+import { type GraphFailure, GraphRequestError } from '../ports/index.js';
 
 export type AccessTokenSource = () => Promise<string>;
 
@@ -14,23 +15,6 @@ export function createGraphClient(graphEndpoint: string, getAccessToken: AccessT
     // FACTS.md: hostnames without port, else the client silently sends no Authorization header.
     ...(isMicrosoftGraphHost(graphEndpoint) ? {} : { customHosts: new Set([url.hostname]) }),
   });
-}
-
-export interface GraphFailure {
-  status: number;
-  /** Graph's error code, e.g. Authorization_RequestDenied, CredentialInvalidLifetimeAsPerAppPolicy. */
-  code: string;
-  retryAfterSeconds?: number;
-}
-
-export class GraphRequestError extends Error {
-  constructor(
-    readonly failure: GraphFailure,
-    options?: { cause?: unknown },
-  ) {
-    super(`Graph request failed: ${failure.status} ${failure.code}`, options);
-    this.name = 'GraphRequestError';
-  }
 }
 
 /** Runs a Graph call and turns any failure into a GraphRequestError with status and code only. */

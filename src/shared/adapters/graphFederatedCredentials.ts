@@ -3,21 +3,7 @@
 // managed identity's and removes nothing else. Called with keyrelay's Azure identity or the admin's login.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { callGraph } from './graphClient.js';
-
-/** Graph's federatedIdentityCredential (name, issuer, subject, audiences). */
-export interface FederatedIdentityCredential {
-  id: string;
-  name: string;
-  issuer: string;
-  subject: string;
-  audiences: string[];
-  description?: string | null;
-}
-
-export interface FederatedCredentialDirectory {
-  list(appObjectId: string): Promise<FederatedIdentityCredential[]>;
-  add(appObjectId: string, credential: Omit<FederatedIdentityCredential, 'id'>): Promise<FederatedIdentityCredential>;
-}
+import type { FederatedCredentialDirectory, FederatedIdentityCredential } from '../ports/index.js';
 
 const path = (appObjectId: string): string => `/applications/${encodeURIComponent(appObjectId)}/federatedIdentityCredentials`;
 

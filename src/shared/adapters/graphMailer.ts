@@ -2,25 +2,7 @@
 // (/users/{sender}, app role Mail.Send scoped with Exchange RBAC for Applications).
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { callGraph } from './graphClient.js';
-
-export interface MailAttachment {
-  name: string;
-  contentType: string;
-  /** Base64 content. */
-  contentBytes: string;
-}
-
-export interface OutgoingMail {
-  from: string;
-  to: string[];
-  subject: string;
-  html: string;
-  attachments?: MailAttachment[];
-}
-
-export interface Mailer {
-  send(mail: OutgoingMail): Promise<void>;
-}
+import type { Mailer } from '../ports/index.js';
 
 export function createGraphMailer(client: Client, mode: 'delegated' | 'app-only'): Mailer {
   return {

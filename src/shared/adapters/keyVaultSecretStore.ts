@@ -2,7 +2,7 @@
 // error message: errors name the operation and the secret name only.
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretProperties } from '@azure/keyvault-secrets';
-import type { DeletableSecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../ports.js';
+import type { DeletableSecretStore, SecretSummary, SecretTags, SecretValue, SetSecretOptions } from '../ports/index.js';
 import type { RequestBudget } from '../domain/requestBudget.js';
 import { isMicrosoftKeyVaultHost } from './cloudEndpoints.js';
 import { statusCodeOf, toStoreError } from './storeErrors.js';

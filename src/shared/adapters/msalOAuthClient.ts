@@ -15,6 +15,7 @@ import {
 } from '@azure/msal-node';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { whoseEntraRefusal } from '../domain/entraFailure.js';
+import { type ClientCredential, type ClientCredentialSource, OAuthClientError, type OAuthClient, type OAuthFailure, type RedeemCodeRequest, type RedeemedCode, type SilentTokenResult, type VerifyResult } from '../ports/index.js';
 
 export interface OAuthClientSettings {
   clientId: string;
@@ -24,81 +25,6 @@ export interface OAuthClientSettings {
   homeTenantId: string;
   /** Deadline of each HTTP attempt to Entra ID (default 10 s; Node's own is 300 s). */
   attemptTimeoutMs?: number;
-}
-
-/** What MSAL presents to Entra for the app itself: a client secret, or a client assertion callback. */
-export type ClientCredential = { clientSecret: string } | { clientAssertion: () => Promise<string> };
-
-/**
- * The OAuth client's own credential (DESIGN §2): one port, two kinds (`secret`, `federated`). Connect,
- * token and the monitor use it only through MsalOAuthClient and never learn which kind it is.
- */
-export interface ClientCredentialSource {
-  getCredential(): Promise<ClientCredential>;
-  /** Forget the cached value and read it again (after Entra answered invalid_client). */
-  reloadCredential(): Promise<ClientCredential>;
-  /** What an administrator must do when Entra refuses this credential with `errorCode` (public text), if this kind knows better than the generic advice. */
-  fixFor?(errorCode: string): string | undefined;
-}
-
-export interface RedeemCodeRequest {
-  /** Tenant of the authority that redeems the code (the sign-in audience). */
-  tenant: string;
-  code: string;
-  codeVerifier: string;
-  redirectUri: string;
-  scopes: string[];
-  nonce: string;
-}
-
-export interface RedeemedCode {
-  idToken: string;
-  homeAccountId: string;
-  accessToken: string;
-  expiresOn: Date;
-  serializedCache: string;
-}
-
-export interface SilentTokenResult {
-  accessToken: string;
-  expiresOn: Date;
-  serializedCache: string;
-  /** True when MSAL wrote anything to the cache (a refresh happened). */
-  cacheChanged: boolean;
-  /** True when the refresh token in the cache differs from the one loaded. */
-  refreshTokenChanged: boolean;
-  /** The account the cache answered for, as MSAL holds it (the token's own identity). */
-  account: CachedAccount;
-}
-
-export interface CachedAccount {
-  /** `oid.tid`. */
-  homeAccountId: string;
-  tenantId: string;
-  /** The account's `preferred_username` as last seen in an id token. */
-  username: string;
-}
-
-/** Why a token operation failed, in keyrelay's terms. */
-export type OAuthFailure =
-  | { kind: 'reconnect_required'; errorCode: string }
-  /** keyrelay's own credential was refused, as confirmed in its home tenant: every mailbox is affected. `fix`: what an administrator must do, named by the credential kind (public text, never a secret). */
-  | { kind: 'invalid_client'; errorCode: string; fix?: string | undefined }
-  /** One customer tenant refused the app (removed or disabled there, AADSTS700016): that tenant's mailboxes only. */
-  | { kind: 'tenant_refused'; errorCode: string }
-  | { kind: 'unavailable'; retryAfterSeconds: number }
-  | { kind: 'rejected'; errorCode: string };
-
-export type VerifyResult = { ok: true } | { ok: false; failure: OAuthFailure };
-
-export class OAuthClientError extends Error {
-  constructor(
-    readonly failure: OAuthFailure,
-    options?: { cause?: unknown },
-  ) {
-    super(`OAuth operation failed: ${failure.kind}`, options);
-    this.name = 'OAuthClientError';
-  }
 }
 
 const MAX_RETRY_WAIT_SECONDS = 3;
@@ -213,17 +139,6 @@ function refreshTokenSecrets(serialized: string | undefined): string {
     .join('|');
 }
 
-/** The home account ids (`oid.tid`, lower case) a serialized MSAL cache holds; none when it cannot be read. */
-export function homeAccountIdsInCache(serialized: string): string[] {
-  try {
-    const parsed = JSON.parse(serialized) as { Account?: Record<string, { home_account_id?: unknown }> };
-    return Object.values(parsed.Account ?? {})
-      .map((account) => (typeof account.home_account_id === 'string' ? account.home_account_id.toLowerCase() : ''))
-      .filter((id) => id !== '');
-  } catch {
-    return [];
-  }
-}
 
 interface AuthorityMetadata {
   issuer: string;
@@ -232,7 +147,7 @@ interface AuthorityMetadata {
   token_endpoint: string;
 }
 
-export class MsalOAuthClient {
+export class MsalOAuthClient implements OAuthClient {
   private readonly metadataByAuthority = new Map<string, Promise<string>>();
   private readonly jwksByUri = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   /** Counts the client-secret reloads started, so an operation can tell whether one began after it read its secret. */

@@ -2,12 +2,8 @@
 // verify(); no mail is sent. Its answer is a state, never a failure: a probe that cannot reach the server
 // must not fail a connect.
 import nodemailer from 'nodemailer';
-import { smtpAuthCheckOf, type SmtpAuthCheck } from '../domain/connect/smtpAuth.js';
-
-export interface SmtpAuthProbe {
-  /** `accessToken`: an Outlook-audience token with SMTP.Send for `mailbox`. */
-  check(mailbox: string, accessToken: string): Promise<SmtpAuthCheck>;
-}
+import { smtpAuthCheckOf } from '../domain/connect/smtpAuth.js';
+import type { SmtpAuthProbe } from '../ports/index.js';
 
 /** Each SMTP step (connect, greeting, every reply) may take this long before the check answers unknown. */
 const STEP_TIMEOUT_MS = 10_000;

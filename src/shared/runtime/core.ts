@@ -5,24 +5,16 @@ import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { createAzureCredential } from '../adapters/azureCredential.js';
 import { createFederatedClientCredential } from '../adapters/federatedClientCredential.js';
-import { createGraphApplicationDirectory, type AppRegistrationDirectory } from '../adapters/graphApplications.js';
+import { createGraphApplicationDirectory } from '../adapters/graphApplications.js';
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
-import { MsalOAuthClient, type ClientCredentialSource } from '../adapters/msalOAuthClient.js';
+import { MsalOAuthClient } from '../adapters/msalOAuthClient.js';
 import { createTableStores } from '../adapters/tables/index.js';
 import { getConfig, type Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
-import type {
-  AttemptLimiter,
-  AlertLedger,
-  DeletableSecretStore,
-  MailboxRegistry,
-  RotationStore,
-  RunReportStore,
-  UsedFlows,
-} from '../ports.js';
+import type { AlertLedger, AppRegistrationDirectory, AttemptLimiter, ClientCredentialSource, DeletableSecretStore, MailboxRegistry, RotationStore, RunReportStore, UsedFlows } from '../ports/index.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
 import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
 

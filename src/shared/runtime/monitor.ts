@@ -9,7 +9,7 @@ import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor, type Logger } from '../logger.js';
 import { createFederatedCheck, type FederatedCheck } from '../services/monitor/federatedCheck.js';
 import { createMonitorService, type MonitorDependencies, type MonitorService } from '../services/monitor/monitorService.js';
-import type { AlertMailer, MailboxKeepAlive, RotationAdvancer } from '../services/monitor/ports.js';
+import type { AlertMailer, MailboxKeepAlive, RotationAdvancer } from '../ports/index.js';
 import { createStatusService, type StatusService } from '../services/status/statusService.js';
 import type { TokenService } from '../services/token/tokenService.js';
 import { getCore, type Core } from './core.js';

@@ -1,10 +1,9 @@
 // The OAuth client's credential in `secret` mode: the client secret in Key Vault (DESIGN §5). Read once per
 // instance; read again only when Entra says it is no longer valid (a rotation replaced it).
-import type { ClientCredentialSource } from '../adapters/msalOAuthClient.js';
+import type { ClientCredentialSource, SecretStore } from '../ports/index.js';
 import { UpstreamUnavailableError } from '../errors.js';
 
 const MISSING_SECRET_RETRY_AFTER_SECONDS = 300;
-import type { SecretStore } from '../ports.js';
 
 export function createKeyVaultClientCredential(secretStore: SecretStore, secretName: string): ClientCredentialSource {
   let current: Promise<string> | undefined;

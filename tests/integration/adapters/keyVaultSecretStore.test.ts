@@ -8,8 +8,7 @@ import { startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/inde
 import { isMicrosoftKeyVaultHost } from '../../../src/shared/adapters/cloudEndpoints.js';
 import { createKeyVaultSecretStore, type KeyVaultSecretStoreOptions } from '../../../src/shared/adapters/keyVaultSecretStore.js';
 import { RequestBudget } from '../../../src/shared/domain/requestBudget.js';
-import { StoreConflictError, StoreUnavailableError } from '../../../src/shared/adapters/storeErrors.js';
-import type { DeletableSecretStore } from '../../../src/shared/ports.js';
+import { type DeletableSecretStore, StoreConflictError, StoreUnavailableError } from '../../../src/shared/ports/index.js';
 import { describeSecretStoreContract } from '../../contract/secretStore.contract.js';
 import { InMemorySecretStore } from '../../fakes/index.js';
 

@@ -9,7 +9,7 @@ import type { EmulatedApplication } from '../../../dev/cloud/context.js';
 import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
-import type { SecretStore } from '../../../src/shared/ports.js';
+import type { SecretStore } from '../../../src/shared/ports/index.js';
 import {
   createRotationService,
   stagingSecretName,

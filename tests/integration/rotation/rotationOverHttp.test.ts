@@ -10,7 +10,7 @@ import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import type { RotationRecord } from '../../../src/shared/domain/monitor/rotationPlan.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
-import type { RotationStore } from '../../../src/shared/ports.js';
+import type { RotationStore } from '../../../src/shared/ports/index.js';
 import { createRotationServiceFor } from '../../../src/shared/runtime/rotation.js';
 import { stagingSecretName, type RotationService } from '../../../src/shared/services/rotation/rotationService.js';
 import { connectMailbox } from '../../support/connectMailbox.js';

@@ -10,7 +10,7 @@ import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVault
 import { MsalOAuthClient } from '../../../src/shared/adapters/msalOAuthClient.js';
 import { createKeyVaultClientCredential } from '../../../src/shared/services/clientSecret.js';
 import { createRotationService } from '../../../src/shared/services/rotation/rotationService.js';
-import type { SecretStore } from '../../../src/shared/ports.js';
+import type { SecretStore } from '../../../src/shared/ports/index.js';
 import { InMemoryRotationStore } from '../../fakes/index.js';
 import { runCli } from './runCli.js';
 

@@ -2,8 +2,8 @@
 // window (row key = window start), counted with ETag-guarded writes so that instances share the count.
 // Opening a new window removes the bucket's older windows.
 import { odata } from '@azure/data-tables';
-import type { AttemptLimiter } from '../../ports.js';
-import { statusCodeOf, StoreConflictError, toStoreError } from '../storeErrors.js';
+import { type AttemptLimiter, StoreConflictError } from '../../ports/index.js';
+import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import { readRow, tableKey, type TableAccess } from './tableAccess.js';
 
 export const LIMIT_TABLE = 'keyrelayLimits';

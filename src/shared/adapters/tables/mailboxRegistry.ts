@@ -5,8 +5,8 @@
 // their address is read or bound, and listed as they are until then.
 import type { TableClient } from '@azure/data-tables';
 import { MailboxTakenError } from '../../errors.js';
-import type { MailboxListing, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports.js';
-import { statusCodeOf, StoreConflictError, StoreRequestError, toStoreError } from '../storeErrors.js';
+import { type MailboxListing, type MailboxRecord, type MailboxRegistry, type MailboxStatus, StoreConflictError, StoreRequestError } from '../../ports/index.js';
+import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,
   listRows,

@@ -2,8 +2,8 @@
 // history row per rotation (its latest state) sits in the same partition and is written in the same
 // transaction, so history never disagrees with `current`. History row keys sort newest first.
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import type { RotationRecordBase, RotationStore, StoredRotation } from '../../ports.js';
-import { StoreConflictError, statusCodeOf, toStoreError } from '../storeErrors.js';
+import { type RotationRecordBase, type RotationStore, StoreConflictError, type StoredRotation } from '../../ports/index.js';
+import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import { readRow, stringProperty, tableKey, type Row, type TableAccess } from './tableAccess.js';
 
 export const ROTATION_TABLE = 'keyrelayRotations';

@@ -1,7 +1,7 @@
 // RunReportStore on Table storage: one row per monitor run, row keys sorting newest first so that
 // `latest(n)` reads only n rows.
-import type { RunReport, RunReportStore } from '../../ports.js';
-import { StoreConflictError, toStoreError } from '../storeErrors.js';
+import { type RunReport, type RunReportStore, StoreConflictError } from '../../ports/index.js';
+import { toStoreError } from '../storeErrors.js';
 import {
   dateProperty,
   optionalDateProperty,

@@ -1,8 +1,9 @@
 // One place that builds TableClients from the storage setting and creates each table on first use.
+import { StoreConflictError } from '../../ports/index.js';
 import { createHash } from 'node:crypto';
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { StoreConflictError, statusCodeOf, toStoreError } from '../storeErrors.js';
+import { statusCodeOf, toStoreError } from '../storeErrors.js';
 
 /** Structurally the `storage` field of Config (src/shared/config.ts). */
 export type TableStorageSettings =

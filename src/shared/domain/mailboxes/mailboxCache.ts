@@ -49,3 +49,15 @@ export function cachedMailboxAccount(secretName: string, serializedCache: string
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** The home account ids (`oid.tid`, lower case) a serialized MSAL cache holds; none when it cannot be read. */
+export function homeAccountIdsInCache(serialized: string): string[] {
+  try {
+    const parsed = JSON.parse(serialized) as { Account?: Record<string, { home_account_id?: unknown }> };
+    return Object.values(parsed.Account ?? {})
+      .map((account) => (typeof account.home_account_id === 'string' ? account.home_account_id.toLowerCase() : ''))
+      .filter((id) => id !== '');
+  } catch {
+    return [];
+  }
+}

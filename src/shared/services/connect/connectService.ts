@@ -3,15 +3,9 @@
 // state → redeem → id token → store cache → register → redirect — where each step returns early and
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
-import {
-  homeAccountIdsInCache,
-  OAuthClientError,
-  type RedeemCodeRequest,
-  type RedeemedCode,
-} from '../../adapters/msalOAuthClient.js';
-import type { SmtpAuthProbe } from '../../adapters/smtpAuthProbe.js';
+import { homeAccountIdsInCache } from '../../domain/mailboxes/mailboxCache.js';
+import { type AttemptLimiter, type DeletableSecretStore, isStoreConflict, type MailboxRecord, type MailboxRegistry, OAuthClientError, type RedeemCodeRequest, type RedeemedCode, type SmtpAuthProbe, type UsedFlows } from '../../ports/index.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
-import { isStoreConflict } from '../../adapters/storeErrors.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -51,13 +45,6 @@ import {
 import { isTenantAllowed } from '../../domain/tenants.js';
 import { credentialRefusedMessage } from '../clientCredentialRefusal.js';
 import type { Logger } from '../../logger.js';
-import type {
-  AttemptLimiter,
-  DeletableSecretStore,
-  MailboxRecord,
-  MailboxRegistry,
-  UsedFlows,
-} from '../../ports.js';
 import { CACHE_WRITE_MIN_AGE_MS } from '../token/tokenService.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CookieKeyring } from './cookieKeyring.js';

@@ -6,8 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { AUTH_COOKIE_KEY_BYTES } from '../../domain/connect/authCookie.js';
 import { InternalError } from '../../errors.js';
-import type { SecretStore, SecretValue } from '../../ports.js';
-import { isStoreConflict } from '../../adapters/storeErrors.js';
+import { isStoreConflict, type SecretStore, type SecretValue } from '../../ports/index.js';
 
 export const COOKIE_KEY_SECRET_NAME = 'cookie-key';
 

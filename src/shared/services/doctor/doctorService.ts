@@ -1,15 +1,13 @@
 // `npm run doctor`: probes every dependency keyrelay has (Key Vault, Graph, Entra ID, the mailbox
 // registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
 import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
-import type { AppRegistrationAdmin } from '../../adapters/graphApplications.js';
-import { GraphRequestError } from '../../adapters/graphClient.js';
-import type { OAuthFailure } from '../../adapters/msalOAuthClient.js';
-import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeErrors.js';
+import { type AppRegistrationAdmin, GraphRequestError, type MailboxRecord, type MailboxRegistry, type OAuthFailure, type SecretStore, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
+
+
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import { MICROSOFT_GRAPH_APP_ID } from '../setup/appRegistrationPlan.js';
-import type { MailboxRecord, MailboxRegistry, SecretStore } from '../../ports.js';
 import type { FederatedCheck } from '../monitor/federatedCheck.js';
 import {
   evaluateFindings,

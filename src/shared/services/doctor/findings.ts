@@ -2,7 +2,7 @@
 // broken setup can be tested as plain data.
 import type { SettingProblem } from '../../errors.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
-import type { MailboxRecord } from '../../ports.js';
+import type { MailboxRecord } from '../../ports/index.js';
 import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
 
 export type Severity = 'ok' | 'info' | 'warning' | 'problem';

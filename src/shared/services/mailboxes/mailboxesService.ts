@@ -8,7 +8,7 @@ import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { InvalidRequestError, MailboxNotConnectedError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
-import type { AlertLedger, DeletableSecretStore, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports.js';
+import type { AlertLedger, DeletableSecretStore, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports/index.js';
 
 /** One mailbox as the product sees it: no secret, no cache name, no object id. */
 export interface MailboxView {

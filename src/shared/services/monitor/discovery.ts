@@ -1,12 +1,10 @@
 // Discovery, the first step of a monitor run (DESIGN §6): the app registration's passwords and
 // certificates from Graph (keyrelay's Azure identity, never the monitored secret), Key Vault secrets that
 // carry an expiry (properties only), and the mailbox registry. The status page shows the same picture.
-import type { AppRegistration, AppRegistrationDirectory } from '../../adapters/graphApplications.js';
-import { GraphRequestError } from '../../adapters/graphClient.js';
+import { type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type MailboxRecord, type MailboxRegistry, type SecretStore, type SecretSummary } from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import { credentialIds, type MonitoredCredential } from '../../domain/monitor/credentials.js';
 import type { DigestApp } from '../../domain/monitor/digest.js';
-import type { MailboxRecord, MailboxRegistry, SecretStore, SecretSummary } from '../../ports.js';
 
 /** What to grant when Graph refuses to read the app (403): either lets keyrelay see every credential. */
 export const APP_READ_PERMISSION = 'Application.Read.All / Application.ReadWrite.OwnedBy (owner)';

@@ -2,9 +2,8 @@
 // app's federated credential still names keyrelay's identity and that Entra accepts the assertion (an
 // urgent notice once a day while it does not), and name every password left on the app or the client
 // secret left in Key Vault as no longer needed (once each). The monitor sends what this returns.
-import { OAuthClientError, type VerifyResult } from '../../adapters/msalOAuthClient.js';
-import type { FederatedIdentityClaims } from '../../adapters/federatedClientCredential.js';
-import type { FederatedIdentityCredential } from '../../adapters/graphFederatedCredentials.js';
+import { type FederatedIdentityClaims, type FederatedIdentityCredential, OAuthClientError, type VerifyResult } from '../../ports/index.js';
+
 import type { MonitoredCredential } from '../../domain/monitor/credentials.js';
 import {
   matchFederatedCredential,

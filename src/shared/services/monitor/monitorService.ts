@@ -9,8 +9,7 @@
 // finds every alert already sent.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { StoreConflictError } from '../../adapters/storeErrors.js';
-import { GraphRequestError } from '../../adapters/graphClient.js';
+import { type AlertLedger, type AlertMailer, type AlertWebhook, GraphRequestError, type MailboxKeepAlive, type MailboxRecord, type RotationAdvancer, type RotationProgress, type RotationStore, type RunReportStore, StoreConflictError } from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
@@ -42,7 +41,6 @@ import { runBudget, type RunBudget } from '../../domain/monitor/runBudget.js';
 import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
 import { isKeyrelayError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { AlertLedger, MailboxRecord, RotationStore, RunReportStore } from '../../ports.js';
 import {
   discoverCredentials,
   readApplication,
@@ -50,7 +48,6 @@ import {
   type Discovery,
   type DiscoveryDependencies,
 } from './discovery.js';
-import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
 import type { FederatedCheck } from './federatedCheck.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';

@@ -16,10 +16,7 @@
 // takes the record's lease with an ETag-checked write; a run that finds a live lease of another run, or
 // loses that write, stops quietly. As a second line of defence no password is removed while the Key Vault
 // secret names it.
-import { GraphRequestError } from '../../adapters/graphClient.js';
-import type { AddedPassword, AppPasswordCredential, AppRegistration, AppRegistrationDirectory } from '../../adapters/graphApplications.js';
-import type { MsalOAuthClient } from '../../adapters/msalOAuthClient.js';
-import { StoreConflictError } from '../../adapters/storeErrors.js';
+import { type AddedPassword, type AppPasswordCredential, type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type OAuthClient, type RotationStore, type SecretStore, StoreConflictError, type StoredRotation } from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import {
   applyRotationEvent,
@@ -38,7 +35,6 @@ import {
 import { addDays } from '../../domain/monitor/expiryPolicy.js';
 import { effectivePasswordPolicy, shorterLifetimeDays, type PasswordPolicy } from '../../domain/monitor/passwordPolicy.js';
 import type { Logger } from '../../logger.js';
-import type { RotationStore, SecretStore, StoredRotation } from '../../ports.js';
 import { identifyInUseCredential, type InUseCredential } from './inUseCredential.js';
 
 export type RotationEventKind =
@@ -83,7 +79,7 @@ export interface RotationService {
   advance(input: { runId: string; now: Date; app?: AppRegistration }): Promise<RotationOutcome>;
 }
 
-export type SecretVerifier = Pick<MsalOAuthClient, 'verifyClientSecret'>;
+export type SecretVerifier = Pick<OAuthClient, 'verifyClientSecret'>;
 
 export interface RotationServiceDependencies {
   config: Pick<Config, 'oauthClientId' | 'oauthClientSecretName' | 'rotationMode' | 'rotationLeadDays' | 'rotationOverlapDays'>;

@@ -1,13 +1,6 @@
 // Pure decisions of `npm run setup`: which permissions the app registration must request, what to change
 // on an existing registration, and whether the client secret in Key Vault is still a usable one.
-import type {
-  AppPasswordCredential,
-  ApplicationChanges,
-  ManagedAppRegistration,
-  PublishedPermissions,
-  RequiredResourceAccess,
-} from '../../adapters/graphApplications.js';
-import type { SecretValue } from '../../ports.js';
+import type { ApplicationChanges, AppPasswordCredential, ManagedAppRegistration, PublishedPermissions, RequiredResourceAccess, SecretValue } from '../../ports/index.js';
 
 /** Well-known application ids of the resource APIs (the same in every tenant). */
 export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';

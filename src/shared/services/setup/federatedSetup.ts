@@ -6,11 +6,9 @@
 //      login is keyrelay's identity); elsewhere the step says so and nothing further happens;
 //   3. the switch: OAUTH_CLIENT_CREDENTIAL=federated (setup names the command; it cannot set app settings);
 //   4. only after a verified switch, remove the old client secret from Graph and Key Vault (--remove-secret).
-import type { AppRegistrationAdmin, AppRegistrationDirectory } from '../../adapters/graphApplications.js';
-import type { FederatedCredentialDirectory } from '../../adapters/graphFederatedCredentials.js';
-import type { VerifyResult } from '../../adapters/msalOAuthClient.js';
+import type { AppRegistrationAdmin, AppRegistrationDirectory, FederatedCredentialDirectory, SecretStore, VerifyResult } from '../../ports/index.js';
+
 import { matchFederatedCredential } from '../../domain/monitor/federatedPosture.js';
-import type { SecretStore } from '../../ports.js';
 import { SetupFailure } from './setupFailure.js';
 import type { MessageParams, SetupMessage, SetupMessageCode } from './setupMessages.js';
 import { findApplication, step, type SetupOutcome, type SetupStep, type StepStatus } from './setupService.js';

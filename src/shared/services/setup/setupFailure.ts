@@ -1,8 +1,7 @@
 // Turns whatever a setup step threw into a SetupFailure: a stable code the CLI renders as "what is
 // wrong" + "how to fix it". Only status codes and Graph error codes are read, never an SDK message
 // (which may echo a request).
-import { GraphRequestError } from '../../adapters/graphClient.js';
-import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeErrors.js';
+import { GraphRequestError, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
 import type { MessageParams, SetupFailureCode } from './setupMessages.js';
 
 export class SetupFailure extends Error {

@@ -1,15 +1,8 @@
 // `npm run setup`: the portal procedure of the seed as one idempotent use case. Each step reads first and
 // changes only what differs, so a second run changes nothing. The client secret goes from Graph's
 // addPassword answer straight into Key Vault: it is never returned, printed, logged or written to disk.
-import type {
-  AppRegistrationAdmin,
-  AppRegistrationDirectory,
-  ManagedAppRegistration,
-  PublishedPermissions,
-  RequiredResourceAccess,
-} from '../../adapters/graphApplications.js';
+import { type AppRegistrationAdmin, type AppRegistrationDirectory, GraphRequestError, type ManagedAppRegistration, type PublishedPermissions, type RequiredResourceAccess, type SecretStore } from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
-import type { SecretStore } from '../../ports.js';
 import {
   adminConsentUrl,
   EXCHANGE_ONLINE_APP_ID,
@@ -22,7 +15,6 @@ import {
   secretEndDate,
   storedSecretState,
 } from './appRegistrationPlan.js';
-import { GraphRequestError } from '../../adapters/graphClient.js';
 import { SetupFailure, setupFailureOf } from './setupFailure.js';
 import type { SetupMessage, SetupMessageCode, MessageParams } from './setupMessages.js';
 import type { SetupSettings } from './setupSettings.js';

@@ -6,7 +6,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { CredentialKind } from '../../domain/monitor/credentials.js';
 import { evaluateExpiries, evaluateGrants, type ExpiryStatus } from '../../domain/monitor/expiryPolicy.js';
 import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
-import type { MailboxStatus, RotationStore, RunReport, RunReportStore } from '../../ports.js';
+import type { MailboxStatus, RotationStore, RunReport, RunReportStore } from '../../ports/index.js';
 import { discoverCredentials, type DiscoveryDependencies } from '../monitor/discovery.js';
 import { mailboxGrantOf, reconnectUrl, type ExpirySettings } from '../monitor/monitorService.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../token/credentialAlarm.js';

@@ -4,13 +4,12 @@
 // of times), and the instance that records it tells the admins at once through every channel that does
 // not need the refused secret: the webhook, and mail sent with keyrelay's managed identity (DESIGN §6).
 // A mailbox's delegated mail would need a token, which needs the very secret that was refused.
-import { StoreConflictError } from '../../adapters/storeErrors.js';
+import { type AlertMailer, type AlertWebhook, type RunReportStore, StoreConflictError } from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
 import { renderCredentialAlarm } from '../../domain/monitor/credentialAlarmMessage.js';
 import type { Locale } from '../../presentation/locale.js';
 import type { Logger } from '../../logger.js';
-import type { RunReportStore } from '../../ports.js';
-import type { AlertMailer, AlertWebhook } from '../monitor/ports.js';
+
 
 /** Channels that work without the client secret; each optional. */
 export interface CredentialAlarmChannels {

@@ -2,14 +2,8 @@
 // token with at least 10 minutes left. Warm path: the instance's memory, zero outbound calls. Cold path:
 // one registry read, one Key Vault read, at most one Entra refresh, at most one Key Vault write, shared
 // by every concurrent request for the same mailbox.
-import {
-  OAuthClientError,
-  type CachedAccount,
-  type MsalOAuthClient,
-  type OAuthFailure,
-} from '../../adapters/msalOAuthClient.js';
 import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
-import { StoreConflictError, StoreUnavailableError } from '../../adapters/storeErrors.js';
+import { type CachedAccount, type OAuthClient, type MailboxRecord, type MailboxRegistry, OAuthClientError, type OAuthFailure, type SecretStore, type SecretValue, StoreConflictError, StoreUnavailableError } from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
 import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../domain/connect/authorizeRequest.js';
 import {
@@ -21,7 +15,6 @@ import {
 } from '../../errors.js';
 import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
 import type { Logger } from '../../logger.js';
-import type { MailboxRecord, MailboxRegistry, SecretStore, SecretValue } from '../../ports.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import type { CredentialAlarm } from './credentialAlarm.js';
@@ -74,7 +67,7 @@ export interface TokenService {
 }
 
 /** The part of the OAuth client the token service needs. */
-export type MailboxTokenClient = Pick<MsalOAuthClient, 'acquireTokenSilently'>;
+export type MailboxTokenClient = Pick<OAuthClient, 'acquireTokenSilently'>;
 
 export interface TokenServiceDependencies {
   config: { publicBaseUrl: string; oauthTenant: string; allowedTenants: AllowedTenants; oauthClientId: string; authorityHost: string; redirectUri: string };

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OAuthClientError } from '../../../../../src/shared/adapters/msalOAuthClient.js';
-import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
+import { OAuthClientError, StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/ports/index.js';
 import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
 import { InvalidRequestError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
 import type { Logger, LogProperties } from '../../../../../src/shared/logger.js';

@@ -4,7 +4,7 @@
 // play a misbehaving identity provider. The integration tests use the real MSAL against the emulator.
 import { createHash, randomBytes } from 'node:crypto';
 import { errors } from 'jose';
-import { OAuthClientError, type RedeemedCode } from '../../../../../src/shared/adapters/msalOAuthClient.js';
+import { OAuthClientError, type RedeemedCode } from '../../../../../src/shared/ports/index.js';
 import type { ConnectOAuthClient } from '../../../../../src/shared/services/connect/connectService.js';
 
 export const AUTHORITY_HOST = 'https://login.microsoftonline.com';

@@ -1,6 +1,6 @@
 // The doctor's evaluation as plain data: each broken setup yields the finding that names it.
 import { describe, expect, it } from 'vitest';
-import type { MailboxRecord } from '../../../../../src/shared/ports.js';
+import type { MailboxRecord } from '../../../../../src/shared/ports/index.js';
 import { renderFinding } from '../../../../../src/shared/services/doctor/doctorMessages.js';
 import {
   evaluateFindings,

@@ -1,16 +1,13 @@
 // The monitor run on the in-memory ports (tests/fakes) with an injected clock: alerts once per threshold,
 // one digest per day under concurrency, retries after a failed send, Graph 403 fallback, keep-alive.
 import { describe, expect, it } from 'vitest';
-import type { AppRegistration, AppRegistrationDirectory } from '../../../../../src/shared/adapters/graphApplications.js';
-import { GraphRequestError } from '../../../../../src/shared/adapters/graphClient.js';
-import type { OutgoingMail } from '../../../../../src/shared/adapters/graphMailer.js';
+import { type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type MailboxKeepAlive, type MailboxRecord, type OutgoingMail, type RotationAdvancer, type RotationProgress } from '../../../../../src/shared/ports/index.js';
+
 import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
 import type { Logger } from '../../../../../src/shared/logger.js';
-import type { MailboxRecord } from '../../../../../src/shared/ports.js';
 import { createMonitorService, type MonitorDependencies } from '../../../../../src/shared/services/monitor/monitorService.js';
 import { createRegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
 import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
-import type { MailboxKeepAlive, RotationAdvancer, RotationProgress } from '../../../../../src/shared/services/monitor/ports.js';
 import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import {
   InMemoryAlertLedger,

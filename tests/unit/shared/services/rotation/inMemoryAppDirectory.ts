@@ -3,10 +3,8 @@
 // service's unit tests can check that the secret in Key Vault authenticates. A new secret can be made
 // to fail its first attempts, as Entra does while it propagates.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { GraphRequestError } from '../../../../../src/shared/adapters/graphClient.js';
-import type { AddedPassword, AppPasswordCredential, AppRegistration, AppRegistrationDirectory } from '../../../../../src/shared/adapters/graphApplications.js';
+import { type AddedPassword, type AppPasswordCredential, type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type OAuthFailure } from '../../../../../src/shared/ports/index.js';
 import type { AppManagementPolicies } from '../../../../../src/shared/domain/monitor/passwordPolicy.js';
-import type { OAuthFailure } from '../../../../../src/shared/adapters/msalOAuthClient.js';
 import type { SecretVerifier } from '../../../../../src/shared/services/rotation/rotationService.js';
 
 interface StoredPassword extends AppPasswordCredential {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/adapters/storeErrors.js';
+import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/ports/index.js';
 import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
 import { rotationDisplayName, type RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import { formatLogLine, type Logger } from '../../../../../src/shared/logger.js';

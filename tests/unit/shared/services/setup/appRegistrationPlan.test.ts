@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PublishedPermissions } from '../../../../../src/shared/adapters/graphApplications.js';
-import type { SecretValue } from '../../../../../src/shared/ports.js';
+import type { PublishedPermissions, SecretValue } from '../../../../../src/shared/ports/index.js';
 import {
   adminConsentUrl,
   EXCHANGE_ONLINE_APP_ID,

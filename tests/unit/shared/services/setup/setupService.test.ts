@@ -1,15 +1,8 @@
 // The setup use case over in-memory ports: what it writes, what it never writes, and how a failure
 // between Graph and Key Vault is cleaned up.
 import { describe, expect, it } from 'vitest';
-import type {
-  AddedPassword,
-  AppRegistrationAdmin,
-  AppRegistrationDirectory,
-  ApplicationChanges,
-  ManagedAppRegistration,
-} from '../../../../../src/shared/adapters/graphApplications.js';
-import { GraphRequestError } from '../../../../../src/shared/adapters/graphClient.js';
-import { StoreRequestError } from '../../../../../src/shared/adapters/storeErrors.js';
+import { type AddedPassword, type ApplicationChanges, type AppRegistrationAdmin, type AppRegistrationDirectory, GraphRequestError, type ManagedAppRegistration, StoreRequestError } from '../../../../../src/shared/ports/index.js';
+
 import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from '../../../../../src/shared/services/setup/appRegistrationPlan.js';
 import { SetupFailure } from '../../../../../src/shared/services/setup/setupFailure.js';
 import { runSetup, type SetupOptions } from '../../../../../src/shared/services/setup/setupService.js';

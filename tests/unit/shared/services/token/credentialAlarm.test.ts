@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loggerFor } from '../../../../../src/shared/logger.js';
-import type { RunOutcome, RunReportStore } from '../../../../../src/shared/ports.js';
+import type { RunOutcome, RunReportStore } from '../../../../../src/shared/ports/index.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX, createRunReportCredentialAlarm } from '../../../../../src/shared/services/token/credentialAlarm.js';
 import { InMemoryRunReportStore } from '../../../../fakes/index.js';
 

@@ -1,9 +1,7 @@
 // What the monitor needs from other features, named structurally so that the monitor works (and is
-// tested) before and without them: the token service (keep-alive, the sender's delegated Graph token),
-// the rotation service, the alert channels.
-import type { AppRegistration } from '../../adapters/graphApplications.js';
-import type { OutgoingMail } from '../../adapters/graphMailer.js';
-import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
+// tested) before and without them: the token service (keep-alive), the rotation service.
+import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
+import type { AppRegistration } from './graphApplications.js';
 
 /** The part of the token service (src/shared/services/token) the monitor uses. */
 export interface MailboxKeepAlive {
@@ -34,14 +32,4 @@ export interface RotationProgress {
 export interface RotationAdvancer {
   /** `app`: the registration the run already read; the rotation reads it itself when absent. */
   advance(input: { runId: string; now: Date; app?: AppRegistration }): Promise<RotationProgress>;
-}
-
-/** Sends the digest mail; throws when the mail was not accepted. */
-export interface AlertMailer {
-  send(mail: OutgoingMail): Promise<void>;
-}
-
-/** The optional second channel; throws when the webhook did not accept the payload. */
-export interface AlertWebhook {
-  notify(payload: unknown): Promise<void>;
 }
