@@ -6,6 +6,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { connectStartResult } from '../shared/http/connectPages.js';
 import { clientAddressOf, toErrorResult } from '../shared/http/index.js';
+import { errorName } from '../shared/errors.js';
 import { loggerFor } from '../shared/logger.js';
 
 export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -21,10 +22,6 @@ export async function connect(request: HttpRequest, context: InvocationContext):
     if (result.status >= 500) logger.error('connect.error', { status: result.status, error: errorName(error) });
     return result;
   }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }
 
 app.http('connect', { route: 'connect', methods: ['GET'], authLevel: 'anonymous', handler: connect });

@@ -5,7 +5,7 @@ import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { getConfig } from '../shared/config.js';
 import { jsonResult, toErrorResult } from '../shared/http/index.js';
 import { loggerFor } from '../shared/logger.js';
-import { InternalError } from '../shared/errors.js';
+import { errorName, InternalError } from '../shared/errors.js';
 import { parseTokenRequest, readTokenRequestBody } from '../shared/services/token/tokenRequest.js';
 
 export async function token(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -25,10 +25,6 @@ export async function token(request: HttpRequest, context: InvocationContext): P
 
 function errorCode(body: unknown): string | undefined {
   return typeof body === 'object' && body !== null && 'error' in body ? String(body.error) : undefined;
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }
 
 /** What an InternalError wraps is what went wrong (e.g. the SDK's RestError). */

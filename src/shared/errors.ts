@@ -26,6 +26,11 @@ export function isKeyrelayError(value: unknown): value is KeyrelayError {
   return value instanceof KeyrelayError;
 }
 
+/** What a log may say about any failure: its class name, never its message (it may hold user data). */
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
 /** The caller sent something malformed (400). */
 export class InvalidRequestError extends KeyrelayError {
   override name = 'InvalidRequestError';

@@ -56,3 +56,22 @@ export function isMicrosoftGraphHost(url: string): boolean {
   const host = hostnameOf(url);
   return host !== undefined && GRAPH_HOSTS.includes(host);
 }
+
+const PUBLIC_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
+
+/**
+ * Graph's app-only scope (`/.default`: every application permission granted). A national cloud's Graph is
+ * its own resource; a host trusted as given (DESIGN §4) stands in for the public one.
+ */
+export function graphAppScope(graphEndpoint: string): string {
+  const resource = isMicrosoftGraphHost(graphEndpoint) ? new URL(graphEndpoint).origin : PUBLIC_GRAPH_ENDPOINT;
+  return `${resource}/.default`;
+}
+
+/** The Graph of the cloud an authority host belongs to (national clouds have their own). */
+export function graphEndpointOfAuthority(authorityHost: string): string {
+  const host = new URL(authorityHost).host;
+  if (host === 'login.chinacloudapi.cn') return 'https://microsoftgraph.chinacloudapi.cn';
+  if (host === 'login.microsoftonline.us') return 'https://graph.microsoft.us';
+  return PUBLIC_GRAPH_ENDPOINT;
+}

@@ -15,6 +15,7 @@ import {
 } from '@azure/msal-node';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { whoseEntraRefusal } from '../domain/entraFailure.js';
+import { graphAppScope, graphEndpointOfAuthority } from './cloudEndpoints.js';
 import { type ClientCredential, type ClientCredentialSource, OAuthClientError, type OAuthClient, type OAuthFailure, type RedeemCodeRequest, type RedeemedCode, type SilentTokenResult, type VerifyResult } from '../ports/index.js';
 
 export interface OAuthClientSettings {
@@ -241,7 +242,7 @@ export class MsalOAuthClient implements OAuthClient {
     const network = this.networkClient();
     try {
       const app = await this.createApplication(this.settings.homeTenantId, credential, network);
-      await app.acquireTokenByClientCredential({ scopes: [`${graphResource(this.settings.authorityHost)}/.default`], skipCache: true });
+      await app.acquireTokenByClientCredential({ scopes: [graphAppScope(graphEndpointOfAuthority(this.settings.authorityHost))], skipCache: true });
       return { ok: true };
     } catch (error) {
       return { ok: false, failure: this.withFix(classifyOAuthError(error, network, true)) };
@@ -376,14 +377,6 @@ async function fetchAuthorityMetadata(authority: string, network: RetryingNetwor
     throw new Error(`authority metadata answered ${response.status}`);
   }
   return JSON.stringify(response.body);
-}
-
-/** Graph resource for the cloud of the authority host (national clouds have their own). */
-function graphResource(authorityHost: string): string {
-  const host = new URL(authorityHost).host;
-  if (host === 'login.chinacloudapi.cn') return 'https://microsoftgraph.chinacloudapi.cn';
-  if (host === 'login.microsoftonline.us') return 'https://graph.microsoft.us';
-  return 'https://graph.microsoft.com';
 }
 
 const AADSTS_PATTERN = /AADSTS(\d{4,9})/;

@@ -3,7 +3,7 @@
 // builds only the adapters it needs; doctor checks the complete app and takes the Core as it is.
 import type { TokenCredential } from '@azure/identity';
 import { createAzureCredential } from '../adapters/azureCredential.js';
-import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
+import { graphAppScope } from '../adapters/cloudEndpoints.js';
 import { createGraphApplicationDirectory, createGraphAppRegistrationAdmin } from '../adapters/graphApplications.js';
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
@@ -21,14 +21,8 @@ import type { Core } from './core.js';
 import { createTokenServiceFor } from './token.js';
 import { federatedCheckFor } from './monitor.js';
 
-/** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
-function graphScopeOf(graphEndpoint: string): string {
-  const resource = isMicrosoftGraphHost(graphEndpoint) ? new URL(graphEndpoint).origin : 'https://graph.microsoft.com';
-  return `${resource}/.default`;
-}
-
 async function graphToken(credential: TokenCredential, graphEndpoint: string): Promise<string> {
-  const token = await credential.getToken(graphScopeOf(graphEndpoint));
+  const token = await credential.getToken(graphAppScope(graphEndpoint));
   if (!token) throw new Error('no Graph token for the Azure login');
   return token.token;
 }

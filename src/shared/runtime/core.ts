@@ -16,12 +16,7 @@ import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
 import type { AlertLedger, AppRegistrationDirectory, AttemptLimiter, ClientCredentialSource, DeletableSecretStore, MailboxRegistry, RotationStore, RunReportStore, UsedFlows } from '../ports/index.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
-import { isMicrosoftGraphHost } from '../adapters/cloudEndpoints.js';
-
-/** A national cloud's Graph is its own resource; a host trusted as given (DESIGN §4) stands in for the public one. */
-function graphResourceOf(graphEndpoint: string): string {
-  return isMicrosoftGraphHost(graphEndpoint) ? new URL(graphEndpoint).origin : 'https://graph.microsoft.com';
-}
+import { graphAppScope } from '../adapters/cloudEndpoints.js';
 
 export interface Core {
   config: Config;
@@ -71,7 +66,7 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
       ? createFederatedClientCredential(azureCredential, config.federatedTokenAudience)
       : createKeyVaultClientCredential(secretStore, config.oauthClientSecretName);
   const graphAppOnly = createGraphClient(config.graphEndpoint, async () => {
-    const token = await azureCredential.getToken(`${graphResourceOf(config.graphEndpoint)}/.default`);
+    const token = await azureCredential.getToken(graphAppScope(config.graphEndpoint));
     if (!token) throw new Error('no Graph token for keyrelay identity');
     return token.token;
   });

@@ -1,11 +1,16 @@
 // The "build" half of the authorization request (Entra v2 authorize endpoint, RFC 6749 §4.1.1 + RFC 7636).
 import type { Pkce } from './pkce.js';
 
-/** Scopes of the token keyrelay redeems: SMTP XOAUTH2 needs the Outlook audience (FACTS.md). */
-export const CONNECT_SCOPES = ['openid', 'profile', 'offline_access', 'https://outlook.office.com/SMTP.Send'] as const;
+/** Delegated scope of SMTP submission: SMTP XOAUTH2 needs the Outlook audience (FACTS.md). */
+export const SMTP_SEND_SCOPE = 'https://outlook.office.com/SMTP.Send';
+/** Delegated scope of Graph sendMail. */
+export const GRAPH_MAIL_SEND_SCOPE = 'https://graph.microsoft.com/Mail.Send';
+
+/** Scopes of the token keyrelay redeems. */
+export const CONNECT_SCOPES = ['openid', 'profile', 'offline_access', SMTP_SEND_SCOPE] as const;
 
 /** Consented at sign-in too (one token serves one audience), so Graph sendMail works later without a second prompt. */
-export const EXTRA_CONSENT_SCOPES = ['https://graph.microsoft.com/Mail.Send'] as const;
+export const EXTRA_CONSENT_SCOPES = [GRAPH_MAIL_SEND_SCOPE] as const;
 /**
  * What the v2 admin-consent link asks for: the sign-in scopes (openid profile offline_access included,
  * else users still meet a consent prompt for them) and the extra ones.

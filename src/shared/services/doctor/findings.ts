@@ -2,6 +2,7 @@
 // broken setup can be tested as plain data.
 import type { SettingProblem } from '../../errors.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
+import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
 import type { MailboxRecord } from '../../ports/index.js';
 import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
 
@@ -279,10 +280,6 @@ function redirectUriFindings(context: DoctorContext, graph: GraphObservation): F
   return [finding('redirect_uri_mismatch', 'problem', { ...params, registered: graph.webRedirectUris.join(', ') || '-' })];
 }
 
-export function reconnectLink(publicBaseUrl: string, upn: string): string {
-  return `${publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(upn)}`;
-}
-
 function mailboxFindings(context: DoctorContext, observation: MailboxObservation, now: Date): Finding[] {
   if (observation.kind === 'unavailable') return [finding('mailboxes_unavailable', 'problem', { detail: observation.detail })];
   const consentParams = { consentUrl: adminConsentUrl(context.authorityHost, context.tenantId, context.appId), connectUrl: `${context.publicBaseUrl}/api/connect` };
@@ -291,7 +288,7 @@ function mailboxFindings(context: DoctorContext, observation: MailboxObservation
   if (mailboxes.length === 0) return [finding('consent_missing', 'problem', consentParams)];
   const findings: Finding[] = [finding('consent_ok', 'ok', { count: mailboxes.length })];
   for (const mailbox of [...mailboxes].sort((a, b) => a.upn.localeCompare(b.upn))) {
-    const params = { upn: mailbox.upn, reconnectUrl: reconnectLink(context.publicBaseUrl, mailbox.upn) };
+    const params = { upn: mailbox.upn, reconnectUrl: reconnectUrl(context.publicBaseUrl, mailbox.upn) };
     if (mailbox.status === 'ok') {
       findings.push(finding('mailbox_ok', 'ok', { ...params, daysSinceRefresh: Math.max(0, Math.floor((now.getTime() - mailbox.lastRefreshAt.getTime()) / DAY_MS)) }));
     } else if (mailbox.lastErrorCode?.includes(CONSENT_ERROR)) {

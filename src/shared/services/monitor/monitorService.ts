@@ -40,6 +40,7 @@ import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
 import { runBudget, type RunBudget } from '../../domain/monitor/runBudget.js';
 import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
 import { isKeyrelayError } from '../../errors.js';
+import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
 import type { Logger } from '../../logger.js';
 import {
   discoverCredentials,
@@ -159,10 +160,6 @@ interface RotationView {
 
 export function newMonitorRunId(now: Date): string {
   return `monitor:${now.toISOString()}:${randomUUID().slice(0, 8)}`;
-}
-
-export function reconnectUrl(publicBaseUrl: string, upn: string): string {
-  return `${publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(upn)}`;
 }
 
 export function mailboxGrantOf(record: MailboxRecord): MailboxGrant {

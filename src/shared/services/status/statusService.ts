@@ -8,7 +8,8 @@ import { evaluateExpiries, evaluateGrants, type ExpiryStatus } from '../../domai
 import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
 import type { MailboxStatus, RotationStore, RunReport, RunReportStore } from '../../ports/index.js';
 import { discoverCredentials, type DiscoveryDependencies } from '../monitor/discovery.js';
-import { mailboxGrantOf, reconnectUrl, type ExpirySettings } from '../monitor/monitorService.js';
+import { mailboxGrantOf, type ExpirySettings } from '../monitor/monitorService.js';
+import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../token/credentialAlarm.js';
 
 const RUNS_SHOWN = 5;

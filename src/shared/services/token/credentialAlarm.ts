@@ -6,6 +6,7 @@
 // A mailbox's delegated mail would need a token, which needs the very secret that was refused.
 import { type AlertMailer, type AlertWebhook, type RunReportStore, StoreConflictError } from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
+import { errorName } from '../../errors.js';
 import { renderCredentialAlarm } from '../../domain/monitor/credentialAlarmMessage.js';
 import type { Locale } from '../../presentation/locale.js';
 import type { Logger } from '../../logger.js';
@@ -94,5 +95,3 @@ export function createRunReportCredentialAlarm(
     },
   };
 }
-
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : 'unknown');

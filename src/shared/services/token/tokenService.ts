@@ -3,10 +3,12 @@
 // one registry read, one Key Vault read, at most one Entra refresh, at most one Key Vault write, shared
 // by every concurrent request for the same mailbox.
 import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
+import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
 import { type CachedAccount, type OAuthClient, type MailboxRecord, type MailboxRegistry, OAuthClientError, type OAuthFailure, type SecretStore, type SecretValue, StoreConflictError, StoreUnavailableError } from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
-import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../domain/connect/authorizeRequest.js';
+import { ADMIN_CONSENT_SCOPES, adminConsentUrl, GRAPH_MAIL_SEND_SCOPE, SMTP_SEND_SCOPE } from '../../domain/connect/authorizeRequest.js';
 import {
+  errorName,
   KeyrelayError,
   MailboxNotConnectedError,
   ReconnectRequiredError,
@@ -36,8 +38,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Delegated scope per resource (FACTS.md: SMTP XOAUTH2 needs the Outlook audience, Graph sendMail Mail.Send). */
 export const RESOURCE_SCOPES: Readonly<Record<TokenResource, string>> = {
-  smtp: 'https://outlook.office.com/SMTP.Send',
-  graph: 'https://graph.microsoft.com/Mail.Send',
+  smtp: SMTP_SEND_SCOPE,
+  graph: GRAPH_MAIL_SEND_SCOPE,
 };
 
 /** The seed's SMTP settings for Microsoft 365 (DESIGN §3). */
@@ -115,7 +117,7 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
 
   const keyOf = (mailbox: string, resource: TokenResource) => `${mailbox}\n${resource}`;
   const timeLeft = (token: { expiresOn: Date }) => token.expiresOn.getTime() - clock.now().getTime();
-  const connectUrl = (mailbox: string) => `${deps.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(mailbox)}`;
+  const connectUrl = (mailbox: string) => reconnectUrl(deps.config.publicBaseUrl, mailbox);
 
   function grant(mailbox: string, resource: TokenResource, token: HeldToken): TokenGrant {
     if (token.answer?.mailbox !== mailbox || token.answer.resource !== resource) {
@@ -424,8 +426,4 @@ function cacheAnswersFor(record: MailboxRecord, account: CachedAccount): boolean
 
 function isUpstreamOutage(error: unknown): boolean {
   return error instanceof UpstreamUnavailableError || (error instanceof KeyrelayError && error.status === 503);
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown';
 }
