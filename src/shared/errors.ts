@@ -1,6 +1,36 @@
-// The error model: each class says whose fault it is and carries a stable machine `code`, the HTTP
-// `status` it maps to and a `publicMessage` safe to show anyone. `message` and `cause` are for logs
-// only and never leave the process (mapping lives in src/shared/http/errorResult.ts).
+// The error model: each class says whose fault it is and carries a stable machine `code` (DESIGN §3), the
+// HTTP `status` that code maps to and a `publicMessage` safe to show anyone. `message` and `cause` are for
+// logs only and never leave the process (responses are made in src/shared/http/errorResult.ts).
+
+/** The stable codes: the `error` field of every JSON error answer. Never rename one; clients branch on them. */
+export const INVALID_REQUEST = 'invalid_request';
+export const UNAUTHORIZED = 'unauthorized';
+export const TENANT_NOT_ALLOWED = 'tenant_not_allowed';
+export const MAILBOX_NOT_CONNECTED = 'mailbox_not_connected';
+export const MAILBOX_TAKEN = 'mailbox_taken';
+export const RECONNECT_REQUIRED = 'reconnect_required';
+export const TOO_MANY_REQUESTS = 'too_many_requests';
+export const UPSTREAM_UNAVAILABLE = 'upstream_unavailable';
+export const INVALID_CONFIGURATION = 'invalid_configuration';
+export const INTERNAL_ERROR = 'internal_error';
+
+/** The HTTP status of each code: the only place a status is chosen (DESIGN §3). */
+export const STATUS_OF_CODE = {
+  [INVALID_REQUEST]: 400,
+  [UNAUTHORIZED]: 401,
+  [TENANT_NOT_ALLOWED]: 403,
+  [MAILBOX_NOT_CONNECTED]: 404,
+  [MAILBOX_TAKEN]: 409,
+  [RECONNECT_REQUIRED]: 409,
+  [TOO_MANY_REQUESTS]: 429,
+  [UPSTREAM_UNAVAILABLE]: 503,
+  [INVALID_CONFIGURATION]: 500,
+  [INTERNAL_ERROR]: 500,
+} as const satisfies Readonly<Record<string, number>>;
+
+export type KeyrelayErrorCode = keyof typeof STATUS_OF_CODE;
+
+export const KEYRELAY_ERROR_CODES = Object.keys(STATUS_OF_CODE) as readonly KeyrelayErrorCode[];
 
 export interface KeyrelayErrorOptions {
   /** The underlying failure, kept for logs; never sent to clients. */
@@ -12,13 +42,15 @@ export interface KeyrelayErrorOptions {
 export class KeyrelayError extends Error {
   override name = 'KeyrelayError';
 
+  readonly status: number;
+
   constructor(
-    readonly code: string,
-    readonly status: number,
+    readonly code: KeyrelayErrorCode,
     readonly publicMessage: string,
     options: KeyrelayErrorOptions = {},
   ) {
     super(options.message ?? publicMessage, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = STATUS_OF_CODE[code];
   }
 }
 
@@ -36,7 +68,7 @@ export class InvalidRequestError extends KeyrelayError {
   override name = 'InvalidRequestError';
 
   constructor(publicMessage: string, options?: KeyrelayErrorOptions) {
-    super('invalid_request', 400, publicMessage, options);
+    super(INVALID_REQUEST, publicMessage, options);
   }
 }
 
@@ -45,7 +77,7 @@ export class UnauthorizedError extends KeyrelayError {
   override name = 'UnauthorizedError';
 
   constructor(publicMessage = 'Missing or invalid credentials.', options?: KeyrelayErrorOptions) {
-    super('unauthorized', 401, publicMessage, options);
+    super(UNAUTHORIZED, publicMessage, options);
   }
 }
 
@@ -54,7 +86,7 @@ export class MailboxNotConnectedError extends KeyrelayError {
   override name = 'MailboxNotConnectedError';
 
   constructor(options?: KeyrelayErrorOptions) {
-    super('mailbox_not_connected', 404, 'This mailbox is not connected to keyrelay. Connect it first.', options);
+    super(MAILBOX_NOT_CONNECTED, 'This mailbox is not connected to keyrelay. Connect it first.', options);
   }
 }
 
@@ -64,8 +96,7 @@ export class MailboxTakenError extends KeyrelayError {
 
   constructor(options?: KeyrelayErrorOptions) {
     super(
-      'mailbox_taken',
-      409,
+      MAILBOX_TAKEN,
       'This mailbox address is already connected by another account. Disconnect that mailbox first.',
       options,
     );
@@ -77,7 +108,7 @@ export class TenantNotAllowedError extends KeyrelayError {
   override name = 'TenantNotAllowedError';
 
   constructor(options?: KeyrelayErrorOptions) {
-    super('tenant_not_allowed', 403, 'The organisation (tenant) of this mailbox is not allowed to use keyrelay.', options);
+    super(TENANT_NOT_ALLOWED, 'The organisation (tenant) of this mailbox is not allowed to use keyrelay.', options);
   }
 }
 
@@ -91,8 +122,7 @@ export class ReconnectRequiredError extends KeyrelayError {
 
   constructor(connectUrl: string, options?: KeyrelayErrorOptions & { adminConsentUrl?: string }) {
     super(
-      'reconnect_required',
-      409,
+      RECONNECT_REQUIRED,
       options?.adminConsentUrl === undefined
         ? 'The mailbox must be connected again: open connectUrl and sign in.'
         : "The mailbox's organisation no longer has keyrelay's app: an administrator of that organisation opens adminConsentUrl, then the mailbox connects again at connectUrl.",
@@ -108,13 +138,12 @@ export class RetryLaterError extends KeyrelayError {
   override name = 'RetryLaterError';
 
   constructor(
-    code: string,
-    status: number,
+    code: typeof TOO_MANY_REQUESTS | typeof UPSTREAM_UNAVAILABLE,
     readonly retryAfterSeconds: number,
     publicMessage: string,
     options?: KeyrelayErrorOptions,
   ) {
-    super(code, status, publicMessage, options);
+    super(code, publicMessage, options);
   }
 }
 
@@ -123,7 +152,7 @@ export class TooManyRequestsError extends RetryLaterError {
   override name = 'TooManyRequestsError';
 
   constructor(retryAfterSeconds: number, publicMessage = 'Too many attempts. Try again later.') {
-    super('too_many_requests', 429, retryAfterSeconds, publicMessage);
+    super(TOO_MANY_REQUESTS, retryAfterSeconds, publicMessage);
   }
 }
 
@@ -138,7 +167,7 @@ export class UpstreamUnavailableError extends RetryLaterError {
     publicMessage = UPSTREAM_UNAVAILABLE_MESSAGE,
     options?: KeyrelayErrorOptions,
   ) {
-    super('upstream_unavailable', 503, retryAfterSeconds, publicMessage, options);
+    super(UPSTREAM_UNAVAILABLE, retryAfterSeconds, publicMessage, options);
   }
 }
 
@@ -152,7 +181,7 @@ export class ConfigError extends KeyrelayError {
   override name = 'ConfigError';
 
   constructor(readonly problems: readonly SettingProblem[]) {
-    super('invalid_configuration', 500, 'The service is not configured correctly.', {
+    super(INVALID_CONFIGURATION, 'The service is not configured correctly.', {
       message: [
         `keyrelay cannot start: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or invalid.`,
         ...problems.map(({ setting, problem }) => `  - ${setting}: ${problem}`),
@@ -167,6 +196,6 @@ export class InternalError extends KeyrelayError {
   override name = 'InternalError';
 
   constructor(options?: KeyrelayErrorOptions) {
-    super('internal_error', 500, 'An unexpected error occurred.', options);
+    super(INTERNAL_ERROR, 'An unexpected error occurred.', options);
   }
 }

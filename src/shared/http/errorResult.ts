@@ -2,8 +2,17 @@
 // public message leave the process; anything else becomes a generic 500, whatever its text says.
 import type { Locale } from '../presentation/locale.js';
 import {
+  INTERNAL_ERROR,
   InternalError,
+  INVALID_REQUEST,
   isKeyrelayError,
+  MAILBOX_NOT_CONNECTED,
+  RECONNECT_REQUIRED,
+  STATUS_OF_CODE,
+  TOO_MANY_REQUESTS,
+  UNAUTHORIZED,
+  UPSTREAM_UNAVAILABLE,
+  type KeyrelayErrorCode,
   ReconnectRequiredError,
   RetryLaterError,
   UPSTREAM_UNAVAILABLE_MESSAGE,
@@ -25,33 +34,33 @@ interface PageText {
   explanation: string;
 }
 
-const ITALIAN_PAGE_TEXT: Readonly<Record<string, PageText>> = {
-  invalid_request: { title: 'Richiesta non valida', explanation: 'La richiesta non è valida. Ricomincia dal prodotto.' },
-  unauthorized: { title: 'Accesso negato', explanation: 'Credenziali mancanti o non valide.' },
-  mailbox_not_connected: { title: 'Casella non collegata', explanation: 'Questa casella di posta non è collegata a keyrelay.' },
-  reconnect_required: {
+const ITALIAN_PAGE_TEXT: Readonly<Partial<Record<KeyrelayErrorCode, PageText>>> = {
+  [INVALID_REQUEST]: { title: 'Richiesta non valida', explanation: 'La richiesta non è valida. Ricomincia dal prodotto.' },
+  [UNAUTHORIZED]: { title: 'Accesso negato', explanation: 'Credenziali mancanti o non valide.' },
+  [MAILBOX_NOT_CONNECTED]: { title: 'Casella non collegata', explanation: 'Questa casella di posta non è collegata a keyrelay.' },
+  [RECONNECT_REQUIRED]: {
     title: 'Nuovo accesso necessario',
     explanation: "L'autorizzazione della casella non è più valida: accedi di nuovo con l'account Microsoft 365.",
   },
-  too_many_requests: {
+  [TOO_MANY_REQUESTS]: {
     title: 'Troppi tentativi',
     explanation: 'Sono stati fatti troppi tentativi di collegamento in poco tempo. Riprova più tardi.',
   },
-  upstream_unavailable: {
+  [UPSTREAM_UNAVAILABLE]: {
     title: 'Servizio non disponibile',
     explanation: 'Un servizio Microsoft non risponde in questo momento. Riprova tra qualche minuto.',
   },
-  internal_error: { title: 'Errore imprevisto', explanation: 'Si è verificato un errore imprevisto. Riprova più tardi.' },
+  [INTERNAL_ERROR]: { title: 'Errore imprevisto', explanation: 'Si è verificato un errore imprevisto. Riprova più tardi.' },
 };
 
-const ENGLISH_TITLES: Readonly<Record<string, string>> = {
-  invalid_request: 'Invalid request',
-  unauthorized: 'Access denied',
-  mailbox_not_connected: 'Mailbox not connected',
-  reconnect_required: 'Sign-in required again',
-  too_many_requests: 'Too many attempts',
-  upstream_unavailable: 'Service unavailable',
-  internal_error: 'Unexpected error',
+const ENGLISH_TITLES: Readonly<Partial<Record<KeyrelayErrorCode, string>>> = {
+  [INVALID_REQUEST]: 'Invalid request',
+  [UNAUTHORIZED]: 'Access denied',
+  [MAILBOX_NOT_CONNECTED]: 'Mailbox not connected',
+  [RECONNECT_REQUIRED]: 'Sign-in required again',
+  [TOO_MANY_REQUESTS]: 'Too many attempts',
+  [UPSTREAM_UNAVAILABLE]: 'Service unavailable',
+  [INTERNAL_ERROR]: 'Unexpected error',
 };
 
 const RECONNECT_LABEL: Readonly<Record<Locale, string>> = { it: 'Collega di nuovo', en: 'Connect again' };
@@ -69,6 +78,7 @@ function pageText(error: KeyrelayError, locale: Locale): PageText & { detail?: s
 
 export function toErrorResult(error: unknown, { format, locale }: ErrorResultOptions): HttpResult {
   const publicError = isKeyrelayError(error) ? error : new InternalError({ cause: error });
+  const status = STATUS_OF_CODE[publicError.code];
   const headers: Record<string, string> =
     publicError instanceof RetryLaterError
       ? { 'Retry-After': String(Math.max(1, Math.ceil(publicError.retryAfterSeconds))) }
@@ -78,7 +88,7 @@ export function toErrorResult(error: unknown, { format, locale }: ErrorResultOpt
 
   if (format === 'json') {
     return jsonResult(
-      publicError.status,
+      status,
       {
         error: publicError.code,
         message: publicError.publicMessage,
@@ -96,5 +106,5 @@ export function toErrorResult(error: unknown, { format, locale }: ErrorResultOpt
       : `\n<p>${adminConsentUrl === undefined ? '' : `<a class="button" href="${escapeHtml(adminConsentUrl)}">${ADMIN_CONSENT_LABEL[locale]}</a> `}<a class="button" href="${escapeHtml(connectUrl)}">${RECONNECT_LABEL[locale]}</a></p>`;
   const detailHtml = detail === undefined ? '' : `\n<p>${escapeHtml(detail)}</p>`;
   const bodyHtml = `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(explanation)}</p>${detailHtml}${reconnectLink}\n<p><small><code>${escapeHtml(publicError.code)}</code></small></p>`;
-  return htmlResult(publicError.status, renderPage({ lang: locale, title, bodyHtml }), headers);
+  return htmlResult(status, renderPage({ lang: locale, title, bodyHtml }), headers);
 }

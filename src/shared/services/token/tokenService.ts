@@ -13,6 +13,7 @@ import {
   MailboxNotConnectedError,
   ReconnectRequiredError,
   TenantNotAllowedError,
+  UPSTREAM_UNAVAILABLE,
   UpstreamUnavailableError,
 } from '../../errors.js';
 import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
@@ -425,5 +426,5 @@ function cacheAnswersFor(record: MailboxRecord, account: CachedAccount): boolean
 }
 
 function isUpstreamOutage(error: unknown): boolean {
-  return error instanceof UpstreamUnavailableError || (error instanceof KeyrelayError && error.status === 503);
+  return error instanceof UpstreamUnavailableError || (error instanceof KeyrelayError && error.code === UPSTREAM_UNAVAILABLE);
 }

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ConfigError,
+  InternalError,
   InvalidRequestError,
+  KEYRELAY_ERROR_CODES,
   MailboxNotConnectedError,
+  MailboxTakenError,
   ReconnectRequiredError,
+  STATUS_OF_CODE,
+  TenantNotAllowedError,
+  TooManyRequestsError,
   UnauthorizedError,
   UpstreamUnavailableError,
+  type KeyrelayError,
 } from '../../../../src/shared/errors.js';
 import { toErrorResult } from '../../../../src/shared/http/errorResult.js';
 
@@ -68,5 +76,41 @@ describe('toErrorResult', () => {
     const result = toErrorResult(new InvalidRequestError('returnUrl is not allowed'), { format: 'html', locale: 'en' });
     expect(result.body).toContain('<html lang="en">');
     expect(result.body).toContain('returnUrl is not allowed');
+  });
+});
+
+describe('error codes (DESIGN §3)', () => {
+  const oneOfEach: readonly KeyrelayError[] = [
+    new InvalidRequestError('bad'),
+    new UnauthorizedError(),
+    new TenantNotAllowedError(),
+    new MailboxNotConnectedError(),
+    new MailboxTakenError(),
+    new ReconnectRequiredError('https://keyrelay.example.com/api/connect'),
+    new TooManyRequestsError(5),
+    new UpstreamUnavailableError(5),
+    new ConfigError([{ setting: 'KEY_VAULT_URL', problem: 'missing' }]),
+    new InternalError(),
+  ];
+
+  it('every stable code maps to an HTTP error status', () => {
+    for (const code of KEYRELAY_ERROR_CODES) expect(STATUS_OF_CODE[code]).toBeGreaterThanOrEqual(400);
+    expect(STATUS_OF_CODE).toMatchObject({
+      invalid_request: 400,
+      tenant_not_allowed: 403,
+      mailbox_not_connected: 404,
+      reconnect_required: 409,
+      upstream_unavailable: 503,
+    });
+  });
+
+  it('every error class carries one of the codes, and the answer has that code and its status', () => {
+    expect(new Set(oneOfEach.map((error) => error.code))).toEqual(new Set(KEYRELAY_ERROR_CODES));
+    for (const error of oneOfEach) {
+      const result = toErrorResult(error, json);
+      expect(result.status).toBe(STATUS_OF_CODE[error.code]);
+      expect(error.status).toBe(STATUS_OF_CODE[error.code]);
+      expect(result.jsonBody).toMatchObject({ error: error.code });
+    }
   });
 });
