@@ -1,5 +1,7 @@
 // SDK failures of the storage adapters (Key Vault secrets, Table storage) turned into the store errors the
 // services catch (src/shared/ports/storeErrors.ts). "Not found" is never an error (adapters answer undefined).
+import { systemClock, type Clock } from '../domain/clock.js';
+import { parseRetryAfter } from './retryAfter.js';
 import { StoreConflictError, type StoreError, StoreRequestError, StoreUnavailableError } from '../ports/index.js';
 
 /** When the store names no Retry-After: long enough for Key Vault/Storage throttling to ease. */
@@ -17,23 +19,17 @@ export function statusCodeOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** Seconds from a Retry-After header (delta-seconds or HTTP date), relative to `now`. */
-export function retryAfterSecondsOf(err: unknown, now: Date = new Date()): number | undefined {
+/** Seconds from the Retry-After header of an SDK error's response, relative to `now`. */
+export function retryAfterSecondsOf(err: unknown, now: Date): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const header = (err as ErrorWithResponse).response?.headers?.get?.('retry-after');
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(header);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now.getTime()) / 1000));
+  return parseRetryAfter((err as ErrorWithResponse).response?.headers?.get?.('retry-after'), now);
 }
 
 /**
  * Turns an SDK failure into a store error. `operation` names what was attempted (e.g. "read secret
  * oauth-client-secret"); it must never contain a secret value. The SDK error stays as `cause`.
  */
-export function toStoreError(err: unknown, operation: string): StoreError {
+export function toStoreError(err: unknown, operation: string, clock: Clock = systemClock): StoreError {
   if (err instanceof StoreUnavailableError || err instanceof StoreConflictError || err instanceof StoreRequestError)
     return err;
   const statusCode = statusCodeOf(err);
@@ -45,7 +41,7 @@ export function toStoreError(err: unknown, operation: string): StoreError {
   }
   if (statusCode === undefined || statusCode === 408 || statusCode === 429 || statusCode >= 500) {
     const status = statusCode === undefined ? 'no answer' : `HTTP ${statusCode}`;
-    const retryAfter = retryAfterSecondsOf(err) ?? DEFAULT_STORE_RETRY_AFTER_SECONDS;
+    const retryAfter = retryAfterSecondsOf(err, clock.now()) ?? DEFAULT_STORE_RETRY_AFTER_SECONDS;
     return new StoreUnavailableError(`${operation}: store unavailable (${status})`, statusCode, retryAfter, err);
   }
   return new StoreRequestError(`${operation}: refused (HTTP ${statusCode})`, statusCode, err);

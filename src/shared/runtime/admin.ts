@@ -11,7 +11,7 @@ import { createSmtpAuthProbe } from '../adapters/smtpAuthProbe.js';
 import { createFederatedClientCredential, describeFederatedIdentity } from '../adapters/federatedClientCredential.js';
 import { createGraphFederatedCredentialDirectory } from '../adapters/graphFederatedCredentials.js';
 import { createKeyVaultSecretRemover } from '../adapters/keyVaultSecretRemoval.js';
-import { MsalOAuthClient } from '../adapters/msalOAuthClient.js';
+import { MsalOAuthClient } from '../adapters/oauth/msalOAuthClient.js';
 import type { FederatedSetupDependencies } from '../services/setup/federatedSetup.js';
 import { systemClock } from '../domain/clock.js';
 import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorService.js';

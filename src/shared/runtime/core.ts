@@ -8,7 +8,7 @@ import { createFederatedClientCredential } from '../adapters/federatedClientCred
 import { createGraphApplicationDirectory } from '../adapters/graphApplications.js';
 import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
-import { MsalOAuthClient } from '../adapters/msalOAuthClient.js';
+import { MsalOAuthClient } from '../adapters/oauth/msalOAuthClient.js';
 import { createTableStores } from '../adapters/tables/index.js';
 import { getConfig, type Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';

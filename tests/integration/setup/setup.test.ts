@@ -7,7 +7,7 @@ import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from
 import { createGraphApplicationDirectory } from '../../../src/shared/adapters/graphApplications.js';
 import { createGraphClient } from '../../../src/shared/adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
-import { MsalOAuthClient } from '../../../src/shared/adapters/msalOAuthClient.js';
+import { MsalOAuthClient } from '../../../src/shared/adapters/oauth/msalOAuthClient.js';
 import { createKeyVaultClientCredential } from '../../../src/shared/services/clientSecret.js';
 import { createRotationService } from '../../../src/shared/services/rotation/rotationService.js';
 import type { SecretStore } from '../../../src/shared/ports/index.js';

@@ -2,7 +2,7 @@
 // in calls (emulator request log) and how every failure of issue 5 is answered.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../src/shared/errors.js';
-import { MsalOAuthClient } from '../../../src/shared/adapters/msalOAuthClient.js';
+import { MsalOAuthClient } from '../../../src/shared/adapters/oauth/msalOAuthClient.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { FABRIKAM_TENANT_ID, KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';

@@ -1,22 +1,24 @@
 // The OAuth client: MSAL Node behind a small interface. A new ConfidentialClientApplication is made
 // for every operation (FACTS.md: a shared one leaked one user's sign-in into another's partition);
 // what is expensive to repeat (authority metadata, JWKS) is cached per instance instead.
+import { ConfidentialClientApplication, type AuthenticationResult, type ICachePlugin } from '@azure/msal-node';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import {
-  AuthError,
-  ConfidentialClientApplication,
-  InteractionRequiredAuthError,
-  ServerError,
-  type AuthenticationResult,
-  type ICachePlugin,
-  type INetworkModule,
-  type NetworkRequestOptions,
-  type NetworkResponse,
-  type TokenCacheContext,
-} from '@azure/msal-node';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { whoseEntraRefusal } from '../domain/entraFailure.js';
-import { graphAppScope, graphEndpointOfAuthority } from './cloudEndpoints.js';
-import { type ClientCredential, type ClientCredentialSource, OAuthClientError, type OAuthClient, type OAuthFailure, type RedeemCodeRequest, type RedeemedCode, type SilentTokenResult, type VerifyResult } from '../ports/index.js';
+  OAuthClientError,
+  type ClientCredential,
+  type ClientCredentialSource,
+  type OAuthClient,
+  type OAuthFailure,
+  type RedeemCodeRequest,
+  type RedeemedCode,
+  type SilentTokenResult,
+  type VerifyResult,
+} from '../../ports/index.js';
+import { graphAppScope, graphEndpointOfAuthority } from '../cloudEndpoints.js';
+import { refreshTokenSecrets, SerializedCacheBridge } from './cacheBridge.js';
+import { classifyOAuthError } from './classifyOAuthError.js';
+import { IdTokenVerifier } from './idTokenVerifier.js';
+import { DEFAULT_RETRY_AFTER_SECONDS, RetryingNetworkClient } from './retryingNetworkClient.js';
 
 export interface OAuthClientSettings {
   clientId: string;
@@ -28,118 +30,8 @@ export interface OAuthClientSettings {
   attemptTimeoutMs?: number;
 }
 
-const MAX_RETRY_WAIT_SECONDS = 3;
-const MAX_ATTEMPTS = 3;
-const DEFAULT_RETRY_AFTER_SECONDS = 30;
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
-/**
- * Entra's refusals of a client assertion from a federated credential: the app's own credential, not the
- * request. AADSTS70021 arrives as `invalid_request`, so the code decides, not the OAuth error.
- */
-const CLIENT_ASSERTION_REFUSALS = new Set(['AADSTS70021', 'AADSTS700211', 'AADSTS700212', 'AADSTS700213', 'AADSTS7002137', 'AADSTS7002138', 'AADSTS700024', 'AADSTS700027']);
 /** keyrelay's client secret is read again from Key Vault after invalid_client at most this often. */
 const CLIENT_SECRET_RELOAD_INTERVAL_MS = 60_000;
-
-/**
- * MSAL network module over fetch with bounded retries on 429/5xx that honour Retry-After. Waits
- * longer than a few seconds are not taken on the request path: the caller gets the Retry-After instead.
- */
-export class RetryingNetworkClient implements INetworkModule {
-  /** Retry-After (seconds) of the last throttled or failed answer, for the caller's 503. */
-  lastRetryAfterSeconds: number | undefined;
-  requestCount = 0;
-
-  constructor(private readonly attemptTimeoutMs = DEFAULT_ATTEMPT_TIMEOUT_MS) {}
-
-  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.send<T>('GET', url, options);
-  }
-
-  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    return this.send<T>('POST', url, options);
-  }
-
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-    for (let attempt = 1; ; attempt++) {
-      this.requestCount++;
-      // Covers the body too: a stalled Entra ID must not hold the request path for minutes.
-      const signal = AbortSignal.timeout(this.attemptTimeoutMs);
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method,
-          ...(options?.headers !== undefined ? { headers: options.headers } : {}),
-          ...(method === 'POST' && options?.body !== undefined ? { body: options.body } : {}),
-          signal,
-        });
-      } catch (error) {
-        this.lastRetryAfterSeconds = DEFAULT_RETRY_AFTER_SECONDS;
-        // After a timeout another attempt would only make the caller wait as long again.
-        if (attempt >= MAX_ATTEMPTS || signal.aborted) throw error;
-        continue;
-      }
-      const retryable = response.status === 429 || response.status >= 500;
-      if (retryable) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        this.lastRetryAfterSeconds = retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS;
-        const wait = retryAfter ?? 1;
-        if (attempt < MAX_ATTEMPTS && wait <= MAX_RETRY_WAIT_SECONDS) {
-          await response.arrayBuffer();
-          await new Promise((resolve) => setTimeout(resolve, wait * 1000));
-          continue;
-        }
-      }
-      const headers: Record<string, string> = {};
-      response.headers.forEach((value, key) => (headers[key] = value));
-      const text = await response.text();
-      let body: unknown;
-      try {
-        body = text ? JSON.parse(text) : {};
-      } catch {
-        body = {};
-      }
-      return { headers, body: body as T, status: response.status };
-    }
-  }
-}
-
-export function parseRetryAfter(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = Date.parse(header);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-/** Bridges MSAL's cache to a string the caller loads from and persists to Key Vault. */
-class SerializedCacheBridge implements ICachePlugin {
-  changed = false;
-  constructor(public serialized: string | undefined) {}
-
-  beforeCacheAccess(context: TokenCacheContext): Promise<void> {
-    if (this.serialized) context.tokenCache.deserialize(this.serialized);
-    return Promise.resolve();
-  }
-
-  afterCacheAccess(context: TokenCacheContext): Promise<void> {
-    if (context.cacheHasChanged) {
-      this.serialized = context.tokenCache.serialize();
-      this.changed = true;
-    }
-    return Promise.resolve();
-  }
-}
-
-function refreshTokenSecrets(serialized: string | undefined): string {
-  if (!serialized) return '';
-  const parsed = JSON.parse(serialized) as { RefreshToken?: Record<string, { secret?: string }> };
-  return Object.values(parsed.RefreshToken ?? {})
-    .map((entry) => entry.secret ?? '')
-    .sort()
-    .join('|');
-}
-
 
 interface AuthorityMetadata {
   issuer: string;
@@ -150,7 +42,7 @@ interface AuthorityMetadata {
 
 export class MsalOAuthClient implements OAuthClient {
   private readonly metadataByAuthority = new Map<string, Promise<string>>();
-  private readonly jwksByUri = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly idTokens: IdTokenVerifier;
   /** Counts the client-secret reloads started, so an operation can tell whether one began after it read its secret. */
   private reloadGeneration = 0;
   private lastReloadStartedAt = Number.NEGATIVE_INFINITY;
@@ -158,7 +50,10 @@ export class MsalOAuthClient implements OAuthClient {
   constructor(
     private readonly settings: OAuthClientSettings,
     private readonly credential: ClientCredentialSource,
-  ) {}
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.idTokens = new IdTokenVerifier(clock);
+  }
 
   authority(tenant: string): string {
     return `${this.settings.authorityHost}/${tenant}`;
@@ -257,16 +152,9 @@ export class MsalOAuthClient implements OAuthClient {
   }
 
   /** Verifies the id token's signature against the tenant's JWKS; returns its claims (validated by the domain). */
-  async verifyIdTokenSignature(idToken: string, tenant: string): Promise<JWTPayload> {
+  async verifyIdTokenSignature(idToken: string, tenant: string): Promise<Record<string, unknown>> {
     const metadata = JSON.parse(await this.authorityMetadata(this.authority(tenant))) as AuthorityMetadata;
-    let jwks = this.jwksByUri.get(metadata.jwks_uri);
-    if (!jwks) {
-      jwks = createRemoteJWKSet(new URL(metadata.jwks_uri));
-      this.jwksByUri.set(metadata.jwks_uri, jwks);
-    }
-    // Claims (iss/aud/nonce/tid) are checked by the domain validator; here only the signature and alg.
-    const { payload } = await jwtVerify(idToken, jwks, { algorithms: ['RS256'], clockTolerance: 300 });
-    return payload;
+    return this.idTokens.verifySignature(idToken, metadata.jwks_uri);
   }
 
   private async withClientSecretRetry(
@@ -327,14 +215,14 @@ export class MsalOAuthClient implements OAuthClient {
    */
   private credentialNewerThan(generation: number): Promise<ClientCredential> | undefined {
     if (this.reloadGeneration !== generation) return this.credential.getCredential();
-    if (Date.now() - this.lastReloadStartedAt < CLIENT_SECRET_RELOAD_INTERVAL_MS) return undefined;
+    if (this.clock.now().getTime() - this.lastReloadStartedAt < CLIENT_SECRET_RELOAD_INTERVAL_MS) return undefined;
     this.reloadGeneration++;
-    this.lastReloadStartedAt = Date.now();
+    this.lastReloadStartedAt = this.clock.now().getTime();
     return this.credential.reloadCredential();
   }
 
   private networkClient(): RetryingNetworkClient {
-    return new RetryingNetworkClient(this.settings.attemptTimeoutMs);
+    return new RetryingNetworkClient(this.settings.attemptTimeoutMs, this.clock);
   }
 
   /** A new MSAL app object (never shared between requests, FACTS.md) for one operation. */
@@ -377,45 +265,4 @@ async function fetchAuthorityMetadata(authority: string, network: RetryingNetwor
     throw new Error(`authority metadata answered ${response.status}`);
   }
   return JSON.stringify(response.body);
-}
-
-const AADSTS_PATTERN = /AADSTS(\d{4,9})/;
-
-/**
- * Maps an MSAL (or network) error to keyrelay's failure kinds by whose problem it is (domain/entraFailure);
- * never keeps Entra's free text. `homeTenant`: the request went to keyrelay's home tenant.
- */
-export function classifyOAuthError(error: unknown, network: RetryingNetworkClient | undefined, homeTenant: boolean): OAuthFailure {
-  if (error instanceof OAuthClientError) return error.failure;
-  if (error instanceof AuthError) {
-    const aadsts = error.errorMessage.match(AADSTS_PATTERN)?.[1] ?? (error as ServerError).errorNo;
-    const errorCode = aadsts ? `AADSTS${aadsts}` : error.errorCode;
-    const status = error instanceof ServerError ? error.status : undefined;
-    if (error instanceof InteractionRequiredAuthError) return { kind: 'reconnect_required', errorCode };
-    // A refused client assertion (federated) is about keyrelay's own credential wherever it was used.
-    if (CLIENT_ASSERTION_REFUSALS.has(errorCode)) return { kind: 'invalid_client', errorCode };
-    const owner = whoseEntraRefusal({
-      error: error.errorCode,
-      ...(aadsts ? { aadsts: Number(aadsts) } : {}),
-      ...(error.subError ? { suberror: error.subError } : {}),
-      ...(status !== undefined ? { status } : {}),
-      homeTenant,
-    });
-    if (owner === 'mailbox') return { kind: 'reconnect_required', errorCode };
-    if (owner === 'tenant') return { kind: 'tenant_refused', errorCode };
-    // Unconfirmed refusals stay invalid_client here; the client confirms them in the home tenant.
-    if (owner === 'keyrelay' || owner === 'client_unconfirmed') return { kind: 'invalid_client', errorCode };
-    if (status === 429 || (status !== undefined && status >= 500) || error.errorCode === 'temporarily_unavailable' || isNetworkErrorCode(error.errorCode)) {
-      return { kind: 'unavailable', retryAfterSeconds: network?.lastRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS };
-    }
-    if (network?.lastRetryAfterSeconds !== undefined) {
-      return { kind: 'unavailable', retryAfterSeconds: network.lastRetryAfterSeconds };
-    }
-    return { kind: 'rejected', errorCode };
-  }
-  return { kind: 'unavailable', retryAfterSeconds: network?.lastRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS };
-}
-
-function isNetworkErrorCode(code: string): boolean {
-  return code === 'network_error' || code === 'endpoints_resolution_error' || code === 'post_request_failed' || code === 'get_request_failed';
 }
