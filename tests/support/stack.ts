@@ -61,9 +61,12 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-/** Runs the local host (`dev/host/cli.ts`) on the build in dist/ with the stack's settings. */
-export async function startTestHost(stack: TestStack, options: { functionKey?: string; env?: Record<string, string> } = {}): Promise<TestHost> {
-  const args = ['--import', 'tsx', join(repoRoot, 'dev/host/cli.ts')];
+/** Runs the local host (`dev/host/cli.ts`) on the build in dist/ (or `appRoot`'s) with the stack's settings. */
+export async function startTestHost(
+  stack: TestStack,
+  options: { functionKey?: string; env?: Record<string, string>; appRoot?: string } = {},
+): Promise<TestHost> {
+  const args = ['--import', 'tsx', join(repoRoot, 'dev/host/cli.ts'), ...(options.appRoot ? [`--app-root=${options.appRoot}`] : [])];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: {
