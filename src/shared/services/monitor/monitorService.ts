@@ -50,7 +50,8 @@ import {
   type Discovery,
   type DiscoveryDependencies,
 } from './discovery.js';
-import type { AlertMailer, AlertWebhook, MailboxKeepAlive, RotationAdvancer, RotationProgress } from './ports.js';
+import type { AlertMailer, AlertWebhook, MailboxKeepAlive } from './ports.js';
+import type { RotationAdvancer, RotationEventKind, RotationOutcome, RotationOutcomeStep } from '../rotation/rotationOutcome.js';
 import type { FederatedCheck } from './federatedCheck.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';
@@ -62,7 +63,7 @@ const ICS_ALARM_HOURS = [7 * 24, 24] as const;
 const MAX_ICS_ATTACHMENTS = 5;
 const DIGEST_HISTORY_ENTRIES = 3;
 /** Rotation steps that change the app's password list: discovery must read the app again after them. */
-const PASSWORD_LIST_CHANGES: readonly string[] = ['added', 'orphan_removed', 'old_removed', 'rolled_back'];
+const PASSWORD_LIST_CHANGES: ReadonlySet<RotationEventKind> = new Set(['added', 'orphan_removed', 'old_removed', 'rolled_back']);
 const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'permission_denied',
   'policy_lifetime',
@@ -71,7 +72,7 @@ const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'upstream_unavailable',
 ];
 /** Rotation steps a rotation passes through within one run; sitting in one longer than a day means it is stuck. */
-const ROTATION_STEPS_IN_PROGRESS: readonly string[] = ['planned', 'added', 'stored', 'verified'];
+const ROTATION_STEPS_IN_PROGRESS: ReadonlySet<RotationOutcomeStep> = new Set(['planned', 'added', 'stored', 'verified']);
 const ROTATION_STUCK_AFTER_DAYS = 1;
 /** Another instance holds the rotation: it reports on the client secret, this run says only that. */
 const CONCURRENT_ROTATION_RUN = 'concurrent_run';
@@ -152,7 +153,7 @@ interface Notice {
 }
 
 interface RotationView {
-  progress?: RotationProgress;
+  progress?: RotationOutcome;
   /** Another instance holds the rotation's lease: it acts and reports on the client secret this time. */
   heldElsewhere?: boolean;
   failure?: RotationFailureReason;
@@ -263,7 +264,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       errors.push('rotation_deferred:budget');
       return {};
     }
-    let progress: RotationProgress;
+    let progress: RotationOutcome;
     try {
       // Without the app (Graph failed) the rotation reads it itself and reports why it could not.
       progress = await deps.rotation.advance({ runId, now, ...(lookup.ok ? { app: lookup.app } : {}) });
@@ -272,19 +273,19 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       logger.error('monitor.rotation_failed', { code: failureCode(error) });
       return { failure: 'upstream_unavailable' };
     }
-    if (progress.events?.some((event) => event.reason === CONCURRENT_ROTATION_RUN) === true) {
+    if (progress.events.some((event) => event.reason === CONCURRENT_ROTATION_RUN)) {
       logger.info('monitor.rotation_held_elsewhere', { runId });
       return { progress, heldElsewhere: true };
     }
     const stepError = progress.lastError !== CONCURRENT_ROTATION_RUN ? progress.lastError : undefined;
     if (stepError !== undefined) errors.push(`rotation_step_failed:${stepError}`);
-    const rolledBack = progress.events?.some((event) => event.kind === 'rolled_back') === true;
+    const rolledBack = progress.events.some((event) => event.kind === 'rolled_back');
     if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
     if (rolledBack) return { progress, failure: 'verification_failed' };
-    if (progress.step === undefined || !ROTATION_STEPS_IN_PROGRESS.includes(progress.step)) return { progress };
+    if (!ROTATION_STEPS_IN_PROGRESS.has(progress.step)) return { progress };
     // Mid-rotation, the secret is not renewed yet: a failed step, or a step that stopped moving, is a failure.
     if (stepError !== undefined) return { progress, failure: 'step_failed', failureCode: stepError };
-    const current = progress.history?.find((record) => record.rotationId === progress.rotationId);
+    const current = progress.history.find((record) => record.rotationId === progress.rotationId);
     if (current?.step !== progress.step) return { progress };
     const stepAt = current.stepTimestamps[current.step] ?? current.startedAt;
     if (addDays(stepAt, ROTATION_STUCK_AFTER_DAYS).getTime() > now.getTime()) return { progress };
@@ -350,7 +351,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
   }
 
   async function rotationHistory(discovery: Discovery, rotation: RotationView): Promise<RotationRecord[]> {
-    if (rotation.progress?.history) return [...rotation.progress.history];
+    if (rotation.progress) return [...rotation.progress.history];
     if (!deps.rotationStore) return [];
     return deps.rotationStore.listHistory(discovery.app.appId).catch(() => []);
   }
@@ -612,7 +613,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     const lookup = await readApplication(deps.appDirectory, config.oauthClientId);
     const rotation = await advanceRotation(runId, now, lookup, budget, errors);
     const passwordsChanged =
-      rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
+      rotation.progress?.events.some((event) => PASSWORD_LIST_CHANGES.has(event.kind)) === true;
     const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
     errors.push(...discovery.errors);
     await rebuildLostRegistry(discovery, counts, errors);
@@ -662,7 +663,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     counts.alertsDue = due.length;
     counts.reconnectRequired = reconnects.length;
     if (rotation.heldElsewhere) counts.rotationByAnotherInstance = 1;
-    else if (rotation.progress?.events) counts.rotationSteps = rotation.progress.events.length;
+    else if (rotation.progress) counts.rotationSteps = rotation.progress.events.length;
 
     // While another instance rotates, what this run read of the client secret may already be stale (a
     // "expires in 20 days" beside that instance's "renewed"): the lease holder reports it; unclaimed, it

@@ -1,40 +1,15 @@
 // What the monitor needs from other features, named structurally so that the monitor works (and is
 // tested) before and without them: the token service (keep-alive, the sender's delegated Graph token),
 // the rotation service, the alert channels.
-import type { AppRegistration } from '../../adapters/graphApplications.js';
 import type { OutgoingMail } from '../../adapters/graphMailer.js';
-import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
 
 /** The part of the token service (src/shared/services/token) the monitor uses. */
 export interface MailboxKeepAlive {
   keepAlive(mailbox: string): Promise<'refreshed' | 'reconnect_required'>;
 }
 
-export interface RotationProgressEvent {
-  kind: string;
-  at: Date;
-  keyId?: string | undefined;
-  reason?: string | undefined;
-}
-
-/** What one rotation step reports back (src/shared/services/rotation, issue 7). */
-export interface RotationProgress {
-  appId?: string;
-  step?: string;
-  rotationId?: string;
-  events?: readonly RotationProgressEvent[];
-  /** When the next rotation starts, if nothing is due now. */
-  plannedFor?: Date;
-  blockedReason?: string;
-  /** The transient failure that stopped this run's rotation (a stable code; the next run resumes). */
-  lastError?: string;
-  history?: readonly RotationRecord[];
-}
-
-export interface RotationAdvancer {
-  /** `app`: the registration the run already read; the rotation reads it itself when absent. */
-  advance(input: { runId: string; now: Date; app?: AppRegistration }): Promise<RotationProgress>;
-}
+/** The rotation service's own contract (src/shared/services/rotation/rotationOutcome.ts). */
+export type { RotationAdvancer, RotationOutcome } from '../rotation/rotationOutcome.js';
 
 /** Sends the digest mail; throws when the mail was not accepted. */
 export interface AlertMailer {
