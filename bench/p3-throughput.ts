@@ -112,7 +112,7 @@ async function inProcess(env: BenchEnvironment, answerBytes: number, progress: (
   Object.assign(process.env, env.stack.settings);
   const { token } = await import('../src/functions/token.js');
   const { benchEcho } = await import('./p3-echo.js');
-  const { getAuditTrail } = await import('../src/shared/runtime/audit.js');
+  const { getApp } = await import('../src/shared/runtime/app.js');
   const tokenUs: number[] = [];
   const echoUs: number[] = [];
   // The token path's audit lines are still formatted, but written nowhere: under the host they travel
@@ -124,7 +124,7 @@ async function inProcess(env: BenchEnvironment, answerBytes: number, progress: (
     await microsecondsPerCall(token, 'token', answerBytes);
     // The first call loads the audit key from Key Vault; a warm loop never yields to I/O, so without
     // this every audit line would wait for the loop's end and its cost would go unmeasured.
-    await getAuditTrail().flushed();
+    await getApp().audit().flushed();
     await microsecondsPerCall(benchEcho, 'echo', answerBytes);
     for (let round = 1; round <= CALL_ROUNDS; round++) {
       echoUs.push(await microsecondsPerCall(benchEcho, 'echo', answerBytes));
