@@ -16,7 +16,11 @@ export interface BenchApp {
 export async function buildBenchApp(): Promise<BenchApp> {
   const appRoot = mkdtempSync(join(tmpdir(), 'keyrelay-bench-app-'));
   const options = bundleOptions(appRoot);
-  await build({ ...options, entryPoints: { ...(options.entryPoints as Record<string, string>), benchEcho: join(repoRoot, 'bench/p3-echo.ts') }, sourcemap: false });
+  await build({
+    ...options,
+    entryPoints: { ...(options.entryPoints as Record<string, string>), benchEcho: join(repoRoot, 'bench/p3-echo.ts') },
+    sourcemap: false,
+  });
   writeFileSync(join(appRoot, 'package.json'), `${JSON.stringify({ type: 'module', main: '*.js' })}\n`);
   copyFileSync(join(repoRoot, 'host.json'), join(appRoot, 'host.json'));
   return { appRoot, remove: () => rmSync(appRoot, { recursive: true, force: true }) };

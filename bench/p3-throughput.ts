@@ -50,15 +50,28 @@ async function warmTokenAnswerBytes(env: BenchEnvironment): Promise<number> {
   return bytes;
 }
 
-async function overHttp(env: BenchEnvironment, answerBytes: number, progress: (line: string) => void): Promise<BenchRow> {
+async function overHttp(
+  env: BenchEnvironment,
+  answerBytes: number,
+  progress: (line: string) => void,
+): Promise<BenchRow> {
   // The same headers and body to both: the requests differ only in their path.
   const request = {
     method: 'POST' as const,
-    headers: { 'content-type': 'application/json', 'x-functions-key': env.functionKey, [ANSWER_BYTES_HEADER]: String(answerBytes) },
+    headers: {
+      'content-type': 'application/json',
+      'x-functions-key': env.functionKey,
+      [ANSWER_BYTES_HEADER]: String(answerBytes),
+    },
     body: tokenBody(),
   };
   const load = async (path: string, figures: Figures, bytes: number[]) => {
-    const result = await autocannon({ url: `${env.host.url}${path}`, connections: LOAD_CONNECTIONS, duration: LOAD_SECONDS, ...request });
+    const result = await autocannon({
+      url: `${env.host.url}${path}`,
+      connections: LOAD_CONNECTIONS,
+      duration: LOAD_SECONDS,
+      ...request,
+    });
     figures.samples.push(result.requests.average);
     figures.failures += result.non2xx + result.errors;
     bytes.push(result.throughput.total / Math.max(1, result.requests.total));
@@ -100,14 +113,23 @@ async function microsecondsPerCall(handler: Handler, name: string, answerBytes: 
   const headers = { 'content-type': 'application/json', [ANSWER_BYTES_HEADER]: String(answerBytes) };
   const started = performance.now();
   for (let call = 0; call < CALLS_PER_ROUND; call++) {
-    const request = new Request({ method: 'POST', url: `http://localhost/api/${name}`, headers, body: { string: body } });
+    const request = new Request({
+      method: 'POST',
+      url: `http://localhost/api/${name}`,
+      headers,
+      body: { string: body },
+    });
     const answer = await handler(request, context);
     if (answer.status !== 200) throw new Error(`${name} answered ${answer.status}`);
   }
   return ((performance.now() - started) * 1_000) / CALLS_PER_ROUND;
 }
 
-async function inProcess(env: BenchEnvironment, answerBytes: number, progress: (line: string) => void): Promise<BenchRow> {
+async function inProcess(
+  env: BenchEnvironment,
+  answerBytes: number,
+  progress: (line: string) => void,
+): Promise<BenchRow> {
   // The handlers read their settings from process.env as under the host; load them only once those are in.
   Object.assign(process.env, env.stack.settings);
   const { token } = await import('../src/functions/token.js');
@@ -129,7 +151,9 @@ async function inProcess(env: BenchEnvironment, answerBytes: number, progress: (
     for (let round = 1; round <= CALL_ROUNDS; round++) {
       echoUs.push(await microsecondsPerCall(benchEcho, 'echo', answerBytes));
       tokenUs.push(await microsecondsPerCall(token, 'token', answerBytes));
-      progress(`P3 in-process round ${round}: echo ${echoUs.at(-1)!.toFixed(1)} µs, token ${tokenUs.at(-1)!.toFixed(1)} µs per call`);
+      progress(
+        `P3 in-process round ${round}: echo ${echoUs.at(-1)!.toFixed(1)} µs, token ${tokenUs.at(-1)!.toFixed(1)} µs per call`,
+      );
     }
   } finally {
     console.info = info;
@@ -153,7 +177,8 @@ export const tokenThroughputSection: BenchSection = {
     const answerBytes = await warmTokenAnswerBytes(env);
     const rows = [await overHttp(env, answerBytes, context.progress)];
     rows.push(await inProcess(env, answerBytes, context.progress));
-    for (const row of rows) context.progress(`P3 ${row.metric}: ${row.measured} (goal ${row.goal}) ${row.met ? 'met' : 'NOT met'}`);
+    for (const row of rows)
+      context.progress(`P3 ${row.metric}: ${row.measured} (goal ${row.goal}) ${row.met ? 'met' : 'NOT met'}`);
     return rows;
   },
 };

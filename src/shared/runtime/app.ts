@@ -88,8 +88,10 @@ function buildApp(config: Config, overrides: AppOverrides): App {
     monitor,
     keyring,
     audit,
-    connect: (invocationLogger) => createConnectService(core, { keyring: keyring(), audit: audit(), logger: invocationLogger }),
-    mailboxes: (invocationLogger) => createMailboxesService(core, { tokens: tokens(), audit: audit(), logger: invocationLogger }),
+    connect: (invocationLogger) =>
+      createConnectService(core, { keyring: keyring(), audit: audit(), logger: invocationLogger }),
+    mailboxes: (invocationLogger) =>
+      createMailboxesService(core, { tokens: tokens(), audit: audit(), logger: invocationLogger }),
     doctor: once(() => createDoctorDependencies(core, tokens())),
   };
 }
