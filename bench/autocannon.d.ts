@@ -11,6 +11,8 @@ declare module 'autocannon' {
   interface AutocannonResult {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
+    /** Response bytes read (headers and body). */
+    throughput: { total: number };
     non2xx: number;
     errors: number;
   }

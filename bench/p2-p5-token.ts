@@ -1,14 +1,10 @@
-// P2–P5: what POST /api/token costs, measured through the local host on the build in dist/ with the
+// P2, P4, P5: what POST /api/token costs, measured through the local host on the build in dist/ with the
 // emulators' request log (every call keyrelay makes to Entra ID or Key Vault is one log entry).
-import autocannon from 'autocannon';
 import { ageStoredAccessTokens, connectMailbox } from '../tests/support/connectMailbox.js';
 import type { BenchContext, BenchEnvironment, BenchRow, BenchSection } from './context.js';
 
 const WARM_REQUESTS = 200;
 const CONCURRENT_REQUESTS = 50;
-const LOAD_SECONDS = 5;
-const LOAD_CONNECTIONS = 10;
-const LOAD_ROUNDS = 3;
 
 function post(env: BenchEnvironment, mailbox: string, resource = 'smtp'): Promise<Response> {
   return fetch(`${env.host.url}/api/token`, {
@@ -35,36 +31,6 @@ async function p2(env: BenchEnvironment): Promise<BenchRow[]> {
   for (let i = 0; i < WARM_REQUESTS; i++) await expectOk(await post(env, mailbox));
   const outbound = env.stack.local.cloud.requestLog().entries.length;
   return [{ section: 'P2', metric: `outbound calls per warm request (${WARM_REQUESTS} requests)`, measured: outbound / WARM_REQUESTS, goal: '0', met: outbound === 0 }];
-}
-
-async function load(url: string, options: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ rps: number; non2xx: number }> {
-  const result = await autocannon({ url, connections: LOAD_CONNECTIONS, duration: LOAD_SECONDS, ...options });
-  return { rps: result.requests.average, non2xx: result.non2xx + result.errors };
-}
-
-async function p3(env: BenchEnvironment, progress: (line: string) => void): Promise<BenchRow[]> {
-  const mailbox = 'mario.rossi@contoso.onmicrosoft.com';
-  await expectOk(await post(env, mailbox));
-  const token = { rps: [] as number[], failures: 0 };
-  const health = { rps: [] as number[], failures: 0 };
-  // Alternate the two so that machine noise hits both alike.
-  for (let round = 1; round <= LOAD_ROUNDS; round++) {
-    const h = await load(`${env.host.url}/api/health`, { method: 'GET' });
-    health.rps.push(h.rps);
-    health.failures += h.non2xx;
-    const t = await load(`${env.host.url}/api/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-functions-key': env.functionKey },
-      body: JSON.stringify({ mailbox, resource: 'smtp' }),
-    });
-    token.rps.push(t.rps);
-    token.failures += t.non2xx;
-    progress(`P3 round ${round}: health ${h.rps.toFixed(0)} req/s, token ${t.rps.toFixed(0)} req/s`);
-  }
-  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const ratio = mean(token.rps) / mean(health.rps);
-  const note = `token ${mean(token.rps).toFixed(0)} req/s vs health ${mean(health.rps).toFixed(0)} req/s; ${LOAD_CONNECTIONS} connections, ${LOAD_ROUNDS}x${LOAD_SECONDS}s each; non-2xx token ${token.failures}, health ${health.failures}`;
-  return [{ section: 'P3', metric: 'warm token throughput / trivial JSON function (health)', measured: round2(ratio), goal: '>= 0.8', met: ratio >= 0.8 && token.failures === 0, note }];
 }
 
 async function p4(env: BenchEnvironment): Promise<BenchRow[]> {
@@ -102,19 +68,14 @@ async function p5(env: BenchEnvironment): Promise<BenchRow[]> {
   ];
 }
 
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
-}
-
 export const tokenSection: BenchSection = {
   id: 'P2-P5',
-  title: 'POST /api/token: outbound calls, throughput, cold and concurrent costs',
+  title: 'POST /api/token: outbound calls, cold and concurrent costs (throughput: section P3)',
   async run(context: BenchContext) {
     const env = await context.environment();
     const rows: BenchRow[] = [];
     rows.push(...(await p2(env)));
     context.progress('P2 done');
-    rows.push(...(await p3(env, context.progress)));
     rows.push(...(await p4(env)));
     context.progress('P4 done');
     rows.push(...(await p5(env)));

@@ -11,9 +11,8 @@ import { KEYRELAY_APP_ID } from '../dev/cloud/index.js';
 import type { RequestLogEntry } from '../dev/cloud/context.js';
 import type { Logger } from '../src/shared/logger.js';
 import type { MailboxRecord } from '../src/shared/ports/index.js';
-import { createCore, DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '../src/shared/runtime/core.js';
-import { createMonitorFeatureFor } from '../src/shared/runtime/monitor.js';
-import { createRotationServiceFor } from '../src/shared/runtime/rotation.js';
+import { createApp } from '../src/shared/runtime/app.js';
+import { DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '../src/shared/runtime/core.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
 import type { BenchContext, BenchRow, BenchSection } from './context.js';
 
@@ -157,8 +156,7 @@ async function measureP6(stack: TestStack, progress: (line: string) => void): Pr
   // budget: P6 runs the monitor back to back, which the daily timer never does, and the per-instance budget
   // would pace those repeats (its pacing is tested in tests/integration/adapters/keyVaultSecretStore.test.ts).
   // The last row checks that one run on its own stays within the budget.
-  const core = createCore(stack.config, { azureCredential: stack.core.azureCredential, keyVaultListingPagesPer10s: Number.MAX_SAFE_INTEGER });
-  const { monitor } = createMonitorFeatureFor(core, { rotation: createRotationServiceFor(core, silentLogger), logger: silentLogger });
+  const { monitor } = createApp(stack.config, { ...stack.overrides, keyVaultListingPagesPer10s: Number.MAX_SAFE_INTEGER, logger: silentLogger }).monitor();
 
   async function runOnce(secrets: number): Promise<RunMeasure> {
     cloud.clearRequestLog();

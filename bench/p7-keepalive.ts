@@ -19,9 +19,7 @@ import { createGraphMailer } from '../src/shared/adapters/graphMailer.js';
 import type { Logger } from '../src/shared/logger.js';
 import type { AlertMailer, MailboxKeepAlive, MailboxRecord } from '../src/shared/ports/index.js';
 import type { MonitorRunResult } from '../src/shared/services/monitor/monitorService.js';
-import { createMonitorFeature } from '../src/shared/runtime/monitor.js';
-import { createTokenServiceFor } from '../src/shared/runtime/token.js';
-import { createRotationServiceFor } from '../src/shared/runtime/rotation.js';
+import { createApp } from '../src/shared/runtime/app.js';
 import { connectMailbox } from '../tests/support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
 import type { BenchContext, BenchRow, BenchSection } from './context.js';
@@ -120,7 +118,7 @@ async function measureSize(stack: TestStack, upns: readonly string[], seedMs: nu
     expiresOn: new Date(core.clock.now().getTime() + 5 * DAY_MS),
     tags: { owner: 'payments-team' },
   });
-  const tokens = createTokenServiceFor(core);
+  const tokens = stack.app.tokens();
   const refreshes = new Map<string, number>();
   const keepAlive: MailboxKeepAlive = {
     keepAlive: async (mailbox) => {
@@ -139,7 +137,7 @@ async function measureSize(stack: TestStack, upns: readonly string[], seedMs: nu
   };
   // The production composition, with the counting keep-alive, the timing mailer and the run's budget.
   const monitorFor = (budget: { timeoutMs: number; marginMs: number }) =>
-    createMonitorFeature(core, tokens, { logger: silentLogger, rotation: createRotationServiceFor(core, silentLogger), keepAlive, mailer, budget }).monitor;
+    createApp(stack.config, { ...stack.overrides, logger: silentLogger, keepAlive, mailer, monitorBudget: budget }).monitor().monitor;
 
   cloud.clearFaults();
   cloud.injectFault({ service: 'entra', route: 'token', kind: 'latency', latencyMs: ENTRA_LATENCY_MS, remaining: Infinity });

@@ -8,11 +8,12 @@ import { defaultLocalCaDir, ensureLocalCa } from '../dev/cloud/tls.js';
 import { createBenchContext, type BenchRow, type BenchSection } from './context.js';
 import { coldStartSection } from './p1-coldstart.js';
 import { tokenSection } from './p2-p5-token.js';
+import { tokenThroughputSection } from './p3-throughput.js';
 import { monitorSection } from './p6-monitor.js';
 import { keepAliveSection } from './p7-keepalive.js';
 import { rotationRaceSection } from './r1-rotation-race.js';
 
-const SECTIONS: BenchSection[] = [coldStartSection, tokenSection, monitorSection, keepAliveSection, rotationRaceSection];
+const SECTIONS: BenchSection[] = [coldStartSection, tokenSection, tokenThroughputSection, monitorSection, keepAliveSection, rotationRaceSection];
 
 const benchDir = import.meta.dirname;
 const CHILD_MARKER = 'KEYRELAY_BENCH_WITH_LOCAL_CA';

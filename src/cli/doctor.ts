@@ -3,8 +3,7 @@
 import { ConfigError } from '../shared/errors.js';
 import { loadConfig, processSettings } from '../shared/config.js';
 import { LOCALES, type Locale } from '../shared/presentation/locale.js';
-import { createDoctorDependencies } from '../shared/runtime/admin.js';
-import { createCore } from '../shared/runtime/core.js';
+import { createApp } from '../shared/runtime/app.js';
 import { runDoctor } from '../shared/services/doctor/doctorService.js';
 import { renderFinding } from '../shared/services/doctor/doctorMessages.js';
 import { hasProblems, settingsFindings, type Finding } from '../shared/services/doctor/findings.js';
@@ -43,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     let findings: Finding[];
     try {
       const config = loadConfig(settings);
-      findings = [...settingsFindings([]), ...(await runDoctor(createDoctorDependencies(createCore(config)), config))];
+      findings = [...settingsFindings([]), ...(await runDoctor(createApp(config).doctor(), config))];
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       findings = settingsFindings(error.problems);

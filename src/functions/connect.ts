@@ -12,10 +12,10 @@ import { loggerFor } from '../shared/logger.js';
 export async function connect(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = loggerFor(context);
   try {
-    const { getConnectService, parseConnectQuery } = await functionServices();
+    const { getApp, parseConnectQuery } = await functionServices();
     const query = parseConnectQuery(new URL(request.url).search);
     const clientAddress = clientAddressOf(request.headers);
-    const started = await getConnectService(logger).start({ ...query, ...(clientAddress === undefined ? {} : { clientAddress }) });
+    const started = await getApp().connect(logger).start({ ...query, ...(clientAddress === undefined ? {} : { clientAddress }) });
     return connectStartResult(started);
   } catch (error) {
     const result = toErrorResult(error, { format: 'html', locale: pickLocale(request.headers.get('accept-language')) });

@@ -6,8 +6,8 @@ import { functionServices } from '../shared/runtime/lazyFunctionServices.js';
 import { formatLogLine } from '../shared/logger.js';
 
 export async function expiryMonitor(_timer: Timer, context: InvocationContext): Promise<void> {
-  const { getMonitorFeature } = await functionServices();
-  const result = await getMonitorFeature().monitor.run();
+  const { getApp } = await functionServices();
+  const result = await getApp().monitor().monitor.run();
   context.info(
     formatLogLine('expiryMonitor.done', {
       runId: result.runId,

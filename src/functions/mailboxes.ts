@@ -10,8 +10,8 @@ import { loggerFor } from '../shared/logger.js';
 export async function mailboxes(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const logger = loggerFor(context);
   try {
-    const { getMailboxesService, parseMailboxesRequest } = await functionServices();
-    const answer = await getMailboxesService(logger).execute(parseMailboxesRequest(request.method, request.params.mailbox));
+    const { getApp, parseMailboxesRequest } = await functionServices();
+    const answer = await getApp().mailboxes(logger).execute(parseMailboxesRequest(request.method, request.params.mailbox));
     return answer.kind === 'disconnected' ? noContentResult() : jsonResult(200, answer.body);
   } catch (error) {
     const result = toErrorResult(error, { format: 'json', locale: getConfig().alertLocale });

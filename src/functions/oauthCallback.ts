@@ -13,8 +13,8 @@ export async function oauthCallback(request: HttpRequest, context: InvocationCon
   const logger = loggerFor(context);
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
-    const { getConnectService } = await functionServices();
-    const outcome = await getConnectService(logger).complete(
+    const { getApp } = await functionServices();
+    const outcome = await getApp().connect(logger).complete(
       new URL(request.url).search,
       request.headers.get('cookie'),
     );

@@ -12,8 +12,8 @@ export async function status(request: HttpRequest, context: InvocationContext): 
   const html = prefersHtml(request.headers.get('accept'));
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
-    const { getMonitorFeature } = await functionServices();
-    const report = await getMonitorFeature().status.getStatus();
+    const { getApp } = await functionServices();
+    const report = await getApp().monitor().status.getStatus();
     return html ? htmlResult(200, renderStatusPage(report, locale)) : jsonResult(200, report);
   } catch (error) {
     context.error(formatLogLine('status.failed', { reason: error instanceof Error ? error.name : 'unknown' }));

@@ -11,8 +11,8 @@ import { parseTokenRequest, readTokenRequestBody } from '../shared/services/toke
 export async function token(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const tokenRequest = parseTokenRequest(await readTokenRequestBody(request));
-    const { getTokenService } = await functionServices();
-    return jsonResult(200, await getTokenService().getToken(tokenRequest));
+    const { getApp } = await functionServices();
+    return jsonResult(200, await getApp().tokens().getToken(tokenRequest));
   } catch (error) {
     const result = toErrorResult(error, { format: 'json', locale: getConfig().alertLocale });
     // Names only: an error's message may echo a request, a secret name or an SDK's response.

@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../dev/cloud/index.js';
 import { formatDigestDate, portalCredentialsUrl } from '../../src/shared/domain/monitor/digest.js';
 import { addDays } from '../../src/shared/domain/monitor/expiryPolicy.js';
-import { createCore } from '../../src/shared/runtime/core.js';
-import { createMonitorFeatureFor } from '../../src/shared/runtime/monitor.js';
+import { createApp } from '../../src/shared/runtime/app.js';
 import { connectMailbox } from '../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -45,7 +44,7 @@ async function visibleText(html: string): Promise<{ text: string; links: string[
 
 describe('digest in the browser', () => {
   it('the Italian digest shows the date, days left, app id, steps and links', async () => {
-    await createMonitorFeatureFor(stack.core, { logger: silent }).monitor.run();
+    await createApp(stack.config, { ...stack.overrides, logger: silent, rotation: false }).monitor().monitor.run();
     const [mail] = stack.local.cloud.outbox();
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
     expect(text).toContain(formatDigestDate(expiresAt, 'it'));
@@ -59,9 +58,9 @@ describe('digest in the browser', () => {
   }, 60_000);
 
   it('the English digest shows the same facts in English', async () => {
-    const englishCore = createCore({ ...stack.config, alertLocale: 'en' }, { azureCredential: stack.core.azureCredential });
+    const english = createApp({ ...stack.config, alertLocale: 'en' }, { ...stack.overrides, logger: silent, rotation: false });
     // Sixteen days later the 14-day threshold is due.
-    await createMonitorFeatureFor(englishCore, { logger: silent }).monitor.run({ now: addDays(new Date(), 16) });
+    await english.monitor().monitor.run({ now: addDays(new Date(), 16) });
     const mail = stack.local.cloud.outbox().at(-1);
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
     expect(text).toContain(formatDigestDate(expiresAt, 'en'));

@@ -1,11 +1,12 @@
-// The test harness: the local Microsoft cloud + Azurite with Key Vault seeded, an in-process Core on
+// The test harness: the local Microsoft cloud + Azurite with Key Vault seeded, an in-process App on
 // the same settings, and (on demand) the local host running the build in dist/ as a child process.
 import { ClientSecretCredential } from '@azure/identity';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/shared/config.js';
 import type { Clock } from '../../src/shared/domain/clock.js';
-import { createCore, type Core } from '../../src/shared/runtime/core.js';
+import { createApp, type App, type AppOverrides } from '../../src/shared/runtime/app.js';
+import type { Core } from '../../src/shared/runtime/core.js';
 import { startLocalCloud, type LocalCloudOptions, type StartedLocalCloud } from '../../dev/cloud/index.js';
 import { freePort } from '../../dev/freePort.js';
 
@@ -18,7 +19,12 @@ export interface TestStack {
   /** App settings (DESIGN §4) + the identity environment, as the host receives them. */
   settings: Record<string, string>;
   config: Config;
+  /** The stack's own App (composition root), on the emulators' identity and the test's clock. */
+  app: App;
+  /** `app.core`. */
   core: Core;
+  /** What `app` was built with: spread it into createApp's overrides for an App of a test's own. */
+  overrides: AppOverrides;
   /** Port reserved for the local host: PUBLIC_BASE_URL and the registered redirect URI point at it. */
   hostPort: number;
   close(): Promise<void>;
@@ -50,8 +56,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     authorityHost: settings.AZURE_AUTHORITY_HOST!,
     disableInstanceDiscovery: true,
   });
-  const core = createCore(config, { azureCredential, ...(options.clock ? { clock: options.clock } : {}) });
-  return { local, settings, config, core, hostPort, close: () => local.stop() };
+  const overrides: AppOverrides = { azureCredential, ...(options.clock ? { clock: options.clock } : {}) };
+  const app = createApp(config, overrides);
+  return { local, settings, config, app, core: app.core, overrides, hostPort, close: () => local.stop() };
 }
 
 export interface TestHost {
@@ -61,9 +68,12 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
-/** Runs the local host (`dev/host/cli.ts`) on the build in dist/ with the stack's settings. */
-export async function startTestHost(stack: TestStack, options: { functionKey?: string; env?: Record<string, string> } = {}): Promise<TestHost> {
-  const args = ['--import', 'tsx', join(repoRoot, 'dev/host/cli.ts')];
+/** Runs the local host (`dev/host/cli.ts`) on the build in dist/ (or `appRoot`'s) with the stack's settings. */
+export async function startTestHost(
+  stack: TestStack,
+  options: { functionKey?: string; env?: Record<string, string>; appRoot?: string } = {},
+): Promise<TestHost> {
+  const args = ['--import', 'tsx', join(repoRoot, 'dev/host/cli.ts'), ...(options.appRoot ? [`--app-root=${options.appRoot}`] : [])];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: {

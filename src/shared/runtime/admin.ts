@@ -18,7 +18,7 @@ import type { AzureCaller, DoctorDependencies } from '../services/doctor/doctorS
 import type { SetupDependencies } from '../services/setup/setupService.js';
 import type { SetupSettings } from '../services/setup/setupSettings.js';
 import type { Core } from './core.js';
-import { createTokenServiceFor } from './token.js';
+import type { TokenService } from '../services/token/tokenService.js';
 import { federatedCheckFor } from './monitor.js';
 
 async function graphToken(credential: TokenCredential, graphEndpoint: string): Promise<string> {
@@ -76,7 +76,7 @@ async function describeCaller(credential: TokenCredential, graphEndpoint: string
 }
 
 /** With keyrelay's own identity, as the Function App would run (managed identity, or its environment). */
-export function createDoctorDependencies(core: Core): DoctorDependencies {
+export function createDoctorDependencies(core: Core, tokens: TokenService): DoctorDependencies {
   const federatedCheck = federatedCheckFor(core);
   return {
     secretStore: core.secretStore,
@@ -85,7 +85,7 @@ export function createDoctorDependencies(core: Core): DoctorDependencies {
     verifyClientSecret: (clientSecret) => core.oauthClient.verifyClientSecret(clientSecret),
     mailboxRegistry: core.mailboxRegistry,
     checkSmtpAuth: async (upn) => {
-      const grant = await createTokenServiceFor(core).getToken({ mailbox: upn, resource: 'smtp' });
+      const grant = await tokens.getToken({ mailbox: upn, resource: 'smtp' });
       return createSmtpAuthProbe(core.config.smtpEndpoint).check(upn, grant.accessToken);
     },
     clock: core.clock,

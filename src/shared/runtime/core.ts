@@ -1,4 +1,4 @@
-// Composition root: builds every adapter once per instance from the validated settings. Features
+// The adapters of one App (app.ts, the composition root), built from the validated settings. Features
 // compose their services from this in src/shared/runtime/<feature>.ts; function files load those lazily
 // so that a function which needs no SDK (health) never loads one.
 import type { TokenCredential } from '@azure/identity';
@@ -10,7 +10,7 @@ import { createGraphClient } from '../adapters/graphClient.js';
 import { createKeyVaultSecretStore } from '../adapters/keyVaultSecretStore.js';
 import { MsalOAuthClient } from '../adapters/oauth/msalOAuthClient.js';
 import { createTableStores } from '../adapters/tables/index.js';
-import { getConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
@@ -89,12 +89,4 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
     graphAppOnly,
     appDirectory: createGraphApplicationDirectory(graphAppOnly),
   };
-}
-
-let instanceCore: Core | undefined;
-
-/** The instance's Core, built on first use from the app settings. */
-export function getCore(): Core {
-  instanceCore ??= createCore(getConfig());
-  return instanceCore;
 }

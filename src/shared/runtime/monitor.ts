@@ -12,9 +12,8 @@ import { createMonitorService, type MonitorDependencies, type MonitorService } f
 import type { AlertMailer, MailboxKeepAlive, RotationAdvancer } from '../ports/index.js';
 import { createStatusService, type StatusService } from '../services/status/statusService.js';
 import type { TokenService } from '../services/token/tokenService.js';
-import { getCore, type Core } from './core.js';
-import { getRotationService } from './rotation.js';
-import { createTokenServiceFor, getTokenService, registryRebuildFor } from './token.js';
+import type { Core } from './core.js';
+import { registryRebuildFor } from './token.js';
 
 export interface MonitorFeature {
   monitor: MonitorService;
@@ -92,17 +91,4 @@ export function createMonitorFeature(core: Core, tokens: TokenService, options: 
     rotationStore: core.rotationStore,
   });
   return { monitor, status };
-}
-
-/** A feature for a test or a tool, on its own Core and token service. */
-export function createMonitorFeatureFor(core: Core, options: MonitorFeatureOptions = {}): MonitorFeature {
-  return createMonitorFeature(core, createTokenServiceFor(core), options);
-}
-
-let instanceFeature: MonitorFeature | undefined;
-
-/** The instance's monitor and status services, sharing the instance's token and rotation services. */
-export function getMonitorFeature(): MonitorFeature {
-  instanceFeature ??= createMonitorFeature(getCore(), getTokenService(), { rotation: getRotationService() });
-  return instanceFeature;
 }

@@ -1,8 +1,8 @@
-// Composition of client-secret rotation: one RotationService per instance, built from the Core's adapters.
+// Composition of client-secret rotation from the Core's adapters; the App (app.ts) keeps one per instance.
 // The monitor run (src/shared/runtime/monitor.ts) calls it once per run.
 import { loggerFor, type Logger } from '../logger.js';
 import { createRotationService, type RotationService } from '../services/rotation/rotationService.js';
-import { getCore, type Core } from './core.js';
+import type { Core } from './core.js';
 
 export function createRotationServiceFor(core: Core, logger: Logger = loggerFor(console)): RotationService {
   return createRotationService({
@@ -13,12 +13,4 @@ export function createRotationServiceFor(core: Core, logger: Logger = loggerFor(
     secretVerifier: core.oauthClient,
     logger,
   });
-}
-
-let instanceRotationService: RotationService | undefined;
-
-/** The instance's RotationService, built on first use. */
-export function getRotationService(): RotationService {
-  instanceRotationService ??= createRotationServiceFor(getCore());
-  return instanceRotationService;
 }

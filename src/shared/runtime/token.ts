@@ -1,4 +1,4 @@
-// Composition of the token feature: one TokenService per instance (its memory is the warm path).
+// Composition of the token feature; the App (app.ts) keeps one per instance (its memory is the warm path).
 import { createGraphMailer } from '../adapters/graphMailer.js';
 import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor } from '../logger.js';
@@ -7,8 +7,7 @@ import { createTokenService, type TokenService } from '../services/token/tokenSe
 import type { AuditTrail } from '../services/audit/auditTrail.js';
 import { createRegistryRebuild, type RegistryRebuild } from '../services/mailboxes/registryRebuild.js';
 import type { Logger } from '../logger.js';
-import { getAuditTrail } from './audit.js';
-import { getCore, type Core } from './core.js';
+import type { Core } from './core.js';
 
 /** The alert channels that still work when the client secret is refused (DESIGN §6). */
 export function credentialAlarmChannelsFor(core: Core): CredentialAlarmChannels {
@@ -28,8 +27,8 @@ export function registryRebuildFor(core: Core, logger: Logger): RegistryRebuild 
   return createRegistryRebuild({ secretStore: core.secretStore, mailboxRegistry: core.mailboxRegistry, clock: core.clock, logger });
 }
 
-export function createTokenServiceFor(core: Core, audit?: AuditTrail): TokenService {
-  const logger = loggerFor(console);
+export function createTokenServiceFor(core: Core, options: { audit?: AuditTrail; logger?: Logger } = {}): TokenService {
+  const { audit, logger = loggerFor(console) } = options;
   return createTokenService({
     ...(audit === undefined ? {} : { audit }),
     config: core.config,
@@ -41,12 +40,4 @@ export function createTokenServiceFor(core: Core, audit?: AuditTrail): TokenServ
     registryLoss: registryRebuildFor(core, logger),
     logger,
   });
-}
-
-let instanceTokenService: TokenService | undefined;
-
-/** The instance's TokenService, built on first use. */
-export function getTokenService(): TokenService {
-  instanceTokenService ??= createTokenServiceFor(getCore(), getAuditTrail());
-  return instanceTokenService;
 }

@@ -10,7 +10,7 @@ import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { loadConfig } from '../../../src/shared/config.js';
 import { UpstreamUnavailableError } from '../../../src/shared/errors.js';
 import { createCore } from '../../../src/shared/runtime/core.js';
-import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
+import { createApp } from '../../../src/shared/runtime/app.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
 import { ConnectDriver, queryParam } from '../connect/connectDriver.js';
@@ -152,7 +152,7 @@ describe('federated: the monitor', () => {
   /** Alerts by keyrelay's identity's own Mail.Send: a channel that does not depend on the app's credential. */
   function monitor() {
     const config = loadConfig({ ...stack.settings, ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: SENDER, ALERT_LOCALE: 'en' });
-    return createMonitorFeatureFor(createCore(config, { azureCredential: identityCredential() }), { logger: { info: () => {}, warn: () => {}, error: () => {} } }).monitor;
+    return createApp(config, { azureCredential: identityCredential(), logger: { info: () => {}, warn: () => {}, error: () => {} }, rotation: false }).monitor().monitor;
   }
 
   function newMail(before: number) {

@@ -7,7 +7,7 @@ import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { MAILBOX_TABLE } from '../../../src/shared/adapters/tables/mailboxRegistry.js';
 import { toErrorResult } from '../../../src/shared/http/index.js';
 import { createRegistryRebuild } from '../../../src/shared/services/mailboxes/registryRebuild.js';
-import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
+import { createApp } from '../../../src/shared/runtime/app.js';
 import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
 import { connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
@@ -72,7 +72,7 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     expect(String(lost.body.message)).toContain('being rebuilt');
     expect(Number(lost.headers['Retry-After'])).toBeGreaterThan(0);
 
-    const { monitor } = createMonitorFeatureFor(s.core, { logger });
+    const { monitor } = createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor();
     const run = await monitor.run();
     expect(run.counts).toMatchObject({ registryRebuilt: 2, mailboxes: 2 });
     expect(run.errors).toContain('registry_rebuilt:2');
@@ -113,7 +113,7 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     expect(lost.headers.get('retry-after')).toBe('60');
     expect(await lost.json()).toMatchObject({ error: 'upstream_unavailable' });
 
-    await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     const repaired = await post();
     expect(repaired.status).toBe(200);
     expect(await repaired.json()).toMatchObject({ mailbox: MARIO, tenantId: CONTOSO_TENANT_ID });
@@ -123,7 +123,7 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     const s = (stack = await startTestStack({ settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_LOCALE: 'en', ROTATION_MODE: 'alert-only' } }));
     await connectTwo(s);
     await mailboxTable(s).deleteTable();
-    const run = await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    const run = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     expect(run.counts).toMatchObject({ registryRebuilt: 2, mailboxes: 2 });
     expect((await s.core.mailboxRegistry.list()).map((record) => record.upn).sort()).toEqual([GIULIA, MARIO]);
   });
@@ -136,7 +136,7 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     await s.core.secretStore.setSecret(MISNAMED_CACHE, marioCache!.value, { tags: CACHE_TAGS });
     await deleteEveryRegistryRow(s);
 
-    const run = await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    const run = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     expect(run.counts).toMatchObject({ registryRebuilt: 2, mailboxCachesUnparsable: 2, mailboxes: 2 });
     expect(run.errors).toContain('mailbox_caches_unparsable:2');
     expect(await s.core.mailboxRegistry.list()).toHaveLength(2);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
+import { createApp } from '../../../src/shared/runtime/app.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
 import { startTestStack, type TestStack, type TestStackOptions } from '../../support/stack.js';
@@ -52,7 +52,7 @@ describe('expiry monitor against the local cloud', () => {
     const created = new Date(password.startDateTime);
     const expiresAt = new Date(created.getTime() + 730 * 24 * HOUR_MS);
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, password.keyId, expiresAt);
-    const { monitor } = createMonitorFeatureFor(s.core, { logger });
+    const { monitor } = createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor();
     // Daily runs an hour before the expiry's time of day: day 0 is still "expires today".
     const firstRun = new Date(addDays(expiresAt, -61).getTime() - HOUR_MS);
     for (let day = 0; day <= 62; day += 1) await monitor.run({ now: addDays(firstRun, day) });
@@ -82,8 +82,8 @@ describe('expiry monitor against the local cloud', () => {
     await connectMailbox(s, 'mario.rossi@contoso.onmicrosoft.com');
     const password = appPassword(s);
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, password.keyId, addDays(new Date(), 14));
-    const a = createMonitorFeatureFor(s.core, { logger }).monitor;
-    const b = createMonitorFeatureFor(s.core, { logger }).monitor;
+    const a = createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor;
+    const b = createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor;
     const runs = await Promise.all([a.run(), b.run()]);
     const manual = await a.run({ runId: 'manual' });
     expect([...runs, manual].filter((run) => run.digest !== undefined)).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('expiry monitor against the local cloud', () => {
   it('sendMail failing with 5xx and then a 429 storm is retried on the next runs and sent once', async () => {
     const s = await start();
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, appPassword(s).keyId, addDays(new Date(), 30));
-    const { monitor } = createMonitorFeatureFor(s.core, { logger });
+    const { monitor } = createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor();
     s.local.cloud.injectFault({ service: 'graph', route: 'sendMail', kind: 'status', status: 500 });
     const first = await monitor.run();
     expect(first.errors.some((code) => code.startsWith('mail_send_failed:500'))).toBe(true);
@@ -120,7 +120,7 @@ describe('expiry monitor against the local cloud', () => {
     const hook = (receiver = await startWebhookReceiver(500));
     const s = await start({ ALERT_WEBHOOK_URL: hook.url });
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, appPassword(s).keyId, addDays(new Date(), 7));
-    const result = await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     expect(hook.bodies).toHaveLength(1);
     expect(result.errors).toContain('webhook_failed:http_500');
     expect(result.digest?.channels).toEqual(['mail']);
@@ -134,7 +134,7 @@ describe('expiry monitor against the local cloud', () => {
     app.ownerObjectIds.splice(0);
     const current = await s.core.secretStore.getSecret(SECRET_NAME);
     await s.core.secretStore.setSecret(SECRET_NAME, current!.value, { expiresOn: addDays(new Date(), 3), tags: current!.tags });
-    const result = await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     expect(result.errors).toContain('graph_permission_missing');
     const [mail] = s.local.cloud.outbox();
     expect(mail?.message.subject).toContain('expires in 3 days');
@@ -151,7 +151,7 @@ describe('expiry monitor against the local cloud', () => {
     s.local.cloud.revokeUser(revoked.upn);
     s.local.cloud.clearRequestLog();
 
-    const result = await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     expect(result.counts.keepAlives).toBe(2);
     expect(s.local.cloud.countRequests('entra', 'token.refresh_token')).toBeGreaterThanOrEqual(2);
     const refreshed = await s.core.mailboxRegistry.get(idle.upn);
@@ -162,19 +162,19 @@ describe('expiry monitor against the local cloud', () => {
     expect(gone?.lastErrorCode).toContain('50173');
     // Keep-alive runs after this run's digest: the next run carries the reconnect link.
     expect(s.local.cloud.outbox()).toHaveLength(0);
-    await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     const [mail] = s.local.cloud.outbox();
     expect(mail?.message.body?.content).toContain(
       `${s.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(revoked.upn)}`,
     );
     // A later run does not repeat the reconnect alert.
-    await createMonitorFeatureFor(s.core, { logger }).monitor.run();
+    await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
     expect(s.local.cloud.outbox()).toHaveLength(1);
   }, 60_000);
 
   it('records each run in the run report store and logs no secret', async () => {
     const s = await start({}, {});
-    const { monitor } = createMonitorFeatureFor(s.core, { logger });
+    const { monitor } = createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor();
     const result = await monitor.run();
     const [report] = await s.core.runReports.latest(1);
     expect(report?.runId).toBe(result.runId);

@@ -9,8 +9,7 @@ import { credentialIds } from '../../../src/shared/domain/monitor/credentials.js
 import { addDays, START_CLOCK_SKEW_MS } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import { formatDigestDate } from '../../../src/shared/domain/monitor/digest.js';
 import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
-import { createMonitorFeatureFor } from '../../../src/shared/runtime/monitor.js';
-import { createRotationServiceFor } from '../../../src/shared/runtime/rotation.js';
+import { createApp } from '../../../src/shared/runtime/app.js';
 import { stagingSecretName } from '../../../src/shared/services/rotation/rotationService.js';
 import { gate, withHooks } from '../../support/callHooks.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
@@ -48,7 +47,7 @@ async function startAutoRotation(): Promise<TestStack> {
 }
 
 function features(s: TestStack) {
-  return createMonitorFeatureFor(s.core, { logger, rotation: createRotationServiceFor(s.core, logger) });
+  return createApp(s.config, { ...s.overrides, logger }).monitor();
 }
 
 function appReads(s: TestStack): number {
@@ -147,8 +146,7 @@ describe('a monitor run that rotates the client secret', () => {
     const secretStoreA = withHooks(s.core.secretStore, 'setSecret', {
       before: ([name]) => (name === stagingSecretName(s.config.oauthClientSecretName) ? aStaging.hold() : undefined),
     });
-    const coreA = { ...s.core, secretStore: secretStoreA };
-    const monitorA = createMonitorFeatureFor(coreA, { logger, rotation: createRotationServiceFor(coreA, logger) }).monitor;
+    const monitorA = createApp(s.config, { ...s.overrides, logger, core: (core) => ({ ...core, secretStore: secretStoreA }) }).monitor().monitor;
     const runA = monitorA.run();
     await aStaging.reached;
 

@@ -11,7 +11,7 @@ import type { RotationRecord } from '../../../src/shared/domain/monitor/rotation
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
 import type { RotationStore } from '../../../src/shared/ports/index.js';
-import { createRotationServiceFor } from '../../../src/shared/runtime/rotation.js';
+import { createApp } from '../../../src/shared/runtime/app.js';
 import { stagingSecretName, type RotationService } from '../../../src/shared/services/rotation/rotationService.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
@@ -127,7 +127,7 @@ describe('rotation end to end over POST /api/token', () => {
         return saved;
       },
     };
-    const rotation: RotationService = createRotationServiceFor({ ...core, rotationStore: interleaved }, rotationLogger);
+    const rotation: RotationService = createApp(stack.config, { ...stack.overrides, logger: rotationLogger, core: (built) => ({ ...built, rotationStore: interleaved }) }).rotation();
     const startedAt = new Date();
 
     const rotated = await rotation.advance({ runId: 'run-1', now: startedAt });

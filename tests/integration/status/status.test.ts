@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import { htmlResult } from '../../../src/shared/http/index.js';
-import { createMonitorFeatureFor, type MonitorFeature } from '../../../src/shared/runtime/monitor.js';
+import { createApp } from '../../../src/shared/runtime/app.js';
+import type { MonitorFeature } from '../../../src/shared/runtime/monitor.js';
 import { prefersHtml, renderStatusPage } from '../../../src/shared/services/status/statusPage.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   stack.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, keyId, addDays(new Date(), 25));
   const mailbox = await connectMailbox(stack, 'mario.rossi@contoso.onmicrosoft.com');
   await stack.core.mailboxRegistry.markReconnectRequired(mailbox.upn, 'invalid_grant:50173', new Date());
-  feature = createMonitorFeatureFor(stack.core, { logger: silent });
+  feature = createApp(stack.config, { ...stack.overrides, logger: silent, rotation: false }).monitor();
   await feature.monitor.run();
 }, 60_000);
 
@@ -60,7 +61,7 @@ describe('status', () => {
 
   it('warns, in JSON and on the page, when the only alert channel needs the client secret it would alarm about', async () => {
     expect((await feature.status.getStatus()).warnings).toEqual([]);
-    const connectedOnly = createMonitorFeatureFor({ ...stack.core, config: { ...stack.config, alertMailAuth: 'connected-mailbox' } });
+    const connectedOnly = createApp({ ...stack.config, alertMailAuth: 'connected-mailbox' }, { ...stack.overrides, rotation: false }).monitor();
     const report = await connectedOnly.status.getStatus();
     expect(report.warnings).toEqual(['alarm_channel_needs_secret']);
     expect(renderStatusPage(report, 'en')).toContain('If Entra ID refuses the client secret no alert gets through');

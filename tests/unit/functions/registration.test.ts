@@ -1,5 +1,5 @@
 // Every file in src/functions is loaded through package.json `main` (dist/index.js, built by
-// `npm run build` before vitest) and registers exactly what DESIGN.md §3 lists for it.
+// `npm run build`, which `npm test` and `npm run test:unit` run before vitest) and registers exactly what DESIGN.md §3 lists for it.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

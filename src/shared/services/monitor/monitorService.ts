@@ -9,7 +9,7 @@
 // finds every alert already sent.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { type AlertLedger, type AlertMailer, type AlertWebhook, GraphRequestError, type MailboxKeepAlive, type MailboxRecord, type RotationAdvancer, type RotationProgress, type RotationStore, type RunReportStore, StoreConflictError } from '../../ports/index.js';
+import { type AlertLedger, GraphRequestError, type MailboxRecord, type RotationStore, type RunReportStore, StoreConflictError } from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
@@ -49,6 +49,8 @@ import {
   type Discovery,
   type DiscoveryDependencies,
 } from './discovery.js';
+import type { AlertMailer, AlertWebhook, MailboxKeepAlive } from '../../ports/index.js';
+import type { RotationAdvancer, RotationEventKind, RotationOutcome, RotationOutcomeStep } from '../../ports/rotationOutcome.js';
 import type { FederatedCheck } from './federatedCheck.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';
@@ -60,7 +62,7 @@ const ICS_ALARM_HOURS = [7 * 24, 24] as const;
 const MAX_ICS_ATTACHMENTS = 5;
 const DIGEST_HISTORY_ENTRIES = 3;
 /** Rotation steps that change the app's password list: discovery must read the app again after them. */
-const PASSWORD_LIST_CHANGES: readonly string[] = ['added', 'orphan_removed', 'old_removed', 'rolled_back'];
+const PASSWORD_LIST_CHANGES: ReadonlySet<RotationEventKind> = new Set(['added', 'orphan_removed', 'old_removed', 'rolled_back']);
 const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'permission_denied',
   'policy_lifetime',
@@ -69,7 +71,7 @@ const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'upstream_unavailable',
 ];
 /** Rotation steps a rotation passes through within one run; sitting in one longer than a day means it is stuck. */
-const ROTATION_STEPS_IN_PROGRESS: readonly string[] = ['planned', 'added', 'stored', 'verified'];
+const ROTATION_STEPS_IN_PROGRESS: ReadonlySet<RotationOutcomeStep> = new Set(['planned', 'added', 'stored', 'verified']);
 const ROTATION_STUCK_AFTER_DAYS = 1;
 /** Another instance holds the rotation: it reports on the client secret, this run says only that. */
 const CONCURRENT_ROTATION_RUN = 'concurrent_run';
@@ -150,7 +152,7 @@ interface Notice {
 }
 
 interface RotationView {
-  progress?: RotationProgress;
+  progress?: RotationOutcome;
   /** Another instance holds the rotation's lease: it acts and reports on the client secret this time. */
   heldElsewhere?: boolean;
   failure?: RotationFailureReason;
@@ -189,96 +191,80 @@ function isRotationFailure(reason: string | undefined): reason is RotationFailur
   return ROTATION_FAILURES.includes(reason as RotationFailureReason);
 }
 
+/** What one step adds to the run report. */
+interface StepReport {
+  counts: Record<string, number>;
+  errors: string[];
+}
+
+/** The run's fixed facts, the same for every step. */
+interface RunContext {
+  runId: string;
+  now: Date;
+  budget: RunBudget;
+}
+
+/** Step 1: the app as Graph answered once, and what the rotation did with it. */
+interface Rotated extends StepReport {
+  lookup: AppLookup;
+  rotation: RotationView;
+}
+
+/** Step 2: everything the run knows about the credentials and grants, judged. */
+interface Survey extends StepReport {
+  discovery: Discovery;
+  /** The registry as the run ends up seeing it (rebuilt from Key Vault when it came back empty). */
+  mailboxes: MailboxRecord[];
+  evaluations: ExpiryEvaluation[];
+  /** When the facts were judged: after this run's rotation (see `survey`). */
+  evaluatedAt: Date;
+}
+
+/** Step 3: the alerts the run owes. */
+interface Owed extends StepReport {
+  notices: Notice[];
+}
+
+/** Step 4: the digest, when one was delivered. */
+interface Alerted extends StepReport {
+  digest?: MonitorRunResult['digest'];
+}
+
+function stepReport(counts: Record<string, number> = {}, errors: string[] = []): StepReport {
+  return { counts, errors };
+}
+
 export function createMonitorService(deps: MonitorDependencies): MonitorService {
   const { config, alertLedger, runReports, logger } = deps;
 
-  /**
-   * Keep-alive refreshes, last in the run: the most urgent grants first (oldest refresh), a few at a time,
-   * none started that could not finish within the budget. The rest stays idle in the registry, so the next
-   * run takes it first; a transient failure is retried there, never turned into reconnect_required.
-   */
-  async function keepIdleGrantsAlive(
-    records: readonly MailboxRecord[],
-    now: Date,
-    budget: RunBudget,
-    counts: Record<string, number>,
-    errors: string[],
-  ): Promise<void> {
-    const idle = evaluateGrants(records.map(mailboxGrantOf), now)
-      .filter((grant) => grant.needsKeepAlive)
-      .sort((a, b) => a.grant.lastRefreshAt.getTime() - b.grant.lastRefreshAt.getTime());
-    if (idle.length === 0) return;
-    const { keepAlive } = deps;
-    if (!keepAlive) {
-      errors.push('keep_alive_unavailable');
-      return;
-    }
-    const limit = pLimit(deps.keepAliveConcurrency ?? DEFAULT_KEEP_ALIVE_CONCURRENCY);
-    const failureCodes = new Set<string>();
-    let refreshed = 0;
-    let failed = 0;
-    let left = 0;
-    await Promise.all(
-      idle.map(({ grant, idleDays }) =>
-        limit(async () => {
-          if (!budget.allows(deps.clock.now(), KEEP_ALIVE_ALLOWANCE_MS)) {
-            left += 1;
-            return;
-          }
-          try {
-            const result = await keepAlive.keepAlive(grant.upn);
-            refreshed += 1;
-            logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
-            if (result === 'reconnect_required') {
-              const current = await deps.mailboxRegistry.get(grant.upn);
-              if (current?.status === 'ok') await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', deps.clock.now());
-            }
-          } catch (error) {
-            failed += 1;
-            failureCodes.add(failureCode(error));
-            logger.warn('monitor.keep_alive_failed', { tenantId: grant.tenantId, code: failureCode(error) });
-          }
-        }),
-      ),
-    );
-    counts.keepAlives = refreshed;
-    if (failed > 0) counts.keepAliveFailed = failed;
-    for (const code of failureCodes) errors.push(`keep_alive_failed:${code}`);
-    if (left > 0) {
-      // Not an error: the budget did its job. The next run starts with these.
-      counts.keepAliveCarriedOver = left;
-      logger.warn('monitor.keep_alive_carried_over', { left });
-    }
-  }
-
-  async function advanceRotation(runId: string, now: Date, lookup: AppLookup, budget: RunBudget, errors: string[]): Promise<RotationView> {
-    if (config.rotationMode !== 'auto' || !deps.rotation) return {};
-    if (!budget.allows(deps.clock.now(), ROTATION_ALLOWANCE_MS)) {
-      errors.push('rotation_deferred:budget');
-      return {};
-    }
-    let progress: RotationProgress;
+  async function advanceRotation(run: RunContext, lookup: AppLookup): Promise<{ rotation: RotationView; errors: string[] }> {
+    if (config.rotationMode !== 'auto' || !deps.rotation) return { rotation: {}, errors: [] };
+    if (!run.budget.allows(deps.clock.now(), ROTATION_ALLOWANCE_MS)) return { rotation: {}, errors: ['rotation_deferred:budget'] };
+    let progress: RotationOutcome;
     try {
       // Without the app (Graph failed) the rotation reads it itself and reports why it could not.
-      progress = await deps.rotation.advance({ runId, now, ...(lookup.ok ? { app: lookup.app } : {}) });
+      progress = await deps.rotation.advance({ runId: run.runId, now: run.now, ...(lookup.ok ? { app: lookup.app } : {}) });
     } catch (error) {
-      errors.push(`rotation_failed:${failureCode(error)}`);
       logger.error('monitor.rotation_failed', { code: failureCode(error) });
-      return { failure: 'upstream_unavailable' };
+      return { rotation: { failure: 'upstream_unavailable' }, errors: [`rotation_failed:${failureCode(error)}`] };
     }
-    if (progress.events?.some((event) => event.reason === CONCURRENT_ROTATION_RUN) === true) {
-      logger.info('monitor.rotation_held_elsewhere', { runId });
-      return { progress, heldElsewhere: true };
+    if (progress.events.some((event) => event.reason === CONCURRENT_ROTATION_RUN)) {
+      logger.info('monitor.rotation_held_elsewhere', { runId: run.runId });
+      return { rotation: { progress, heldElsewhere: true }, errors: [] };
     }
     const stepError = progress.lastError !== CONCURRENT_ROTATION_RUN ? progress.lastError : undefined;
-    if (stepError !== undefined) errors.push(`rotation_step_failed:${stepError}`);
-    const rolledBack = progress.events?.some((event) => event.kind === 'rolled_back') === true;
+    const errors = stepError !== undefined ? [`rotation_step_failed:${stepError}`] : [];
+    return { rotation: judgeRotation(progress, stepError, run.now, errors), errors };
+  }
+
+  /** A failure the digest must name: blocked, rolled back, a failed step mid-rotation, or a step that stopped moving. */
+  function judgeRotation(progress: RotationOutcome, stepError: string | undefined, now: Date, errors: string[]): RotationView {
     if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
-    if (rolledBack) return { progress, failure: 'verification_failed' };
-    if (progress.step === undefined || !ROTATION_STEPS_IN_PROGRESS.includes(progress.step)) return { progress };
+    if (progress.events.some((event) => event.kind === 'rolled_back')) return { progress, failure: 'verification_failed' };
+    if (!ROTATION_STEPS_IN_PROGRESS.has(progress.step)) return { progress };
     // Mid-rotation, the secret is not renewed yet: a failed step, or a step that stopped moving, is a failure.
     if (stepError !== undefined) return { progress, failure: 'step_failed', failureCode: stepError };
-    const current = progress.history?.find((record) => record.rotationId === progress.rotationId);
+    const current = progress.history.find((record) => record.rotationId === progress.rotationId);
     if (current?.step !== progress.step) return { progress };
     const stepAt = current.stepTimestamps[current.step] ?? current.startedAt;
     if (addDays(stepAt, ROTATION_STUCK_AFTER_DAYS).getTime() > now.getTime()) return { progress };
@@ -343,8 +329,24 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     ];
   }
 
+  /** One reconnect alert per connection: a mailbox reconnected and revoked again alerts again. */
+  function reconnectNotices(mailboxes: readonly MailboxRecord[], now: Date): Notice[] {
+    const records = new Map(mailboxes.map((record) => [`${record.tenantId}.${record.objectId}`, record]));
+    return evaluateGrants(mailboxes.map(mailboxGrantOf), now)
+      .filter((health) => health.reconnectRequired)
+      .map((health) => ({
+        credentialId: `grant:${health.grant.mailboxId}`,
+        threshold: `reconnect:${records.get(health.grant.mailboxId)?.connectedAt.toISOString() ?? ''}`,
+        reconnect: {
+          upn: health.grant.upn,
+          reconnectUrl: reconnectUrl(config.publicBaseUrl, health.grant.upn),
+          ...(health.grant.lastErrorCode ? { errorCode: health.grant.lastErrorCode } : {}),
+        },
+      }));
+  }
+
   async function rotationHistory(discovery: Discovery, rotation: RotationView): Promise<RotationRecord[]> {
-    if (rotation.progress?.history) return [...rotation.progress.history];
+    if (rotation.progress) return [...rotation.progress.history];
     if (!deps.rotationStore) return [];
     return deps.rotationStore.listHistory(discovery.app.appId).catch(() => []);
   }
@@ -437,9 +439,9 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     rendered: RenderedDigest,
     items: readonly DigestItem[],
     now: Date,
-    errors: string[],
-  ): Promise<{ channels: Array<'mail' | 'webhook'>; delivered: boolean }> {
+  ): Promise<{ channels: Array<'mail' | 'webhook'>; delivered: boolean; errors: string[] }> {
     const channels: Array<'mail' | 'webhook'> = [];
+    const errors: string[] = [];
     const { mailer, webhook } = deps;
     const sender = config.alertSender;
     // The webhook runs beside the mail and never blocks it.
@@ -472,16 +474,12 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       errors.push('alerts_not_configured');
     }
     if (await webhookDelivery) channels.push('webhook');
-    return { channels, delivered: channels.includes(mailConfigured ? 'mail' : 'webhook') };
+    return { channels, delivered: channels.includes(mailConfigured ? 'mail' : 'webhook'), errors };
   }
 
-  async function claimNotices(
-    notices: readonly Notice[],
-    runId: string,
-    counts: Record<string, number>,
-    errors: string[],
-  ): Promise<Notice[]> {
+  async function claimNotices(notices: readonly Notice[], runId: string): Promise<StepReport & { claimed: Notice[] }> {
     const claimed: Notice[] = [];
+    const { counts, errors } = stepReport();
     for (const notice of notices) {
       let claim: Awaited<ReturnType<AlertLedger['claim']>>;
       try {
@@ -497,28 +495,120 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       if (claim === 'claimed') claimed.push(notice);
       else counts.alertsAlreadyHandled = (counts.alertsAlreadyHandled ?? 0) + 1;
     }
-    return claimed;
+    return { claimed, counts, errors };
   }
 
-  async function alertAndRecord(
-    discovery: Discovery,
-    notices: readonly Notice[],
-    rotation: RotationView,
-    runId: string,
-    now: Date,
-    counts: Record<string, number>,
-    errors: string[],
-  ): Promise<MonitorRunResult['digest']> {
+  /**
+   * DESIGN §5: a registry that came back empty (emptied, or its table recreated) while Key Vault holds
+   * mailbox caches is rebuilt from them before anything reads the mailboxes, so this run watches them.
+   * A registry that could not be read is left alone: unreadable is not empty.
+   */
+  async function rebuildLostRegistry(discovery: Discovery): Promise<StepReport & { mailboxes: MailboxRecord[] }> {
+    const { registryRebuild } = deps;
+    const unchanged = { mailboxes: discovery.mailboxes, ...stepReport() };
+    if (!registryRebuild || discovery.mailboxes.length > 0) return unchanged;
+    if (discovery.errors.some((code) => code.startsWith('mailbox_'))) return unchanged;
+    const { counts, errors } = unchanged;
+    try {
+      const result = await registryRebuild.rebuild();
+      if (result.unparsable > 0) {
+        counts.mailboxCachesUnparsable = result.unparsable;
+        errors.push(`mailbox_caches_unparsable:${result.unparsable}`);
+      }
+      if (result.rebuilt === 0 && result.conflicts === 0) return unchanged;
+      counts.registryRebuilt = result.rebuilt;
+      // A repair is news: the run report and the digest's "could not check" section say so.
+      errors.push(`registry_rebuilt:${result.rebuilt}`);
+      logger.warn('monitor.registry_rebuilt', { rebuilt: result.rebuilt, conflicts: result.conflicts });
+      return { mailboxes: (await deps.mailboxRegistry.scan()).records, counts, errors };
+    } catch (error) {
+      errors.push(`registry_rebuild_failed:${failureCode(error)}`);
+      logger.error('monitor.registry_rebuild_failed', { code: failureCode(error) });
+      return unchanged;
+    }
+  }
+
+  // The run's steps, in order (DESIGN §6: urgent work first). Each returns what it found and what it
+  // adds to the run report; `run` below strings them together.
+
+  /** 1. One Graph read of the app per run (issue 10, P6), handed to the rotation, which advances. */
+  async function rotate(run: RunContext): Promise<Rotated> {
+    const lookup = await readApplication(deps.appDirectory, config.oauthClientId);
+    const { rotation, errors } = await advanceRotation(run, lookup);
+    return { lookup, rotation, counts: {}, errors };
+  }
+
+  /** 2. Discover (reading the app again only when the rotation changed its passwords), repair, judge. */
+  async function survey(run: RunContext, { lookup, rotation }: Rotated): Promise<Survey> {
+    const passwordsChanged = rotation.progress?.events.some((event) => PASSWORD_LIST_CHANGES.has(event.kind)) === true;
+    const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
+    const rebuilt = await rebuildLostRegistry(discovery);
+    const watchedGrants: MonitoredCredential[] = evaluateGrants(rebuilt.mailboxes.map(mailboxGrantOf), run.now)
+      .filter((health) => !health.reconnectRequired)
+      .map((health) => grantAsCredential(health.grant));
+    // Judge the facts as of when they were read: after this run's rotation, whose new password starts
+    // later than the run's `now` (by the keep-alive and rotation steps; the policy tolerates Graph's clock
+    // running a little ahead of ours).
+    const evaluatedAt = new Date(Math.max(run.now.getTime(), deps.clock.now().getTime()));
+    const evaluations = evaluateExpiries([...discovery.credentials, ...watchedGrants], {
+      now: evaluatedAt,
+      thresholdsDays: config.alertThresholdsDays,
+      rotationLeadDays: config.rotationLeadDays,
+      rotationMode: config.rotationMode,
+    });
+    return {
+      discovery,
+      mailboxes: rebuilt.mailboxes,
+      evaluations,
+      evaluatedAt,
+      counts: { ...rebuilt.counts, credentials: discovery.credentials.length, mailboxes: rebuilt.mailboxes.length },
+      errors: [...discovery.errors, ...rebuilt.errors],
+    };
+  }
+
+  /** 3. What the run owes the admins: due thresholds, rotation news, reconnects, the federated posture. */
+  async function owe(run: RunContext, { rotation }: Rotated, { discovery, mailboxes, evaluations, evaluatedAt }: Survey): Promise<Owed> {
+    const due = dueAlerts(evaluations);
+    const reconnects = reconnectNotices(mailboxes, run.now);
+    const federated = await deps.federatedCheck?.check({
+      ...(discovery.appObjectId !== undefined ? { appObjectId: discovery.appObjectId } : {}),
+      credentials: discovery.credentials,
+      now: evaluatedAt,
+    });
+    const counts: Record<string, number> = { alertsDue: due.length, reconnectRequired: reconnects.length };
+    if (rotation.heldElsewhere) counts.rotationByAnotherInstance = 1;
+    else if (rotation.progress) counts.rotationSteps = rotation.progress.events.length;
+    // While another instance rotates, what this run read of the client secret may already be stale (a
+    // "expires in 20 days" beside that instance's "renewed"): the lease holder reports it; unclaimed, it
+    // stays due for the next run should that instance fail to.
+    const aboutTheSecret = (notice: Notice) => notice.item?.credential.kind === 'client-secret' || notice.renewal !== undefined;
+    const notices = [
+      ...due.map((alert) => alertNotice(alert, rotation, run.now)),
+      ...rotationFailureNotices(evaluations, rotation, run.now),
+      ...reconnects,
+      ...switchedNotices(rotation, discovery, evaluatedAt),
+      ...(federated?.notices ?? []),
+    ].filter((notice) => !rotation.heldElsewhere || !aboutTheSecret(notice));
+    return { notices, counts, errors: federated?.errors ?? [] };
+  }
+
+  /**
+   * 4. One digest for everything owed, under the day's lock: claim each alert, send, then mark the claims
+   * sent (or release them when the deciding channel failed, so the next run retries). `errorsSoFar`: what
+   * the digest's "could not check" section lists.
+   */
+  async function alert(run: RunContext, { rotation }: Rotated, { discovery }: Survey, { notices }: Owed, errorsSoFar: readonly string[]): Promise<Alerted> {
+    if (notices.length === 0) return stepReport();
+    const { runId, now } = run;
     const day = utcDay(now);
     const lock = await alertLedger.claim(DIGEST_LOCK_ID, day, runId, deps.clock.now());
     if (lock !== 'claimed') {
-      counts.digestSkippedConcurrentRun = 1;
       logger.info('monitor.digest_skipped', { runId, reason: 'another_run_sending' });
-      return undefined;
+      return stepReport({ digestSkippedConcurrentRun: 1 });
     }
     try {
-      const claimed = await claimNotices(notices, runId, counts, errors);
-      if (claimed.length === 0) return undefined;
+      const { claimed, counts, errors } = await claimNotices(notices, runId);
+      if (claimed.length === 0) return { counts, errors };
       // A credential appears once, even when a threshold and a rotation failure both speak of it.
       const items = [
         ...new Map(claimed.flatMap((notice) => (notice.item ? [[notice.item.credential.id, notice.item] as const] : []))).values(),
@@ -529,148 +619,77 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         reconnects: claimed.flatMap((notice) => (notice.reconnect ? [notice.reconnect] : [])),
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         rotationHistory: historyEntries(await rotationHistory(discovery, rotation)),
-        runErrors: [...errors],
+        runErrors: [...errorsSoFar, ...errors],
       };
       const renewal = claimed.find((notice) => notice.renewal)?.renewal;
       if (renewal) input.renewal = renewal;
       const federated = mergeFederatedNotices(claimed.flatMap((notice) => (notice.federated ? [notice.federated] : [])));
       if (federated) input.federated = federated;
       const rendered = renderDigest(input, config.alertLocale);
-      const { channels, delivered } = await deliver(input, rendered, items, now, errors);
-      if (!delivered) {
+      const delivery = await deliver(input, rendered, items, now);
+      errors.push(...delivery.errors);
+      if (!delivery.delivered) {
         await Promise.all(claimed.map((notice) => alertLedger.release(notice.credentialId, notice.threshold, runId)));
-        counts.alertsReleased = claimed.length;
-        return undefined;
+        return { counts: { ...counts, alertsReleased: claimed.length }, errors };
       }
       await Promise.all(
         claimed.map((notice) => alertLedger.markSent(notice.credentialId, notice.threshold, runId, deps.clock.now())),
       );
-      counts.alertsSent = claimed.length;
-      counts.digestsSent = 1;
-      logger.info('monitor.digest_sent', { runId, alerts: claimed.length, channels: channels.join(',') });
-      return { subject: rendered.subject, channels };
+      logger.info('monitor.digest_sent', { runId, alerts: claimed.length, channels: delivery.channels.join(',') });
+      return {
+        digest: { subject: rendered.subject, channels: delivery.channels },
+        counts: { ...counts, alertsSent: claimed.length, digestsSent: 1 },
+        errors,
+      };
     } finally {
       await alertLedger.release(DIGEST_LOCK_ID, day, runId);
     }
   }
 
   /**
-   * DESIGN §5: a registry that came back empty (emptied, or its table recreated) while Key Vault holds
-   * mailbox caches is rebuilt from them before anything reads the mailboxes, so this run watches them.
-   * A registry that could not be read is left alone: unreadable is not empty.
+   * 5. Keep-alive refreshes, last in the run: the most urgent grants first (oldest refresh), a few at a time,
+   * none started that could not finish within the budget. The rest stays idle in the registry, so the next
+   * run takes it first; a transient failure is retried there, never turned into reconnect_required.
    */
-  async function rebuildLostRegistry(discovery: Discovery, counts: Record<string, number>, errors: string[]): Promise<void> {
-    const { registryRebuild } = deps;
-    if (!registryRebuild || discovery.mailboxes.length > 0) return;
-    if (discovery.errors.some((code) => code.startsWith('mailbox_'))) return;
-    try {
-      const result = await registryRebuild.rebuild();
-      if (result.unparsable > 0) {
-        counts.mailboxCachesUnparsable = result.unparsable;
-        errors.push(`mailbox_caches_unparsable:${result.unparsable}`);
-      }
-      if (result.rebuilt === 0 && result.conflicts === 0) return;
-      counts.registryRebuilt = result.rebuilt;
-      // A repair is news: the run report and the digest's "could not check" section say so.
-      errors.push(`registry_rebuilt:${result.rebuilt}`);
-      logger.warn('monitor.registry_rebuilt', { rebuilt: result.rebuilt, conflicts: result.conflicts });
-      discovery.mailboxes = (await deps.mailboxRegistry.scan()).records;
-    } catch (error) {
-      errors.push(`registry_rebuild_failed:${failureCode(error)}`);
-      logger.error('monitor.registry_rebuild_failed', { code: failureCode(error) });
+  async function keepIdleGrantsAlive(run: RunContext, { mailboxes }: Survey): Promise<StepReport> {
+    const idle = evaluateGrants(mailboxes.map(mailboxGrantOf), run.now)
+      .filter((grant) => grant.needsKeepAlive)
+      .sort((a, b) => a.grant.lastRefreshAt.getTime() - b.grant.lastRefreshAt.getTime());
+    if (idle.length === 0) return stepReport();
+    const { keepAlive } = deps;
+    if (!keepAlive) return stepReport({}, ['keep_alive_unavailable']);
+    const limit = pLimit(deps.keepAliveConcurrency ?? DEFAULT_KEEP_ALIVE_CONCURRENCY);
+    const outcomes = await Promise.all(
+      idle.map(({ grant, idleDays }) =>
+        limit(async (): Promise<{ left?: true; refreshed?: true; failure?: string }> => {
+          if (!run.budget.allows(deps.clock.now(), KEEP_ALIVE_ALLOWANCE_MS)) return { left: true };
+          let refreshed: true | undefined;
+          try {
+            const result = await keepAlive.keepAlive(grant.upn);
+            refreshed = true;
+            logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
+            if (result === 'reconnect_required') {
+              const current = await deps.mailboxRegistry.get(grant.upn);
+              if (current?.status === 'ok') await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', deps.clock.now());
+            }
+            return { refreshed };
+          } catch (error) {
+            logger.warn('monitor.keep_alive_failed', { tenantId: grant.tenantId, code: failureCode(error) });
+            return { ...(refreshed ? { refreshed } : {}), failure: failureCode(error) };
+          }
+        }),
+      ),
+    );
+    const failures = outcomes.flatMap((outcome) => (outcome.failure !== undefined ? [outcome.failure] : []));
+    const left = outcomes.filter((outcome) => outcome.left).length;
+    const counts: Record<string, number> = { keepAlives: outcomes.filter((outcome) => outcome.refreshed).length };
+    if (failures.length > 0) counts.keepAliveFailed = failures.length;
+    if (left > 0) {
+      // Not an error: the budget did its job. The next run starts with these.
+      counts.keepAliveCarriedOver = left;
+      logger.warn('monitor.keep_alive_carried_over', { left });
     }
-  }
-
-  /** Urgent work first (DESIGN §6): rotation, alerts and the digest; then keep-alive refreshes. */
-  async function runOnce(
-    runId: string,
-    now: Date,
-    budget: RunBudget,
-    counts: Record<string, number>,
-    errors: string[],
-  ): Promise<MonitorRunResult['digest']> {
-    const { digest, mailboxes } = await rotateAndAlert(runId, now, budget, counts, errors);
-    await keepIdleGrantsAlive(mailboxes, now, budget, counts, errors);
-    return digest;
-  }
-
-  async function rotateAndAlert(
-    runId: string,
-    now: Date,
-    budget: RunBudget,
-    counts: Record<string, number>,
-    errors: string[],
-  ): Promise<{ digest: MonitorRunResult['digest']; mailboxes: readonly MailboxRecord[] }> {
-    // One Graph read of the app per run, shared by the rotation and discovery (issue 10, P6); read again
-    // only when the rotation changed the password list.
-    const lookup = await readApplication(deps.appDirectory, config.oauthClientId);
-    const rotation = await advanceRotation(runId, now, lookup, budget, errors);
-    const passwordsChanged =
-      rotation.progress?.events?.some((event) => PASSWORD_LIST_CHANGES.includes(event.kind)) === true;
-    const discovery = await discoverCredentials(deps, passwordsChanged ? {} : { app: lookup });
-    errors.push(...discovery.errors);
-    await rebuildLostRegistry(discovery, counts, errors);
-
-    const grants = discovery.mailboxes.map(mailboxGrantOf);
-    const grantHealth = evaluateGrants(grants, now);
-    const watchedGrants: MonitoredCredential[] = grantHealth
-      .filter((health) => !health.reconnectRequired)
-      .map((health) => grantAsCredential(health.grant));
-    // Judge the facts as of when they were read: after this run's rotation, whose new password starts
-    // later than the run's `now` (by the keep-alive and rotation steps; the policy tolerates Graph's clock
-    // running a little ahead of ours).
-    const evaluatedAt = new Date(Math.max(now.getTime(), deps.clock.now().getTime()));
-    const evaluations = evaluateExpiries([...discovery.credentials, ...watchedGrants], {
-      now: evaluatedAt,
-      thresholdsDays: config.alertThresholdsDays,
-      rotationLeadDays: config.rotationLeadDays,
-      rotationMode: config.rotationMode,
-    });
-    const due = dueAlerts(evaluations);
-    const records = new Map(discovery.mailboxes.map((record) => [`${record.tenantId}.${record.objectId}`, record]));
-    const reconnects: Notice[] = grantHealth
-      .filter((health) => health.reconnectRequired)
-      .map((health) => {
-        const record = records.get(health.grant.mailboxId);
-        return {
-          credentialId: `grant:${health.grant.mailboxId}`,
-          // One reconnect alert per connection: a mailbox reconnected and revoked again alerts again.
-          threshold: `reconnect:${record?.connectedAt.toISOString() ?? ''}`,
-          reconnect: {
-            upn: health.grant.upn,
-            reconnectUrl: reconnectUrl(config.publicBaseUrl, health.grant.upn),
-            ...(health.grant.lastErrorCode ? { errorCode: health.grant.lastErrorCode } : {}),
-          },
-        };
-      });
-    const switched = switchedNotices(rotation, discovery, evaluatedAt);
-    const federated = await deps.federatedCheck?.check({
-      ...(discovery.appObjectId !== undefined ? { appObjectId: discovery.appObjectId } : {}),
-      credentials: discovery.credentials,
-      now: evaluatedAt,
-    });
-    if (federated) errors.push(...federated.errors);
-
-    counts.credentials = discovery.credentials.length;
-    counts.mailboxes = discovery.mailboxes.length;
-    counts.alertsDue = due.length;
-    counts.reconnectRequired = reconnects.length;
-    if (rotation.heldElsewhere) counts.rotationByAnotherInstance = 1;
-    else if (rotation.progress?.events) counts.rotationSteps = rotation.progress.events.length;
-
-    // While another instance rotates, what this run read of the client secret may already be stale (a
-    // "expires in 20 days" beside that instance's "renewed"): the lease holder reports it; unclaimed, it
-    // stays due for the next run should that instance fail to.
-    const aboutTheSecret = (notice: Notice) => notice.item?.credential.kind === 'client-secret' || notice.renewal !== undefined;
-    const notices = [
-      ...due.map((alert) => alertNotice(alert, rotation, now)),
-      ...rotationFailureNotices(evaluations, rotation, now),
-      ...reconnects,
-      ...switched,
-      ...(federated?.notices ?? []),
-    ].filter((notice) => !rotation.heldElsewhere || !aboutTheSecret(notice));
-    const digest = notices.length === 0 ? undefined : await alertAndRecord(discovery, notices, rotation, runId, now, counts, errors);
-    return { digest, mailboxes: discovery.mailboxes };
+    return { counts, errors: [...new Set(failures)].map((code) => `keep_alive_failed:${code}`) };
   }
 
   return {
@@ -684,14 +703,25 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         throw error;
       }
       logger.info('monitor.run_started', { runId });
-      const counts: Record<string, number> = {};
-      const errors: string[] = [];
-      let digest: MonitorRunResult['digest'];
       // From the clock, not `now`: a run asked to judge another day still has the host's real timeout.
       const startedAt = deps.clock.now();
       const budget = deps.budget ? runBudget(startedAt, deps.budget.timeoutMs, deps.budget.marginMs) : runBudget(startedAt);
+      const run: RunContext = { runId, now, budget };
+      // What the steps report so far: kept when a later step throws (a partial run is reported as such).
+      const counts: Record<string, number> = {};
+      const errors: string[] = [];
+      const record = <T extends StepReport>(step: T): T => {
+        Object.assign(counts, step.counts);
+        errors.push(...step.errors);
+        return step;
+      };
+      let digest: MonitorRunResult['digest'];
       try {
-        digest = await runOnce(runId, now, budget, counts, errors);
+        const rotated = record(await rotate(run));
+        const surveyed = record(await survey(run, rotated));
+        const owed = record(await owe(run, rotated, surveyed));
+        digest = record(await alert(run, rotated, surveyed, owed, errors)).digest;
+        record(await keepIdleGrantsAlive(run, surveyed));
       } catch (error) {
         errors.push(`run_failed:${failureCode(error)}`);
         logger.error('monitor.run_failed', { runId, code: failureCode(error) });

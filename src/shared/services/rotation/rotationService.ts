@@ -30,54 +30,17 @@ import {
   type RotationBlockedReason,
   type RotationEvent,
   type RotationRecord,
-  type RotationStep,
 } from '../../domain/monitor/rotationPlan.js';
 import { addDays } from '../../domain/monitor/expiryPolicy.js';
 import { effectivePasswordPolicy, shorterLifetimeDays, type PasswordPolicy } from '../../domain/monitor/passwordPolicy.js';
 import type { Logger } from '../../logger.js';
 import { identifyInUseCredential, type InUseCredential } from './inUseCredential.js';
+import type { RotationAdvancer, RotationOutcome, RotationOutcomeEvent } from '../../ports/rotationOutcome.js';
 
-export type RotationEventKind =
-  | 'started'
-  | 'added'
-  | 'orphan_removed'
-  | 'stored'
-  | 'verified'
-  | 'switched'
-  | 'old_removed'
-  | 'rolled_back'
-  | 'blocked'
-  | 'waiting';
+export type { RotationAdvancer, RotationEventKind, RotationOutcome, RotationOutcomeEvent } from '../../ports/rotationOutcome.js';
 
-export interface RotationOutcomeEvent {
-  kind: RotationEventKind;
-  at: Date;
-  keyId?: string | undefined;
-  /** A stable code (blocked reason, error code), never upstream text. */
-  reason?: string | undefined;
-}
-
-export interface RotationOutcome {
-  appId: string;
-  /** The rotation's step after this run; 'idle' when the app has never been rotated. */
-  step: RotationStep | 'idle';
-  rotationId?: string;
-  events: RotationOutcomeEvent[];
-  /** When nothing is due: the day the next rotation starts. */
-  plannedFor?: Date;
-  blockedReason?: RotationBlockedReason | 'in_use_unknown';
-  /** The transient failure that stopped this run (the next run resumes), as a stable code. */
-  lastError?: string;
-  newKeyId?: string;
-  removedKeyId?: string;
-  /** Every rotation of the app, newest first. */
-  history: RotationRecord[];
-}
-
-export interface RotationService {
-  /** `app`: the registration the monitor already read (saves a Graph call); read here otherwise. */
-  advance(input: { runId: string; now: Date; app?: AppRegistration }): Promise<RotationOutcome>;
-}
+/** The use case: the monitor's RotationAdvancer. */
+export type RotationService = RotationAdvancer;
 
 export type SecretVerifier = Pick<OAuthClient, 'verifyClientSecret'>;
 

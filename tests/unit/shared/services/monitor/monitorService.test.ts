@@ -1,13 +1,15 @@
 // The monitor run on the in-memory ports (tests/fakes) with an injected clock: alerts once per threshold,
 // one digest per day under concurrency, retries after a failed send, Graph 403 fallback, keep-alive.
 import { describe, expect, it } from 'vitest';
-import { type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type MailboxKeepAlive, type MailboxRecord, type OutgoingMail, type RotationAdvancer, type RotationProgress } from '../../../../../src/shared/ports/index.js';
+import { type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type MailboxRecord, type OutgoingMail } from '../../../../../src/shared/ports/index.js';
 
 import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
 import type { Logger } from '../../../../../src/shared/logger.js';
 import { createMonitorService, type MonitorDependencies } from '../../../../../src/shared/services/monitor/monitorService.js';
 import { createRegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
 import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
+import type { MailboxKeepAlive } from '../../../../../src/shared/ports/index.js';
+import type { RotationAdvancer, RotationEventKind, RotationOutcome } from '../../../../../src/shared/ports/rotationOutcome.js';
 import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import {
   InMemoryAlertLedger,
@@ -21,6 +23,11 @@ const TENANT_ID = '99999999-8888-4777-8666-555555555555';
 const KEY_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 const SECRET_NAME = 'oauth-client-secret';
 const START = new Date('2026-03-01T06:00:00Z');
+
+/** What a rotation run reports, with the fields a test does not care about at their idle values. */
+function outcome(fields: Partial<RotationOutcome>): RotationOutcome {
+  return { appId: APP_ID, step: 'idle', events: [], history: [], ...fields };
+}
 
 const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -239,7 +246,7 @@ describe('MonitorService.run', () => {
     await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, -8)));
     const order: string[] = [];
     const keepAlive: MailboxKeepAlive = { keepAlive: () => (order.push('keep-alive'), Promise.resolve('refreshed')) };
-    const rotation: RotationAdvancer = { advance: () => (order.push('rotation'), Promise.resolve({ events: [] })) };
+    const rotation: RotationAdvancer = { advance: () => (order.push('rotation'), Promise.resolve(outcome({ events: [] }))) };
     const mailer = { send: (mail: OutgoingMail) => (order.push('digest'), w.mailer.send(mail)) };
     const deps = w.deps({ keepAlive, rotation, mailer });
     await createMonitorService({ ...deps, config: { ...deps.config, rotationMode: 'auto' } }).run();
@@ -310,7 +317,7 @@ describe('MonitorService.run', () => {
     // The secret in use is itself too close to expiry to silence an older password.
     const w = await world(addDays(START, 50));
     w.directory.app.passwordCredentials.push({ keyId: 'unused-key', displayName: 'old test secret', hint: 'old', startDateTime: addDays(START, -700).toISOString(), endDateTime: addDays(START, 30).toISOString() });
-    const rotation: RotationAdvancer = { advance: () => Promise.resolve({ events: [{ kind: 'waiting', at: START }], plannedFor: addDays(START, 20) }) };
+    const rotation: RotationAdvancer = { advance: () => Promise.resolve(outcome({ events: [{ kind: 'waiting', at: START }], plannedFor: addDays(START, 20) })) };
     const auto = w.deps({ rotation });
     await createMonitorService({ ...auto, config: { ...auto.config, rotationMode: 'auto' } }).run({ now: START });
     await createMonitorService(w.deps()).run({ now: addDays(START, 16) });
@@ -331,7 +338,7 @@ describe('MonitorService.run', () => {
     const w = await world(addDays(START, 30));
     // A hand-stored secret without the keyId tag whose first characters match no password: use unknown.
     await w.secrets.setSecret(SECRET_NAME, 'zzz-secret-text', { expiresOn: addDays(START, 30), tags: {} });
-    const rotation: RotationAdvancer = { advance: () => Promise.resolve({ events: [{ kind: 'blocked', at: START, reason: 'in_use_unknown' }], blockedReason: 'in_use_unknown' }) };
+    const rotation: RotationAdvancer = { advance: () => Promise.resolve(outcome({ events: [{ kind: 'blocked', at: START, reason: 'in_use_unknown' }], blockedReason: 'in_use_unknown' })) };
     const base = w.deps({ rotation });
     await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
     const [mail] = w.mailer.sent;
@@ -343,7 +350,7 @@ describe('MonitorService.run', () => {
   it('reads the app once per run and hands it to the rotation; reads it again only after the rotation changed the passwords', async () => {
     const w = await world(addDays(START, 400));
     const given: Array<AppRegistration | undefined> = [];
-    let next: RotationProgress = { events: [{ kind: 'waiting', at: START }] };
+    let next = outcome({ events: [{ kind: 'waiting', at: START }] });
     const rotation: RotationAdvancer = {
       advance: ({ app }) => {
         given.push(app);
@@ -355,8 +362,8 @@ describe('MonitorService.run', () => {
     await monitor.run({ now: START });
     expect(w.directory.reads).toBe(1);
     expect(given[0]?.appId).toBe(APP_ID);
-    for (const kind of ['added', 'orphan_removed', 'old_removed', 'rolled_back']) {
-      next = { events: [{ kind, at: START }] };
+    for (const kind of ['added', 'orphan_removed', 'old_removed', 'rolled_back'] as const) {
+      next = outcome({ events: [{ kind, at: START }] });
       const before = w.directory.reads;
       await monitor.run({ now: START });
       expect(w.directory.reads - before, kind).toBe(2);
@@ -388,8 +395,8 @@ describe('MonitorService.run', () => {
         // What a real rotation leaves behind: the new password (Graph's clock a minute ahead) now in use.
         w.directory.app.passwordCredentials.push({ keyId: newKeyId, displayName: 'keyrelay rotation rot-1', hint: 'new', startDateTime: new Date(START.getTime() + 60_000).toISOString(), endDateTime: addDays(START, 730).toISOString() });
         await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', { expiresOn: addDays(START, 730), tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' } });
-        const kinds = ['started', 'added', 'stored', 'verified', 'switched', 'waiting'];
-        return { rotationId: 'rot-1', events: kinds.map((kind) => ({ kind, at: START })), history: [record] };
+        const kinds: RotationEventKind[] = ['started', 'added', 'stored', 'verified', 'switched', 'waiting'];
+        return outcome({ rotationId: 'rot-1', events: kinds.map((kind) => ({ kind, at: START })), history: [record] });
       },
     };
     const base = w.deps({ rotation });
@@ -423,7 +430,7 @@ describe('MonitorService.run', () => {
     const rotation: RotationAdvancer = {
       advance: ({ now }) => {
         const record = { ...stuckAt, stepTimestamps: { planned: now, added: now } };
-        return Promise.resolve({ rotationId: 'rot-kv', step: 'added', events: [{ kind: 'orphan_removed', at: now }, { kind: 'added', at: now }], lastError: 'keyvault_403', history: [record] });
+        return Promise.resolve(outcome({ rotationId: 'rot-kv', step: 'added', events: [{ kind: 'orphan_removed', at: now }, { kind: 'added', at: now }], lastError: 'keyvault_403', history: [record] }));
       },
     };
     const base = w.deps({ rotation });
@@ -444,14 +451,14 @@ describe('MonitorService.run', () => {
 
   it('a rotation failure is mailed on a day no threshold is crossed', async () => {
     const w = await world(addDays(START, 25));
-    let progress: RotationProgress = { events: [{ kind: 'waiting', at: START }], plannedFor: START };
+    let progress = outcome({ events: [{ kind: 'waiting', at: START }], plannedFor: START });
     const rotation: RotationAdvancer = { advance: () => Promise.resolve(progress) };
     const base = w.deps({ rotation });
     const monitor = createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } });
     await monitor.run();
     expect(w.mailer.sent).toHaveLength(1);
     w.clock.current = addDays(START, 1);
-    progress = { rotationId: 'rot-2', step: 'planned', events: [{ kind: 'started', at: w.clock.current }], lastError: 'graph_503' };
+    progress = outcome({ rotationId: 'rot-2', step: 'planned', events: [{ kind: 'started', at: w.clock.current }], lastError: 'graph_503' });
     const failed = await monitor.run();
     expect(failed.errors).toContain('rotation_step_failed:graph_503');
     expect(w.mailer.sent).toHaveLength(2);
@@ -472,7 +479,7 @@ describe('MonitorService.run', () => {
       verifyAttempts: 0,
     };
     const rotation: RotationAdvancer = {
-      advance: () => Promise.resolve({ rotationId: 'rot-3', step: 'stored', events: [], history: [record] }),
+      advance: () => Promise.resolve(outcome({ rotationId: 'rot-3', step: 'stored', events: [], history: [record] })),
     };
     const base = w.deps({ rotation });
     const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
@@ -484,7 +491,7 @@ describe('MonitorService.run', () => {
   it('another run advancing the rotation at the same time is not reported as a failure', async () => {
     const w = await world(addDays(START, 30));
     const rotation: RotationAdvancer = {
-      advance: () => Promise.resolve({ rotationId: 'rot-4', step: 'added', events: [], lastError: 'concurrent_run' }),
+      advance: () => Promise.resolve(outcome({ rotationId: 'rot-4', step: 'added', events: [], lastError: 'concurrent_run' })),
     };
     const base = w.deps({ rotation });
     const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
@@ -573,7 +580,8 @@ describe('MonitorService.run', () => {
       verifyAttempts: 1,
       removeAfter: addDays(START, 7),
     };
-    let progress: RotationProgress = { rotationId: 'rot-5', step: 'switched', events: ['started', 'added', 'stored', 'verified', 'switched'].map((kind) => ({ kind, at: START })), history: [record] };
+    const kinds: RotationEventKind[] = ['started', 'added', 'stored', 'verified', 'switched'];
+    let progress = outcome({ rotationId: 'rot-5', step: 'switched', events: kinds.map((kind) => ({ kind, at: START })), history: [record] });
     const rotation: RotationAdvancer = {
       async advance() {
         if (!w.directory.app.passwordCredentials.some((p) => p.keyId === newKeyId)) {
@@ -589,7 +597,7 @@ describe('MonitorService.run', () => {
     await monitor.run();
     expect(w.mailer.sent).toHaveLength(0);
     w.clock.current = addDays(START, 1);
-    progress = { rotationId: 'rot-5', step: 'switched', events: [{ kind: 'waiting', at: w.clock.current }], history: [record] };
+    progress = outcome({ rotationId: 'rot-5', step: 'switched', events: [{ kind: 'waiting', at: w.clock.current }], history: [record] });
     await monitor.run();
     expect(w.mailer.sent.map((mail) => mail.subject)).toEqual(['[keyrelay] ActNow: client secret renewed on 1 March 2026']);
     w.clock.current = addDays(START, 2);
@@ -604,7 +612,7 @@ describe('MonitorService.run', () => {
     const rotation: RotationAdvancer = {
       advance: () => {
         w.clock.current = new Date(w.clock.current.getTime() + rotationMinutes * 60_000);
-        return Promise.resolve({ events: [{ kind: 'waiting', at: w.clock.current }] });
+        return Promise.resolve(outcome({ events: [{ kind: 'waiting', at: w.clock.current }] }));
       },
     };
     let mailing!: () => void;
