@@ -3,7 +3,8 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../dev/cloud/index.js';
-import { formatDigestDate, portalCredentialsUrl } from '../../src/shared/domain/monitor/digest.js';
+import { portalCredentialsUrl } from '../../src/shared/domain/monitor/digest.js';
+import { formatDate } from '../../src/shared/presentation/time.js';
 import { addDays } from '../../src/shared/domain/monitor/expiryPolicy.js';
 import { createCore } from '../../src/shared/runtime/core.js';
 import { createMonitorFeatureFor } from '../../src/shared/runtime/monitor.js';
@@ -48,7 +49,7 @@ describe('digest in the browser', () => {
     await createMonitorFeatureFor(stack.core, { logger: silent }).monitor.run();
     const [mail] = stack.local.cloud.outbox();
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
-    expect(text).toContain(formatDigestDate(expiresAt, 'it'));
+    expect(text).toContain(formatDate(expiresAt, { locale: 'it', timeZone: stack.config.alertTimeZone }));
     expect(text).toContain('scade tra 30 giorni');
     expect(text).toContain(KEYRELAY_APP_ID);
     expect(text).toContain('Cosa devi fare');
@@ -64,7 +65,7 @@ describe('digest in the browser', () => {
     await createMonitorFeatureFor(englishCore, { logger: silent }).monitor.run({ now: addDays(new Date(), 16) });
     const mail = stack.local.cloud.outbox().at(-1);
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
-    expect(text).toContain(formatDigestDate(expiresAt, 'en'));
+    expect(text).toContain(formatDate(expiresAt, { locale: 'en', timeZone: stack.config.alertTimeZone }));
     expect(text).toContain('expires in 14 days');
     expect(text).toContain(KEYRELAY_APP_ID);
     expect(text).toContain('What you need to do');

@@ -21,6 +21,7 @@ describe('rotationErrorFix', () => {
   it('the digest names a failing step with its code and its fix', () => {
     const input: DigestInput = {
       app: { appId: 'app-1', tenantId: 'tenant-1', displayName: 'ActNow' },
+      timeZone: 'Europe/Rome',
       items: [
         {
           credential: { id: 'app:app-1:password:k1', kind: 'client-secret', label: 'ActNow', expiresAt: new Date('2027-01-01T00:00:00Z'), appId: 'app-1', keyId: 'k1', inUse: true },

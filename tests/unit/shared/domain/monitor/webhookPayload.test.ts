@@ -7,6 +7,7 @@ const EXPIRES_AT = new Date('2026-11-24T10:00:00Z');
 
 const input: DigestInput = {
   app: { appId: APP_ID, tenantId: 'contoso-tenant', displayName: 'ActNow' },
+  timeZone: 'Europe/Rome',
   items: [
     {
       credential: {
