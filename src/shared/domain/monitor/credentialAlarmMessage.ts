@@ -27,7 +27,7 @@ export const CREDENTIAL_ALARM_TEXT: Record<
   { subject: (app: string, code: string) => string; lines: (code: string, at: string) => string[]; portalAction: string }
 > = {
   it: {
-    subject: (app, code) => `[keyrelay] URGENTE, app ${app}: Entra ID rifiuta il segreto client (${code})`,
+    subject: (app, code) => `[keyrelay] URGENTE ${app}: Entra ID rifiuta il segreto client (${code})`,
     lines: (code, at) => [
       `Dal ${at} Entra ID rifiuta il segreto client di keyrelay (${code}): keyrelay non può più dare token alle caselle, quindi la posta non parte.`,
       'Esegui subito `npm run doctor` per la causa. Se il segreto è scaduto o è stato eliminato, creane uno nuovo con `npm run setup` (lo scrive direttamente in Key Vault) oppure passa a OAUTH_CLIENT_CREDENTIAL=federated.',
@@ -36,7 +36,7 @@ export const CREDENTIAL_ALARM_TEXT: Record<
     portalAction: 'Apri Certificati e segreti',
   },
   en: {
-    subject: (app, code) => `[keyrelay] URGENT, app ${app}: Entra ID refuses the client secret (${code})`,
+    subject: (app, code) => `[keyrelay] URGENT ${app}: Entra ID refuses the client secret (${code})`,
     lines: (code, at) => [
       `Since ${at} Entra ID refuses keyrelay's client secret (${code}): keyrelay can no longer hand out mailbox tokens, so mail stops.`,
       'Run `npm run doctor` now for the cause. If the secret expired or was deleted, create a new one with `npm run setup` (it writes it straight into Key Vault) or switch to OAUTH_CLIENT_CREDENTIAL=federated.',
@@ -66,8 +66,8 @@ export function renderCredentialAlarm(facts: CredentialAlarmFacts, zone: Display
         subject,
         [
           { type: 'TextBlock', text: subject, weight: 'Bolder', color: 'Attention', wrap: true },
-          // Plain text only: Adaptive Card markdown would read `*` and `_` in the lines as formatting.
-          ...lines.map((line) => ({ type: 'TextBlock', text: line.replace(/[*_`[\]]/g, ''), wrap: true })),
+          // Adaptive Card markdown would read `*` and `_` in the lines as formatting; backticks stay, as code.
+          ...lines.map((line) => ({ type: 'TextBlock', text: line.replace(/[*_[\]]/g, ''), wrap: true })),
         ],
         [{ type: 'Action.OpenUrl', title: text.portalAction, url: portalUrl }],
       ),

@@ -260,7 +260,7 @@ function italian(zone: DisplayZone): Messages {
   reconnectIntro:
     "L'accesso di queste caselle è stato revocato o è scaduto: finché non vengono ricollegate, ActNow non può inviare posta da esse.",
   reconnectLink: 'Ricollega',
-  errorCode: (code) => `codice errore ${code}`,
+  errorCode: (code) => `codice errore \`${code}\``,
   fix: (code) => rotationErrorFix(code, 'it'),
   missingPermission: (permission) =>
     `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
@@ -387,7 +387,7 @@ function english(zone: DisplayZone): Messages {
   reconnectIntro:
     'Access to these mailboxes was revoked or has expired: until they are reconnected, ActNow cannot send mail from them.',
   reconnectLink: 'Reconnect',
-  errorCode: (code) => `error code ${code}`,
+  errorCode: (code) => `error code \`${code}\``,
   fix: (code) => rotationErrorFix(code, 'en'),
   missingPermission: (permission) =>
     `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,

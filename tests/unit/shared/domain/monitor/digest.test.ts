@@ -138,11 +138,11 @@ describe('renderDigest (English)', () => {
   it('explains a rotation step that failed with its error code and gives the manual steps', () => {
     const action = { kind: 'rotation-failed', reason: 'step_failed', errorCode: 'keyvault_403' } as const;
     const english = renderDigest(input({ items: [item({ action })] }), 'en');
-    expect(english.text).toContain('Automatic renewal failed: a renewal step failed (error code keyvault_403)');
+    expect(english.text).toContain('Automatic renewal failed: a renewal step failed (error code `keyvault_403`)');
     expect(english.text).not.toContain('renew it automatically');
     expect(english.text).toContain('What you need to do');
     const italian = renderDigest(input({ items: [item({ action })] }), 'it');
-    expect(italian.text).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore keyvault_403)');
+    expect(italian.text).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore `keyvault_403`)');
   });
 
   it('orders expired items first and words them as expired', () => {
@@ -179,7 +179,7 @@ describe('renderDigest (English)', () => {
     expect(digest.subject).toBe('[keyrelay] ActNow: 1 mailbox to reconnect');
     expect(digest.html).toContain('href="https://keyrelay.example/api/connect?loginHint=info%40contoso.com"');
     expect(digest.text).toContain(
-      'info@contoso.com (error code invalid_grant:50173): Reconnect https://keyrelay.example/api/connect?loginHint=info%40contoso.com',
+      'info@contoso.com (error code `invalid_grant:50173`): Reconnect https://keyrelay.example/api/connect?loginHint=info%40contoso.com',
     );
     expect(digest.text).toContain('permission Application.Read.All is missing');
   });

@@ -35,7 +35,7 @@ describe('rotationErrorFix', () => {
       rotationHistory: [],
     };
     const { text } = renderDigest(input, 'en');
-    expect(text).toContain("a renewal step failed (error code keyvault_403): give keyrelay's identity the Key Vault Secrets Officer role on the vault.");
+    expect(text).toContain("a renewal step failed (error code `keyvault_403`): give keyrelay's identity the `Key Vault Secrets Officer` role on the vault.");
     expect(text).not.toContain('will renew it automatically');
   });
 });
