@@ -119,6 +119,8 @@ interface Messages {
   /** Something happened (a renewal, a superseded secret) but the admin has nothing to do. */
   subjectNothingToDo(app: string): string;
   nothingToDo: string;
+  /** Appended to a subject that names a secret whose automatic renewal failed. */
+  renewalFailed: string;
   /** OAUTH_CLIENT_CREDENTIAL=federated: a client secret left on the app, for the subject and the table. */
   notNeededHeadline(count: number): string;
   notNeeded: string;
@@ -213,6 +215,7 @@ function italian(zone: DisplayZone): Messages {
   subjectNothing: (app) => `${subjectTag(app)} nessuna credenziale in scadenza`,
   subjectNothingToDo: (app) => `${subjectTag(app)} nessuna azione richiesta`,
   nothingToDo: 'nessuna azione richiesta',
+  renewalFailed: 'rinnovo automatico non riuscito',
   notNeededHeadline: (count) => (count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`),
   notNeeded:
     "Non più necessario: keyrelay usa la credenziale federata e non tocca questo segreto. Eliminalo dal portale (Certificati e segreti) quando nient'altro lo usa.",
@@ -340,6 +343,7 @@ function english(zone: DisplayZone): Messages {
   subjectNothing: (app) => `${subjectTag(app)} no credential expiring`,
   subjectNothingToDo: (app) => `${subjectTag(app)} nothing to do`,
   nothingToDo: 'nothing to do',
+  renewalFailed: 'automatic renewal failed',
   notNeededHeadline: (count) => (count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`),
   notNeeded:
     'No longer needed: keyrelay uses the federated credential and does not touch this secret. Delete it in the portal (Certificates & secrets) once nothing else uses it.',
@@ -478,7 +482,12 @@ export interface DigestParts {
 
 export function digestParts(input: DigestInput): DigestParts {
   const sorted = sortDigestItems(input.items);
-  return { items: sorted.filter((item) => !isQuietItem(item, input)), quiet: sorted.filter((item) => isQuietItem(item, input)) };
+  // The secret this digest's renewal replaced is already told in the renewal paragraph, with its date.
+  const announced = input.renewal?.oldKeyId;
+  return {
+    items: sorted.filter((item) => !isQuietItem(item, input)),
+    quiet: sorted.filter((item) => isQuietItem(item, input) && (announced === undefined || item.credential.keyId !== announced)),
+  };
 }
 
 function subjectFor(input: DigestInput, parts: DigestParts, messages: Messages, zone: DisplayZone): string {
@@ -489,7 +498,8 @@ function subjectFor(input: DigestInput, parts: DigestParts, messages: Messages, 
 /** The subject names what needs action, most urgent first, or says that nothing does. */
 function subjectText(input: DigestInput, { items, quiet }: DigestParts, messages: Messages, zone: DisplayZone): string {
   const app = input.app.displayName;
-  const headline = (item: DigestItem) => `${describeItem(item, zone)} (${formatDate(item.expiresAt, zone)})`;
+  const headline = (item: DigestItem) =>
+    `${describeItem(item, zone)} (${formatDate(item.expiresAt, zone)})${item.action.kind === 'rotation-failed' ? `: ${messages.renewalFailed}` : ''}`;
   const leftovers = items.filter((item) => item.action.kind === 'not-in-use').length + (input.federated?.leftovers.length ?? 0);
   const toDo = items.filter((item) => needsAction(item));
   // Keyrelay unable to authenticate outranks any expiry.

@@ -273,18 +273,31 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
     const replaced = { ...renewal, oldKeyId: 'k0', oldRemovalAfter: new Date('2026-12-10T06:00:00Z') };
     const digest = renderDigest(input({ items: [old, vault], renewal: replaced, rotationHistory: [replaced] }), 'it');
     expect(digest.subject).toBe('[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)');
-    for (const body of [visibleText(digest.html), digest.text]) {
+    // This digest announces the renewal: its paragraph already says what happens to the old secret, once.
+    expect(digest.text).toContain('keyrelay rimuoverà il vecchio segreto (in scadenza il 14 dicembre 2026) dal 10 dicembre 2026 in poi.');
+    expect(digest.text).not.toContain('Vecchio segreto client');
+    // A later digest, the renewal only in the history: the old secret in the quiet part, with its date.
+    const later = renderDigest(input({ items: [old, vault], rotationHistory: [replaced] }), 'it');
+    expect(later.subject).toBe('[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)');
+    for (const body of [digest.text, visibleText(later.html), later.text]) {
+      expect(body).not.toContain('scade tra 20 giorni');
+      expect(body).not.toMatch(/elimina/i);
+    }
+    for (const body of [visibleText(later.html), later.text]) {
       expect(body).not.toContain('scade tra 20 giorni');
       expect(body).not.toMatch(/elimina/i);
       expect(body).toContain(
         'Vecchio segreto client «ActNow» (scade il 14 dicembre 2026): sostituito dal rinnovo, non più in uso. keyrelay lo rimuoverà da solo dal 10 dicembre 2026.',
       );
+      expect(body).toContain('Nessuna azione richiesta');
       // What needs reading comes before the quiet part.
       expect(body.indexOf('smtp-relay')).toBeLessThan(body.indexOf('Vecchio segreto client'));
     }
     const onlyOld = renderDigest(input({ items: [old], renewal: replaced, rotationHistory: [replaced] }), 'en');
     expect(onlyOld.subject).toBe('[keyrelay] ActNow: client secret renewed on 24 November 2026, nothing to do');
-    expect(onlyOld.text).toContain('keyrelay removes it itself on or after 10 December 2026.');
+    const onlyOldLater = renderDigest(input({ items: [old], rotationHistory: [replaced] }), 'en');
+    expect(onlyOldLater.subject).toBe('[keyrelay] ActNow: nothing to do');
+    expect(onlyOldLater.text).toContain('keyrelay removes it itself on or after 10 December 2026.');
     const kept = renderDigest(input({ items: [old], rotationHistory: [{ renewedAt: renewal.renewedAt, oldKeyId: 'k0' }] }), 'en');
     expect(kept.subject).toBe('[keyrelay] ActNow: nothing to do');
     expect(kept.text).toContain('keyrelay leaves it until it expires (`ROTATION_OVERLAP_DAYS=never`)');
