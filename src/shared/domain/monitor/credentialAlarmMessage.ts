@@ -4,7 +4,7 @@
 import { escapeHtml } from '../../presentation/html.js';
 import type { Locale } from '../../presentation/locale.js';
 import { formatDateTime, type DisplayZone } from '../../presentation/time.js';
-import { portalCredentialsUrl } from './digest.js';
+import { mailHtmlText, portalCredentialsUrl } from './digest.js';
 import { adaptiveCardMessage, type AdaptiveCardMessage } from './webhookPayload.js';
 
 export interface CredentialAlarmFacts {
@@ -54,7 +54,7 @@ export function renderCredentialAlarm(facts: CredentialAlarmFacts, zone: Display
   const html = [
     `<!doctype html><html lang="${zone.locale}"><head><meta charset="utf-8"></head><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;line-height:1.5">`,
     `<h2 style="color:#a4262c;font-size:18px">${escapeHtml(subject)}</h2>`,
-    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    ...lines.map((line) => `<p>${mailHtmlText(line)}</p>`),
     `<p><a style="color:#0f6cbd" href="${escapeHtml(portalUrl)}">${escapeHtml(text.portalAction)}</a><br>${escapeHtml(portalUrl)}</p>`,
     '</body></html>',
   ].join('');

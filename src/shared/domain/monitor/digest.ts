@@ -549,14 +549,23 @@ const STYLE = {
   quiet: 'color:#605e5c;font-size:13px;',
 };
 
+const CODE_SPAN = /`([^`]+)`/g;
+const CODE_STYLE = 'font-family:Consolas,Menlo,monospace;font-size:13px;background:#f3f2f1;padding:0 3px;';
+
+/** Escaped text for mail HTML, with the messages' `code spans` (commands, error codes) as monospace <code>. */
+export function mailHtmlText(text: string): string {
+  return escapeHtml(text).replace(CODE_SPAN, (_span, code: string) => `<code style="${CODE_STYLE}">${code}</code>`);
+}
+
 function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, zone: DisplayZone, subject: string): string {
-  const e = escapeHtml;
+  const e = mailHtmlText;
+  const attribute = escapeHtml;
   const { items, quiet } = parts;
   const portal = portalCredentialsUrl(input.app.appId);
   const title = titleFor(input, items, messages);
   const html: string[] = [
     '<!DOCTYPE html>',
-    `<html lang="${zone.locale}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>`,
+    `<html lang="${zone.locale}"><head><meta charset="utf-8"><title>${attribute(subject)}</title></head>`,
     `<body style="${STYLE.body}">`,
     `<h1 style="${STYLE.h1}">${e(title)}</h1>`,
     `<p>${e(messages.intro(input.app))}</p>`,
@@ -600,7 +609,7 @@ function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, 
     html.push(`<p>${e(messages.automaticStep)}</p>`);
   }
   if (items.length > 0)
-    html.push(`<p><a style="${STYLE.link}" href="${e(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
+    html.push(`<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
   if (input.reconnects.length > 0) {
     html.push(
       `<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`,
@@ -609,7 +618,7 @@ function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, 
     for (const mailbox of input.reconnects) {
       const href = safeHref(mailbox.reconnectUrl);
       const link = href
-        ? ` — <a style="${STYLE.link}" href="${e(href)}">${e(messages.reconnectLink)}</a>`
+        ? ` — <a style="${STYLE.link}" href="${attribute(href)}">${e(messages.reconnectLink)}</a>`
         : ` — ${e(mailbox.reconnectUrl)}`;
       const code = mailbox.errorCode ? ` (${e(messages.errorCode(mailbox.errorCode))})` : '';
       html.push(`<li><strong>${e(mailbox.upn)}</strong>${code}${link}</li>`);

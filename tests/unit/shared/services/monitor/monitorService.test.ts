@@ -437,7 +437,7 @@ describe('MonitorService.run', () => {
     expect(first.errors).toContain('rotation_step_failed:keyvault_403');
     expect((await w.runs.latest(1))[0]?.errors).toContain('rotation_step_failed:keyvault_403');
     expect(w.mailer.sent).toHaveLength(1);
-    expect(w.mailer.sent[0]?.html).toContain('Automatic renewal failed: a renewal step failed (error code `keyvault_403`)');
+    expect(w.mailer.sent[0]?.html).toMatch(/Automatic renewal failed: a renewal step failed \(error code <code[^>]*>keyvault_403<\/code>\)/);
     expect(w.mailer.sent[0]?.html).not.toContain('renew it automatically');
     // The same failure the next days: in every run report, mailed once.
     for (const day of [1, 2]) {
@@ -460,7 +460,7 @@ describe('MonitorService.run', () => {
     const failed = await monitor.run();
     expect(failed.errors).toContain('rotation_step_failed:graph_503');
     expect(w.mailer.sent).toHaveLength(2);
-    expect(w.mailer.sent[1]?.html).toContain('Automatic renewal failed: a renewal step failed (error code `graph_503`)');
+    expect(w.mailer.sent[1]?.html).toMatch(/Automatic renewal failed: a renewal step failed \(error code <code[^>]*>graph_503<\/code>\)/);
   });
 
   it('a rotation stuck in one step for more than a day is reported as rotation failed', async () => {
