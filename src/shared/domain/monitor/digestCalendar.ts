@@ -4,7 +4,7 @@
 import type { Locale } from '../../presentation/locale.js';
 import { formatDate, type DisplayZone } from '../../presentation/time.js';
 import type { ExpiryEventInput } from './calendarInvite.js';
-import { describeItem, digestParts, portalCredentialsUrl, type DigestInput, type RenewalNotice } from './digest.js';
+import { digestMessages, digestParts, portalCredentialsUrl, type DigestInput, type RenewalNotice } from './digest.js';
 
 const HOURS_PER_DAY = 24;
 
@@ -19,16 +19,20 @@ export interface DigestCalendarOptions {
 export const CALENDAR_TEXT: Record<
   Locale,
   {
+    /** The event sits on the expiry: it names what expires, never a countdown that goes stale. */
+    expirySummary: (kind: string, label: string) => string;
     renewalSummary: (app: string) => string;
     renewalDescription: (renewal: RenewalNotice & { newExpiresAt: Date }, renewsFrom: Date, date: (value: Date) => string) => string;
   }
 > = {
   it: {
+    expirySummary: (kind, label) => `keyrelay: scade ${kind} «${label}»`,
     renewalSummary: (app) => `keyrelay: scadenza del segreto client di «${app}»`,
     renewalDescription: (renewal, renewsFrom, date) =>
       `Il segreto client che keyrelay ha creato il ${date(renewal.renewedAt)} scade il ${date(renewal.newExpiresAt)}. keyrelay lo rinnova da solo dal ${date(renewsFrom)} e te lo scrive: se il giorno dopo non hai ricevuto la mail di rinnovo, esegui \`npm run doctor\`.`,
   },
   en: {
+    expirySummary: (kind, label) => `keyrelay: ${kind} "${label}" expires`,
     renewalSummary: (app) => `keyrelay: client secret of "${app}" expires`,
     renewalDescription: (renewal, renewsFrom, date) =>
       `The client secret keyrelay created on ${date(renewal.renewedAt)} expires on ${date(renewal.newExpiresAt)}. keyrelay renews it itself from ${date(renewsFrom)} and mails you: if you have not received the renewal mail by the day after, run \`npm run doctor\`.`,
@@ -38,6 +42,8 @@ export const CALENDAR_TEXT: Record<
 /** Events for the digest `input` renders, most important first, at most `maxEvents`. */
 export function digestCalendarEvents(input: DigestInput, locale: Locale, options: DigestCalendarOptions): ExpiryEventInput[] {
   const zone: DisplayZone = { locale, timeZone: input.timeZone };
+  const messages = digestMessages(zone);
+  const text = CALENDAR_TEXT[locale];
   const expiring = digestParts(input)
     .items.filter(
       (item) => item.state === 'expiring' && item.credential.kind !== 'mailbox-grant' && item.action.kind !== 'not-in-use',
@@ -45,8 +51,9 @@ export function digestCalendarEvents(input: DigestInput, locale: Locale, options
     .map(
       (item): ExpiryEventInput => ({
         uid: `${item.credential.id}:${item.expiresAt.toISOString()}@keyrelay`,
-        summary: describeItem(item, zone),
-        description: describeItem(item, zone),
+        summary: text.expirySummary(messages.kind[item.credential.kind], item.credential.label),
+        // What happens if nothing is done: the digest's steps ("below") are not in the calendar.
+        description: `${messages.columns[1]}: ${messages.expiresOn(item.expiresAt)}. ${messages.impact(item)}`,
         expiresAt: item.expiresAt,
         alarmsHoursBefore: options.alarmsHoursBefore,
         timeZone: input.timeZone,

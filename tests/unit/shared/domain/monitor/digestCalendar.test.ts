@@ -53,7 +53,11 @@ describe('digestCalendarEvents', () => {
       'en',
       OPTIONS,
     );
-    expect(events).toEqual([expect.objectContaining({ summary: 'client secret "ActNow" expires in 16 days', alarmsHoursBefore: [168, 24], expiresAt: inUse.expiresAt })]);
+    expect(events).toEqual([expect.objectContaining({ summary: 'keyrelay: client secret "ActNow" expires', alarmsHoursBefore: [168, 24], expiresAt: inUse.expiresAt })]);
+    // Read on the day itself, the event holds no countdown that went stale.
+    expect(events[0]?.description).toBe(
+      'Expires: 10 December 2026, 07:00 CET. keyrelay will no longer be able to refresh tokens: ActNow will stop sending mail from every connected mailbox.',
+    );
     expect(events[0]?.allDay).toBeUndefined();
   });
 });
