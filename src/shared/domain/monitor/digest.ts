@@ -611,10 +611,9 @@ function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, 
   if (items.length > 0)
     html.push(`<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
   if (input.reconnects.length > 0) {
-    html.push(
-      `<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`,
-      `<p>${e(messages.reconnectIntro)}</p><ul>`,
-    );
+    // A mail about reconnects alone already carries the heading as its title.
+    if (title !== messages.reconnectHeading) html.push(`<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`);
+    html.push(`<p>${e(messages.reconnectIntro)}</p><ul>`);
     for (const mailbox of input.reconnects) {
       const href = safeHref(mailbox.reconnectUrl);
       const link = href
@@ -683,7 +682,8 @@ function renderText(input: DigestInput, { items, quiet }: DigestParts, messages:
   }
   if (items.length > 0) lines.push(`${messages.portalLink}: ${portalCredentialsUrl(input.app.appId)}`, '');
   if (input.reconnects.length > 0) {
-    lines.push(messages.reconnectHeading, messages.reconnectIntro);
+    if (title !== messages.reconnectHeading) lines.push(messages.reconnectHeading);
+    lines.push(messages.reconnectIntro);
     for (const mailbox of input.reconnects) {
       const code = mailbox.errorCode ? ` (${messages.errorCode(mailbox.errorCode)})` : '';
       lines.push(`- ${mailbox.upn}${code}: ${messages.reconnectLink} ${mailbox.reconnectUrl}`);

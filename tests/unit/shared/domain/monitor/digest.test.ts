@@ -182,6 +182,9 @@ describe('renderDigest (English)', () => {
       'info@contoso.com (error code `invalid_grant:50173`): Reconnect https://keyrelay.example/api/connect?loginHint=info%40contoso.com',
     );
     expect(digest.text).toContain('permission Application.Read.All is missing');
+    // The heading is the mail's title: said once.
+    expect(digest.text.match(/Mailboxes to reconnect/g)).toHaveLength(1);
+    expect(digest.html.match(/Mailboxes to reconnect/g)).toHaveLength(1);
   });
 
   it('announces the rotation history', () => {
