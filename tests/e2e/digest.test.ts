@@ -3,7 +3,8 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../dev/cloud/index.js';
-import { formatDigestDate, portalCredentialsUrl } from '../../src/shared/domain/monitor/digest.js';
+import { portalCredentialsUrl } from '../../src/shared/domain/monitor/digest.js';
+import { formatDate } from '../../src/shared/presentation/time.js';
 import { addDays } from '../../src/shared/domain/monitor/expiryPolicy.js';
 import { createApp } from '../../src/shared/runtime/app.js';
 import { connectMailbox } from '../support/connectMailbox.js';
@@ -47,7 +48,7 @@ describe('digest in the browser', () => {
     await createApp(stack.config, { ...stack.overrides, logger: silent, rotation: false }).monitor().monitor.run();
     const [mail] = stack.local.cloud.outbox();
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
-    expect(text).toContain(formatDigestDate(expiresAt, 'it'));
+    expect(text).toContain(formatDate(expiresAt, { locale: 'it', timeZone: stack.config.alertTimeZone }));
     expect(text).toContain('scade tra 30 giorni');
     expect(text).toContain(KEYRELAY_APP_ID);
     expect(text).toContain('Cosa devi fare');
@@ -63,7 +64,7 @@ describe('digest in the browser', () => {
     await english.monitor().monitor.run({ now: addDays(new Date(), 16) });
     const mail = stack.local.cloud.outbox().at(-1);
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
-    expect(text).toContain(formatDigestDate(expiresAt, 'en'));
+    expect(text).toContain(formatDate(expiresAt, { locale: 'en', timeZone: stack.config.alertTimeZone }));
     expect(text).toContain('expires in 14 days');
     expect(text).toContain(KEYRELAY_APP_ID);
     expect(text).toContain('What you need to do');

@@ -17,6 +17,7 @@ export function credentialAlarmChannelsFor(core: Core): CredentialAlarmChannels 
   return {
     appId: config.oauthClientId,
     locale: config.alertLocale,
+    timeZone: config.alertTimeZone,
     ...(config.alertWebhookUrl ? { webhook: createWebhookNotifier(config.alertWebhookUrl) } : {}),
     ...(mailByIdentity ? { mail: { mailer: createGraphMailer(core.graphAppOnly, 'app-only'), from: sender, to: config.alertRecipients } } : {}),
   };

@@ -11,13 +11,13 @@ export interface ExpiryEventInput {
   alarmsHoursBefore: readonly number[];
   /** All-day event on the expiry's calendar date in `timeZone`; otherwise a timed event at the instant (UTC). */
   allDay?: boolean;
-  timeZone?: string;
+  /** ALERT_TIME_ZONE: the zone whose calendar date an all-day event falls on. */
+  timeZone: string;
   url?: string;
 }
 
 const CRLF = '\r\n';
 const MAX_LINE_OCTETS = 75;
-const DEFAULT_TIME_ZONE = 'Europe/Rome';
 
 /** RFC 5545 §3.3.11: backslash, semicolon, comma and line breaks are escaped in TEXT values. */
 export function escapeIcsText(value: string): string {
@@ -86,7 +86,7 @@ export function buildExpiryIcs(input: ExpiryEventInput, clock: Clock): string {
   assertValidInput(input);
   const timing = input.allDay
     ? (() => {
-        const day = formatDateIn(input.expiresAt, input.timeZone ?? DEFAULT_TIME_ZONE);
+        const day = formatDateIn(input.expiresAt, input.timeZone);
         return [`DTSTART;VALUE=DATE:${day}`, `DTEND;VALUE=DATE:${nextDate(day)}`];
       })()
     : // RFC 5545 §3.6.1: a DATE-TIME start without DTEND is an event that ends when it starts.

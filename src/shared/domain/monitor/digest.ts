@@ -4,7 +4,7 @@
 // carries secret values.
 import { escapeHtml, safeHref } from '../../presentation/html.js';
 import type { Locale } from '../../presentation/locale.js';
-import { DEFAULT_TIME_ZONE } from '../../presentation/time.js';
+import { formatDate, formatTime, type DisplayZone } from '../../presentation/time.js';
 import { rotationErrorFix } from './rotationErrorFix.js';
 import { describeRunGaps, runGapsHeading } from './runGaps.js';
 import type { CredentialKind, MonitoredCredential } from './credentials.js';
@@ -53,6 +53,8 @@ export interface RotationHistoryEntry {
   oldRemovedAt?: Date;
   /** Not removed yet: keyrelay removes the old secret from this instant (the end of the overlap). */
   oldRemovalAfter?: Date;
+  /** The replaced password's keyId: lets the digest say what keyrelay does with that secret. */
+  oldKeyId?: string;
 }
 
 /** The renewal this run completed, announced at the top of the digest. */
@@ -63,6 +65,10 @@ export interface RenewalNotice extends RotationHistoryEntry {
 
 export interface DigestInput {
   app: DigestApp;
+  /** ALERT_TIME_ZONE: every date and time in the digest is in this zone, printed with it. */
+  timeZone: string;
+  /** OAUTH_CLIENT_CREDENTIAL: in `federated` mode every client secret left on the app is no longer needed. */
+  clientCredential?: 'secret' | 'federated';
   items: readonly DigestItem[];
   reconnects: readonly MailboxReconnect[];
   /** A Graph permission keyrelay lacked (403), so Key Vault expiry dates were used instead. */
@@ -82,25 +88,10 @@ export interface RenderedDigest {
   text: string;
 }
 
-const TIME_ZONE = DEFAULT_TIME_ZONE;
 const PRODUCT = 'ActNow';
 
 export function portalCredentialsUrl(appId: string): string {
   return `https://portal.azure.com/#view/Microsoft_AAD_RegisteredApps/ApplicationMenuBlade/~/Credentials/appId/${encodeURIComponent(appId)}`;
-}
-
-/** `24 novembre 2026` / `24 November 2026`, as the admin's calendar (Rome) shows it. */
-export function formatDigestDate(date: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'it' ? 'it-IT' : 'en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: TIME_ZONE,
-  }).format(date);
-}
-
-function formatTime(date: Date): string {
-  return new Intl.DateTimeFormat('it-IT', { hour: '2-digit', minute: '2-digit', timeZone: TIME_ZONE }).format(date);
 }
 
 /** A failure's explanation, with its error code where the message has a place for one. */
@@ -117,7 +108,7 @@ function isUnusedSecret(item: DigestItem): boolean {
 interface Messages {
   kind: Record<CredentialKind, string>;
   remaining(daysLeft: number, state: DigestItem['state']): string;
-  expiresOn(date: string, time: string): string;
+  expiresOn(at: Date): string;
   impact(item: DigestItem): string;
   action(action: DigestAction, kind: CredentialKind): string;
   failure: Record<RotationFailureReason, string>;
@@ -125,6 +116,18 @@ interface Messages {
   subjectRenewed(app: string, renewedOn: string): string;
   subjectReconnectOnly(app: string, count: number): string;
   subjectNothing(app: string): string;
+  /** Something happened (a renewal, a superseded secret) but the admin has nothing to do. */
+  subjectNothingToDo(app: string): string;
+  nothingToDo: string;
+  /** Appended to a subject that names a secret whose automatic renewal failed. */
+  renewalFailed: string;
+  /** OAUTH_CLIENT_CREDENTIAL=federated: a client secret left on the app, for the subject and the table. */
+  notNeededHeadline(count: number): string;
+  notNeeded: string;
+  quietHeading: string;
+  quietIntro: string;
+  /** A client secret keyrelay no longer authenticates with, and what keyrelay does with it. */
+  superseded(item: DigestItem, fate: SupersededFate): string;
   title: string;
   titleOther: string;
   renewalHeading: string;
@@ -148,7 +151,9 @@ interface Messages {
   footer: string;
 }
 
-const it: Messages = {
+function italian(zone: DisplayZone): Messages {
+  const date = (d: Date): string => formatDate(d, zone);
+  const messages: Messages = {
   kind: {
     'client-secret': 'segreto client',
     certificate: 'certificato',
@@ -162,29 +167,29 @@ const it: Messages = {
     if (days === 1) return 'scade domani';
     return `scade tra ${days} giorni`;
   },
-  expiresOn: (date, time) => `${date}, ore ${time} (ora italiana)`,
+  expiresOn: (at) => `${date(at)}, ore ${formatTime(at, zone)}`,
   impact: (item) =>
     item.credential.kind === 'mailbox-grant'
       ? `${PRODUCT} smetterà di inviare posta da ${item.credential.label} finché la casella non verrà ricollegata.`
       : item.credential.kind === 'key-vault-secret'
         ? `Chi usa il segreto ${item.credential.label} non potrà più autenticarsi.`
         : isUnusedSecret(item)
-          ? 'Nessun impatto su keyrelay, che usa un altro segreto; chi usa ancora questo non potrà più autenticarsi.'
+          ? 'Nessun impatto su keyrelay, che non lo usa; chi usa ancora questo segreto non potrà più autenticarsi.'
           : `keyrelay non potrà più rinnovare i token: ${PRODUCT} smetterà di inviare posta da tutte le caselle collegate.`,
   action: (action, kind) => {
     switch (action.kind) {
       case 'rotation-planned':
-        return `keyrelay lo rinnoverà automaticamente il ${formatDigestDate(action.on, 'it')}.`;
+        return `keyrelay lo rinnoverà automaticamente il ${date(action.on)}.`;
       case 'rotated':
-        return `keyrelay lo ha rinnovato il ${formatDigestDate(action.on, 'it')}; il nuovo segreto vale fino al ${formatDigestDate(action.newExpiresAt, 'it')}. Nessuna azione richiesta.`;
+        return `keyrelay lo ha rinnovato il ${date(action.on)}; il nuovo segreto vale fino al ${date(action.newExpiresAt)}. Nessuna azione richiesta.`;
       case 'rotation-failed':
-        return `Il rinnovo automatico non è riuscito: ${failureText(it, action)}`;
+        return `Il rinnovo automatico non è riuscito: ${failureText(messages, action)}`;
       case 'alert-only':
         return kind === 'client-secret'
           ? 'Il rinnovo automatico è disattivato (ROTATION_MODE=alert-only): rinnovalo a mano seguendo i passi qui sotto.'
           : 'keyrelay non può rinnovarlo da solo: rinnovalo a mano.';
       case 'not-in-use':
-        return 'keyrelay non usa questo segreto (è un segreto vecchio o inutilizzato): non serve rinnovarlo. Se nessuno lo usa più, eliminalo dal portale.';
+        return 'keyrelay non usa questo segreto: non serve rinnovarlo.';
       case 'in-use-unknown':
         return 'keyrelay non riesce a stabilire quale segreto client sta usando, quindi non può rinnovarlo da solo: rinnovalo a mano seguendo i passi qui sotto.';
     }
@@ -203,16 +208,34 @@ const it: Messages = {
     step_failed:
       'un passo del rinnovo non è riuscito{code}:{fix} Il segreto attuale resta in uso. keyrelay riprova a ogni esecuzione, ma se il problema persiste rinnova il segreto a mano seguendo i passi qui sotto.',
   },
-  subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
-  subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: segreto client rinnovato il ${renewedOn}`,
+  subject: (app, headline, more) => `${subjectTag(app)} ${headline}${more > 0 ? ` (+${more})` : ''}`,
+  subjectRenewed: (app, renewedOn) => `${subjectTag(app)} segreto client rinnovato il ${renewedOn}, nessuna azione richiesta`,
   subjectReconnectOnly: (app, count) =>
-    `[keyrelay] ${app}: ${count === 1 ? '1 casella da ricollegare' : `${count} caselle da ricollegare`}`,
-  subjectNothing: (app) => `[keyrelay] ${app}: nessuna credenziale in scadenza`,
+    `${subjectTag(app)} ${count === 1 ? '1 casella da ricollegare' : `${count} caselle da ricollegare`}`,
+  subjectNothing: (app) => `${subjectTag(app)} nessuna credenziale in scadenza`,
+  subjectNothingToDo: (app) => `${subjectTag(app)} nessuna azione richiesta`,
+  nothingToDo: 'nessuna azione richiesta',
+  renewalFailed: 'rinnovo automatico non riuscito',
+  notNeededHeadline: (count) => (count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`),
+  notNeeded:
+    "Non più necessario: keyrelay usa la credenziale federata e non tocca questo segreto. Eliminalo dal portale (Certificati e segreti) quando nient'altro lo usa.",
+  quietHeading: 'Nessuna azione richiesta',
+  quietIntro: 'Segreti client che keyrelay non usa più; sono elencati solo perché si avvicinano alla scadenza.',
+  superseded: (item, fate) => {
+    const what = `Vecchio segreto client «${item.credential.label}» (scade il ${date(item.expiresAt)})`;
+    switch (fate.kind) {
+      case 'removal':
+        return `${what}: sostituito dal rinnovo, non più in uso. keyrelay lo rimuoverà da solo dal ${date(fate.on)}.`;
+      case 'kept':
+        return `${what}: sostituito dal rinnovo, non più in uso. keyrelay lo lascia fino alla scadenza (\`ROTATION_OVERLAP_DAYS=never\`); nessun impatto su keyrelay.`;
+      case 'not-keyrelay':
+        return `Segreto client «${item.credential.label}» (scade il ${date(item.expiresAt)}): keyrelay non lo usa e non lo tocca, nessun impatto su keyrelay. Se nient'altro lo usa, puoi eliminarlo dal portale.`;
+    }
+  },
   title: 'Credenziali in scadenza',
   titleOther: 'Riepilogo di keyrelay',
   renewalHeading: 'Segreto client rinnovato',
   renewal: (renewal) => {
-    const date = (d: Date) => formatDigestDate(d, 'it');
     const renewed = `keyrelay ha rinnovato il segreto client il ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: il nuovo segreto vale fino al ${date(renewal.newExpiresAt)} ed è già in uso` : ' e il nuovo segreto è già in uso'}.`;
     const expiring = renewal.oldExpiresAt ? ` (in scadenza il ${date(renewal.oldExpiresAt)})` : '';
     const old = renewal.oldRemovedAt
@@ -240,13 +263,12 @@ const it: Messages = {
   reconnectIntro:
     "L'accesso di queste caselle è stato revocato o è scaduto: finché non vengono ricollegate, ActNow non può inviare posta da esse.",
   reconnectLink: 'Ricollega',
-  errorCode: (code) => `codice errore ${code}`,
+  errorCode: (code) => `codice errore \`${code}\``,
   fix: (code) => rotationErrorFix(code, 'it'),
   missingPermission: (permission) =>
     `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
   historyHeading: 'Rinnovi automatici',
   history: (entry) => {
-    const date = (d: Date) => formatDigestDate(d, 'it');
     const old = entry.oldRemovedAt
       ? `vecchio segreto rimosso il ${date(entry.oldRemovedAt)}`
       : entry.oldRemovalAfter
@@ -256,8 +278,12 @@ const it: Messages = {
   },
   footer: 'Messaggio automatico di keyrelay. Non contiene segreti.',
 };
+  return messages;
+}
 
-const en: Messages = {
+function english(zone: DisplayZone): Messages {
+  const date = (d: Date): string => formatDate(d, zone);
+  const messages: Messages = {
   kind: {
     'client-secret': 'client secret',
     certificate: 'certificate',
@@ -271,29 +297,29 @@ const en: Messages = {
     if (days === 1) return 'expires tomorrow';
     return `expires in ${days} days`;
   },
-  expiresOn: (date, time) => `${date}, ${time} (Italian time)`,
+  expiresOn: (at) => `${date(at)}, ${formatTime(at, zone)}`,
   impact: (item) =>
     item.credential.kind === 'mailbox-grant'
       ? `${PRODUCT} will stop sending mail from ${item.credential.label} until the mailbox is reconnected.`
       : item.credential.kind === 'key-vault-secret'
         ? `Whatever uses the secret ${item.credential.label} will no longer authenticate.`
         : isUnusedSecret(item)
-          ? 'No impact on keyrelay, which uses another secret; whatever still uses this one will no longer authenticate.'
+          ? 'No impact on keyrelay, which does not use it; whatever still uses this secret will no longer authenticate.'
           : `keyrelay will no longer be able to refresh tokens: ${PRODUCT} will stop sending mail from every connected mailbox.`,
   action: (action, kind) => {
     switch (action.kind) {
       case 'rotation-planned':
-        return `keyrelay will renew it automatically on ${formatDigestDate(action.on, 'en')}.`;
+        return `keyrelay will renew it automatically on ${date(action.on)}.`;
       case 'rotated':
-        return `keyrelay renewed it on ${formatDigestDate(action.on, 'en')}; the new secret is valid until ${formatDigestDate(action.newExpiresAt, 'en')}. Nothing to do.`;
+        return `keyrelay renewed it on ${date(action.on)}; the new secret is valid until ${date(action.newExpiresAt)}. Nothing to do.`;
       case 'rotation-failed':
-        return `Automatic renewal failed: ${failureText(en, action)}`;
+        return `Automatic renewal failed: ${failureText(messages, action)}`;
       case 'alert-only':
         return kind === 'client-secret'
           ? 'Automatic renewal is off (ROTATION_MODE=alert-only): renew it by hand with the steps below.'
           : 'keyrelay cannot renew it by itself: renew it by hand.';
       case 'not-in-use':
-        return 'keyrelay does not use this secret (an old or unused one): there is nothing to renew. If nothing uses it any more, delete it in the portal.';
+        return 'keyrelay does not use this secret: there is nothing to renew.';
       case 'in-use-unknown':
         return 'keyrelay cannot tell which client secret it uses, so it cannot renew it by itself: renew it by hand with the steps below.';
     }
@@ -310,16 +336,34 @@ const en: Messages = {
     step_failed:
       'a renewal step failed{code}:{fix} The current secret stays in use. keyrelay tries again on every run, but if this persists renew the secret by hand with the steps below.',
   },
-  subject: (app, headline, more) => `[keyrelay] ${app}: ${headline}${more > 0 ? ` (+${more})` : ''}`,
-  subjectRenewed: (app, renewedOn) => `[keyrelay] ${app}: client secret renewed on ${renewedOn}`,
+  subject: (app, headline, more) => `${subjectTag(app)} ${headline}${more > 0 ? ` (+${more})` : ''}`,
+  subjectRenewed: (app, renewedOn) => `${subjectTag(app)} client secret renewed on ${renewedOn}, nothing to do`,
   subjectReconnectOnly: (app, count) =>
-    `[keyrelay] ${app}: ${count === 1 ? '1 mailbox to reconnect' : `${count} mailboxes to reconnect`}`,
-  subjectNothing: (app) => `[keyrelay] ${app}: no credential expiring`,
+    `${subjectTag(app)} ${count === 1 ? '1 mailbox to reconnect' : `${count} mailboxes to reconnect`}`,
+  subjectNothing: (app) => `${subjectTag(app)} no credential expiring`,
+  subjectNothingToDo: (app) => `${subjectTag(app)} nothing to do`,
+  nothingToDo: 'nothing to do',
+  renewalFailed: 'automatic renewal failed',
+  notNeededHeadline: (count) => (count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`),
+  notNeeded:
+    'No longer needed: keyrelay uses the federated credential and does not touch this secret. Delete it in the portal (Certificates & secrets) once nothing else uses it.',
+  quietHeading: 'No action needed',
+  quietIntro: 'Client secrets keyrelay no longer uses; listed only because they near their expiry.',
+  superseded: (item, fate) => {
+    const what = `Old client secret "${item.credential.label}" (expires on ${date(item.expiresAt)})`;
+    switch (fate.kind) {
+      case 'removal':
+        return `${what}: replaced by the renewal, no longer in use. keyrelay removes it itself on or after ${date(fate.on)}.`;
+      case 'kept':
+        return `${what}: replaced by the renewal, no longer in use. keyrelay leaves it until it expires (\`ROTATION_OVERLAP_DAYS=never\`); no impact on keyrelay.`;
+      case 'not-keyrelay':
+        return `Client secret "${item.credential.label}" (expires on ${date(item.expiresAt)}): keyrelay does not use it and does not touch it, no impact on keyrelay. If nothing else uses it, you may delete it in the portal.`;
+    }
+  },
   title: 'Expiring credentials',
   titleOther: 'keyrelay summary',
   renewalHeading: 'Client secret renewed',
   renewal: (renewal) => {
-    const date = (d: Date) => formatDigestDate(d, 'en');
     const renewed = `keyrelay renewed the client secret on ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: the new secret is valid until ${date(renewal.newExpiresAt)} and already in use` : ' and the new secret is already in use'}.`;
     const expiring = renewal.oldExpiresAt ? ` (expiring on ${date(renewal.oldExpiresAt)})` : '';
     const old = renewal.oldRemovedAt
@@ -347,13 +391,12 @@ const en: Messages = {
   reconnectIntro:
     'Access to these mailboxes was revoked or has expired: until they are reconnected, ActNow cannot send mail from them.',
   reconnectLink: 'Reconnect',
-  errorCode: (code) => `error code ${code}`,
+  errorCode: (code) => `error code \`${code}\``,
   fix: (code) => rotationErrorFix(code, 'en'),
   missingPermission: (permission) =>
     `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,
   historyHeading: 'Automatic renewals',
   history: (entry) => {
-    const date = (d: Date) => formatDigestDate(d, 'en');
     const old = entry.oldRemovedAt
       ? `old secret removed on ${date(entry.oldRemovedAt)}`
       : entry.oldRemovalAfter
@@ -363,14 +406,62 @@ const en: Messages = {
   },
   footer: 'Automatic message from keyrelay. It contains no secrets.',
 };
-
-export function digestMessages(locale: Locale): Messages {
-  return locale === 'it' ? it : en;
+  return messages;
 }
 
-/** Most urgent first: expired before expiring, then fewest days left. */
+export function digestMessages(zone: DisplayZone): Messages {
+  return zone.locale === 'it' ? italian(zone) : english(zone);
+}
+
+/** `[keyrelay] ActNow:`; an app that is itself named keyrelay is not named twice. */
+function subjectTag(app: string): string {
+  return app.trim().toLowerCase() === 'keyrelay' ? '[keyrelay]' : `[keyrelay] ${app}:`;
+}
+
+/** What keyrelay does with a client secret it no longer authenticates with. */
+export type SupersededFate = { kind: 'removal'; on: Date } | { kind: 'kept' } | { kind: 'not-keyrelay' };
+
+/**
+ * A client secret keyrelay does not use, in `secret` mode: nothing for the admin to do (keyrelay removes
+ * the one a renewal replaced, and never touches the others), so it goes to the quiet part of the digest.
+ * In `federated` mode every leftover is an action: the admin removes it.
+ */
+export function isQuietItem(item: DigestItem, input: Pick<DigestInput, 'clientCredential'>): boolean {
+  return item.action.kind === 'not-in-use' && input.clientCredential !== 'federated';
+}
+
+/** The renewal that replaced this password, from the history the digest carries. */
+export function supersededFate(item: DigestItem, input: Pick<DigestInput, 'renewal' | 'rotationHistory'>): SupersededFate {
+  const keyId = item.credential.keyId;
+  const entries = [...(input.renewal ? [input.renewal] : []), ...input.rotationHistory];
+  const entry = keyId === undefined ? undefined : entries.find((candidate) => candidate.oldKeyId === keyId);
+  if (!entry) return { kind: 'not-keyrelay' };
+  if (entry.oldRemovalAfter) return { kind: 'removal', on: entry.oldRemovalAfter };
+  return { kind: 'kept' };
+}
+
+/** What the row says keyrelay does: a federated leftover is no longer needed, a quiet secret says its fate. */
+export function itemActionText(item: DigestItem, input: DigestInput, messages: Messages): string {
+  if (isQuietItem(item, input)) return messages.superseded(item, supersededFate(item, input));
+  if (item.action.kind === 'not-in-use' && input.clientCredential === 'federated') return messages.notNeeded;
+  return messages.action(item.action, item.credential.kind);
+}
+
+/** The admin has something to do about it (keyrelay renewing it, or having renewed it, is not that). */
+function needsAction(item: DigestItem): boolean {
+  return item.action.kind !== 'rotation-planned' && item.action.kind !== 'rotated' && item.action.kind !== 'not-in-use';
+}
+
+/**
+ * The credential keyrelay authenticates with first (everything depends on it), then the most urgent:
+ * expired before expiring, then fewest days left.
+ */
 export function sortDigestItems(items: readonly DigestItem[]): DigestItem[] {
-  return [...items].sort((a, b) => (a.state === b.state ? a.daysLeft - b.daysLeft : a.state === 'expired' ? -1 : 1));
+  const rank = (item: DigestItem): number => (item.credential.kind === 'client-secret' && item.credential.inUse === true ? 0 : 1);
+  return [...items].sort(
+    (a, b) =>
+      rank(a) - rank(b) || (a.state === b.state ? a.daysLeft - b.daysLeft : a.state === 'expired' ? -1 : 1),
+  );
 }
 
 function quote(label: string, locale: Locale): string {
@@ -378,41 +469,53 @@ function quote(label: string, locale: Locale): string {
 }
 
 /** One line per item, e.g. `client secret "ActNow" expires in 30 days`. */
-export function describeItem(item: DigestItem, locale: Locale): string {
-  const messages = digestMessages(locale);
-  return `${messages.kind[item.credential.kind]} ${quote(item.credential.label, locale)} ${messages.remaining(item.daysLeft, item.state)}`;
+export function describeItem(item: DigestItem, zone: DisplayZone): string {
+  const messages = digestMessages(zone);
+  return `${messages.kind[item.credential.kind]} ${quote(item.credential.label, zone.locale)} ${messages.remaining(item.daysLeft, item.state)}`;
 }
 
-function subjectFor(
-  input: DigestInput,
-  items: readonly DigestItem[],
-  messages: Messages,
-  locale: Locale,
-): string {
+/** The items the digest's table lists (quiet ones apart), in the order the admin should read them. */
+export interface DigestParts {
+  items: DigestItem[];
+  quiet: DigestItem[];
+}
+
+export function digestParts(input: DigestInput): DigestParts {
+  const sorted = sortDigestItems(input.items);
+  // The secret this digest's renewal replaced is already told in the renewal paragraph, with its date.
+  const announced = input.renewal?.oldKeyId;
+  return {
+    items: sorted.filter((item) => !isQuietItem(item, input)),
+    quiet: sorted.filter((item) => isQuietItem(item, input) && (announced === undefined || item.credential.keyId !== announced)),
+  };
+}
+
+function subjectFor(input: DigestInput, parts: DigestParts, messages: Messages, zone: DisplayZone): string {
   // A subject is one line whatever a display name contains.
-  return oneLine(subjectText(input, items, messages, locale));
+  return oneLine(subjectText(input, parts, messages, zone));
 }
 
-function subjectText(
-  input: DigestInput,
-  items: readonly DigestItem[],
-  messages: Messages,
-  locale: Locale,
-): string {
-  const [first] = items;
-  const federated = input.federated ? federatedHeadline(input.federated, locale) : undefined;
-  // Keyrelay unable to authenticate outranks any expiry; leftover secrets only fill an otherwise empty subject.
-  if (federated !== undefined && (input.federated?.problem || (!first && input.reconnects.length === 0)))
-    return messages.subject(input.app.displayName, federated, items.length);
-  if (first)
-    return messages.subject(
-      input.app.displayName,
-      `${describeItem(first, locale)} (${formatDigestDate(first.expiresAt, locale)})`,
-      items.length - 1,
-    );
-  if (input.reconnects.length > 0) return messages.subjectReconnectOnly(input.app.displayName, input.reconnects.length);
-  if (input.renewal) return messages.subjectRenewed(input.app.displayName, formatDigestDate(input.renewal.renewedAt, locale));
-  return messages.subjectNothing(input.app.displayName);
+/** The subject names what needs action, most urgent first, or says that nothing does. */
+function subjectText(input: DigestInput, { items, quiet }: DigestParts, messages: Messages, zone: DisplayZone): string {
+  const app = input.app.displayName;
+  const headline = (item: DigestItem) =>
+    `${describeItem(item, zone)} (${formatDate(item.expiresAt, zone)})${item.action.kind === 'rotation-failed' ? `: ${messages.renewalFailed}` : ''}`;
+  const leftovers = items.filter((item) => item.action.kind === 'not-in-use').length + (input.federated?.leftovers.length ?? 0);
+  const toDo = items.filter((item) => needsAction(item));
+  // Keyrelay unable to authenticate outranks any expiry.
+  if (input.federated?.problem) {
+    const federated = federatedHeadline(input.federated, zone);
+    if (federated !== undefined) return messages.subject(app, federated, toDo.length);
+  }
+  const [first, ...others] = toDo;
+  if (first) return messages.subject(app, headline(first), others.length);
+  if (input.reconnects.length > 0) return messages.subjectReconnectOnly(app, input.reconnects.length);
+  if (leftovers > 0) return messages.subject(app, messages.notNeededHeadline(leftovers), 0);
+  if (input.renewal) return messages.subjectRenewed(app, formatDate(input.renewal.renewedAt, zone));
+  const [planned] = items;
+  if (planned) return messages.subject(app, `${headline(planned)}, ${messages.nothingToDo}`, 0);
+  if (quiet.length > 0) return messages.subjectNothingToDo(app);
+  return messages.subjectNothing(app);
 }
 
 function titleFor(input: DigestInput, items: readonly DigestItem[], messages: Messages): string {
@@ -442,89 +545,100 @@ const STYLE = {
   notice: 'background:#fff4ce;border-left:4px solid #c19c00;padding:8px;margin:12px 0;',
   link: 'color:#0f6cbd;',
   footer: 'color:#605e5c;font-size:12px;margin-top:24px;',
+  quietHeading: 'font-size:14px;color:#605e5c;margin:20px 0 4px 0;',
+  quiet: 'color:#605e5c;font-size:13px;',
 };
 
-function renderHtml(
-  input: DigestInput,
-  items: readonly DigestItem[],
-  messages: Messages,
-  locale: Locale,
-  subject: string,
-): string {
-  const e = escapeHtml;
+const CODE_SPAN = /`([^`]+)`/g;
+const CODE_STYLE = 'font-family:Consolas,Menlo,monospace;font-size:13px;background:#f3f2f1;padding:0 3px;';
+
+/** Escaped text for mail HTML, with the messages' `code spans` (commands, error codes) as monospace <code>. */
+export function mailHtmlText(text: string): string {
+  return escapeHtml(text).replace(CODE_SPAN, (_span, code: string) => `<code style="${CODE_STYLE}">${code}</code>`);
+}
+
+function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, zone: DisplayZone, subject: string): string {
+  const e = mailHtmlText;
+  const attribute = escapeHtml;
+  const { items, quiet } = parts;
   const portal = portalCredentialsUrl(input.app.appId);
   const title = titleFor(input, items, messages);
-  const parts: string[] = [
+  const html: string[] = [
     '<!DOCTYPE html>',
-    `<html lang="${locale}"><head><meta charset="utf-8"><title>${e(subject)}</title></head>`,
+    `<html lang="${zone.locale}"><head><meta charset="utf-8"><title>${attribute(subject)}</title></head>`,
     `<body style="${STYLE.body}">`,
     `<h1 style="${STYLE.h1}">${e(title)}</h1>`,
     `<p>${e(messages.intro(input.app))}</p>`,
   ];
   if (input.missingPermission)
-    parts.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
-  const gaps = describeRunGaps(input.runErrors ?? [], locale);
+    html.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
+  const gaps = describeRunGaps(input.runErrors ?? [], zone.locale);
   if (gaps.length > 0) {
-    parts.push(`<h2 style="${STYLE.h2}">${e(runGapsHeading(locale))}</h2>`, `<ul>${gaps.map((gap) => `<li>${e(gap)}</li>`).join('')}</ul>`);
+    html.push(`<h2 style="${STYLE.h2}">${e(runGapsHeading(zone.locale))}</h2>`, `<ul>${gaps.map((gap) => `<li>${e(gap)}</li>`).join('')}</ul>`);
   }
   if (input.federated)
-    parts.push(...federatedParagraphs(input.federated, locale).map((paragraph) => `<p style="${STYLE.notice}">${e(paragraph)}</p>`));
+    html.push(...federatedParagraphs(input.federated, zone).map((paragraph) => `<p style="${STYLE.notice}">${e(paragraph)}</p>`));
   if (input.renewal) {
-    if (title !== messages.renewalHeading) parts.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
-    parts.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
+    if (title !== messages.renewalHeading) html.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
+    html.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
   }
   if (items.length > 0) {
-    parts.push(
+    html.push(
       `<h2 style="${STYLE.h2}">${e(messages.credentialsHeading)}</h2>`,
       `<table style="${STYLE.table}"><thead><tr>`,
-    );
-    parts.push(
       ...messages.columns.map((column) => `<th style="${STYLE.th}">${e(column)}</th>`),
       '</tr></thead><tbody>',
     );
     for (const item of items) {
       const remainingStyle = item.state === 'expired' ? ` style="${STYLE.expired}"` : '';
-      parts.push(
+      html.push(
         '<tr>',
         `<td style="${STYLE.td}">${e(messages.kind[item.credential.kind])}<br><strong>${e(item.credential.label)}</strong></td>`,
-        `<td style="${STYLE.td}">${e(messages.expiresOn(formatDigestDate(item.expiresAt, locale), formatTime(item.expiresAt)))}</td>`,
+        `<td style="${STYLE.td}">${e(messages.expiresOn(item.expiresAt))}</td>`,
         `<td style="${STYLE.td}"><span${remainingStyle}>${e(String(item.daysLeft))}</span><br>${e(messages.remaining(item.daysLeft, item.state))}</td>`,
         `<td style="${STYLE.td}">${e(messages.impact(item))}</td>`,
-        `<td style="${STYLE.td}">${e(messages.action(item.action, item.credential.kind))}</td>`,
+        `<td style="${STYLE.td}">${e(itemActionText(item, input, messages))}</td>`,
         '</tr>',
       );
     }
-    parts.push('</tbody></table>');
+    html.push('</tbody></table>');
   }
   if (needsManualSteps(items)) {
-    parts.push(`<h2 style="${STYLE.h2}">${e(messages.stepsHeading)}</h2><ol>`);
-    parts.push(...messages.manualSteps.map((step) => `<li>${e(step)}</li>`), '</ol>');
-    parts.push(`<p>${e(messages.automaticStep)}</p>`);
+    html.push(`<h2 style="${STYLE.h2}">${e(messages.stepsHeading)}</h2><ol>`);
+    html.push(...messages.manualSteps.map((step) => `<li>${e(step)}</li>`), '</ol>');
+    html.push(`<p>${e(messages.automaticStep)}</p>`);
   }
   if (items.length > 0)
-    parts.push(`<p><a style="${STYLE.link}" href="${e(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
+    html.push(`<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
   if (input.reconnects.length > 0) {
-    parts.push(
-      `<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`,
-      `<p>${e(messages.reconnectIntro)}</p><ul>`,
-    );
+    // A mail about reconnects alone already carries the heading as its title.
+    if (title !== messages.reconnectHeading) html.push(`<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`);
+    html.push(`<p>${e(messages.reconnectIntro)}</p><ul>`);
     for (const mailbox of input.reconnects) {
       const href = safeHref(mailbox.reconnectUrl);
       const link = href
-        ? ` — <a style="${STYLE.link}" href="${e(href)}">${e(messages.reconnectLink)}</a>`
+        ? ` — <a style="${STYLE.link}" href="${attribute(href)}">${e(messages.reconnectLink)}</a>`
         : ` — ${e(mailbox.reconnectUrl)}`;
       const code = mailbox.errorCode ? ` (${e(messages.errorCode(mailbox.errorCode))})` : '';
-      parts.push(`<li><strong>${e(mailbox.upn)}</strong>${code}${link}</li>`);
+      html.push(`<li><strong>${e(mailbox.upn)}</strong>${code}${link}</li>`);
     }
-    parts.push('</ul>');
+    html.push('</ul>');
+  }
+  if (quiet.length > 0) {
+    html.push(
+      `<h2 style="${STYLE.quietHeading}">${e(messages.quietHeading)}</h2>`,
+      `<p style="${STYLE.quiet}">${e(messages.quietIntro)}</p><ul style="${STYLE.quiet}">`,
+      ...quiet.map((item) => `<li>${e(messages.superseded(item, supersededFate(item, input)))}</li>`),
+      '</ul>',
+    );
   }
   const history = historyLines(input, messages);
   if (history.length > 0) {
-    parts.push(`<h2 style="${STYLE.h2}">${e(messages.historyHeading)}</h2><ul>`);
-    parts.push(...history.map((line) => `<li>${e(line)}</li>`), '</ul>');
+    html.push(`<h2 style="${STYLE.h2}">${e(messages.historyHeading)}</h2><ul>`);
+    html.push(...history.map((line) => `<li>${e(line)}</li>`), '</ul>');
   }
-  parts.push(`<p style="${STYLE.footer}">${e(messages.footer)}</p>`, '</body></html>');
-  return parts.join('\n');
+  html.push(`<p style="${STYLE.footer}">${e(messages.footer)}</p>`, '</body></html>');
+  return html.join('\n');
 }
 
 /** Earlier renewals: the one this run announces is not listed twice. */
@@ -535,18 +649,13 @@ function historyLines(input: DigestInput, messages: Messages): string[] {
     .map((entry) => messages.history(entry));
 }
 
-function renderText(
-  input: DigestInput,
-  items: readonly DigestItem[],
-  messages: Messages,
-  locale: Locale,
-): string {
+function renderText(input: DigestInput, { items, quiet }: DigestParts, messages: Messages, zone: DisplayZone): string {
   const title = titleFor(input, items, messages);
   const lines: string[] = [title, '', messages.intro(input.app), ''];
   if (input.missingPermission) lines.push(messages.missingPermission(input.missingPermission), '');
-  const gaps = describeRunGaps(input.runErrors ?? [], locale);
-  if (gaps.length > 0) lines.push(runGapsHeading(locale), ...gaps.map((gap) => `- ${gap}`), '');
-  if (input.federated) lines.push(...federatedParagraphs(input.federated, locale), '');
+  const gaps = describeRunGaps(input.runErrors ?? [], zone.locale);
+  if (gaps.length > 0) lines.push(runGapsHeading(zone.locale), ...gaps.map((gap) => `- ${gap}`), '');
+  if (input.federated) lines.push(...federatedParagraphs(input.federated, zone), '');
   if (input.renewal) {
     if (title !== messages.renewalHeading) lines.push(messages.renewalHeading);
     lines.push(messages.renewal(input.renewal), '');
@@ -555,10 +664,10 @@ function renderText(
     lines.push(messages.credentialsHeading);
     for (const item of items) {
       lines.push(
-        `- ${describeItem(item, locale)}`,
-        `  ${messages.columns[1]}: ${messages.expiresOn(formatDigestDate(item.expiresAt, locale), formatTime(item.expiresAt))} (${messages.columns[2]}: ${item.daysLeft})`,
+        `- ${describeItem(item, zone)}`,
+        `  ${messages.columns[1]}: ${messages.expiresOn(item.expiresAt)} (${messages.columns[2]}: ${item.daysLeft})`,
         `  ${messages.impact(item)}`,
-        `  ${messages.action(item.action, item.credential.kind)}`,
+        `  ${itemActionText(item, input, messages)}`,
       );
     }
     lines.push('');
@@ -573,12 +682,16 @@ function renderText(
   }
   if (items.length > 0) lines.push(`${messages.portalLink}: ${portalCredentialsUrl(input.app.appId)}`, '');
   if (input.reconnects.length > 0) {
-    lines.push(messages.reconnectHeading, messages.reconnectIntro);
+    if (title !== messages.reconnectHeading) lines.push(messages.reconnectHeading);
+    lines.push(messages.reconnectIntro);
     for (const mailbox of input.reconnects) {
       const code = mailbox.errorCode ? ` (${messages.errorCode(mailbox.errorCode)})` : '';
       lines.push(`- ${mailbox.upn}${code}: ${messages.reconnectLink} ${mailbox.reconnectUrl}`);
     }
     lines.push('');
+  }
+  if (quiet.length > 0) {
+    lines.push(messages.quietHeading, messages.quietIntro, ...quiet.map((item) => `- ${messages.superseded(item, supersededFate(item, input))}`), '');
   }
   const history = historyLines(input, messages);
   if (history.length > 0) lines.push(messages.historyHeading, ...history.map((line) => `- ${line}`), '');
@@ -607,12 +720,13 @@ export function withOneLineTexts(input: DigestInput): DigestInput {
 
 export function renderDigest(untrusted: DigestInput, locale: Locale): RenderedDigest {
   const input = withOneLineTexts(untrusted);
-  const messages = digestMessages(locale);
-  const items = sortDigestItems(input.items);
-  const subject = subjectFor(input, items, messages, locale);
+  const zone: DisplayZone = { locale, timeZone: input.timeZone };
+  const messages = digestMessages(zone);
+  const parts = digestParts(input);
+  const subject = subjectFor(input, parts, messages, zone);
   return {
     subject,
-    html: renderHtml(input, items, messages, locale, subject),
-    text: renderText(input, items, messages, locale),
+    html: renderHtml(input, parts, messages, zone, subject),
+    text: renderText(input, parts, messages, zone),
   };
 }

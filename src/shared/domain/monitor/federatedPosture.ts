@@ -3,7 +3,7 @@
 // urgent alert when it was removed or changed), and passwords left on the app or in Key Vault are no
 // longer needed (an alert to remove them, with their date). Pure: claims in, verdict and text out.
 import type { Locale } from '../../presentation/locale.js';
-import { DEFAULT_TIME_ZONE, formatDate } from '../../presentation/time.js';
+import { formatDate, type DisplayZone } from '../../presentation/time.js';
 
 export interface FederatedCredentialRecord {
   issuer: string;
@@ -50,12 +50,7 @@ export interface FederatedPostureNotice {
 
 export const FEDERATED_SETUP_COMMAND = 'npm run setup -- --federated';
 
-
-function date(value: Date, locale: Locale): string {
-  return formatDate(value, { locale, timeZone: DEFAULT_TIME_ZONE });
-}
-
-const MESSAGES = {
+export const FEDERATED_MESSAGES = {
   it: {
     problemHeadline: 'URGENTE: keyrelay non riesce ad autenticarsi (credenziale federata)',
     problem: {
@@ -65,10 +60,10 @@ const MESSAGES = {
     },
     code: (code: string) => ` (codice ${code})`,
     leftoverHeadline: (count: number) => (count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`),
-    leftover: (secret: LeftoverSecret) =>
+    leftover: (secret: LeftoverSecret, date: (value: Date) => string) =>
       secret.where === 'app'
-        ? `Segreto client «${secret.label}» dell'app (scade il ${date(secret.expiresAt, 'it')}): non più necessario, keyrelay usa la credenziale federata. Eliminalo dal portale.`
-        : `Segreto Key Vault «${secret.label}» (scade il ${date(secret.expiresAt, 'it')}): non più necessario, keyrelay usa la credenziale federata. Eliminalo da Key Vault.`,
+        ? `Segreto client «${secret.label}» dell'app (scade il ${date(secret.expiresAt)}): non più necessario, keyrelay usa la credenziale federata. Eliminalo dal portale.`
+        : `Segreto Key Vault «${secret.label}» (scade il ${date(secret.expiresAt)}): non più necessario, keyrelay usa la credenziale federata. Eliminalo da Key Vault.`,
   },
   en: {
     problemHeadline: 'URGENT: keyrelay cannot authenticate (federated credential)',
@@ -79,29 +74,30 @@ const MESSAGES = {
     },
     code: (code: string) => ` (code ${code})`,
     leftoverHeadline: (count: number) => (count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`),
-    leftover: (secret: LeftoverSecret) =>
+    leftover: (secret: LeftoverSecret, date: (value: Date) => string) =>
       secret.where === 'app'
-        ? `Client secret "${secret.label}" on the app (expires on ${date(secret.expiresAt, 'en')}): no longer needed, keyrelay uses the federated credential. Remove it in the portal.`
-        : `Key Vault secret "${secret.label}" (expires on ${date(secret.expiresAt, 'en')}): no longer needed, keyrelay uses the federated credential. Remove it from Key Vault.`,
+        ? `Client secret "${secret.label}" on the app (expires on ${date(secret.expiresAt)}): no longer needed, keyrelay uses the federated credential. Remove it in the portal.`
+        : `Key Vault secret "${secret.label}" (expires on ${date(secret.expiresAt)}): no longer needed, keyrelay uses the federated credential. Remove it from Key Vault.`,
   },
-} as const;
+} as const satisfies Record<Locale, unknown>;
 
 /** The digest's subject headline for the notice: the problem first, else the leftovers. */
-export function federatedHeadline(notice: FederatedPostureNotice, locale: Locale): string | undefined {
-  const messages = MESSAGES[locale];
+export function federatedHeadline(notice: FederatedPostureNotice, { locale }: DisplayZone): string | undefined {
+  const messages = FEDERATED_MESSAGES[locale];
   if (notice.problem) return messages.problemHeadline;
   return notice.leftovers.length > 0 ? messages.leftoverHeadline(notice.leftovers.length) : undefined;
 }
 
 /** Paragraphs for the digest (HTML escapes them), most urgent first. */
-export function federatedParagraphs(notice: FederatedPostureNotice, locale: Locale): string[] {
-  const messages = MESSAGES[locale];
+export function federatedParagraphs(notice: FederatedPostureNotice, zone: DisplayZone): string[] {
+  const messages = FEDERATED_MESSAGES[zone.locale];
+  const date = (value: Date): string => formatDate(value, zone);
   const paragraphs: string[] = [];
   if (notice.problem) {
     const code = notice.problem.errorCode === undefined ? '' : messages.code(notice.problem.errorCode);
     paragraphs.push(messages.problem[notice.problem.state].replace('{code}', code));
   }
-  return [...paragraphs, ...notice.leftovers.map((secret) => messages.leftover(secret))];
+  return [...paragraphs, ...notice.leftovers.map((secret) => messages.leftover(secret, date))];
 }
 
 /** One notice from several claimed ones (the problem, if any, and every leftover). */

@@ -6,7 +6,7 @@ import type { Locale } from '../../presentation/locale.js';
 
 type Gap = 'listing_incomplete' | 'vault' | 'registry' | 'mailbox_rows' | 'graph' | 'ledger_row' | 'keep_alive' | 'rotation_deferred' | 'secret_unreadable' | 'mailbox_caches';
 
-const TEXT: Record<Locale, { heading: string } & Record<Gap, (detail: string) => string>> = {
+export const RUN_GAPS_TEXT: Record<Locale, { heading: string } & Record<Gap, (detail: string) => string>> = {
   it: {
     heading: 'Cosa keyrelay non ha potuto controllare questa volta',
     listing_incomplete: () => "l'elenco dei segreti di Key Vault si è interrotto (limitazione o guasto): i segreti letti fin lì sono stati controllati, gli altri alla prossima esecuzione.",
@@ -56,7 +56,7 @@ function gapOf(code: string): { gap: Gap; detail: string } | undefined {
 }
 
 export function runGapsHeading(locale: Locale): string {
-  return TEXT[locale].heading;
+  return RUN_GAPS_TEXT[locale].heading;
 }
 
 /** One sentence per kind of gap among `codes` (repeats of a kind are merged). */
@@ -67,5 +67,5 @@ export function describeRunGaps(codes: readonly string[], locale: Locale): strin
     if (!found) continue;
     byGap.set(found.gap, [...(byGap.get(found.gap) ?? []), ...(found.detail ? [found.detail] : [])]);
   }
-  return [...byGap].map(([gap, details]) => TEXT[locale][gap](details.join(', ')));
+  return [...byGap].map(([gap, details]) => RUN_GAPS_TEXT[locale][gap](details.join(', ')));
 }

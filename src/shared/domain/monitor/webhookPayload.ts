@@ -3,15 +3,16 @@
 import {
   describeItem,
   digestMessages,
-  formatDigestDate,
+  digestParts,
+  itemActionText,
   portalCredentialsUrl,
   renderDigest,
-  sortDigestItems,
   type DigestAction,
   withOneLineTexts,
   type DigestInput,
 } from './digest.js';
 import type { Locale } from '../../presentation/locale.js';
+import { formatDate, type DisplayZone } from '../../presentation/time.js';
 
 // Characters that start formatting in the card's markdown (Teams: emphasis, links, code, headings, HTML),
 // and the list markers that do so at the start of a text. A link needs `[`, so `(` stays as it is.
@@ -93,14 +94,17 @@ function isWebLink(url: string): boolean {
 
 export function buildWebhookPayload(untrusted: DigestInput, locale: Locale): WebhookPayload {
   const input = withOneLineTexts(untrusted);
-  const messages = digestMessages(locale);
-  const items = sortDigestItems(input.items);
+  const zone: DisplayZone = { locale, timeZone: input.timeZone };
+  const messages = digestMessages(zone);
+  const parts = digestParts(input);
+  // What needs reading first, then the quiet secrets keyrelay handles itself.
+  const items = [...parts.items, ...parts.quiet];
   const { subject } = renderDigest(input, locale);
   const portalUrl = portalCredentialsUrl(input.app.appId);
   const md = escapeCardMarkdown;
   const facts = items.map((item) => ({
     title: md(item.credential.label),
-    value: md(`${describeItem(item, locale)} — ${formatDigestDate(item.expiresAt, locale)}. ${messages.action(item.action, item.credential.kind)}`),
+    value: md(`${describeItem(item, zone)} — ${formatDate(item.expiresAt, zone)}. ${itemActionText(item, input, messages)}`),
   }));
   const reconnectFacts = input.reconnects.map((mailbox) => ({ title: md(mailbox.upn), value: md(messages.reconnectIntro) }));
   const body: unknown[] = [

@@ -13,10 +13,9 @@ import { type AlertLedger, GraphRequestError, type MailboxRecord, type RotationS
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
+import { digestCalendarEvents } from '../../domain/monitor/digestCalendar.js';
 import { alertLedgerThreshold, type MailboxGrant, type MonitoredCredential } from '../../domain/monitor/credentials.js';
 import {
-  describeItem,
-  portalCredentialsUrl,
   renderDigest,
   type DigestAction,
   type DigestInput,
@@ -97,7 +96,7 @@ export type ExpirySettings = Pick<
 >;
 
 export type MonitorSettings = ExpirySettings &
-  Pick<Config, 'alertRecipients' | 'alertLocale'> & { alertSender?: string | undefined };
+  Pick<Config, 'alertRecipients' | 'alertLocale' | 'alertTimeZone' | 'oauthClientCredential'> & { alertSender?: string | undefined };
 
 export interface MonitorDependencies extends DiscoveryDependencies {
   config: MonitorSettings;
@@ -357,6 +356,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     const removed = record.stepTimestamps.old_removed;
     return {
       renewedAt,
+      ...(record.oldKeyId !== undefined ? { oldKeyId: record.oldKeyId } : {}),
       ...(record.newEndDateTime ? { newExpiresAt: record.newEndDateTime } : {}),
       ...(removed ? { oldRemovedAt: removed } : record.removeAfter ? { oldRemovalAfter: record.removeAfter } : {}),
     };
@@ -403,31 +403,17 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       .slice(0, DIGEST_HISTORY_ENTRIES);
   }
 
-  function calendarAttachments(
-    items: readonly DigestItem[],
-    now: Date,
-  ): Array<{ name: string; contentType: string; contentBytes: string }> {
-    return items
-      .filter((item) => item.state === 'expiring' && item.credential.kind !== 'mailbox-grant')
-      .slice(0, MAX_ICS_ATTACHMENTS)
-      .map((item, index) => {
-        const ics = buildExpiryIcs(
-          {
-            uid: `${item.credential.id}:${item.expiresAt.toISOString()}@keyrelay`,
-            summary: describeItem(item, config.alertLocale),
-            description: describeItem(item, config.alertLocale),
-            expiresAt: item.expiresAt,
-            alarmsHoursBefore: ICS_ALARM_HOURS,
-            ...(item.credential.appId ? { url: portalCredentialsUrl(item.credential.appId) } : {}),
-          },
-          { now: () => now },
-        );
-        return {
-          name: `keyrelay-expiry-${utcDay(item.expiresAt)}${index > 0 ? `-${index + 1}` : ''}.ics`,
-          contentType: 'text/calendar',
-          contentBytes: Buffer.from(ics, 'utf8').toString('base64'),
-        };
-      });
+  function calendarAttachments(input: DigestInput, now: Date): Array<{ name: string; contentType: string; contentBytes: string }> {
+    const events = digestCalendarEvents(input, config.alertLocale, {
+      rotationLeadDays: config.rotationLeadDays,
+      alarmsHoursBefore: ICS_ALARM_HOURS,
+      maxEvents: MAX_ICS_ATTACHMENTS,
+    });
+    return events.map((event, index) => ({
+      name: `keyrelay-expiry-${utcDay(event.expiresAt)}${index > 0 ? `-${index + 1}` : ''}.ics`,
+      contentType: 'text/calendar',
+      contentBytes: Buffer.from(buildExpiryIcs(event, { now: () => now }), 'utf8').toString('base64'),
+    }));
   }
 
   /**
@@ -437,7 +423,6 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
   async function deliver(
     input: DigestInput,
     rendered: RenderedDigest,
-    items: readonly DigestItem[],
     now: Date,
   ): Promise<{ channels: Array<'mail' | 'webhook'>; delivered: boolean; errors: string[] }> {
     const channels: Array<'mail' | 'webhook'> = [];
@@ -463,7 +448,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
           to: config.alertRecipients,
           subject: rendered.subject,
           html: rendered.html,
-          attachments: calendarAttachments(items, now),
+          attachments: calendarAttachments(input, now),
         });
         channels.push('mail');
       } catch (error) {
@@ -615,6 +600,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       ];
       const input: DigestInput = {
         app: discovery.app,
+        timeZone: config.alertTimeZone,
+        clientCredential: config.oauthClientCredential,
         items,
         reconnects: claimed.flatMap((notice) => (notice.reconnect ? [notice.reconnect] : [])),
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
@@ -626,7 +613,7 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       const federated = mergeFederatedNotices(claimed.flatMap((notice) => (notice.federated ? [notice.federated] : [])));
       if (federated) input.federated = federated;
       const rendered = renderDigest(input, config.alertLocale);
-      const delivery = await deliver(input, rendered, items, now);
+      const delivery = await deliver(input, rendered, now);
       errors.push(...delivery.errors);
       if (!delivery.delivered) {
         await Promise.all(claimed.map((notice) => alertLedger.release(notice.credentialId, notice.threshold, runId)));

@@ -16,6 +16,8 @@ import type { Logger } from '../../logger.js';
 export interface CredentialAlarmChannels {
   appId: string;
   locale: Locale;
+  /** ALERT_TIME_ZONE: the alarm says since when, in this zone. */
+  timeZone: string;
   webhook?: AlertWebhook;
   /** Only a mailer that authenticates with keyrelay's Azure identity (ALERT_MAIL_AUTH=managed-identity). */
   mail?: { mailer: AlertMailer; from: string; to: readonly string[] };
@@ -41,7 +43,7 @@ export function createRunReportCredentialAlarm(
 ): CredentialAlarm {
   async function notify(code: string, at: Date): Promise<string[]> {
     if (!channels) return [];
-    const message = renderCredentialAlarm({ appId: channels.appId, code, at }, channels.locale);
+    const message = renderCredentialAlarm({ appId: channels.appId, code, at }, { locale: channels.locale, timeZone: channels.timeZone });
     const { webhook, mail } = channels;
     const deliveries: Array<Promise<string>> = [];
     if (webhook) deliveries.push(webhook.notify(message.webhook).then(() => 'webhook'));

@@ -15,6 +15,7 @@ function input(overrides: Partial<ExpiryEventInput> = {}): ExpiryEventInput {
     description: 'Renew it; see the digest.',
     expiresAt: new Date('2026-11-24T10:00:00Z'),
     alarmsHoursBefore: [168, 24],
+    timeZone: 'Europe/Rome',
     ...overrides,
   };
 }

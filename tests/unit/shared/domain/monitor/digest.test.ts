@@ -39,6 +39,7 @@ function item(overrides: Partial<DigestItem> = {}): DigestItem {
 function input(overrides: Partial<DigestInput> = {}): DigestInput {
   return {
     app: { appId: APP_ID, tenantId: 'contoso-tenant', displayName: 'ActNow' },
+    timeZone: 'Europe/Rome',
     items: [item()],
     reconnects: [],
     rotationHistory: [],
@@ -58,10 +59,11 @@ function visibleText(html: string): string {
 describe('renderDigest (Italian, the default locale)', () => {
   const digest = renderDigest(input(), 'it');
 
-  it('names the credential, the exact Rome date and the days left in subject, HTML and text', () => {
+  it('names the credential, the exact date and time with its zone, and the days left in subject, HTML and text', () => {
     expect(digest.subject).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 30 giorni (24 novembre 2026)');
     for (const body of [visibleText(digest.html), digest.text]) {
-      expect(body).toContain('24 novembre 2026, ore 11:00 (ora italiana)');
+      expect(body).toContain('24 novembre 2026, ore 11:00 CET');
+      expect(body).not.toContain('ora italiana');
       expect(body).toContain('scade tra 30 giorni');
       expect(body).toContain(APP_ID);
     }
@@ -93,7 +95,7 @@ describe('renderDigest (English)', () => {
   it('renders English dates, days, impact and steps', () => {
     const digest = renderDigest(input(), 'en');
     expect(digest.subject).toBe('[keyrelay] ActNow: client secret "ActNow" expires in 30 days (24 November 2026)');
-    expect(digest.text).toContain('24 November 2026, 11:00 (Italian time)');
+    expect(digest.text).toContain('24 November 2026, 11:00 CET');
     expect(digest.text).toContain('ActNow will stop sending mail from every connected mailbox');
     expect(digest.text).toContain('SMTP.Send (Office 365 Exchange Online), Mail.Send and offline_access');
   });
@@ -136,11 +138,11 @@ describe('renderDigest (English)', () => {
   it('explains a rotation step that failed with its error code and gives the manual steps', () => {
     const action = { kind: 'rotation-failed', reason: 'step_failed', errorCode: 'keyvault_403' } as const;
     const english = renderDigest(input({ items: [item({ action })] }), 'en');
-    expect(english.text).toContain('Automatic renewal failed: a renewal step failed (error code keyvault_403)');
+    expect(english.text).toContain('Automatic renewal failed: a renewal step failed (error code `keyvault_403`)');
     expect(english.text).not.toContain('renew it automatically');
     expect(english.text).toContain('What you need to do');
     const italian = renderDigest(input({ items: [item({ action })] }), 'it');
-    expect(italian.text).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore keyvault_403)');
+    expect(italian.text).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore `keyvault_403`)');
   });
 
   it('orders expired items first and words them as expired', () => {
@@ -150,10 +152,13 @@ describe('renderDigest (English)', () => {
       state: 'expired',
     });
     const digest = renderDigest(input({ items: [item(), expired] }), 'en');
-    expect(digest.subject).toBe(
-      '[keyrelay] ActNow: Key Vault secret "other" expired 3 days ago (24 November 2026) (+1)',
-    );
-    expect(digest.text.indexOf('"other"')).toBeLessThan(digest.text.indexOf('"ActNow" expires'));
+    // The secret keyrelay authenticates with comes first: every mailbox depends on it.
+    expect(digest.subject).toBe('[keyrelay] ActNow: client secret "ActNow" expires in 30 days (24 November 2026) (+1)');
+    expect(digest.text.indexOf('"ActNow" expires')).toBeLessThan(digest.text.indexOf('"other"'));
+    const third = item({ credential: { ...secret, id: 'kv:third', kind: 'key-vault-secret', label: 'third' }, daysLeft: 7 });
+    const withoutSecret = renderDigest(input({ items: [third, expired] }), 'en');
+    expect(withoutSecret.subject).toBe('[keyrelay] ActNow: Key Vault secret "other" expired 3 days ago (24 November 2026) (+1)');
+    expect(withoutSecret.text.indexOf('"other"')).toBeLessThan(withoutSecret.text.indexOf('"third"'));
   });
 
   it('lists mailboxes to reconnect with their links and error codes, and names a missing Graph permission', () => {
@@ -174,9 +179,12 @@ describe('renderDigest (English)', () => {
     expect(digest.subject).toBe('[keyrelay] ActNow: 1 mailbox to reconnect');
     expect(digest.html).toContain('href="https://keyrelay.example/api/connect?loginHint=info%40contoso.com"');
     expect(digest.text).toContain(
-      'info@contoso.com (error code invalid_grant:50173): Reconnect https://keyrelay.example/api/connect?loginHint=info%40contoso.com',
+      'info@contoso.com (error code `invalid_grant:50173`): Reconnect https://keyrelay.example/api/connect?loginHint=info%40contoso.com',
     );
     expect(digest.text).toContain('permission Application.Read.All is missing');
+    // The heading is the mail's title: said once.
+    expect(digest.text.match(/Mailboxes to reconnect/g)).toHaveLength(1);
+    expect(digest.html.match(/Mailboxes to reconnect/g)).toHaveLength(1);
   });
 
   it('announces the rotation history', () => {
@@ -202,7 +210,7 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
 
   it('names a completed renewal in the subject and title when it is the only news (it, en)', () => {
     const it_ = renderDigest(input({ items: [], renewal, rotationHistory: [renewal] }), 'it');
-    expect(it_.subject).toBe('[keyrelay] ActNow: segreto client rinnovato il 24 novembre 2026');
+    expect(it_.subject).toBe('[keyrelay] ActNow: segreto client rinnovato il 24 novembre 2026, nessuna azione richiesta');
     expect(it_.html).toContain('<h1 style="font-size:20px;margin:0 0 8px 0;">Segreto client rinnovato</h1>');
     for (const body of [visibleText(it_.html), it_.text]) {
       expect(body).toContain(
@@ -214,7 +222,7 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
       expect(body).not.toContain('Rinnovi automatici');
     }
     const en = renderDigest(input({ items: [], renewal, rotationHistory: [renewal] }), 'en');
-    expect(en.subject).toBe('[keyrelay] ActNow: client secret renewed on 24 November 2026');
+    expect(en.subject).toBe('[keyrelay] ActNow: client secret renewed on 24 November 2026, nothing to do');
     expect(en.text).toContain(
       'keyrelay renewed the client secret on 24 November 2026: the new secret is valid until 23 November 2028 and already in use. keyrelay will remove the old secret (expiring on 14 December 2026) on or after 1 December 2026. Nothing to do.',
     );
@@ -248,8 +256,81 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
       expect(digest.text).not.toContain(locale === 'it' ? 'smetterà di inviare posta' : 'will stop sending mail');
     }
     const it_ = renderDigest(input({ items: [unused] }), 'it');
-    expect(it_.text).toContain("keyrelay non usa questo segreto (è un segreto vecchio o inutilizzato): non serve rinnovarlo.");
-    expect(it_.text).toContain('Nessun impatto su keyrelay, che usa un altro segreto');
+    // Not keyrelay's: it never touches it, so the admin may delete it, in the quiet part.
+    expect(it_.subject).toBe('[keyrelay] ActNow: nessuna azione richiesta');
+    expect(it_.text).toContain('Nessuna azione richiesta\n');
+    expect(it_.text).toContain(
+      "Segreto client «old test secret» (scade il 24 novembre 2026): keyrelay non lo usa e non lo tocca, nessun impatto su keyrelay. Se nient'altro lo usa, puoi eliminarlo dal portale.",
+    );
+    expect(it_.text).not.toContain('Cosa scade');
+  });
+
+  it('after a rotation: the old secret goes to a quiet part with the date keyrelay removes it, and never an instruction to delete it', () => {
+    const old = item({
+      credential: { ...secret, id: credentialIds.appPassword(APP_ID, 'k0'), keyId: 'k0', label: 'ActNow', inUse: false },
+      daysLeft: 20,
+      expiresAt: new Date('2026-12-14T06:00:00Z'),
+      action: { kind: 'not-in-use' },
+    });
+    const vault = item({ credential: { ...secret, id: 'kv:smtp-relay', kind: 'key-vault-secret', label: 'smtp-relay' }, daysLeft: 40 });
+    const replaced = { ...renewal, oldKeyId: 'k0', oldRemovalAfter: new Date('2026-12-10T06:00:00Z') };
+    const digest = renderDigest(input({ items: [old, vault], renewal: replaced, rotationHistory: [replaced] }), 'it');
+    expect(digest.subject).toBe('[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)');
+    // This digest announces the renewal: its paragraph already says what happens to the old secret, once.
+    expect(digest.text).toContain('keyrelay rimuoverà il vecchio segreto (in scadenza il 14 dicembre 2026) dal 10 dicembre 2026 in poi.');
+    expect(digest.text).not.toContain('Vecchio segreto client');
+    // A later digest, the renewal only in the history: the old secret in the quiet part, with its date.
+    const later = renderDigest(input({ items: [old, vault], rotationHistory: [replaced] }), 'it');
+    expect(later.subject).toBe('[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)');
+    for (const body of [digest.text, visibleText(later.html), later.text]) {
+      expect(body).not.toContain('scade tra 20 giorni');
+      expect(body).not.toMatch(/elimina/i);
+    }
+    for (const body of [visibleText(later.html), later.text]) {
+      expect(body).not.toContain('scade tra 20 giorni');
+      expect(body).not.toMatch(/elimina/i);
+      expect(body).toContain(
+        'Vecchio segreto client «ActNow» (scade il 14 dicembre 2026): sostituito dal rinnovo, non più in uso. keyrelay lo rimuoverà da solo dal 10 dicembre 2026.',
+      );
+      expect(body).toContain('Nessuna azione richiesta');
+      // What needs reading comes before the quiet part.
+      expect(body.indexOf('smtp-relay')).toBeLessThan(body.indexOf('Vecchio segreto client'));
+    }
+    const onlyOld = renderDigest(input({ items: [old], renewal: replaced, rotationHistory: [replaced] }), 'en');
+    expect(onlyOld.subject).toBe('[keyrelay] ActNow: client secret renewed on 24 November 2026, nothing to do');
+    const onlyOldLater = renderDigest(input({ items: [old], rotationHistory: [replaced] }), 'en');
+    expect(onlyOldLater.subject).toBe('[keyrelay] ActNow: nothing to do');
+    expect(onlyOldLater.text).toContain('keyrelay removes it itself on or after 10 December 2026.');
+    const kept = renderDigest(input({ items: [old], rotationHistory: [{ renewedAt: renewal.renewedAt, oldKeyId: 'k0' }] }), 'en');
+    expect(kept.subject).toBe('[keyrelay] ActNow: nothing to do');
+    expect(kept.text).toContain('keyrelay leaves it until it expires (`ROTATION_OVERLAP_DAYS=never`)');
+  });
+
+  it('in federated mode calls a leftover secret no longer needed, in the subject and the table', () => {
+    const leftover = item({ credential: { ...secret, inUse: false }, daysLeft: 20, action: { kind: 'not-in-use' } });
+    const digest = renderDigest(input({ items: [leftover], clientCredential: 'federated' }), 'it');
+    expect(digest.subject).toBe('[keyrelay] ActNow: 1 segreto client non più necessario');
+    expect(digest.text).toContain('Non più necessario: keyrelay usa la credenziale federata');
+    const english = renderDigest(input({ items: [leftover], clientCredential: 'federated' }), 'en');
+    expect(english.subject).toBe('[keyrelay] ActNow: 1 client secret no longer needed');
+    expect(english.subject).not.toContain('expires in');
+  });
+
+  it('says when keyrelay renews the secret in use and that nothing needs doing', () => {
+    const digest = renderDigest(input({ items: [item({ action: { kind: 'rotation-planned', on: new Date('2026-10-25T05:00:00Z') } })] }), 'it');
+    expect(digest.subject).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 30 giorni (24 novembre 2026), nessuna azione richiesta');
+  });
+
+  it('names an app called keyrelay once in the subject', () => {
+    const digest = renderDigest(input({ app: { appId: APP_ID, tenantId: 'contoso-tenant', displayName: 'keyrelay' }, items: [] }), 'it');
+    expect(digest.subject).toBe('[keyrelay] nessuna credenziale in scadenza');
+  });
+
+  it('prints every time in ALERT_TIME_ZONE with the zone', () => {
+    const utc = renderDigest(input({ timeZone: 'UTC' }), 'en');
+    expect(utc.text).toContain('24 November 2026, 10:00 UTC');
+    const newYork = renderDigest(input({ timeZone: 'America/New_York' }), 'it');
+    expect(newYork.text).toContain('24 novembre 2026, ore 05:00 GMT-5');
   });
 
   it('explains a client secret whose use keyrelay cannot tell, with the manual steps', () => {

@@ -31,7 +31,7 @@ describe('the federated notice in the digest', () => {
   const leftover = { label: 'ActNow', where: 'app' as const, expiresAt: new Date('2027-03-01T10:00:00Z') };
 
   it('puts the urgent problem first, naming the fix and the code, then each leftover with its date (Italian by default)', () => {
-    const paragraphs = federatedParagraphs({ problem: { state: 'refused', errorCode: 'AADSTS70021' }, leftovers: [leftover] }, 'it');
+    const paragraphs = federatedParagraphs({ problem: { state: 'refused', errorCode: 'AADSTS70021' }, leftovers: [leftover] }, { locale: 'it', timeZone: 'Europe/Rome' });
     expect(paragraphs[0]).toContain('(codice AADSTS70021)');
     expect(paragraphs[0]).toContain('npm run setup -- --federated');
     expect(paragraphs[1]).toContain('«ActNow»');
@@ -40,10 +40,10 @@ describe('the federated notice in the digest', () => {
 
   it('makes the problem the subject over any expiry, and leftovers the subject only when nothing else is said', () => {
     const app = { appId: 'a', tenantId: 't', displayName: 'ActNow' };
-    const urgent = renderDigest({ app, items: [], reconnects: [], rotationHistory: [], federated: { problem: { state: 'missing' }, leftovers: [] } }, 'en');
+    const urgent = renderDigest({ app, timeZone: 'Europe/Rome', items: [], reconnects: [], rotationHistory: [], federated: { problem: { state: 'missing' }, leftovers: [] } }, 'en');
     expect(urgent.subject).toBe('[keyrelay] ActNow: URGENT: keyrelay cannot authenticate (federated credential)');
     expect(urgent.text).toContain("The app's federated credential no longer exists");
-    const tidy = renderDigest({ app, items: [], reconnects: [], rotationHistory: [], federated: { leftovers: [leftover, { ...leftover, where: 'key-vault', label: 'oauth-client-secret' }] } }, 'en');
+    const tidy = renderDigest({ app, timeZone: 'Europe/Rome', items: [], reconnects: [], rotationHistory: [], federated: { leftovers: [leftover, { ...leftover, where: 'key-vault', label: 'oauth-client-secret' }] } }, 'en');
     expect(tidy.subject).toBe('[keyrelay] ActNow: 2 client secrets no longer needed');
     expect(tidy.html).toContain('Remove it from Key Vault.');
   });

@@ -21,6 +21,7 @@ describe('rotationErrorFix', () => {
   it('the digest names a failing step with its code and its fix', () => {
     const input: DigestInput = {
       app: { appId: 'app-1', tenantId: 'tenant-1', displayName: 'ActNow' },
+      timeZone: 'Europe/Rome',
       items: [
         {
           credential: { id: 'app:app-1:password:k1', kind: 'client-secret', label: 'ActNow', expiresAt: new Date('2027-01-01T00:00:00Z'), appId: 'app-1', keyId: 'k1', inUse: true },
@@ -34,7 +35,7 @@ describe('rotationErrorFix', () => {
       rotationHistory: [],
     };
     const { text } = renderDigest(input, 'en');
-    expect(text).toContain("a renewal step failed (error code keyvault_403): give keyrelay's identity the Key Vault Secrets Officer role on the vault.");
+    expect(text).toContain("a renewal step failed (error code `keyvault_403`): give keyrelay's identity the `Key Vault Secrets Officer` role on the vault.");
     expect(text).not.toContain('will renew it automatically');
   });
 });

@@ -7,6 +7,7 @@ const EXPIRES_AT = new Date('2026-11-24T10:00:00Z');
 
 const input: DigestInput = {
   app: { appId: APP_ID, tenantId: 'contoso-tenant', displayName: 'ActNow' },
+  timeZone: 'Europe/Rome',
   items: [
     {
       credential: {
@@ -55,7 +56,7 @@ describe('buildWebhookPayload', () => {
     expect(card.body[0]).toMatchObject({
       type: 'TextBlock',
       // Markdown: the brackets are escaped so that they show as typed.
-      text: '\\[keyrelay\\] ActNow: client secret "ActNow" expires in 7 days (24 November 2026)',
+      text: '\\[keyrelay\\] ActNow: client secret "ActNow" expires in 7 days (24 November 2026): automatic renewal failed',
     });
     const factSet = card.body.find((element) => element.type === 'FactSet') as {
       facts: Array<{ title: string; value: string }>;
@@ -103,7 +104,7 @@ describe('buildWebhookPayload', () => {
 
   it('speaks Italian when asked', () => {
     const italian = buildWebhookPayload(input, 'it');
-    expect(italian.summary).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 7 giorni (24 novembre 2026)');
+    expect(italian.summary).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 7 giorni (24 novembre 2026): rinnovo automatico non riuscito');
   });
 
   it('shows an attacker-controlled address or label literally: markdown escaped, one line, JSON intact', () => {

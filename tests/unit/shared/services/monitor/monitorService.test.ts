@@ -101,6 +101,8 @@ async function world(secretExpiresAt: Date): Promise<World> {
         alertRecipients: ['it-admin@contoso.example'],
         alertSender: 'alerts@contoso.example',
         alertLocale: 'en',
+        alertTimeZone: 'Europe/Rome',
+        oauthClientCredential: 'secret',
         rotationMode: 'alert-only',
         rotationLeadDays: 30,
       },
@@ -321,13 +323,13 @@ describe('MonitorService.run', () => {
     const auto = w.deps({ rotation });
     await createMonitorService({ ...auto, config: { ...auto.config, rotationMode: 'auto' } }).run({ now: START });
     await createMonitorService(w.deps()).run({ now: addDays(START, 16) });
+    // The subject names what needs action: the secret in use (keyrelay renews it) leads, the unused one never does.
     expect(w.mailer.sent.map((mail) => mail.subject)).toEqual([
-      '[keyrelay] ActNow: client secret "old test secret" expires in 30 days (31 March 2026) (+1)',
-      '[keyrelay] ActNow: client secret "old test secret" expires in 14 days (31 March 2026)',
+      '[keyrelay] ActNow: client secret "ActNow" expires in 50 days (20 April 2026), nothing to do',
+      '[keyrelay] ActNow: nothing to do',
     ]);
     for (const mail of w.mailer.sent) {
-      expect(mail.html).toContain('keyrelay does not use this secret (an old or unused one): there is nothing to renew.');
-      expect(mail.html).toContain('No impact on keyrelay, which uses another secret');
+      expect(mail.html).toContain('Client secret &quot;old test secret&quot; (expires on 31 March 2026): keyrelay does not use it and does not touch it, no impact on keyrelay.');
       expect(mail.html).not.toContain('ROTATION_MODE');
     }
     // The second digest holds only the unused password: nothing to renew, so no manual renewal steps.
@@ -404,7 +406,7 @@ describe('MonitorService.run', () => {
     expect(result.counts.alertsDue).toBe(0);
     expect(w.mailer.sent).toHaveLength(1);
     const [mail] = w.mailer.sent;
-    expect(mail?.subject).toBe('[keyrelay] ActNow: client secret renewed on 1 March 2026');
+    expect(mail?.subject).toBe('[keyrelay] ActNow: client secret renewed on 1 March 2026, nothing to do');
     expect(mail?.html).toContain(
       'keyrelay renewed the client secret on 1 March 2026: the new secret is valid until 29 February 2028 and already in use. keyrelay will remove the old secret (expiring on 21 March 2026) on or after 8 March 2026. Nothing to do.',
     );
@@ -439,7 +441,7 @@ describe('MonitorService.run', () => {
     expect(first.errors).toContain('rotation_step_failed:keyvault_403');
     expect((await w.runs.latest(1))[0]?.errors).toContain('rotation_step_failed:keyvault_403');
     expect(w.mailer.sent).toHaveLength(1);
-    expect(w.mailer.sent[0]?.html).toContain('Automatic renewal failed: a renewal step failed (error code keyvault_403)');
+    expect(w.mailer.sent[0]?.html).toMatch(/Automatic renewal failed: a renewal step failed \(error code <code[^>]*>keyvault_403<\/code>\)/);
     expect(w.mailer.sent[0]?.html).not.toContain('renew it automatically');
     // The same failure the next days: in every run report, mailed once.
     for (const day of [1, 2]) {
@@ -462,7 +464,7 @@ describe('MonitorService.run', () => {
     const failed = await monitor.run();
     expect(failed.errors).toContain('rotation_step_failed:graph_503');
     expect(w.mailer.sent).toHaveLength(2);
-    expect(w.mailer.sent[1]?.html).toContain('Automatic renewal failed: a renewal step failed (error code graph_503)');
+    expect(w.mailer.sent[1]?.html).toMatch(/Automatic renewal failed: a renewal step failed \(error code <code[^>]*>graph_503<\/code>\)/);
   });
 
   it('a rotation stuck in one step for more than a day is reported as rotation failed', async () => {
@@ -599,7 +601,7 @@ describe('MonitorService.run', () => {
     w.clock.current = addDays(START, 1);
     progress = outcome({ rotationId: 'rot-5', step: 'switched', events: [{ kind: 'waiting', at: w.clock.current }], history: [record] });
     await monitor.run();
-    expect(w.mailer.sent.map((mail) => mail.subject)).toEqual(['[keyrelay] ActNow: client secret renewed on 1 March 2026']);
+    expect(w.mailer.sent.map((mail) => mail.subject)).toEqual(['[keyrelay] ActNow: client secret renewed on 1 March 2026, nothing to do']);
     w.clock.current = addDays(START, 2);
     await monitor.run();
     expect(w.mailer.sent).toHaveLength(1);
