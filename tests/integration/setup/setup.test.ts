@@ -192,6 +192,18 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     }
   });
 
+  it('with no Azure sign-in anywhere (a real DefaultAzureCredential), says to sign in with az login and names what it tried', async () => {
+    const { AZURE_CLIENT_ID: _id, AZURE_CLIENT_SECRET: _secret, ...withoutLogin } = env;
+    const run = await runCli('setup', withoutLogin, ['--dry-run'], { withoutAzureLogin: true });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)');
+    expect(run.stderr).toMatch(/managed identity.*Azure CLI \(`az login`\)/);
+    expect(run.stderr).toContain('Fix: Sign in with `az login`');
+    expect(run.stderr).not.toContain('unexpected');
+    expect(run.stderr).not.toContain('file an issue');
+  });
+
   it('lists every missing setting in one message and exits non-zero', async () => {
     const run = await runCli('setup', { ALERT_LOCALE: 'en', AZURE_CLIENT_ID: ADMIN_CLIENT_ID });
 

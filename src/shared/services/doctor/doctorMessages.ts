@@ -2,6 +2,9 @@
 // and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
 import type { Locale } from '../../presentation/locale.js';
 import { smtpAuthAdvice, type SmtpAuthAdvice } from '../../domain/connect/smtpAuth.js';
+import { DEFAULT_TIME_ZONE } from '../../presentation/time.js';
+import { settingProblemIn } from '../../settingProblems.js';
+import { displayParams, identityKindsText } from '../setup/setupMessages.js';
 import type { Finding, FindingCode } from './findings.js';
 
 type Params = Finding['params'];
@@ -20,7 +23,15 @@ function smtpAdvice(locale: Locale, p: Params): SmtpAuthAdvice {
 
 const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
   it: {
-    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${p.problem}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di local.settings.json (locale).' },
+    azure_login_missing: {
+      title: (p) =>
+        p.tried
+          ? `nessun accesso Azure trovato: DefaultAzureCredential ha provato ${identityKindsText('it', p.tried)} e nessuno ha dato un token`
+          : "nessun accesso Azure utilizzabile: Entra ID o il servizio hanno rifiutato l'accesso trovato",
+      fix: () =>
+        "In locale accedi con `az login` (o `azd auth login`), oppure imposta AZURE_CLIENT_ID e AZURE_CLIENT_SECRET (per gli emulatori li stampa `npm run cloud`); in Azure assegna l'identità gestita alla Function App.",
+    },
+    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${settingProblemIn('it', String(p.problem))}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di local.settings.json (locale).' },
     settings_ok: { title: () => 'impostazioni valide' },
     key_vault_ok: { title: (p) => `Key Vault raggiungibile (${p.vault})` },
     key_vault_access_denied: {
@@ -117,6 +128,14 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     },
   },
   en: {
+    azure_login_missing: {
+      title: (p) =>
+        p.tried
+          ? `no Azure sign-in found: DefaultAzureCredential tried ${identityKindsText('en', p.tried)} and none gave a token`
+          : 'no usable Azure sign-in: Entra ID or the service refused the login it found',
+      fix: () =>
+        'Locally, sign in with `az login` (or `azd auth login`), or set AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (for the emulators `npm run cloud` prints them); in Azure, assign the managed identity to the Function App.',
+    },
     settings_invalid: { title: (p) => `setting ${p.setting}: ${p.problem}`, fix: () => 'Fix the app settings (Azure) or the "Values" of local.settings.json (local).' },
     settings_ok: { title: () => 'settings valid' },
     key_vault_ok: { title: (p) => `Key Vault reachable (${p.vault})` },
@@ -132,7 +151,7 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `Grant the identity ${p.identity} the Microsoft Graph app role Application.ReadWrite.OwnedBy (admin consent) and make it an owner of app ${p.appId}. Without it, automatic rotation falls back to alerts.`,
     },
     graph_role_cached: {
-      title: (p) => `the role ${p.role} was granted to the identity ${p.identity} at ${p.grantedAt}, less than 24 hours ago: managed-identity tokens show it only after up to 24 hours`,
+      title: (p) => `the role ${p.role} was granted to the identity ${p.identity} on ${p.grantedAt}, less than 24 hours ago: managed-identity tokens show it only after up to 24 hours`,
       fix: (p) => `Nothing to do: rotation works from ${p.usableFrom} at the latest; npm run doctor then reports it fine.`,
     },
     app_not_owned: {
@@ -222,8 +241,9 @@ export interface RenderedFinding {
   fix?: string;
 }
 
-export function renderFinding(locale: Locale, item: Finding): RenderedFinding {
+export function renderFinding(locale: Locale, item: Finding, timeZone: string = DEFAULT_TIME_ZONE): RenderedFinding {
   const text = TEXT[locale][item.code];
-  const fix = item.severity === 'ok' ? undefined : text.fix?.(item.params);
-  return { severity: item.severity, code: item.code, title: text.title(item.params), ...(fix !== undefined && { fix }) };
+  const params = displayParams(item.params, { locale, timeZone });
+  const fix = item.severity === 'ok' ? undefined : text.fix?.(params);
+  return { severity: item.severity, code: item.code, title: text.title(params), ...(fix !== undefined && { fix }) };
 }

@@ -2,6 +2,7 @@
 // registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
 import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
 import type { AppRegistrationAdmin } from '../../adapters/graphApplications.js';
+import { azureLoginMissing } from '../../adapters/azureCredential.js';
 import { GraphRequestError } from '../../adapters/graphClient.js';
 import type { OAuthFailure } from '../../adapters/msalOAuthClient.js';
 import { StoreRequestError, StoreUnavailableError } from '../../adapters/storeErrors.js';
@@ -106,6 +107,8 @@ function describeFailure(error: unknown): string {
 function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['getSecret']>>>): KeyVaultObservation {
   if (!secret.ok) {
     const { error } = secret;
+    const noLogin = azureLoginMissing(error);
+    if (noLogin) return { kind: 'no_login', tried: noLogin.tried.join(',') };
     if (error instanceof StoreRequestError && (error.statusCode === 401 || error.statusCode === 403)) return { kind: 'denied', status: error.statusCode };
     return { kind: 'unavailable', detail: describeFailure(error) };
   }
@@ -122,7 +125,10 @@ function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['get
 }
 
 async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller: Settled<AzureCaller>): Promise<GraphObservation> {
-  if (!caller.ok) return { kind: 'unavailable', detail: describeFailure(caller.error) };
+  if (!caller.ok) {
+    const noLogin = azureLoginMissing(caller.error);
+    return noLogin ? { kind: 'no_login', tried: noLogin.tried.join(',') } : { kind: 'unavailable', detail: describeFailure(caller.error) };
+  }
   const callerRoles = caller.value.graphRoles;
   try {
     const app = await deps.apps.findApplicationByAppId(config.oauthClientId);

@@ -1,6 +1,8 @@
 // Everything `npm run setup` tells the admin, in Italian (default) and English. Parameters are ids,
 // names, dates and URLs: never a secret.
+import { AZURE_IDENTITY_KINDS, type AzureIdentityKind } from '../../adapters/azureCredential.js';
 import type { Locale } from '../../presentation/locale.js';
+import { DEFAULT_TIME_ZONE, formatDate, formatDateTime, type DisplayZone } from '../../presentation/time.js';
 
 export type SetupMessageCode =
   | 'app_found'
@@ -83,6 +85,35 @@ const SECRET_REASONS: Record<Locale, Record<string, string>> = {
     expired: 'the one in Key Vault has expired',
   },
 };
+
+const IDENTITY_KINDS: Record<Locale, Record<AzureIdentityKind, string>> = {
+  it: {
+    environment: "variabili d'ambiente (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
+    'workload-identity': 'identità del carico di lavoro',
+    'managed-identity': 'identità gestita',
+    vscode: 'Visual Studio Code',
+    'azure-cli': 'Azure CLI (`az login`)',
+    'azure-powershell': 'Azure PowerShell',
+    'azure-developer-cli': 'Azure Developer CLI (`azd auth login`)',
+  },
+  en: {
+    environment: 'environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)',
+    'workload-identity': 'workload identity',
+    'managed-identity': 'managed identity',
+    vscode: 'Visual Studio Code',
+    'azure-cli': 'Azure CLI (`az login`)',
+    'azure-powershell': 'Azure PowerShell',
+    'azure-developer-cli': 'Azure Developer CLI (`azd auth login`)',
+  },
+};
+
+/** The sign-in sources DefaultAzureCredential tried, from the comma list a no-login failure carries. */
+export function identityKindsText(locale: Locale, tried: string | number | undefined): string {
+  const kinds = String(tried ?? '')
+    .split(',')
+    .filter((kind): kind is AzureIdentityKind => (AZURE_IDENTITY_KINDS as readonly string[]).includes(kind));
+  return kinds.map((kind) => IDENTITY_KINDS[locale][kind]).join(', ');
+}
 
 export function secretReasonText(locale: Locale, reason: string): string {
   return SECRET_REASONS[locale][reason] ?? reason;
@@ -176,8 +207,11 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
 const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix: Template }>> = {
   it: {
     azure_login_missing: {
-      problem: () => 'nessun accesso Azure utilizzabile (DefaultAzureCredential non ha trovato credenziali valide)',
-      fix: () => 'Esegui `az login` (o `azd auth login`) con un account amministratore del tenant e riprova.',
+      problem: (p) =>
+        p.tried
+          ? `nessun accesso Azure trovato: DefaultAzureCredential ha provato ${identityKindsText('it', p.tried)} e nessuno ha dato un token`
+          : "nessun accesso Azure utilizzabile: Entra ID o il servizio hanno rifiutato l'accesso trovato",
+      fix: () => 'Accedi con `az login` (o `azd auth login`) con un account amministratore del tenant e riprova.',
     },
     graph_denied_manage_apps: {
       problem: () => 'il tuo account non può leggere o modificare le registrazioni app (Microsoft Graph 403)',
@@ -246,8 +280,11 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
   },
   en: {
     azure_login_missing: {
-      problem: () => 'no usable Azure login (DefaultAzureCredential found no valid credential)',
-      fix: () => 'Run `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
+      problem: (p) =>
+        p.tried
+          ? `no Azure sign-in found: DefaultAzureCredential tried ${identityKindsText('en', p.tried)} and none gave a token`
+          : 'no usable Azure sign-in: Entra ID or the service refused the login it found',
+      fix: () => 'Sign in with `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
     },
     graph_denied_manage_apps: {
       problem: () => 'your account may not read or change app registrations (Microsoft Graph 403)',
@@ -316,8 +353,26 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
   },
 };
 
-export function renderSetupMessage(locale: Locale, message: SetupMessage): string {
-  const { params } = message;
+const DATE_PARAMS = new Set(['expiresOn']);
+const DATE_TIME_PARAMS = new Set(['grantedAt', 'usableFrom']);
+
+/**
+ * Message parameters as people read them: the ISO instants named expiresOn (a date) and grantedAt /
+ * usableFrom (a date and time, with the zone) in the run's language and ALERT_TIME_ZONE.
+ */
+export function displayParams<P extends Readonly<Record<string, string | number>>>(params: P, zone: DisplayZone): P {
+  const shown: Record<string, string | number> = { ...params };
+  for (const [name, value] of Object.entries(params)) {
+    const instant = typeof value === 'string' ? new Date(value) : undefined;
+    if (instant === undefined || Number.isNaN(instant.getTime())) continue;
+    if (DATE_PARAMS.has(name)) shown[name] = formatDate(instant, zone);
+    else if (DATE_TIME_PARAMS.has(name)) shown[name] = formatDateTime(instant, zone);
+  }
+  return shown as P;
+}
+
+export function renderSetupMessage(locale: Locale, message: SetupMessage, timeZone: string = DEFAULT_TIME_ZONE): string {
+  const params = displayParams(message.params, { locale, timeZone });
   const reason = params.reason;
   return STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
 }
