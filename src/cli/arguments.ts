@@ -28,14 +28,14 @@ export class UsageError extends Error {
   }
 }
 
-const USAGE_ERRORS: Record<Locale, Record<UsageErrorCode, (p: Readonly<Record<string, string>>) => string>> = {
+export const USAGE_ERRORS: Record<Locale, Record<UsageErrorCode, (p: Readonly<Record<string, string>>) => string>> = {
   it: {
     unexpected_argument: (p) => `argomento inatteso: ${p.argument}`,
     unknown_option: (p) => `opzione sconosciuta: --${p.flag}`,
     takes_no_value: (p) => `--${p.flag} non accetta un valore`,
     needs_value: (p) => `--${p.flag} vuole un valore`,
     bad_locale: () => `--locale vuole uno di: ${LOCALES.join(', ')}`,
-    bad_secret_months: () => '--secret-months vuole un numero intero da 1 a 24',
+    bad_secret_months: () => '`--secret-months` vuole un numero intero da 1 a 24',
   },
   en: {
     unexpected_argument: (p) => `unexpected argument: ${p.argument}`,
@@ -96,7 +96,7 @@ export function stringFlag(value: string | true | undefined): string | undefined
   return typeof value === 'string' ? value : undefined;
 }
 
-const HELP_HEADINGS: Record<Locale, { usage: string; options: string }> = {
+export const HELP_HEADINGS: Record<Locale, { usage: string; options: string }> = {
   it: { usage: 'Uso', options: 'Opzioni' },
   en: { usage: 'Usage', options: 'Options' },
 };

@@ -42,7 +42,7 @@ export const SETUP_OPTIONS = {
   'secret-months': {
     kind: 'string',
     value: '<1-24>',
-    describe: { it: 'durata in mesi di un nuovo client secret (predefinita: 24)', en: 'lifetime in months of a new client secret (default: 24)' },
+    describe: { it: 'durata in mesi di un nuovo segreto client (predefinita: 24)', en: 'lifetime in months of a new client secret (default: 24)' },
   },
   federated: {
     kind: 'boolean',
@@ -53,7 +53,7 @@ export const SETUP_OPTIONS = {
   },
   'remove-secret': {
     kind: 'boolean',
-    describe: { it: 'con --federated, dopo il passaggio: rimuove il vecchio client secret', en: 'with --federated, after the switch: removes the old client secret' },
+    describe: { it: 'con --federated, dopo il passaggio: rimuove il vecchio segreto client', en: 'with --federated, after the switch: removes the old client secret' },
   },
   help: HELP_OPTION,
 } as const satisfies OptionTable;

@@ -87,7 +87,7 @@ export const SETTING_PROBLEMS: Record<Locale, Record<SettingProblemKind, (p: Par
     sender: () => "serve l'indirizzo e-mail della casella che invia gli avvisi",
     time_zone: () => 'serve il nome di un fuso orario IANA, es. Europe/Rome o UTC',
     smtp_endpoint: () => "serve host:porta dell'endpoint SMTP di invio (STARTTLS), es. smtp.office365.com:587",
-    overlap_days: () => "serve un numero intero di giorni da 0 a 999, oppure 'never'",
+    overlap_days: () => "serve un numero intero di giorni da 0 a 999, oppure `never`",
     tenants_required: () =>
       'obbligatoria quando AZURE_TENANT_ID è un nome di dominio (il suo valore predefinito): gli ID tenant (GUID) i cui utenti possono collegare caselle',
     sender_required: () => "obbligatoria quando ALERT_RECIPIENTS è impostata: l'indirizzo e-mail della casella che invia gli avvisi",

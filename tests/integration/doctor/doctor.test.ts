@@ -6,6 +6,7 @@ import { KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID } from '../../../dev/cloud
 import { connectMailbox as connectMailboxThroughEntra } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 import { formatDate } from '../../../src/shared/presentation/time.js';
+import { englishWordsIn } from '../../support/catalogues.js';
 import { runCli } from '../setup/runCli.js';
 
 const MAILBOX = 'mario.rossi@contoso.onmicrosoft.com';
@@ -58,6 +59,7 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     expect(run.stdout).toContain('Tutto a posto.');
     expect(run.stdout).not.toContain('✗');
     expect(run.stdout + run.stderr).not.toContain(stack.local.clientSecret);
+    expect(englishWordsIn(run.stdout + run.stderr)).toEqual([]);
   });
 
   it('checks SMTP AUTH per mailbox: 535 5.7.139 is a problem with the Exchange fix, and exits non-zero', async () => {
@@ -150,6 +152,16 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     expect(run.stdout.match(/no Azure sign-in found/g)).toHaveLength(1);
     expect(run.stdout).not.toContain('Microsoft Graph does not answer');
     expect(run.stdout).not.toContain('Key Vault does not answer');
+  });
+
+  it('without an Azure sign-in speaks only Italian in an Italian run', async () => {
+    const { AZURE_CLIENT_ID: _id, AZURE_CLIENT_SECRET: _secret, ...withoutLogin } = stack.settings;
+    const run = await runCli('doctor', { ...withoutLogin, ALERT_LOCALE: 'it' }, [], { withoutAzureLogin: true });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('✗ nessun accesso Azure trovato');
+    expect(run.stdout).toMatch(/\n(1 problema|\d+ problemi) da risolvere\.\n/);
+    expect(englishWordsIn(run.stdout + run.stderr)).toEqual([]);
   });
 
   it('lists invalid settings instead of probing, and exits non-zero', async () => {

@@ -60,7 +60,7 @@ export function smtpAuthAdvice(locale: Locale, upn: string, check: SmtpAuthCheck
   return {
     summary:
       locale === 'it'
-        ? `Invio SMTP non verificato (${check.code ?? 'sconosciuto'}): sarà controllato di nuovo da npm run doctor.`
+        ? `Invio SMTP non verificato (${check.code ?? 'sconosciuto'}): sarà controllato di nuovo da \`npm run doctor\`.`
         : `SMTP submission not verified (${check.code ?? 'unknown'}): npm run doctor checks it again.`,
   };
 }

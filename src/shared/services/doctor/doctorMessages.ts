@@ -21,7 +21,7 @@ function smtpAdvice(locale: Locale, p: Params): SmtpAuthAdvice {
   return smtpAuthAdvice(locale, String(p.upn), { state, ...(p.code !== undefined && { code: String(p.code) }) });
 }
 
-const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
+export const DOCTOR_FINDINGS: Record<Locale, Record<FindingCode, FindingText>> = {
   it: {
     azure_login_missing: {
       title: (p) =>
@@ -31,23 +31,23 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: () =>
         "In locale accedi con `az login` (o `azd auth login`), oppure imposta AZURE_CLIENT_ID e AZURE_CLIENT_SECRET (per gli emulatori li stampa `npm run cloud`); in Azure assegna l'identità gestita alla Function App.",
     },
-    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${settingProblemIn('it', String(p.problem))}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di local.settings.json (locale).' },
+    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${settingProblemIn('it', String(p.problem))}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di `local.settings.json` (locale).' },
     settings_ok: { title: () => 'impostazioni valide' },
     key_vault_ok: { title: (p) => `Key Vault raggiungibile (${p.vault})` },
     key_vault_access_denied: {
       title: (p) => `Key Vault nega l'accesso all'identità ${p.identity} (${p.vault}, HTTP ${p.status})`,
-      fix: (p) => `Assegna all'identità il ruolo "Key Vault Secrets Officer" sul vault: az role assignment create --role "Key Vault Secrets Officer" --assignee ${p.identity} --scope <id risorsa del vault>.`,
+      fix: (p) => `Assegna all'identità il ruolo \`Key Vault Secrets Officer\` sul vault: \`az role assignment create --role "Key Vault Secrets Officer" --assignee ${p.identity} --scope <id risorsa del vault>\`.`,
     },
     key_vault_unavailable: { title: (p) => `Key Vault non risponde (${p.detail})`, fix: (p) => `Controlla KEY_VAULT_URL (${p.vault}) e la rete; riprova tra qualche minuto.` },
-    client_secret_missing: { title: (p) => `Key Vault non contiene il client secret (${p.secretName})`, fix: () => 'Esegui `npm run setup`: crea il secret e lo scrive direttamente in Key Vault.' },
+    client_secret_missing: { title: (p) => `Key Vault non contiene il segreto client (\`${p.secretName}\`)`, fix: () => 'Esegui `npm run setup`: crea il segreto e lo scrive direttamente in Key Vault.' },
     graph_ok: { title: (p) => `l'identità ${p.identity} può leggere e ruotare le credenziali dell'app ${p.appId}` },
     graph_permission_missing: {
-      title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il client secret`,
+      title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il segreto client`,
       fix: (p) => `Concedi all'identità ${p.identity} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (admin consent), e rendila proprietaria dell'app ${p.appId}. Senza, la rotazione automatica ripiega sugli avvisi.`,
     },
     graph_role_cached: {
       title: (p) => `il ruolo ${p.role} è stato concesso all'identità ${p.identity} il ${p.grantedAt}, meno di 24 ore fa: i token dell'identità gestita lo mostrano solo dopo fino a 24 ore`,
-      fix: (p) => `Nessuna azione: la rotazione funziona al più tardi dal ${p.usableFrom}; npm run doctor allora lo segnala come a posto.`,
+      fix: (p) => `Nessuna azione: la rotazione funziona al più tardi dal ${p.usableFrom}; \`npm run doctor\` allora lo segnala come a posto.`,
     },
     app_not_owned: {
       title: (p) => `l'identità ${p.identity} ha Application.ReadWrite.OwnedBy ma non è proprietaria dell'app ${p.appId}`,
@@ -58,24 +58,24 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: () => 'Correggi OAUTH_CLIENT_ID / AZURE_TENANT_ID, oppure esegui `npm run setup`.',
     },
     graph_unavailable: { title: (p) => `Microsoft Graph non risponde (${p.detail})`, fix: () => 'Controlla GRAPH_ENDPOINT e la rete; riprova tra qualche minuto.' },
-    secret_ok: { title: (p) => `client secret valido fino al ${p.expiresOn} (${p.daysLeft} giorni)` },
+    secret_ok: { title: (p) => `segreto client valido fino al ${p.expiresOn} (${p.daysLeft} giorni)` },
     secret_expiring: {
-      title: (p) => `il client secret scade il ${p.expiresOn} (tra ${p.daysLeft} giorni)`,
+      title: (p) => `il segreto client scade il ${p.expiresOn} (tra ${p.daysLeft} giorni)`,
       fix: () => 'Con ROTATION_MODE=auto keyrelay lo rinnova da solo prima della scadenza (serve il permesso Graph qui sopra); con alert-only rinnovalo seguendo i passi degli avvisi di scadenza.',
     },
     secret_expired: {
-      title: (p) => `il client secret è scaduto il ${p.expiresOn}`,
-      fix: () => 'Esegui `npm run setup`: crea un nuovo secret e lo scrive in Key Vault. Poi ricollega le caselle se necessario.',
+      title: (p) => `il segreto client è scaduto il ${p.expiresOn}`,
+      fix: () => 'Esegui `npm run setup`: crea un nuovo segreto e lo scrive in Key Vault. Poi ricollega le caselle se necessario.',
     },
     secret_unknown_to_app: {
-      title: (p) => `il client secret in Key Vault (${p.secretName}) non corrisponde a nessuna credenziale dell'app ${p.appId}`,
-      fix: () => 'Esegui `npm run setup`: crea un secret valido e lo scrive in Key Vault.',
+      title: (p) => `il segreto client in Key Vault (\`${p.secretName}\`) non corrisponde a nessuna credenziale dell'app ${p.appId}`,
+      fix: () => 'Esegui `npm run setup`: crea un segreto valido e lo scrive in Key Vault.',
     },
     secret_rejected: {
-      title: (p) => `Entra ID rifiuta il client secret (${p.errorCode})`,
-      fix: () => 'Un secret appena creato può impiegare qualche minuto: riprova. Se persiste esegui `npm run setup`.',
+      title: (p) => `Entra ID rifiuta il segreto client (${p.errorCode})`,
+      fix: () => 'Un segreto appena creato può impiegare qualche minuto: riprova. Se persiste esegui `npm run setup`.',
     },
-    secret_check_unavailable: { title: () => 'non è stato possibile verificare il client secret con Entra ID (servizio non disponibile)', fix: () => 'Riprova tra qualche minuto.' },
+    secret_check_unavailable: { title: () => 'non è stato possibile verificare il segreto client con Entra ID (servizio non disponibile)', fix: () => 'Riprova tra qualche minuto.' },
     redirect_uri_ok: { title: (p) => `redirect URI registrato: ${p.redirectUri}` },
     redirect_uri_mismatch: {
       title: (p) => `il redirect URI ${p.redirectUri} non è registrato nell'app (registrati: ${p.registered})`,
@@ -103,9 +103,9 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     },
     mailbox_smtp_auth: {
       title: (p) => `casella ${p.upn}: ${smtpAdvice('it', p).summary}`,
-      fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: npm run doctor lo riprova.',
+      fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: `npm run doctor` lo riprova.',
     },
-    posture_secret: { title: (p) => `credenziale dell'app ${p.appId}: client secret in Key Vault (OAUTH_CLIENT_CREDENTIAL=secret); senza segreti: \`npm run setup -- --federated\`` },
+    posture_secret: { title: (p) => `credenziale dell'app ${p.appId}: segreto client in Key Vault (\`OAUTH_CLIENT_CREDENTIAL=secret\`); senza segreti: \`npm run setup -- --federated\`` },
     posture_federated: { title: (p) => `credenziale dell'app ${p.appId}: identità gestita come credenziale federata (OAUTH_CLIENT_CREDENTIAL=federated), nessun segreto` },
     federated_ok: { title: () => "la credenziale federata dell'app corrisponde all'identità di keyrelay ed Entra ID accetta la sua asserzione" },
     federated_missing: { title: (p) => `l'app ${p.appId} non ha una credenziale federata per l'identità di keyrelay`, fix: () => 'Esegui `npm run setup -- --federated`.' },
@@ -115,7 +115,7 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     },
     federated_refused: {
       title: (p) => `Entra ID rifiuta l'asserzione dell'identità di keyrelay (${p.errorCode})`,
-      fix: () => "Esegui `npm run setup -- --federated`; se l'identità non ottiene token, assegnala alla Function App e imposta AZURE_CLIENT_ID, o usa OAUTH_CLIENT_CREDENTIAL=secret fuori da Azure.",
+      fix: () => "Esegui `npm run setup -- --federated`; se l'identità non ottiene token, assegnala alla Function App e imposta AZURE_CLIENT_ID, o usa `OAUTH_CLIENT_CREDENTIAL=secret` fuori da Azure.",
     },
     federated_unchecked: { title: () => 'credenziale federata non verificabile ora (Graph o Entra ID non rispondono)', fix: () => 'Riprova tra qualche minuto.' },
     federated_leftover_password: {
@@ -123,7 +123,7 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: () => 'Rimuovilo: `npm run setup -- --federated --remove-secret` (o dal portale).',
     },
     federated_leftover_secret: {
-      title: (p) => `Key Vault contiene ancora il client secret ${p.secretName}: non più necessario`,
+      title: (p) => `Key Vault contiene ancora il segreto client \`${p.secretName}\`: non più necessario`,
       fix: () => 'Rimuovilo: `npm run setup -- --federated --remove-secret`.',
     },
   },
@@ -242,7 +242,7 @@ export interface RenderedFinding {
 }
 
 export function renderFinding(locale: Locale, item: Finding, timeZone: string = DEFAULT_TIME_ZONE): RenderedFinding {
-  const text = TEXT[locale][item.code];
+  const text = DOCTOR_FINDINGS[locale][item.code];
   const params = displayParams(item.params, { locale, timeZone });
   const fix = item.severity === 'ok' ? undefined : text.fix?.(params);
   return { severity: item.severity, code: item.code, title: text.title(params), ...(fix !== undefined && { fix }) };

@@ -67,7 +67,7 @@ export interface SetupMessage {
 
 type Template = (p: MessageParams) => string;
 
-const SECRET_REASONS: Record<Locale, Record<string, string>> = {
+export const SECRET_REASONS: Record<Locale, Record<string, string>> = {
   it: {
     missing: 'Key Vault non ne contiene uno',
     disabled: 'quello in Key Vault è disabilitato',
@@ -86,7 +86,7 @@ const SECRET_REASONS: Record<Locale, Record<string, string>> = {
   },
 };
 
-const IDENTITY_KINDS: Record<Locale, Record<AzureIdentityKind, string>> = {
+export const IDENTITY_KINDS: Record<Locale, Record<AzureIdentityKind, string>> = {
   it: {
     environment: "variabili d'ambiente (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
     'workload-identity': 'identità del carico di lavoro',
@@ -119,7 +119,7 @@ export function secretReasonText(locale: Locale, reason: string): string {
   return SECRET_REASONS[locale][reason] ?? reason;
 }
 
-const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
+export const SETUP_STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
   it: {
     app_found: (p) => `registrazione app trovata: ${p.displayName} (client id ${p.appId})`,
     app_create: (p) => `registrazione app creata: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
@@ -139,9 +139,9 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     role_ok: (p) => `ruolo applicativo Microsoft Graph ${p.role} già concesso all'identità di keyrelay`,
     role_grant_command: (p) =>
       `il tuo account non può concedere ruoli applicativi: un Privileged Role Administrator esegue, per ${p.role}:\n    ${p.command}`,
-    secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valido fino al ${p.expiresOn}: nessun nuovo secret`,
+    secret_ok: (p) => `segreto client in Key Vault (\`${p.secretName}\`) valido fino al ${p.expiresOn}: nessun nuovo segreto`,
     secret_create: (p) =>
-      `client secret creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come ${p.secretName}, perché ${p.reason}`,
+      `segreto client creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come \`${p.secretName}\`, perché ${p.reason}`,
     next_client_id: (p) => `Imposta OAUTH_CLIENT_ID=${p.appId} nelle impostazioni dell'app (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\` e poi \`azd provision\`).`,
     next_consent: (p) =>
       `Un amministratore di ogni tenant le cui caselle si collegheranno apre il link di consenso e accetta i permessi:\n    ${p.consentUrl}\n    (per un altro tenant sostituisci ${p.tenant} con il suo ID o dominio)`,
@@ -154,13 +154,13 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     fic_verify_elsewhere: (p) =>
       `verifica rimandata: l'accesso Azure di questo comando non è l'identità di keyrelay (${p.subject}); la verifica la fanno \`npm run doctor\` e il monitor dove gira keyrelay`,
     setting_ok: () => 'OAUTH_CLIENT_CREDENTIAL=federated già impostato',
-    secret_none: (p) => `nessun client secret ${p.secretName} in Key Vault: niente da rimuovere`,
-    secret_removed: (p) => `vecchio client secret rimosso dall'app (keyId ${p.keyId}) e da Key Vault (${p.secretName})`,
+    secret_none: (p) => `nessun segreto client \`${p.secretName}\` in Key Vault: niente da rimuovere`,
+    secret_removed: (p) => `vecchio segreto client rimosso dall'app (keyId ${p.keyId}) e da Key Vault (\`${p.secretName}\`)`,
     next_switch: () =>
-      "Passa a OAUTH_CLIENT_CREDENTIAL=federated nelle impostazioni dell'app (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated` e poi `azd provision`; in locale: local.settings.json), poi riesegui `npm run setup -- --federated`.",
-    next_remove_after_switch: () => 'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio client secret.',
+      "Passa a OAUTH_CLIENT_CREDENTIAL=federated nelle impostazioni dell'app (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated` e poi `azd provision`; in locale: `local.settings.json`), poi riesegui `npm run setup -- --federated`.",
+    next_remove_after_switch: () => 'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio segreto client.',
     next_remove_secret: (p) =>
-      `Il client secret ${p.secretName} non serve più: rimuovilo dall'app e da Key Vault con \`npm run setup -- --federated --remove-secret\`.`,
+      `Il segreto client \`${p.secretName}\` non serve più: rimuovilo dall'app e da Key Vault con \`npm run setup -- --federated --remove-secret\`.`,
   },
   en: {
     app_found: (p) => `app registration found: ${p.displayName} (client id ${p.appId})`,
@@ -204,7 +204,7 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
   },
 };
 
-const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix: Template }>> = {
+export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix: Template }>> = {
   it: {
     azure_login_missing: {
       problem: (p) =>
@@ -222,8 +222,8 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
       fix: () => "Serve il ruolo Application Administrator o Cloud Application Administrator, oppure essere proprietario dell'app.",
     },
     key_vault_denied: {
-      problem: (p) => `il tuo account non può scrivere secret in Key Vault (${p.vault}, 403)`,
-      fix: (p) => `Assegnati il ruolo "Key Vault Secrets Officer" sul vault: az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>.`,
+      problem: (p) => `il tuo account non può scrivere segreti in Key Vault (${p.vault}, 403)`,
+      fix: (p) => `Assegnati il ruolo \`Key Vault Secrets Officer\` sul vault: \`az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>\`.`,
     },
     app_not_found: {
       problem: (p) => `OAUTH_CLIENT_ID=${p.appId} non corrisponde a nessuna registrazione app nel tenant ${p.tenant}`,
@@ -242,12 +242,12 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
       fix: () => 'Controlla --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, oppure passa --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
     },
     secret_lifetime_policy: {
-      problem: () => 'un criterio del tenant limita la durata dei client secret (CredentialInvalidLifetimeAsPerAppPolicy)',
-      fix: () => 'Riprova con una durata minore, es. --secret-months 6.',
+      problem: () => 'un criterio del tenant limita la durata dei segreti client (CredentialInvalidLifetimeAsPerAppPolicy)',
+      fix: () => 'Riprova con una durata minore, es. `--secret-months 6`.',
     },
     secret_type_policy: {
-      problem: () => 'un criterio del tenant vieta i client secret per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
-      fix: () => "Chiedi un'eccezione al criterio per questa app: keyrelay oggi usa un client secret.",
+      problem: () => 'un criterio del tenant vieta i segreti client per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
+      fix: () => "Chiedi un'eccezione al criterio per questa app: keyrelay oggi usa un segreto client.",
     },
     service_unavailable: {
       problem: (p) => `${p.service} non risponde (${p.detail})`,
@@ -374,10 +374,10 @@ export function displayParams<P extends Readonly<Record<string, string | number>
 export function renderSetupMessage(locale: Locale, message: SetupMessage, timeZone: string = DEFAULT_TIME_ZONE): string {
   const params = displayParams(message.params, { locale, timeZone });
   const reason = params.reason;
-  return STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
+  return SETUP_STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
 }
 
 export function renderSetupFailure(locale: Locale, code: SetupFailureCode, params: MessageParams): { problem: string; fix: string } {
-  const template = FAILURES[locale][code];
+  const template = SETUP_FAILURES[locale][code];
   return { problem: template.problem(params), fix: template.fix(params) };
 }
