@@ -47,6 +47,11 @@ describe.each(Object.entries(CATALOGUES))('the %s catalogue', (_name, catalogue)
     expect(missingKeys(catalogue)).toEqual({ it: [], en: [] });
   });
 
+  it("writes plurals as words, never 'problema/i' or 'problem(s)'", () => {
+    const texts = [...leaves(catalogue.it), ...leaves(catalogue.en)];
+    expect(texts.filter((text) => /\p{L}\/[aei]\b|\p{L}\((e?s)\)/u.test(text))).toEqual([]);
+  });
+
   it('holds no English word in any Italian text', () => {
     const found = leaves(catalogue.it).flatMap((text) => englishWordsIn(text).map((word) => `${word}: ${text}`));
     expect(found).toEqual([]);

@@ -82,7 +82,7 @@ export const DOCTOR_FINDINGS: Record<Locale, Record<FindingCode, FindingText>> =
       fix: (p) => `Esegui \`npm run setup\` (aggiunge il redirect URI), oppure aggiungilo come piattaforma Web nella registrazione app ${p.appId}; controlla anche PUBLIC_BASE_URL.`,
     },
     redirect_uri_unchecked: { title: () => 'redirect URI non verificato: Microsoft Graph non ha restituito la registrazione app', fix: () => 'Risolvi prima il problema di Microsoft Graph qui sopra.' },
-    consent_ok: { title: (p) => `consenso presente: ${p.count} casella/e collegata/e` },
+    consent_ok: { title: (p) => `consenso presente: ${p.count === 1 ? '1 casella collegata' : `${p.count} caselle collegate`}` },
     consent_missing: {
       title: () => 'nessuna casella collegata: il consenso ai permessi non risulta dato',
       fix: (p) => `Un amministratore apre il link di consenso ${p.consentUrl}, poi ogni casella si collega da ${p.connectUrl}.`,
@@ -187,7 +187,7 @@ export const DOCTOR_FINDINGS: Record<Locale, Record<FindingCode, FindingText>> =
       fix: (p) => `Run \`npm run setup\` (it adds the redirect URI), or add it as a Web platform on app registration ${p.appId}; also check PUBLIC_BASE_URL.`,
     },
     redirect_uri_unchecked: { title: () => 'redirect URI not checked: Microsoft Graph did not return the app registration', fix: () => 'Fix the Microsoft Graph problem above first.' },
-    consent_ok: { title: (p) => `consent given: ${p.count} mailbox(es) connected` },
+    consent_ok: { title: (p) => `consent given: ${p.count === 1 ? '1 mailbox' : `${p.count} mailboxes`} connected` },
     consent_missing: {
       title: () => 'no mailbox connected: consent to the permissions has not been given',
       fix: (p) => `An administrator opens the consent link ${p.consentUrl}, then each mailbox connects at ${p.connectUrl}.`,
