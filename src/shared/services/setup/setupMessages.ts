@@ -1,6 +1,6 @@
 // Everything `npm run setup` tells the admin, in Italian (default) and English. Parameters are ids,
 // names, dates and URLs: never a secret.
-import { AZURE_IDENTITY_KINDS, type AzureIdentityKind } from '../../adapters/azureCredential.js';
+import type { AzureIdentityKind } from '../../adapters/azureCredential.js';
 import type { Locale } from '../../presentation/locale.js';
 import { DEFAULT_TIME_ZONE, formatDate, formatDateTime, type DisplayZone } from '../../presentation/time.js';
 
@@ -111,7 +111,7 @@ export const IDENTITY_KINDS: Record<Locale, Record<AzureIdentityKind, string>> =
 export function identityKindsText(locale: Locale, tried: string | number | undefined): string {
   const kinds = String(tried ?? '')
     .split(',')
-    .filter((kind): kind is AzureIdentityKind => (AZURE_IDENTITY_KINDS as readonly string[]).includes(kind));
+    .filter((kind): kind is AzureIdentityKind => Object.hasOwn(IDENTITY_KINDS[locale], kind));
   return kinds.map((kind) => IDENTITY_KINDS[locale][kind]).join(', ');
 }
 
