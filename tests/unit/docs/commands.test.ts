@@ -53,6 +53,7 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   'npm run setup': { test: SETUP_TEST, holds: ["runCli('setup', env)"] },
   'npm run setup -- --federated': { test: FEDERATED_TEST, holds: ["'--federated'"] },
   'npm run doctor': { test: DOCTOR_TEST, holds: ["runCli('doctor'"] },
+  'npm run doctor -- --help': { test: 'tests/integration/setup/language.test.ts', holds: ["runCli('doctor'", "'--help'"] },
   'npm run setup -- --federated --dry-run': { test: FEDERATED_TEST, holds: ["'--federated'", "'--dry-run'"] },
   'azd env set OAUTH_CLIENT_CREDENTIAL federated && azd provision': AZURE,
   'npm run setup -- --federated --remove-secret': { test: FEDERATED_TEST, holds: ["'--federated'", "'--remove-secret'"] },
