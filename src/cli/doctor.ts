@@ -1,61 +1,62 @@
 // `npm run doctor`: checks keyrelay's settings and every dependency with keyrelay's own Azure identity,
-// and prints each finding with its fix in ALERT_LOCALE. Exit code 1 when something is wrong.
+// and prints each finding with its fix in one language (--locale, else ALERT_LOCALE). Exit code 1 when
+// something is wrong, 2 for a wrong command line.
 import { ConfigError } from '../shared/errors.js';
 import { loadConfig, processSettings } from '../shared/config.js';
-import { LOCALES, type Locale } from '../shared/presentation/locale.js';
+import type { Locale } from '../shared/presentation/locale.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../shared/presentation/time.js';
 import { createApp } from '../shared/runtime/app.js';
 import { runDoctor } from '../shared/services/doctor/doctorService.js';
 import { renderFinding } from '../shared/services/doctor/doctorMessages.js';
 import { hasProblems, settingsFindings, type Finding } from '../shared/services/doctor/findings.js';
-import { localeFlag, parseArguments, UsageError } from './arguments.js';
-
-const USAGE = 'Usage: npm run doctor -- [--locale it|en]';
+import { helpText, localeFlag, parseArguments, runLocale, UsageError, usageErrorText } from './arguments.js';
+import { DOCTOR_TEXT } from './cliMessages.js';
+import { DOCTOR_OPTIONS, DOCTOR_USAGES } from './options.js';
 
 const SYMBOLS = { ok: '✓', info: 'i', warning: '!', problem: '✗' } as const;
 
-const SUMMARY = {
-  it: { healthy: 'Tutto a posto.', problems: (count: number) => `${count} problema/i da risolvere.`, fix: 'Soluzione' },
-  en: { healthy: 'All good.', problems: (count: number) => `${count} problem(s) to fix.`, fix: 'Fix' },
-} as const;
 
-function print(locale: Locale, findings: readonly Finding[]): void {
+function print(locale: Locale, timeZone: string, findings: readonly Finding[]): void {
+  const text = DOCTOR_TEXT[locale];
   for (const item of findings) {
-    const rendered = renderFinding(locale, item);
+    const rendered = renderFinding(locale, item, timeZone);
     console.log(`${SYMBOLS[rendered.severity]} ${rendered.title}`);
-    if (rendered.fix !== undefined) console.log(`    ${SUMMARY[locale].fix}: ${rendered.fix}`);
+    if (rendered.fix !== undefined) console.log(`    ${text.fix}: ${rendered.fix}`);
   }
   const problems = findings.filter((item) => item.severity === 'problem').length;
-  console.log(`\n${problems === 0 ? SUMMARY[locale].healthy : SUMMARY[locale].problems(problems)}`);
+  console.log(`\n${problems === 0 ? text.healthy : text.problems(problems)}`);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let locale: Locale = 'it';
+  const settings = processSettings();
+  let locale = runLocale(argv, settings.ALERT_LOCALE);
   try {
-    const flags = parseArguments(argv, { locale: 'string', help: 'boolean' } as const);
+    const flags = parseArguments(argv, DOCTOR_OPTIONS);
+    locale = localeFlag(flags.locale) ?? locale;
     if (flags.help) {
-      console.log(USAGE);
+      console.log(helpText(locale, DOCTOR_USAGES, DOCTOR_OPTIONS));
       return 0;
     }
-    const settings = processSettings();
-    const configuredLocale = settings.ALERT_LOCALE?.trim();
-    locale = localeFlag(flags.locale) ?? ((LOCALES as readonly string[]).includes(configuredLocale ?? '') ? (configuredLocale as Locale) : 'it');
+    const configuredZone = settings.ALERT_TIME_ZONE?.trim() ?? '';
+    let timeZone = isTimeZone(configuredZone) ? configuredZone : DEFAULT_TIME_ZONE;
     let findings: Finding[];
     try {
       const config = loadConfig(settings);
+      timeZone = config.alertTimeZone;
       findings = [...settingsFindings([]), ...(await runDoctor(createApp(config).doctor(), config))];
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       findings = settingsFindings(error.problems);
     }
     console.log('keyrelay doctor');
-    print(locale, findings);
+    print(locale, timeZone, findings);
     return hasProblems(findings) ? 1 : 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`${error.message}\n${USAGE}`);
+      console.error(`${usageErrorText(locale, error)}\n${helpText(locale, DOCTOR_USAGES, DOCTOR_OPTIONS)}`);
       return 2;
     }
-    console.error(`✗ doctor failed unexpectedly (${error instanceof Error ? error.name : 'unknown error'})`);
+    console.error(`✗ ${DOCTOR_TEXT[locale].failed(error instanceof Error ? error.name : 'unknown')}`);
     return 1;
   }
 }

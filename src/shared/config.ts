@@ -6,6 +6,7 @@ import type { AllowedTenants } from './domain/tenants.js';
 import { ConfigError, type SettingProblem } from './errors.js';
 import { LOCALES, type Locale } from './presentation/locale.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from './presentation/time.js';
+import { settingProblem, type SettingProblemKind } from './settingProblems.js';
 
 
 /** Every app setting keyrelay reads (DESIGN.md §4); infra and docs take this list as the source of truth. */
@@ -134,32 +135,33 @@ function splitList(text: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
-const URL_EXPECTED = 'expected an absolute https:// URL (http:// only for localhost/127.0.0.1)';
-
-const required = (expected: string) =>
-  z.string({ error: (issue) => (issue.input === undefined ? `missing; ${expected}` : expected) });
+const required = (kind: SettingProblemKind, params: Readonly<Record<string, string>> = {}) => {
+  const expected = settingProblem(kind, params);
+  const missing = settingProblem(kind, params, { missing: true });
+  return z.string({ error: (issue) => (issue.input === undefined ? missing : expected) });
+};
 
 const urlSetting = (example: string) =>
-  required(`${URL_EXPECTED}, e.g. ${example}`)
-    .refine(isSecureAbsoluteUrl, { error: `${URL_EXPECTED}, e.g. ${example}` })
+  required('url', { example })
+    .refine(isSecureAbsoluteUrl, { error: settingProblem('url', { example }) })
     .transform(withoutTrailingSlash);
 
 const baseUrlSetting = (example: string) =>
   urlSetting(example).refine((text) => !/[?#]/.test(text), {
-    error: `expected a base URL without query or fragment, e.g. ${example}`,
+    error: settingProblem('base_url', { example }),
   });
 
 const optionalUrlSetting = (example: string) =>
   z
     .string()
-    .refine(isSecureAbsoluteUrl, { error: `${URL_EXPECTED}, e.g. ${example}` })
+    .refine(isSecureAbsoluteUrl, { error: settingProblem('url', { example }) })
     .optional();
 
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
-  z.enum(values, { error: `expected one of: ${values.join(', ')}` }).default(fallback);
+  z.enum(values, { error: settingProblem('one_of', { values: values.join(', ') }) }).default(fallback);
 
-const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
-  const expected = `expected a whole number${unit} from ${min} to ${max}`;
+const wholeNumber = (min: number, max: number, fallback: number, unit: 'number' | 'days' = 'number') => {
+  const expected = settingProblem(unit === 'days' ? 'whole_days' : 'whole_number', { min: String(min), max: String(max) });
   return z
     .string()
     .regex(/^\d+$/, { error: expected })
@@ -168,35 +170,30 @@ const wholeNumber = (min: number, max: number, fallback: number, unit = '') => {
     .default(fallback);
 };
 
-const wholeDays = (min: number, max: number, fallback: number) => wholeNumber(min, max, fallback, ' of days');
+const wholeDays = (min: number, max: number, fallback: number) => wholeNumber(min, max, fallback, 'days');
 
 const settingsSchema = z
   .object({
     KEY_VAULT_URL: baseUrlSetting('https://my-vault.vault.azure.net'),
-    OAUTH_CLIENT_ID: required('expected the app registration\'s application (client) ID, a GUID').regex(GUID, {
-      error: "expected the app registration's application (client) ID, a GUID",
-    }),
+    OAUTH_CLIENT_ID: required('client_id').regex(GUID, { error: settingProblem('client_id') }),
     OAUTH_TENANT: z
       .string()
       .refine((text) => text === 'organizations' || text === 'common' || GUID.test(text) || DOMAIN.test(text), {
-        error: "expected 'organizations', 'common', a tenant ID (GUID) or a verified domain",
+        error: settingProblem('oauth_tenant'),
       })
       .default('organizations'),
-    AZURE_TENANT_ID: required('expected the home tenant ID (GUID) or domain of the app registration').refine(
-      (text) => GUID.test(text) || DOMAIN.test(text),
-      { error: 'expected the home tenant ID (GUID) or domain of the app registration' },
-    ),
+    AZURE_TENANT_ID: required('home_tenant').refine((text) => GUID.test(text) || DOMAIN.test(text), { error: settingProblem('home_tenant') }),
     OAUTH_CLIENT_CREDENTIAL: oneOf(OAUTH_CLIENT_CREDENTIAL_KINDS, 'secret'),
     // An application ID URI: Entra compares it with the federated credential's audiences verbatim.
     FEDERATED_TOKEN_AUDIENCE: z
       .string()
       .refine((text) => /^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(text) && !text.endsWith('/.default'), {
-        error: 'expected the audience URI of the federated credential without /.default, e.g. api://AzureADTokenExchange',
+        error: settingProblem('audience'),
       })
       .optional(),
     OAUTH_CLIENT_SECRET_NAME: z
       .string()
-      .regex(KEY_VAULT_SECRET_NAME, { error: 'expected a Key Vault secret name: 1-127 letters, digits or dashes' })
+      .regex(KEY_VAULT_SECRET_NAME, { error: settingProblem('secret_name') })
       .default('oauth-client-secret'),
     // WARNING: `*` lets anyone with a work or school account connect a mailbox (DESIGN §4).
     ALLOWED_TENANTS: z
@@ -204,7 +201,7 @@ const settingsSchema = z
       .optional()
       .transform((text) => (text === '*' ? ('*' as const) : text === undefined ? undefined : splitList(text).map((id) => id.toLowerCase())))
       .refine((tenants) => tenants === undefined || tenants === '*' || (tenants.length > 0 && tenants.every((id) => GUID.test(id))), {
-        error: 'expected a comma-separated list of tenant IDs (GUIDs), or * for any work or school tenant',
+        error: settingProblem('tenant_list'),
       }),
     CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: wholeNumber(1, 100_000, 30),
     CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR: wholeNumber(1, 100_000, 200),
@@ -215,11 +212,11 @@ const settingsSchema = z
       .optional()
       .transform(splitList)
       .refine((urls) => urls.every(isSecureAbsoluteUrl), {
-        error: `expected a comma-separated list of return URL origins or prefixes; each ${URL_EXPECTED}`,
+        error: settingProblem('return_urls'),
       })
       // An entry with a query, fragment or user info could never match a return URL: say so at start-up.
       .refine((urls) => urls.every(isUsableAllowedReturnUrl), {
-        error: 'expected origins or path prefixes only (no user info, query or fragment), e.g. https://app.actnow.it/settings/',
+        error: settingProblem('return_url_parts'),
       }),
     AZURE_AUTHORITY_HOST: urlSetting('https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
     GRAPH_ENDPOINT: urlSetting('https://graph.microsoft.com').default('https://graph.microsoft.com'),
@@ -230,7 +227,7 @@ const settingsSchema = z
           const fields = text.split(/\s+/);
           return (fields.length === 5 || fields.length === 6) && fields.every((field) => NCRONTAB_FIELD.test(field));
         },
-        { error: "expected an NCRONTAB expression '{second} {minute} {hour} {day} {month} {day-of-week}', e.g. 0 0 6 * * *" },
+        { error: settingProblem('ncrontab') },
       )
       .default('0 0 6 * * *'),
     ALERT_THRESHOLDS_DAYS: z
@@ -238,7 +235,7 @@ const settingsSchema = z
       .default('60,30,14,7,3,1,0')
       .transform(splitList)
       .refine((items) => items.length > 0 && items.every((item) => /^\d{1,4}$/.test(item)), {
-        error: 'expected a comma-separated list of whole numbers of days, e.g. 60,30,14,7,3,1,0',
+        error: settingProblem('thresholds'),
       })
       .transform((items) => [...new Set(items.map(Number))].sort((a, b) => b - a)),
     ALERT_RECIPIENTS: z
@@ -246,25 +243,25 @@ const settingsSchema = z
       .optional()
       .transform(splitList)
       .refine((addresses) => addresses.every((address) => EMAIL.test(address)), {
-        error: 'expected a comma-separated list of e-mail addresses',
+        error: settingProblem('emails'),
       }),
-    ALERT_SENDER: z.string().regex(EMAIL, { error: 'expected the e-mail address of the mailbox that sends alerts' }).optional(),
+    ALERT_SENDER: z.string().regex(EMAIL, { error: settingProblem('sender') }).optional(),
     ALERT_MAIL_AUTH: oneOf(['connected-mailbox', 'managed-identity'], 'connected-mailbox'),
     ALERT_WEBHOOK_URL: optionalUrlSetting('https://contoso.webhook.office.com/...'),
     ALERT_LOCALE: oneOf(LOCALES, 'it'),
     ALERT_TIME_ZONE: z
       .string()
-      .refine(isTimeZone, { error: 'expected an IANA time zone name, e.g. Europe/Rome or UTC' })
+      .refine(isTimeZone, { error: settingProblem('time_zone') })
       .default(DEFAULT_TIME_ZONE),
     SMTP_ENDPOINT: z
       .string()
-      .regex(SMTP_ENDPOINT, { error: 'expected host:port of the SMTP submission endpoint (STARTTLS), e.g. smtp.office365.com:587' })
+      .regex(SMTP_ENDPOINT, { error: settingProblem('smtp_endpoint') })
       .default('smtp.office365.com:587'),
     ROTATION_MODE: oneOf(['auto', 'alert-only'], 'auto'),
     ROTATION_LEAD_DAYS: wholeDays(1, 365, 30),
     ROTATION_OVERLAP_DAYS: z
       .union([z.literal('never'), z.string().regex(/^\d{1,3}$/).transform(Number)], {
-        error: "expected a whole number of days from 0 to 999, or 'never'",
+        error: settingProblem('overlap_days'),
       })
       .default(7),
   })
@@ -273,15 +270,14 @@ const settingsSchema = z
       context.addIssue({
         code: 'custom',
         path: ['ALLOWED_TENANTS'],
-        message:
-          'missing; required when AZURE_TENANT_ID is a domain name (its default): the tenant IDs (GUIDs) whose users may connect mailboxes',
+        message: settingProblem('tenants_required', {}, { missing: true }),
       });
     }
     if (settings.ALERT_RECIPIENTS.length > 0 && settings.ALERT_SENDER === undefined) {
       context.addIssue({
         code: 'custom',
         path: ['ALERT_SENDER'],
-        message: 'missing; required when ALERT_RECIPIENTS is set: the e-mail address of the mailbox that sends alerts',
+        message: settingProblem('sender_required', {}, { missing: true }),
       });
     }
   });
@@ -294,24 +290,24 @@ function parseStorage(settings: SettingsSource): StorageResult {
     const looksValid = connectionString === 'UseDevelopmentStorage=true' || /(^|;)\s*[A-Za-z]+=/.test(connectionString);
     return looksValid
       ? { storage: { kind: 'connectionString', connectionString } }
-      : { problem: { setting: 'AzureWebJobsStorage', problem: 'expected a Storage connection string or UseDevelopmentStorage=true' } };
+      : { problem: { setting: 'AzureWebJobsStorage', problem: settingProblem('storage_connection') } };
   }
   const tableServiceUri = settings[STORAGE_TABLE_SERVICE_URI];
   if (tableServiceUri !== undefined) {
     return isSecureAbsoluteUrl(tableServiceUri)
       ? { storage: { kind: 'identity', tableServiceUri: withoutTrailingSlash(tableServiceUri) } }
-      : { problem: { setting: STORAGE_TABLE_SERVICE_URI, problem: `${URL_EXPECTED}, e.g. https://myaccount.table.core.windows.net` } };
+      : { problem: { setting: STORAGE_TABLE_SERVICE_URI, problem: settingProblem('url', { example: 'https://myaccount.table.core.windows.net' }) } };
   }
   const accountName = settings[STORAGE_ACCOUNT_NAME];
   if (accountName !== undefined) {
     return STORAGE_ACCOUNT.test(accountName)
       ? { storage: { kind: 'identity', tableServiceUri: `https://${accountName}.table.core.windows.net` } }
-      : { problem: { setting: STORAGE_ACCOUNT_NAME, problem: 'expected a storage account name: 3-24 lowercase letters or digits' } };
+      : { problem: { setting: STORAGE_ACCOUNT_NAME, problem: settingProblem('storage_account') } };
   }
   return {
     problem: {
       setting: 'AzureWebJobsStorage',
-      problem: `missing; expected a Storage connection string (UseDevelopmentStorage=true locally), or ${STORAGE_ACCOUNT_NAME} / ${STORAGE_TABLE_SERVICE_URI} for identity-based access`,
+      problem: settingProblem('storage_missing', { accountName: STORAGE_ACCOUNT_NAME, tableServiceUri: STORAGE_TABLE_SERVICE_URI }, { missing: true }),
     },
   };
 }

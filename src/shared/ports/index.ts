@@ -8,6 +8,7 @@
 // (409/412: someone else wrote first) or StoreRequestError (any other refusal, e.g. 403).
 export type { Clock } from '../domain/clock.js';
 export * from './alertLedger.js';
+export * from './azureLogin.js';
 export * from './federatedCredentials.js';
 export * from './graph.js';
 export * from './graphApplications.js';

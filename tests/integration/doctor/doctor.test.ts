@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID } from '../../../dev/cloud/index.js';
 import { connectMailbox as connectMailboxThroughEntra } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
+import { formatDate } from '../../../src/shared/presentation/time.js';
+import { englishWordsIn } from '../../support/catalogues.js';
 import { runCli } from '../setup/runCli.js';
 
 const MAILBOX = 'mario.rossi@contoso.onmicrosoft.com';
@@ -57,6 +59,7 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     expect(run.stdout).toContain('Tutto a posto.');
     expect(run.stdout).not.toContain('✗');
     expect(run.stdout + run.stderr).not.toContain(stack.local.clientSecret);
+    expect(englishWordsIn(run.stdout + run.stderr)).toEqual([]);
   });
 
   it('checks SMTP AUTH per mailbox: 535 5.7.139 is a problem with the Exchange fix, and exits non-zero', async () => {
@@ -99,7 +102,8 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     const run = await doctor();
 
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain(`✗ the client secret expired on ${expired.toISOString().slice(0, 10)}`);
+    // Dates read in the run's language and ALERT_TIME_ZONE, like every date keyrelay shows.
+    expect(run.stdout).toContain(`✗ the client secret expired on ${formatDate(expired, { locale: 'en', timeZone: stack.config.alertTimeZone })}`);
     expect(run.stdout).toContain('Fix: Run `npm run setup`');
   });
 
@@ -135,6 +139,29 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain(`✗ mailbox ${MAILBOX}: must be reconnected (invalid_grant:50173)`);
     expect(run.stdout).toContain(`${stack.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(MAILBOX)}`);
+  });
+
+  it('with no Azure sign-in anywhere (a real DefaultAzureCredential), says to sign in with az login once, not that Graph or Key Vault are down', async () => {
+    const { AZURE_CLIENT_ID: _id, AZURE_CLIENT_SECRET: _secret, ...withoutLogin } = stack.settings;
+    const run = await runCli('doctor', { ...withoutLogin, ALERT_LOCALE: 'en' }, [], { withoutAzureLogin: true });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)');
+    expect(run.stdout).toMatch(/managed identity.*Azure CLI \(`az login`\)/);
+    expect(run.stdout).toContain('Fix: Locally, sign in with `az login`');
+    expect(run.stdout.match(/no Azure sign-in found/g)).toHaveLength(1);
+    expect(run.stdout).not.toContain('Microsoft Graph does not answer');
+    expect(run.stdout).not.toContain('Key Vault does not answer');
+  });
+
+  it('without an Azure sign-in speaks only Italian in an Italian run', async () => {
+    const { AZURE_CLIENT_ID: _id, AZURE_CLIENT_SECRET: _secret, ...withoutLogin } = stack.settings;
+    const run = await runCli('doctor', { ...withoutLogin, ALERT_LOCALE: 'it' }, [], { withoutAzureLogin: true });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toContain('✗ nessun accesso Azure trovato');
+    expect(run.stdout).toMatch(/\n(1 problema|\d+ problemi) da risolvere\.\n/);
+    expect(englishWordsIn(run.stdout + run.stderr)).toEqual([]);
   });
 
   it('lists invalid settings instead of probing, and exits non-zero', async () => {

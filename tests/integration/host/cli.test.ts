@@ -2,7 +2,8 @@
 // build (dist/, made by `npm run build` before vitest) or a fixture app built the same way.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtureApp } from './fixtureApp.js';
-import { hostUrl, spawnHost, type HostProcess } from './hostProcess.js';
+import { freePort } from '../../../dev/freePort.js';
+import { hostUrl, spawnCloud, spawnHost, type HostProcess } from './hostProcess.js';
 import { sampleSettings } from './settings.js';
 
 describe('local host serving the keyrelay build', () => {
@@ -62,6 +63,65 @@ describe('local host with bad settings', () => {
     expect(output).toMatch(/OAUTH_CLIENT_ID: missing/);
     expect(output).toMatch(/ROTATION_MODE: expected one of: auto, alert-only/);
     expect(output).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('local host with no settings at all', () => {
+  it('exits naming the missing settings and the three ways to get a working set', async () => {
+    const host = spawnHost([], {});
+    const exitCode = await host.exited;
+    const output = host.output();
+    expect(exitCode).toBe(1);
+    expect(output).toMatch(/\d+ settings are missing or invalid/);
+    expect(output).toContain('npm run demo');
+    expect(output).toContain('npm run host -- --local-cloud');
+    expect(output).toContain('npm run cloud');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('npm run host -- --local-cloud', { timeout: 120_000 }, () => {
+  let host: HostProcess;
+  let baseUrl: string;
+  beforeAll(async () => {
+    host = spawnHost(['--local-cloud', '--function-key=local-cloud-key'], {});
+    baseUrl = await hostUrl(host);
+  }, 120_000);
+  afterAll(() => host.stop());
+
+  it('says what it started: every stand-in of the local Microsoft cloud and Azurite', () => {
+    const output = host.output();
+    expect(output).toContain('Started for the host: the local Microsoft cloud and Azurite');
+    for (const standIn of ['Entra ID', 'Graph', 'Key Vault', 'SMTP', 'Azurite']) expect(output).toMatch(new RegExp(`\\n  ${standIn} +(https?://)?127\\.0\\.0\\.1:\\d+`));
+  });
+
+  it('serves keyrelay connected to them: the mailbox registry in Azurite answers', async () => {
+    const response = await fetch(`${baseUrl}/api/mailboxes`, { headers: { 'x-functions-key': 'local-cloud-key' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ mailboxes: [] });
+  });
+});
+
+describe('npm run cloud, then npm run host with the lines it printed', { timeout: 120_000 }, () => {
+  let cloud: HostProcess;
+  let host: HostProcess | undefined;
+  afterAll(async () => {
+    await host?.stop();
+    await cloud?.stop();
+  });
+
+  it('connects: the host starts on those settings and reads the mailbox registry', async () => {
+    const port = String(await freePort());
+    cloud = spawnCloud({ PORT: port });
+    await cloud.waitForOutput('Ctrl+C stops everything.');
+    const exported = Object.fromEntries(
+      [...cloud.output().matchAll(/^ {2}export ([A-Za-z_][A-Za-z0-9_]*)='([^']*)'$/gm)].map((match) => [match[1]!, match[2]!]),
+    );
+    expect(exported).toHaveProperty('NODE_EXTRA_CA_CERTS');
+    host = spawnHost(['--function-key=cloud-key'], { ...exported, PORT: port });
+    const baseUrl = await hostUrl(host);
+    const response = await fetch(`${baseUrl}/api/mailboxes`, { headers: { 'x-functions-key': 'cloud-key' } });
+    expect(response.status).toBe(200);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
 const cliPath = join(repositoryRoot, 'dev', 'host', 'cli.ts');
+const cloudCliPath = join(repositoryRoot, 'dev', 'cloud', 'cli.ts');
 
 export interface HostProcess {
   child: ChildProcess;
@@ -16,7 +17,16 @@ export interface HostProcess {
 
 /** Runs `dev/host/cli.ts` as `npm run host` does (minus the build), with exactly the given environment. */
 export function spawnHost(args: string[], env: Record<string, string>): HostProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], {
+  return spawnScript(cliPath, args, env);
+}
+
+/** Runs `dev/cloud/cli.ts` as `npm run cloud` does, with exactly the given environment. */
+export function spawnCloud(env: Record<string, string>): HostProcess {
+  return spawnScript(cloudCliPath, [], env);
+}
+
+function spawnScript(script: string, args: string[], env: Record<string, string>): HostProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: repositoryRoot,
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,8 @@
 // / `npm run doctor` would, with the given settings as its whole keyrelay environment. The child
 // inherits NODE_EXTRA_CA_CERTS (the test CA bundle written by the global setup).
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -15,11 +17,25 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(cli: 'setup' | 'doctor', env: Record<string, string>, args: string[] = []): Promise<CliRun> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !KEYRELAY_VARIABLES.test(name)));
+/** Where DefaultAzureCredential finds a sign-in besides AZURE_*: managed-identity endpoints of a CI host. */
+const IDENTITY_VARIABLES = /^(IDENTITY_|MSI_|IMDS_|AZURE_)/;
+
+export interface CliOptions {
+  /**
+   * A machine with no Azure sign-in at all: no AZURE_* or managed-identity variables, an empty PATH (no
+   * `az`, `azd` or `pwsh` to ask) and an empty home (no cached logins). The child is node itself.
+   */
+  withoutAzureLogin?: boolean;
+}
+
+export function runCli(cli: 'setup' | 'doctor', env: Record<string, string>, args: string[] = [], options: CliOptions = {}): Promise<CliRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !KEYRELAY_VARIABLES.test(name) && !(options.withoutAzureLogin && IDENTITY_VARIABLES.test(name))),
+  );
+  const empty = options.withoutAzureLogin ? mkdtempSync(join(tmpdir(), 'keyrelay-no-login-')) : undefined;
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', `${cli}.ts`), ...args], {
     cwd: repoRoot,
-    env: { ...inherited, ...env },
+    env: { ...inherited, ...(empty !== undefined && { PATH: empty, HOME: empty }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: Buffer[] = [];

@@ -12,6 +12,7 @@ import { createKeyVaultClientCredential } from '../../../src/shared/services/cli
 import { createRotationService } from '../../../src/shared/services/rotation/rotationService.js';
 import type { SecretStore } from '../../../src/shared/ports/index.js';
 import { InMemoryRotationStore } from '../../fakes/index.js';
+import { englishWordsIn } from '../../support/catalogues.js';
 import { runCli } from './runCli.js';
 
 const PUBLIC_BASE_URL = 'https://func-keyrelay-test.azurewebsites.net';
@@ -90,6 +91,15 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(local.ctx.enterpriseApps).toHaveLength(0);
     expect(local.ctx.appRoleAssignments).toHaveLength(0);
     expect(secretVersions()).toBe(0);
+  });
+
+  it('in an Italian dry run speaks only Italian, dates included', async () => {
+    const run = await runCli('setup', { ...env, ALERT_LOCALE: 'it' }, ['--dry-run']);
+
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toContain('(prova: nessuna modifica)');
+    expect(run.stdout).toMatch(/segreto client creato \(scade il \d{1,2} [a-z]+ \d{4}\)/);
+    expect(englishWordsIn(run.stdout + run.stderr)).toEqual([]);
   });
 
   it('from an empty tenant creates the registration, its permissions and owner, and a client secret that exists only in Key Vault and authenticates', async () => {
@@ -184,12 +194,24 @@ describe('npm run setup', { timeout: 90_000 }, () => {
       const run = await runCli('setup', { ...env, ALERT_LOCALE: 'it' });
 
       expect(run.exitCode).toBe(1);
-      expect(run.stderr).toContain('non può scrivere secret in Key Vault');
+      expect(run.stderr).toContain('non può scrivere segreti in Key Vault');
       expect(run.stderr).toContain('Key Vault Secrets Officer');
       expect(run.stderr).not.toMatch(/\bat .+\.(ts|js):\d+/);
     } finally {
       admin.keyVaultAccess = true;
     }
+  });
+
+  it('with no Azure sign-in anywhere (a real DefaultAzureCredential), says to sign in with az login and names what it tried', async () => {
+    const { AZURE_CLIENT_ID: _id, AZURE_CLIENT_SECRET: _secret, ...withoutLogin } = env;
+    const run = await runCli('setup', withoutLogin, ['--dry-run'], { withoutAzureLogin: true });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)');
+    expect(run.stderr).toMatch(/managed identity.*Azure CLI \(`az login`\)/);
+    expect(run.stderr).toContain('Fix: Sign in with `az login`');
+    expect(run.stderr).not.toContain('unexpected');
+    expect(run.stderr).not.toContain('file an issue');
   });
 
   it('lists every missing setting in one message and exits non-zero', async () => {

@@ -2,6 +2,9 @@
 // and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
 import type { Locale } from '../../presentation/locale.js';
 import { smtpAuthAdvice, type SmtpAuthAdvice } from '../../domain/connect/smtpAuth.js';
+import { DEFAULT_TIME_ZONE } from '../../presentation/time.js';
+import { settingProblemIn } from '../../settingProblems.js';
+import { displayParams, identityKindsText } from '../setup/setupMessages.js';
 import type { Finding, FindingCode } from './findings.js';
 
 type Params = Finding['params'];
@@ -18,25 +21,33 @@ function smtpAdvice(locale: Locale, p: Params): SmtpAuthAdvice {
   return smtpAuthAdvice(locale, String(p.upn), { state, ...(p.code !== undefined && { code: String(p.code) }) });
 }
 
-const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
+export const DOCTOR_FINDINGS: Record<Locale, Record<FindingCode, FindingText>> = {
   it: {
-    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${p.problem}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di local.settings.json (locale).' },
+    azure_login_missing: {
+      title: (p) =>
+        p.tried
+          ? `nessun accesso Azure trovato: DefaultAzureCredential ha provato ${identityKindsText('it', p.tried)} e nessuno ha dato un token`
+          : "nessun accesso Azure utilizzabile: Entra ID o il servizio hanno rifiutato l'accesso trovato",
+      fix: () =>
+        "In locale accedi con `az login` (o `azd auth login`), oppure imposta AZURE_CLIENT_ID e AZURE_CLIENT_SECRET (per gli emulatori li stampa `npm run cloud`); in Azure assegna l'identità gestita alla Function App.",
+    },
+    settings_invalid: { title: (p) => `impostazione ${p.setting}: ${settingProblemIn('it', String(p.problem))}`, fix: () => 'Correggi le impostazioni dell\'app (Azure) o "Values" di `local.settings.json` (locale).' },
     settings_ok: { title: () => 'impostazioni valide' },
     key_vault_ok: { title: (p) => `Key Vault raggiungibile (${p.vault})` },
     key_vault_access_denied: {
       title: (p) => `Key Vault nega l'accesso all'identità ${p.identity} (${p.vault}, HTTP ${p.status})`,
-      fix: (p) => `Assegna all'identità il ruolo "Key Vault Secrets Officer" sul vault: az role assignment create --role "Key Vault Secrets Officer" --assignee ${p.identity} --scope <id risorsa del vault>.`,
+      fix: (p) => `Assegna all'identità il ruolo \`Key Vault Secrets Officer\` sul vault: \`az role assignment create --role "Key Vault Secrets Officer" --assignee ${p.identity} --scope <id risorsa del vault>\`.`,
     },
     key_vault_unavailable: { title: (p) => `Key Vault non risponde (${p.detail})`, fix: (p) => `Controlla KEY_VAULT_URL (${p.vault}) e la rete; riprova tra qualche minuto.` },
-    client_secret_missing: { title: (p) => `Key Vault non contiene il client secret (${p.secretName})`, fix: () => 'Esegui `npm run setup`: crea il secret e lo scrive direttamente in Key Vault.' },
+    client_secret_missing: { title: (p) => `Key Vault non contiene il segreto client (\`${p.secretName}\`)`, fix: () => 'Esegui `npm run setup`: crea il segreto e lo scrive direttamente in Key Vault.' },
     graph_ok: { title: (p) => `l'identità ${p.identity} può leggere e ruotare le credenziali dell'app ${p.appId}` },
     graph_permission_missing: {
-      title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il client secret`,
+      title: (p) => `l'identità ${p.identity} non ha il permesso Microsoft Graph per ruotare il segreto client`,
       fix: (p) => `Concedi all'identità ${p.identity} il ruolo applicativo Microsoft Graph Application.ReadWrite.OwnedBy (admin consent), e rendila proprietaria dell'app ${p.appId}. Senza, la rotazione automatica ripiega sugli avvisi.`,
     },
     graph_role_cached: {
       title: (p) => `il ruolo ${p.role} è stato concesso all'identità ${p.identity} il ${p.grantedAt}, meno di 24 ore fa: i token dell'identità gestita lo mostrano solo dopo fino a 24 ore`,
-      fix: (p) => `Nessuna azione: la rotazione funziona al più tardi dal ${p.usableFrom}; npm run doctor allora lo segnala come a posto.`,
+      fix: (p) => `Nessuna azione: la rotazione funziona al più tardi dal ${p.usableFrom}; \`npm run doctor\` allora lo segnala come a posto.`,
     },
     app_not_owned: {
       title: (p) => `l'identità ${p.identity} ha Application.ReadWrite.OwnedBy ma non è proprietaria dell'app ${p.appId}`,
@@ -47,31 +58,31 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: () => 'Correggi OAUTH_CLIENT_ID / AZURE_TENANT_ID, oppure esegui `npm run setup`.',
     },
     graph_unavailable: { title: (p) => `Microsoft Graph non risponde (${p.detail})`, fix: () => 'Controlla GRAPH_ENDPOINT e la rete; riprova tra qualche minuto.' },
-    secret_ok: { title: (p) => `client secret valido fino al ${p.expiresOn} (${p.daysLeft} giorni)` },
+    secret_ok: { title: (p) => `segreto client valido fino al ${p.expiresOn} (${p.daysLeft} giorni)` },
     secret_expiring: {
-      title: (p) => `il client secret scade il ${p.expiresOn} (tra ${p.daysLeft} giorni)`,
+      title: (p) => `il segreto client scade il ${p.expiresOn} (tra ${p.daysLeft} giorni)`,
       fix: () => 'Con ROTATION_MODE=auto keyrelay lo rinnova da solo prima della scadenza (serve il permesso Graph qui sopra); con alert-only rinnovalo seguendo i passi degli avvisi di scadenza.',
     },
     secret_expired: {
-      title: (p) => `il client secret è scaduto il ${p.expiresOn}`,
-      fix: () => 'Esegui `npm run setup`: crea un nuovo secret e lo scrive in Key Vault. Poi ricollega le caselle se necessario.',
+      title: (p) => `il segreto client è scaduto il ${p.expiresOn}`,
+      fix: () => 'Esegui `npm run setup`: crea un nuovo segreto e lo scrive in Key Vault. Poi ricollega le caselle se necessario.',
     },
     secret_unknown_to_app: {
-      title: (p) => `il client secret in Key Vault (${p.secretName}) non corrisponde a nessuna credenziale dell'app ${p.appId}`,
-      fix: () => 'Esegui `npm run setup`: crea un secret valido e lo scrive in Key Vault.',
+      title: (p) => `il segreto client in Key Vault (\`${p.secretName}\`) non corrisponde a nessuna credenziale dell'app ${p.appId}`,
+      fix: () => 'Esegui `npm run setup`: crea un segreto valido e lo scrive in Key Vault.',
     },
     secret_rejected: {
-      title: (p) => `Entra ID rifiuta il client secret (${p.errorCode})`,
-      fix: () => 'Un secret appena creato può impiegare qualche minuto: riprova. Se persiste esegui `npm run setup`.',
+      title: (p) => `Entra ID rifiuta il segreto client (${p.errorCode})`,
+      fix: () => 'Un segreto appena creato può impiegare qualche minuto: riprova. Se persiste esegui `npm run setup`.',
     },
-    secret_check_unavailable: { title: () => 'non è stato possibile verificare il client secret con Entra ID (servizio non disponibile)', fix: () => 'Riprova tra qualche minuto.' },
+    secret_check_unavailable: { title: () => 'non è stato possibile verificare il segreto client con Entra ID (servizio non disponibile)', fix: () => 'Riprova tra qualche minuto.' },
     redirect_uri_ok: { title: (p) => `redirect URI registrato: ${p.redirectUri}` },
     redirect_uri_mismatch: {
       title: (p) => `il redirect URI ${p.redirectUri} non è registrato nell'app (registrati: ${p.registered})`,
       fix: (p) => `Esegui \`npm run setup\` (aggiunge il redirect URI), oppure aggiungilo come piattaforma Web nella registrazione app ${p.appId}; controlla anche PUBLIC_BASE_URL.`,
     },
     redirect_uri_unchecked: { title: () => 'redirect URI non verificato: Microsoft Graph non ha restituito la registrazione app', fix: () => 'Risolvi prima il problema di Microsoft Graph qui sopra.' },
-    consent_ok: { title: (p) => `consenso presente: ${p.count} casella/e collegata/e` },
+    consent_ok: { title: (p) => `consenso presente: ${p.count === 1 ? '1 casella collegata' : `${p.count} caselle collegate`}` },
     consent_missing: {
       title: () => 'nessuna casella collegata: il consenso ai permessi non risulta dato',
       fix: (p) => `Un amministratore apre il link di consenso ${p.consentUrl}, poi ogni casella si collega da ${p.connectUrl}.`,
@@ -92,9 +103,9 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     },
     mailbox_smtp_auth: {
       title: (p) => `casella ${p.upn}: ${smtpAdvice('it', p).summary}`,
-      fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: npm run doctor lo riprova.',
+      fix: (p) => smtpAdvice('it', p).fix ?? 'Nessuna azione: `npm run doctor` lo riprova.',
     },
-    posture_secret: { title: (p) => `credenziale dell'app ${p.appId}: client secret in Key Vault (OAUTH_CLIENT_CREDENTIAL=secret); senza segreti: \`npm run setup -- --federated\`` },
+    posture_secret: { title: (p) => `credenziale dell'app ${p.appId}: segreto client in Key Vault (\`OAUTH_CLIENT_CREDENTIAL=secret\`); senza segreti: \`npm run setup -- --federated\`` },
     posture_federated: { title: (p) => `credenziale dell'app ${p.appId}: identità gestita come credenziale federata (OAUTH_CLIENT_CREDENTIAL=federated), nessun segreto` },
     federated_ok: { title: () => "la credenziale federata dell'app corrisponde all'identità di keyrelay ed Entra ID accetta la sua asserzione" },
     federated_missing: { title: (p) => `l'app ${p.appId} non ha una credenziale federata per l'identità di keyrelay`, fix: () => 'Esegui `npm run setup -- --federated`.' },
@@ -104,7 +115,7 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
     },
     federated_refused: {
       title: (p) => `Entra ID rifiuta l'asserzione dell'identità di keyrelay (${p.errorCode})`,
-      fix: () => "Esegui `npm run setup -- --federated`; se l'identità non ottiene token, assegnala alla Function App e imposta AZURE_CLIENT_ID, o usa OAUTH_CLIENT_CREDENTIAL=secret fuori da Azure.",
+      fix: () => "Esegui `npm run setup -- --federated`; se l'identità non ottiene token, assegnala alla Function App e imposta AZURE_CLIENT_ID, o usa `OAUTH_CLIENT_CREDENTIAL=secret` fuori da Azure.",
     },
     federated_unchecked: { title: () => 'credenziale federata non verificabile ora (Graph o Entra ID non rispondono)', fix: () => 'Riprova tra qualche minuto.' },
     federated_leftover_password: {
@@ -112,11 +123,19 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: () => 'Rimuovilo: `npm run setup -- --federated --remove-secret` (o dal portale).',
     },
     federated_leftover_secret: {
-      title: (p) => `Key Vault contiene ancora il client secret ${p.secretName}: non più necessario`,
+      title: (p) => `Key Vault contiene ancora il segreto client \`${p.secretName}\`: non più necessario`,
       fix: () => 'Rimuovilo: `npm run setup -- --federated --remove-secret`.',
     },
   },
   en: {
+    azure_login_missing: {
+      title: (p) =>
+        p.tried
+          ? `no Azure sign-in found: DefaultAzureCredential tried ${identityKindsText('en', p.tried)} and none gave a token`
+          : 'no usable Azure sign-in: Entra ID or the service refused the login it found',
+      fix: () =>
+        'Locally, sign in with `az login` (or `azd auth login`), or set AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (for the emulators `npm run cloud` prints them); in Azure, assign the managed identity to the Function App.',
+    },
     settings_invalid: { title: (p) => `setting ${p.setting}: ${p.problem}`, fix: () => 'Fix the app settings (Azure) or the "Values" of local.settings.json (local).' },
     settings_ok: { title: () => 'settings valid' },
     key_vault_ok: { title: (p) => `Key Vault reachable (${p.vault})` },
@@ -132,7 +151,7 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `Grant the identity ${p.identity} the Microsoft Graph app role Application.ReadWrite.OwnedBy (admin consent) and make it an owner of app ${p.appId}. Without it, automatic rotation falls back to alerts.`,
     },
     graph_role_cached: {
-      title: (p) => `the role ${p.role} was granted to the identity ${p.identity} at ${p.grantedAt}, less than 24 hours ago: managed-identity tokens show it only after up to 24 hours`,
+      title: (p) => `the role ${p.role} was granted to the identity ${p.identity} on ${p.grantedAt}, less than 24 hours ago: managed-identity tokens show it only after up to 24 hours`,
       fix: (p) => `Nothing to do: rotation works from ${p.usableFrom} at the latest; npm run doctor then reports it fine.`,
     },
     app_not_owned: {
@@ -168,7 +187,7 @@ const TEXT: Record<Locale, Record<FindingCode, FindingText>> = {
       fix: (p) => `Run \`npm run setup\` (it adds the redirect URI), or add it as a Web platform on app registration ${p.appId}; also check PUBLIC_BASE_URL.`,
     },
     redirect_uri_unchecked: { title: () => 'redirect URI not checked: Microsoft Graph did not return the app registration', fix: () => 'Fix the Microsoft Graph problem above first.' },
-    consent_ok: { title: (p) => `consent given: ${p.count} mailbox(es) connected` },
+    consent_ok: { title: (p) => `consent given: ${p.count === 1 ? '1 mailbox' : `${p.count} mailboxes`} connected` },
     consent_missing: {
       title: () => 'no mailbox connected: consent to the permissions has not been given',
       fix: (p) => `An administrator opens the consent link ${p.consentUrl}, then each mailbox connects at ${p.connectUrl}.`,
@@ -222,8 +241,9 @@ export interface RenderedFinding {
   fix?: string;
 }
 
-export function renderFinding(locale: Locale, item: Finding): RenderedFinding {
-  const text = TEXT[locale][item.code];
-  const fix = item.severity === 'ok' ? undefined : text.fix?.(item.params);
-  return { severity: item.severity, code: item.code, title: text.title(item.params), ...(fix !== undefined && { fix }) };
+export function renderFinding(locale: Locale, item: Finding, timeZone: string = DEFAULT_TIME_ZONE): RenderedFinding {
+  const text = DOCTOR_FINDINGS[locale][item.code];
+  const params = displayParams(item.params, { locale, timeZone });
+  const fix = item.severity === 'ok' ? undefined : text.fix?.(params);
+  return { severity: item.severity, code: item.code, title: text.title(params), ...(fix !== undefined && { fix }) };
 }

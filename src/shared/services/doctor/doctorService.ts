@@ -1,9 +1,7 @@
 // `npm run doctor`: probes every dependency keyrelay has (Key Vault, Graph, Entra ID, the mailbox
 // registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
 import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
-import { type AppRegistrationAdmin, GraphRequestError, type MailboxRecord, type MailboxRegistry, type OAuthFailure, type SecretStore, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
-
-
+import { type AppRegistrationAdmin, azureLoginMissing, GraphRequestError, type MailboxRecord, type MailboxRegistry, type OAuthFailure, type SecretStore, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
@@ -104,6 +102,8 @@ function describeFailure(error: unknown): string {
 function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['getSecret']>>>): KeyVaultObservation {
   if (!secret.ok) {
     const { error } = secret;
+    const noLogin = azureLoginMissing(error);
+    if (noLogin) return { kind: 'no_login', tried: noLogin.tried.join(',') };
     if (error instanceof StoreRequestError && (error.statusCode === 401 || error.statusCode === 403)) return { kind: 'denied', status: error.statusCode };
     return { kind: 'unavailable', detail: describeFailure(error) };
   }
@@ -120,7 +120,10 @@ function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['get
 }
 
 async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller: Settled<AzureCaller>): Promise<GraphObservation> {
-  if (!caller.ok) return { kind: 'unavailable', detail: describeFailure(caller.error) };
+  if (!caller.ok) {
+    const noLogin = azureLoginMissing(caller.error);
+    return noLogin ? { kind: 'no_login', tried: noLogin.tried.join(',') } : { kind: 'unavailable', detail: describeFailure(caller.error) };
+  }
   const callerRoles = caller.value.graphRoles;
   try {
     const app = await deps.apps.findApplicationByAppId(config.oauthClientId);

@@ -9,6 +9,7 @@ import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
 export type Severity = 'ok' | 'info' | 'warning' | 'problem';
 
 export type FindingCode =
+  | 'azure_login_missing'
   | 'settings_invalid'
   | 'settings_ok'
   | 'key_vault_ok'
@@ -76,6 +77,8 @@ export type KeyVaultObservation =
   | { kind: 'ok'; secret: { expiresOn?: Date; keyId?: string; hint: string } }
   | { kind: 'missing' }
   | { kind: 'denied'; status: number }
+  /** No Azure sign-in at all (DefaultAzureCredential); `tried`: the sources it tried, comma-separated. */
+  | { kind: 'no_login'; tried: string }
   | { kind: 'unavailable'; detail: string };
 
 export type GraphObservation =
@@ -89,6 +92,7 @@ export type GraphObservation =
     }
   | { kind: 'denied'; callerRoles: string[] }
   | { kind: 'not_found' }
+  | { kind: 'no_login'; tried: string }
   | { kind: 'unavailable'; detail: string };
 
 /** Graph app roles granted to keyrelay's identity (appRoleAssignments), read when its token lacks them. */
@@ -137,7 +141,7 @@ export function settingsFindings(problems: readonly SettingProblem[]): Finding[]
 
 export function evaluateFindings(context: DoctorContext, observations: DoctorObservations, now: Date): Finding[] {
   const { federated, posture } = observations;
-  return [
+  return onceEach('azure_login_missing', [
     ...(posture === undefined ? [] : [finding(posture === 'federated' ? 'posture_federated' : 'posture_secret', 'info', { appId: context.appId })]),
     ...keyVaultFindings(context, observations.keyVault, federated !== undefined),
     ...cachedRole(graphFindings(context, observations.graph), observations.roleGrants ?? [], context, now),
@@ -146,7 +150,12 @@ export function evaluateFindings(context: DoctorContext, observations: DoctorObs
     ...mailboxFindings(context, observations.mailboxes, now),
     // Federated: the alarm channels need no secret, so none of them depends on what broke.
     ...(federated ? [] : alarmChannelFindings(context)),
-  ];
+  ]);
+}
+
+/** Key Vault and Graph both fail without an Azure sign-in: say it once. */
+function onceEach(code: FindingCode, findings: Finding[]): Finding[] {
+  return findings.filter((item, index) => item.code !== code || findings.findIndex((other) => other.code === code) === index);
 }
 
 /** DESIGN §6: the alarm for a refused secret must not depend on that secret. */
@@ -166,6 +175,8 @@ function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservati
       return federated ? [finding('key_vault_ok', 'ok', params)] : [finding('key_vault_ok', 'ok', params), finding('client_secret_missing', 'problem', params)];
     case 'denied':
       return [finding('key_vault_access_denied', 'problem', { ...params, status: observation.status })];
+    case 'no_login':
+      return [finding('azure_login_missing', 'problem', { tried: observation.tried })];
     case 'unavailable':
       return [finding('key_vault_unavailable', 'problem', { ...params, detail: observation.detail })];
   }
@@ -207,6 +218,8 @@ function graphFindings(context: DoctorContext, observation: GraphObservation): F
     }
     case 'not_found':
       return [finding('app_registration_not_found', 'problem', params)];
+    case 'no_login':
+      return [finding('azure_login_missing', 'problem', { tried: observation.tried })];
     case 'unavailable':
       return [finding('graph_unavailable', 'problem', { ...params, detail: observation.detail })];
   }
@@ -231,7 +244,7 @@ function secretFindings(context: DoctorContext, observations: DoctorObservations
   let expired = false;
   if (expiresOn !== undefined) {
     const daysLeft = Math.floor((expiresOn.getTime() - now.getTime()) / DAY_MS);
-    const expiry = { ...params, expiresOn: expiresOn.toISOString().slice(0, 10), daysLeft };
+    const expiry = { ...params, expiresOn: expiresOn.toISOString(), daysLeft };
     expired = expiresOn.getTime() <= now.getTime();
     if (expired) findings.push(finding('secret_expired', 'problem', { ...expiry, daysAgo: Math.max(0, -daysLeft) }));
     else if (daysLeft < context.rotationLeadDays) findings.push(finding('secret_expiring', 'warning', expiry));
@@ -263,7 +276,7 @@ function federatedFindings(context: DoctorContext, federated: FederatedObservati
   const { graph, keyVault } = observations;
   // Passwords no longer needed: warnings, not problems (they do no harm until someone leaks one).
   for (const password of graph.kind === 'ok' ? graph.passwordCredentials : []) {
-    findings.push(finding('federated_leftover_password', 'warning', { ...params, keyId: password.keyId, expiresOn: password.endDateTime.slice(0, 10) }));
+    findings.push(finding('federated_leftover_password', 'warning', { ...params, keyId: password.keyId, expiresOn: password.endDateTime }));
   }
   if (keyVault.kind === 'ok') findings.push(finding('federated_leftover_secret', 'warning', params));
   return findings;

@@ -1,7 +1,7 @@
 // Turns whatever a setup step threw into a SetupFailure: a stable code the CLI renders as "what is
 // wrong" + "how to fix it". Only status codes and Graph error codes are read, never an SDK message
 // (which may echo a request).
-import { GraphRequestError, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
+import { azureLoginMissing, GraphRequestError, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
 import type { MessageParams, SetupFailureCode } from './setupMessages.js';
 
 export class SetupFailure extends Error {
@@ -16,19 +16,10 @@ export class SetupFailure extends Error {
   }
 }
 
-const CREDENTIAL_ERROR_NAMES = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
-
-/** True when the cause chain holds an @azure/identity failure: no usable Azure login. */
-function isCredentialFailure(error: unknown): boolean {
-  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
-    if (CREDENTIAL_ERROR_NAMES.has(current.name)) return true;
-  }
-  return false;
-}
-
 export function setupFailureOf(error: unknown, step: string): SetupFailure {
   if (error instanceof SetupFailure) return error;
-  if (isCredentialFailure(error)) return new SetupFailure('azure_login_missing', {}, { cause: error });
+  const noLogin = azureLoginMissing(error);
+  if (noLogin) return new SetupFailure('azure_login_missing', { tried: noLogin.tried.join(',') }, { cause: error });
   if (error instanceof GraphRequestError) {
     const { status, code } = error.failure;
     if (code === 'CredentialInvalidLifetimeAsPerAppPolicy') return new SetupFailure('secret_lifetime_policy', {}, { cause: error });

@@ -1,6 +1,8 @@
 // Everything `npm run setup` tells the admin, in Italian (default) and English. Parameters are ids,
 // names, dates and URLs: never a secret.
+import type { AzureIdentityKind } from '../../ports/azureLogin.js';
 import type { Locale } from '../../presentation/locale.js';
+import { DEFAULT_TIME_ZONE, formatDate, formatDateTime, type DisplayZone } from '../../presentation/time.js';
 
 export type SetupMessageCode =
   | 'app_found'
@@ -65,7 +67,7 @@ export interface SetupMessage {
 
 type Template = (p: MessageParams) => string;
 
-const SECRET_REASONS: Record<Locale, Record<string, string>> = {
+export const SECRET_REASONS: Record<Locale, Record<string, string>> = {
   it: {
     missing: 'Key Vault non ne contiene uno',
     disabled: 'quello in Key Vault è disabilitato',
@@ -84,11 +86,40 @@ const SECRET_REASONS: Record<Locale, Record<string, string>> = {
   },
 };
 
+export const IDENTITY_KINDS: Record<Locale, Record<AzureIdentityKind, string>> = {
+  it: {
+    environment: "variabili d'ambiente (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)",
+    'workload-identity': 'identità del carico di lavoro',
+    'managed-identity': 'identità gestita',
+    vscode: 'Visual Studio Code',
+    'azure-cli': 'Azure CLI (`az login`)',
+    'azure-powershell': 'Azure PowerShell',
+    'azure-developer-cli': 'Azure Developer CLI (`azd auth login`)',
+  },
+  en: {
+    environment: 'environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)',
+    'workload-identity': 'workload identity',
+    'managed-identity': 'managed identity',
+    vscode: 'Visual Studio Code',
+    'azure-cli': 'Azure CLI (`az login`)',
+    'azure-powershell': 'Azure PowerShell',
+    'azure-developer-cli': 'Azure Developer CLI (`azd auth login`)',
+  },
+};
+
+/** The sign-in sources DefaultAzureCredential tried, from the comma list a no-login failure carries. */
+export function identityKindsText(locale: Locale, tried: string | number | undefined): string {
+  const kinds = String(tried ?? '')
+    .split(',')
+    .filter((kind): kind is AzureIdentityKind => Object.hasOwn(IDENTITY_KINDS[locale], kind));
+  return kinds.map((kind) => IDENTITY_KINDS[locale][kind]).join(', ');
+}
+
 export function secretReasonText(locale: Locale, reason: string): string {
   return SECRET_REASONS[locale][reason] ?? reason;
 }
 
-const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
+export const SETUP_STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
   it: {
     app_found: (p) => `registrazione app trovata: ${p.displayName} (client id ${p.appId})`,
     app_create: (p) => `registrazione app creata: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
@@ -108,9 +139,9 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     role_ok: (p) => `ruolo applicativo Microsoft Graph ${p.role} già concesso all'identità di keyrelay`,
     role_grant_command: (p) =>
       `il tuo account non può concedere ruoli applicativi: un Privileged Role Administrator esegue, per ${p.role}:\n    ${p.command}`,
-    secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valido fino al ${p.expiresOn}: nessun nuovo secret`,
+    secret_ok: (p) => `segreto client in Key Vault (\`${p.secretName}\`) valido fino al ${p.expiresOn}: nessun nuovo segreto`,
     secret_create: (p) =>
-      `client secret creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come ${p.secretName}, perché ${p.reason}`,
+      `segreto client creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come \`${p.secretName}\`, perché ${p.reason}`,
     next_client_id: (p) => `Imposta OAUTH_CLIENT_ID=${p.appId} nelle impostazioni dell'app (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\` e poi \`azd provision\`).`,
     next_consent: (p) =>
       `Un amministratore di ogni tenant le cui caselle si collegheranno apre il link di consenso e accetta i permessi:\n    ${p.consentUrl}\n    (per un altro tenant sostituisci ${p.tenant} con il suo ID o dominio)`,
@@ -123,13 +154,13 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     fic_verify_elsewhere: (p) =>
       `verifica rimandata: l'accesso Azure di questo comando non è l'identità di keyrelay (${p.subject}); la verifica la fanno \`npm run doctor\` e il monitor dove gira keyrelay`,
     setting_ok: () => 'OAUTH_CLIENT_CREDENTIAL=federated già impostato',
-    secret_none: (p) => `nessun client secret ${p.secretName} in Key Vault: niente da rimuovere`,
-    secret_removed: (p) => `vecchio client secret rimosso dall'app (keyId ${p.keyId}) e da Key Vault (${p.secretName})`,
+    secret_none: (p) => `nessun segreto client \`${p.secretName}\` in Key Vault: niente da rimuovere`,
+    secret_removed: (p) => `vecchio segreto client rimosso dall'app (keyId ${p.keyId}) e da Key Vault (\`${p.secretName}\`)`,
     next_switch: () =>
-      "Passa a OAUTH_CLIENT_CREDENTIAL=federated nelle impostazioni dell'app (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated` e poi `azd provision`; in locale: local.settings.json), poi riesegui `npm run setup -- --federated`.",
-    next_remove_after_switch: () => 'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio client secret.',
+      "Passa a OAUTH_CLIENT_CREDENTIAL=federated nelle impostazioni dell'app (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated` e poi `azd provision`; in locale: `local.settings.json`), poi riesegui `npm run setup -- --federated`.",
+    next_remove_after_switch: () => 'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio segreto client.',
     next_remove_secret: (p) =>
-      `Il client secret ${p.secretName} non serve più: rimuovilo dall'app e da Key Vault con \`npm run setup -- --federated --remove-secret\`.`,
+      `Il segreto client \`${p.secretName}\` non serve più: rimuovilo dall'app e da Key Vault con \`npm run setup -- --federated --remove-secret\`.`,
   },
   en: {
     app_found: (p) => `app registration found: ${p.displayName} (client id ${p.appId})`,
@@ -173,11 +204,14 @@ const STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
   },
 };
 
-const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix: Template }>> = {
+export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix: Template }>> = {
   it: {
     azure_login_missing: {
-      problem: () => 'nessun accesso Azure utilizzabile (DefaultAzureCredential non ha trovato credenziali valide)',
-      fix: () => 'Esegui `az login` (o `azd auth login`) con un account amministratore del tenant e riprova.',
+      problem: (p) =>
+        p.tried
+          ? `nessun accesso Azure trovato: DefaultAzureCredential ha provato ${identityKindsText('it', p.tried)} e nessuno ha dato un token`
+          : "nessun accesso Azure utilizzabile: Entra ID o il servizio hanno rifiutato l'accesso trovato",
+      fix: () => 'Accedi con `az login` (o `azd auth login`) con un account amministratore del tenant e riprova.',
     },
     graph_denied_manage_apps: {
       problem: () => 'il tuo account non può leggere o modificare le registrazioni app (Microsoft Graph 403)',
@@ -188,8 +222,8 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
       fix: () => "Serve il ruolo Application Administrator o Cloud Application Administrator, oppure essere proprietario dell'app.",
     },
     key_vault_denied: {
-      problem: (p) => `il tuo account non può scrivere secret in Key Vault (${p.vault}, 403)`,
-      fix: (p) => `Assegnati il ruolo "Key Vault Secrets Officer" sul vault: az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>.`,
+      problem: (p) => `il tuo account non può scrivere segreti in Key Vault (${p.vault}, 403)`,
+      fix: (p) => `Assegnati il ruolo \`Key Vault Secrets Officer\` sul vault: \`az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>\`.`,
     },
     app_not_found: {
       problem: (p) => `OAUTH_CLIENT_ID=${p.appId} non corrisponde a nessuna registrazione app nel tenant ${p.tenant}`,
@@ -208,12 +242,12 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
       fix: () => 'Controlla --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, oppure passa --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
     },
     secret_lifetime_policy: {
-      problem: () => 'un criterio del tenant limita la durata dei client secret (CredentialInvalidLifetimeAsPerAppPolicy)',
-      fix: () => 'Riprova con una durata minore, es. --secret-months 6.',
+      problem: () => 'un criterio del tenant limita la durata dei segreti client (CredentialInvalidLifetimeAsPerAppPolicy)',
+      fix: () => 'Riprova con una durata minore, es. `--secret-months 6`.',
     },
     secret_type_policy: {
-      problem: () => 'un criterio del tenant vieta i client secret per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
-      fix: () => "Chiedi un'eccezione al criterio per questa app: keyrelay oggi usa un client secret.",
+      problem: () => 'un criterio del tenant vieta i segreti client per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
+      fix: () => "Chiedi un'eccezione al criterio per questa app: keyrelay oggi usa un segreto client.",
     },
     service_unavailable: {
       problem: (p) => `${p.service} non risponde (${p.detail})`,
@@ -246,8 +280,11 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
   },
   en: {
     azure_login_missing: {
-      problem: () => 'no usable Azure login (DefaultAzureCredential found no valid credential)',
-      fix: () => 'Run `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
+      problem: (p) =>
+        p.tried
+          ? `no Azure sign-in found: DefaultAzureCredential tried ${identityKindsText('en', p.tried)} and none gave a token`
+          : 'no usable Azure sign-in: Entra ID or the service refused the login it found',
+      fix: () => 'Sign in with `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
     },
     graph_denied_manage_apps: {
       problem: () => 'your account may not read or change app registrations (Microsoft Graph 403)',
@@ -316,13 +353,31 @@ const FAILURES: Record<Locale, Record<SetupFailureCode, { problem: Template; fix
   },
 };
 
-export function renderSetupMessage(locale: Locale, message: SetupMessage): string {
-  const { params } = message;
+const DATE_PARAMS = new Set(['expiresOn']);
+const DATE_TIME_PARAMS = new Set(['grantedAt', 'usableFrom']);
+
+/**
+ * Message parameters as people read them: the ISO instants named expiresOn (a date) and grantedAt /
+ * usableFrom (a date and time, with the zone) in the run's language and ALERT_TIME_ZONE.
+ */
+export function displayParams<P extends Readonly<Record<string, string | number>>>(params: P, zone: DisplayZone): P {
+  const shown: Record<string, string | number> = { ...params };
+  for (const [name, value] of Object.entries(params)) {
+    const instant = typeof value === 'string' ? new Date(value) : undefined;
+    if (instant === undefined || Number.isNaN(instant.getTime())) continue;
+    if (DATE_PARAMS.has(name)) shown[name] = formatDate(instant, zone);
+    else if (DATE_TIME_PARAMS.has(name)) shown[name] = formatDateTime(instant, zone);
+  }
+  return shown as P;
+}
+
+export function renderSetupMessage(locale: Locale, message: SetupMessage, timeZone: string = DEFAULT_TIME_ZONE): string {
+  const params = displayParams(message.params, { locale, timeZone });
   const reason = params.reason;
-  return STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
+  return SETUP_STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
 }
 
 export function renderSetupFailure(locale: Locale, code: SetupFailureCode, params: MessageParams): { problem: string; fix: string } {
-  const template = FAILURES[locale][code];
+  const template = SETUP_FAILURES[locale][code];
   return { problem: template.problem(params), fix: template.fix(params) };
 }

@@ -235,11 +235,11 @@ async function ensureClientSecret(deps: SetupDependencies, options: SetupOptions
   const stored = await step('read client secret from Key Vault', () => deps.secretStore.getSecret(secretName));
   const state = app ? storedSecretState(stored, app, now) : ({ usable: false, reason: 'missing' } as const);
   if (state.usable) {
-    return record('unchanged', 'secret_ok', { secretName, expiresOn: state.credential.endDateTime.slice(0, 10) });
+    return record('unchanged', 'secret_ok', { secretName, expiresOn: state.credential.endDateTime });
   }
   const endDateTime = secretEndDate(now, options.secretLifetimeMonths);
   if (options.dryRun || !app) {
-    return record('planned', 'secret_create', { secretName, expiresOn: endDateTime.toISOString().slice(0, 10), reason: state.reason });
+    return record('planned', 'secret_create', { secretName, expiresOn: endDateTime.toISOString(), reason: state.reason });
   }
   const added = await step('create client secret', () =>
     deps.passwords.addPassword(app.id, { displayName: SECRET_DISPLAY_NAME, endDateTime: endDateTime.toISOString() }),
@@ -254,5 +254,5 @@ async function ensureClientSecret(deps: SetupDependencies, options: SetupOptions
     await deps.passwords.removePassword(app.id, added.keyId).catch(() => undefined);
     throw setupFailureOf(error, 'write client secret to Key Vault');
   }
-  record('done', 'secret_create', { secretName, expiresOn: added.endDateTime.slice(0, 10), reason: state.reason });
+  record('done', 'secret_create', { secretName, expiresOn: added.endDateTime, reason: state.reason });
 }

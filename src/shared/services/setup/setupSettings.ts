@@ -4,6 +4,7 @@
 import { ConfigError, type SettingProblem } from '../../errors.js';
 import { federatedTokenAudienceFor, loadConfig, type OAuthClientCredentialKind, type SettingsSource } from '../../config.js';
 import { LOCALES, type Locale } from '../../presentation/locale.js';
+import { settingProblem } from '../../settingProblems.js';
 
 /** azd outputs (infra/main.bicep) naming keyrelay's managed identity, the owner setup adds. */
 export const IDENTITY_CLIENT_ID_SETTING = 'AZURE_MANAGED_IDENTITY_CLIENT_ID';
@@ -82,10 +83,10 @@ export function loadSetupSettings(source: SettingsSource, flags: SetupFlags = {}
   const identityClientId = flags.identityClientId ?? valueOf(source, IDENTITY_CLIENT_ID_SETTING);
   const identityObjectId = flags.identityObjectId ?? valueOf(source, IDENTITY_OBJECT_ID_SETTING);
   if (identityClientId !== undefined && !GUID.test(identityClientId)) {
-    problems.push({ setting: `--identity-client-id / ${IDENTITY_CLIENT_ID_SETTING}`, problem: 'expected the client id (GUID) of keyrelay\'s managed identity' });
+    problems.push({ setting: `--identity-client-id / ${IDENTITY_CLIENT_ID_SETTING}`, problem: settingProblem('identity_client_id') });
   }
   if (identityObjectId !== undefined && !GUID.test(identityObjectId)) {
-    problems.push({ setting: `--identity-object-id / ${IDENTITY_OBJECT_ID_SETTING}`, problem: 'expected the object (principal) id (GUID) of keyrelay\'s managed identity' });
+    problems.push({ setting: `--identity-object-id / ${IDENTITY_OBJECT_ID_SETTING}`, problem: settingProblem('identity_object_id') });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
