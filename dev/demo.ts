@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTING_NAMES } from '../src/shared/config.js';
+import { DEFAULT_TIME_ZONE } from '../src/shared/presentation/time.js';
 import { startLocalCloud, type StartedLocalCloud } from './cloud/index.js';
 import { freePort } from './freePort.js';
 import { createCloudControls } from './simulator/cloudControls.js';
@@ -18,6 +19,8 @@ const repositoryRoot = join(import.meta.dirname, '..');
 /** Demo tenant users (dev/cloud/seed.ts): the mailbox that sends alerts and the admin who receives them. */
 const ALERT_SENDER = 'newsletter@contoso.onmicrosoft.com';
 const ALERT_RECIPIENT = 'giulia.bianchi@contoso.onmicrosoft.com';
+/** One zone for the host's mails and status page and for the simulator's times (DESIGN §4 ALERT_TIME_ZONE). */
+const TIME_ZONE = DEFAULT_TIME_ZONE;
 const HOST_START_TIMEOUT_MS = 60_000;
 const CHILD_STOP_TIMEOUT_MS = 5_000;
 
@@ -73,6 +76,7 @@ function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: s
     ALERT_RECIPIENTS: ALERT_RECIPIENT,
     ALERT_SENDER,
     ALERT_LOCALE: 'it',
+    ALERT_TIME_ZONE: TIME_ZONE,
   };
 }
 
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
     keyrelay: createKeyrelayApi(hostUrl, functionKey, { endpoint: local.settings.SMTP_ENDPOINT, ca: local.ca.certPem }),
     cloud: createCloudControls(local),
     alertSender: ALERT_SENDER,
+    timeZone: TIME_ZONE,
   });
   await onStop(() => simulator.close());
   checkNotStopping();

@@ -15,6 +15,7 @@ export interface SimulatorMessages {
   mailboxesHeading: string;
   noMailboxes: string;
   mailboxColumns: { mailbox: string; status: string; lastRefresh: string; inactivity: string; action: string };
+  mailboxStatus: { ok: string; reconnect_required: string };
   grantDaysLeft: (days: number) => string;
   getSmtpToken: string;
   sendTestMail: string;
@@ -51,6 +52,7 @@ export interface SimulatorMessages {
   monitorDone: (runId: string) => string;
   monitorAccepted: string;
   monitorFailed: (detail: string) => string;
+  running: string;
   runsEmpty: string;
   rotationsHeading: string;
   rotationsEmpty: string;
@@ -84,6 +86,7 @@ const it: SimulatorMessages = {
   mailboxesHeading: '2. Caselle collegate',
   noMailboxes: 'Nessuna casella collegata.',
   mailboxColumns: { mailbox: 'Casella', status: 'Stato', lastRefresh: 'Ultimo rinnovo', inactivity: 'Scadenza per inattività', action: '' },
+  mailboxStatus: { ok: 'attiva', reconnect_required: 'da ricollegare' },
   grantDaysLeft: (days) => `tra ${days} giorni`,
   getSmtpToken: 'Ottieni token SMTP',
   sendTestMail: 'Invia una mail di prova',
@@ -115,16 +118,17 @@ const it: SimulatorMessages = {
   },
   secretlessHeading: 'Passa a senza segreti',
   secretlessExplain:
-    'La migrazione di npm run setup -- --federated: aggiunge all’app la credenziale federata dell’identità di keyrelay, verifica un token con l’asserzione, passa a OAUTH_CLIENT_CREDENTIAL=federated (l’host locale riparte), toglie il vecchio segreto da Graph e da Key Vault, poi esegue il monitor.',
+    'aggiunge all’app la credenziale federata dell’identità di keyrelay, verifica un token con l’asserzione, passa a OAUTH_CLIENT_CREDENTIAL=federated (l’host locale riparte), toglie il vecchio segreto da Graph e da Key Vault, poi esegue il monitor.',
   secretlessButton: 'Passa a senza segreti',
   secretlessDone: 'keyrelay ora usa la sua identità gestita come credenziale federata: il vecchio segreto è stato rimosso dall’app e da Key Vault.',
   secretlessFailed: (detail) => `Migrazione interrotta: ${detail}`,
   monitorHeading: '4. Monitor delle scadenze',
   monitorExplain: 'Di solito gira ogni mattina; qui lo avvii a mano (POST /admin/functions/expiryMonitor sull’host).',
   monitorButton: 'Esegui ora il monitor',
-  monitorDone: (runId) => `Monitor eseguito (run ${runId}).`,
+  monitorDone: (runId) => `Monitor eseguito (esecuzione ${runId}).`,
   monitorAccepted: 'Monitor avviato: il risultato comparirà tra poco.',
   monitorFailed: (detail) => `Il monitor non è partito: ${detail}`,
+  running: 'in corso',
   runsEmpty: 'Nessuna esecuzione registrata.',
   rotationsHeading: 'Rotazioni',
   rotationsEmpty: 'Nessuna rotazione.',
@@ -157,6 +161,7 @@ const en: SimulatorMessages = {
   mailboxesHeading: '2. Connected mailboxes',
   noMailboxes: 'No mailbox connected yet.',
   mailboxColumns: { mailbox: 'Mailbox', status: 'Status', lastRefresh: 'Last refresh', inactivity: 'Inactivity expiry', action: '' },
+  mailboxStatus: { ok: 'active', reconnect_required: 'reconnect required' },
   grantDaysLeft: (days) => `in ${days} days`,
   getSmtpToken: 'Get SMTP token',
   sendTestMail: 'Send a test mail',
@@ -188,7 +193,7 @@ const en: SimulatorMessages = {
   },
   secretlessHeading: 'Go secretless',
   secretlessExplain:
-    'The migration of npm run setup -- --federated: adds keyrelay’s identity to the app as a federated credential, verifies a token with the assertion, switches to OAUTH_CLIENT_CREDENTIAL=federated (the local host restarts), removes the old secret from Graph and Key Vault, then runs the monitor.',
+    'adds keyrelay’s identity to the app as a federated credential, verifies a token with the assertion, switches to OAUTH_CLIENT_CREDENTIAL=federated (the local host restarts), removes the old secret from Graph and Key Vault, then runs the monitor.',
   secretlessButton: 'Go secretless',
   secretlessDone: 'keyrelay now signs in with its managed identity as a federated credential: the old secret is removed from the app and from Key Vault.',
   secretlessFailed: (detail) => `Migration stopped: ${detail}`,
@@ -198,6 +203,7 @@ const en: SimulatorMessages = {
   monitorDone: (runId) => `Monitor run finished (run ${runId}).`,
   monitorAccepted: 'Monitor started: its result will show up shortly.',
   monitorFailed: (detail) => `The monitor did not start: ${detail}`,
+  running: 'running',
   runsEmpty: 'No run recorded yet.',
   rotationsHeading: 'Rotations',
   rotationsEmpty: 'No rotation yet.',

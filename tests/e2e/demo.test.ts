@@ -166,7 +166,7 @@ describe('npm run demo', () => {
     // 4. Run the monitor: 20 days is inside the rotation lead (30), so keyrelay renews the secret.
     await page.click('#monitor button');
     await page.waitForURL((url) => url.origin === demo.simulatorUrl);
-    expect(await page.locator('#rotations').innerText()).toContain('switched');
+    expect(await page.locator('#rotations [data-step="switched"]').innerText()).toBe('new secret in use');
     const renewedKeyId = await page.locator('#client-secret tr[data-in-use]').getAttribute('data-key-id');
     expect(renewedKeyId).not.toBe(expiringKeyId);
     expect(Number(await page.locator('#client-secret tr[data-in-use] .days-left').innerText())).toBeGreaterThan(700);

@@ -23,6 +23,8 @@ interface RunWords {
   keepAliveFailed: Count;
   keepAliveCarriedOver: Count;
   registryRebuilt: Count;
+  alarmSent: Count;
+  alarmUndelivered: string;
   nothingRecorded: string;
   steps: Record<RotationStep, string>;
 }
@@ -47,6 +49,8 @@ export const RUN_WORDS: Readonly<Record<Locale, RunWords>> = {
     keepAliveFailed: (n) => `${plural(n, 'rinnovo di accesso non riuscito', 'rinnovi di accesso non riusciti')}`,
     keepAliveCarriedOver: (n) => `${plural(n, 'rinnovo di accesso rimandato', 'rinnovi di accesso rimandati')} alla prossima esecuzione`,
     registryRebuilt: (n) => `${plural(n, 'casella ripristinata', 'caselle ripristinate')} nel registro`,
+    alarmSent: (n) => `allarme inviato tramite ${plural(n, 'canale', 'canali')}`,
+    alarmUndelivered: 'allarme non recapitato: nessun canale ha risposto',
     nothingRecorded: 'Nessun conteggio registrato',
     steps: {
       planned: 'pianificato',
@@ -76,6 +80,8 @@ export const RUN_WORDS: Readonly<Record<Locale, RunWords>> = {
     keepAliveFailed: (n) => `${plural(n, 'mailbox refresh', 'mailbox refreshes')} failed`,
     keepAliveCarriedOver: (n) => `${plural(n, 'mailbox refresh', 'mailbox refreshes')} left for the next run`,
     registryRebuilt: (n) => `${plural(n, 'mailbox', 'mailboxes')} restored to the registry`,
+    alarmSent: (n) => `alarm sent through ${plural(n, 'channel', 'channels')}`,
+    alarmUndelivered: 'alarm not delivered: no channel answered',
     nothingRecorded: 'No counts recorded',
     steps: {
       planned: 'planned',
@@ -116,6 +122,11 @@ export function describeRun(counts: Readonly<Record<string, number>>, locale: Lo
   if (count('keepAliveFailed') > 0) parts.push(w.keepAliveFailed(count('keepAliveFailed')));
   if (count('keepAliveCarriedOver') > 0) parts.push(w.keepAliveCarriedOver(count('keepAliveCarriedOver')));
   if (count('registryRebuilt') > 0) parts.push(w.registryRebuilt(count('registryRebuilt')));
+  // A credential alarm's report (src/shared/services/token/credentialAlarm.ts).
+  if (count('credentialAlarms') > 0) {
+    const channels = count('credentialAlarmChannels');
+    parts.push(channels > 0 ? w.alarmSent(channels) : w.alarmUndelivered);
+  }
   if (parts.length === 0) return w.nothingRecorded;
   const sentence = parts.join(', ');
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);

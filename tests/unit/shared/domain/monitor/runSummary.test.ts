@@ -35,6 +35,11 @@ describe('describeRun', () => {
     expect(describeRun({}, 'it')).toBe('Nessun conteggio registrato');
     expect(describeRun({ somethingNew: 4 }, 'en')).toBe('No counts recorded');
   });
+
+  it("describes a credential alarm's report by the channels that carried it", () => {
+    expect(describeRun({ credentialAlarms: 1, credentialAlarmChannels: 2 }, 'it')).toBe('Allarme inviato tramite 2 canali');
+    expect(describeRun({ credentialAlarms: 1, credentialAlarmChannels: 0 }, 'en')).toBe('Alarm not delivered: no channel answered');
+  });
 });
 
 describe('describeRotationStep', () => {
@@ -49,7 +54,8 @@ describe('RUN_WORDS', () => {
   it('has every key in both languages and no English word in the Italian sentences', () => {
     expect(missingKeys(RUN_WORDS)).toEqual({ it: [], en: [] });
     const allCounters = { credentials: 2, mailboxes: 2, alertsDue: 1, reconnectRequired: 1, alertsSent: 2, alertsReleased: 1, digestSkippedConcurrentRun: 1, rotationSteps: 2, rotationByAnotherInstance: 1, keepAlives: 2, keepAliveFailed: 2, keepAliveCarriedOver: 2, registryRebuilt: 2 };
-    const italian = [describeRun(allCounters, 'it'), describeRun({ alertsDue: 0, alertsSent: 1 }, 'it'), ...Object.values(RUN_WORDS.it.steps)].join('\n');
+    const alarms = [describeRun({ credentialAlarms: 1, credentialAlarmChannels: 1 }, 'it'), describeRun({ credentialAlarms: 1, credentialAlarmChannels: 0 }, 'it')];
+    const italian = [describeRun(allCounters, 'it'), describeRun({ alertsDue: 0, alertsSent: 1 }, 'it'), ...alarms, ...Object.values(RUN_WORDS.it.steps)].join('\n');
     expect(englishWordsIn(italian)).toEqual([]);
   });
 });
