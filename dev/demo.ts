@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTING_NAMES } from '../src/shared/config.js';
+import { DEFAULT_LOCALE, isLocale, type Locale } from '../src/shared/presentation/locale.js';
 import { DEFAULT_TIME_ZONE } from '../src/shared/presentation/time.js';
 import { startLocalCloud, type StartedLocalCloud } from './cloud/index.js';
 import { freePort } from './freePort.js';
@@ -64,7 +65,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The app settings (DESIGN §4) the host gets: the local cloud's, Azurite, alerts to the demo admin. */
-function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: string): Record<string, string> {
+function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: string, alertLocale: Locale): Record<string, string> {
   // A setting left in the developer's shell or local.settings.json must not leak into the demo: blank means unset.
   const blanks = Object.fromEntries(SETTING_NAMES.map((name) => [name, '']));
   const cloudSettings = Object.fromEntries(Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
@@ -75,7 +76,7 @@ function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: s
     ALLOWED_RETURN_URLS: simulatorUrl,
     ALERT_RECIPIENTS: ALERT_RECIPIENT,
     ALERT_SENDER,
-    ALERT_LOCALE: 'it',
+    ALERT_LOCALE: alertLocale,
     ALERT_TIME_ZONE: TIME_ZONE,
   };
 }
@@ -143,7 +144,17 @@ function runFederatedSetup(settings: Record<string, string>, caBundlePath: strin
   });
 }
 
+/** `npm run demo -- --alert-locale en`: the admin's mails in English (ALERT_LOCALE); Italian by default. */
+function alertLocaleFrom(args: readonly string[]): Locale {
+  const index = args.indexOf('--alert-locale');
+  if (index === -1) return DEFAULT_LOCALE;
+  const value = args[index + 1] ?? '';
+  if (!isLocale(value)) throw new Error(`--alert-locale takes it or en, not '${value}'`);
+  return value;
+}
+
 async function main(): Promise<void> {
+  const alertLocale = alertLocaleFrom(process.argv.slice(2));
   console.log('keyrelay demo — starting everything on this machine…');
   const workDir = await mkdtemp(join(tmpdir(), 'keyrelay-demo-'));
   await onStop(() => rm(workDir, { recursive: true, force: true }));
@@ -198,7 +209,7 @@ async function main(): Promise<void> {
   checkNotStopping();
 
   progress('keyrelay on the local Functions host (the build in dist/)…');
-  settings = { ...hostSettings(local, hostUrl, simulator.url), OAUTH_CLIENT_CREDENTIAL: 'secret' };
+  settings = { ...hostSettings(local, hostUrl, simulator.url, alertLocale), OAUTH_CLIENT_CREDENTIAL: 'secret' };
   host = await startHost(settings, hostPort, functionKey, local.caBundlePath);
   checkNotStopping();
   progress('  ready');

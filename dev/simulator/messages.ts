@@ -37,6 +37,8 @@ export interface SimulatorMessages {
   expireButton: string;
   expireDone: (days: number, date: string) => string;
   expireInvalid: string;
+  refuseSecretsButton: string;
+  refuseSecretsDone: string;
   expireNoSecret: string;
   noClientSecret: string;
   postureLabel: string;
@@ -109,6 +111,8 @@ const it: SimulatorMessages = {
   expireButton: 'Fai scadere il segreto',
   expireDone: (days, date) => `Il segreto in uso ora scade tra ${days} giorni (${date}).`,
   expireInvalid: 'Indica un numero intero di giorni da 0 a 730.',
+  refuseSecretsButton: 'Simula un guasto: Entra ID rifiuta i nuovi segreti',
+  refuseSecretsDone: 'Da ora Graph rifiuta la creazione di nuovi segreti (403): il prossimo rinnovo non riesce e keyrelay avvisa l’amministratore.',
   expireNoSecret: 'L’app non ha più un segreto client: non c’è niente da far scadere.',
   noClientSecret: 'Nessun segreto client sull’app e nessuno in Key Vault: niente scade, niente da ruotare.',
   postureLabel: 'Credenziale di keyrelay',
@@ -184,6 +188,8 @@ const en: SimulatorMessages = {
   expireButton: 'Make the client secret expire',
   expireDone: (days, date) => `The secret in use now expires in ${days} days (${date}).`,
   expireInvalid: 'Give a whole number of days from 0 to 730.',
+  refuseSecretsButton: 'Simulate a failure: Entra ID refuses new secrets',
+  refuseSecretsDone: 'Graph now refuses to create new secrets (403): the next renewal fails and keyrelay alerts the admin.',
   expireNoSecret: 'The app has no client secret any more: there is nothing to expire.',
   noClientSecret: 'No client secret on the app and none in Key Vault: nothing expires, nothing to rotate.',
   postureLabel: 'keyrelay’s credential',

@@ -41,16 +41,16 @@ h2{font-size:1.1rem;margin:.2rem 0 .6rem}p.explain{color:#555;margin:.2rem 0 .8r
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
 th{font-size:.85rem;color:#555}
 a.button,button{display:inline-block;padding:.45rem .9rem;background:#0f6cbd;color:#fff;border:0;border-radius:4px;text-decoration:none;font:inherit;cursor:pointer}
-a.secondary{background:#e8eef6;color:#0f6cbd}
+a.secondary,form.secondary button{background:#e8eef6;color:#0f6cbd}
 form.inline{display:inline}input[type=number]{width:5rem;padding:.35rem;font:inherit}
 .notice{padding:.6rem 1rem;border-radius:6px}.ok{background:#e7f6ec;color:#14532d}.error{background:#fdecec;color:#7f1d1d}.info{background:#eef4fb;color:#1e3a5f}
-.badge{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:.8rem;background:#e5e7eb}
+.badge{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:.8rem;background:#e5e7eb;white-space:nowrap}
 .badge.ok{background:#dcfce7;color:#14532d}.badge.warn{background:#fef3c7;color:#78350f}.badge.bad{background:#fee2e2;color:#7f1d1d}
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem}code{background:#f0f1f3;padding:0 .25rem;border-radius:3px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dt{color:#555}
 .actions{margin:.8rem 0}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.small{font-size:.85rem;color:#555}
-td{overflow-wrap:anywhere}.when{white-space:nowrap}.scroll{overflow-x:auto}
-iframe{display:block;width:100%;border:1px solid #d1d5db;border-radius:6px;background:#fff;resize:vertical}
+td{overflow-wrap:break-word}.when{white-space:nowrap}.scroll{overflow-x:auto}
+iframe{display:block;width:100%;max-width:48rem;border:1px solid #d1d5db;border-radius:6px;background:#fff;resize:vertical}
 @media (max-width:48rem){.grid{grid-template-columns:1fr}header{padding:1rem}section{padding:1rem}}
 `;
 
@@ -80,14 +80,14 @@ function formatDate(iso: string | undefined, zone: DisplayZone): string {
 const zoneOf = (model: { locale: Locale; timeZone: string }): DisplayZone => ({ locale: model.locale, timeZone: model.timeZone });
 
 const MAIL_LINE_PX = 22;
-const MAIL_CHARS_PER_LINE = 62;
+const MAIL_CHARS_PER_LINE = 90;
 const MAIL_BLOCK_GAP_PX = 16;
 const MAIL_MIN_PX = 160;
 const MAIL_MAX_PX = 2400;
 
 /**
  * The frame's height for a mail, from its text: a page without script cannot measure the sandboxed frame,
- * so each block (paragraph, list item, heading, table row) is counted in lines of a 600 px column. A
+ * so each block (paragraph, list item, heading, table row) is counted in lines of the frame's 48rem column. A
  * generous estimate; a mail longer than it still scrolls inside the frame, and the frame can be resized.
  */
 export function mailFrameHeight(html: string): number {
@@ -178,7 +178,9 @@ function secretSection(model: DashboardModel, t: SimulatorMessages): string {
       : '';
   const hasSecretInUse = model.secrets.ok && model.secrets.rows.some((row) => row.inUse);
   const input = `<label>${escapeHtml(t.expireLabel)} <input type="number" name="days" min="0" max="730" step="1" required value="${model.expireDaysDefault}"></label> `;
-  const expire = hasSecretInUse ? `<div class="actions">${postForm(model, '/actions/expire', input, t.expireButton)}</div>` : '';
+  const expire = hasSecretInUse
+    ? `<div class="actions">${postForm(model, '/actions/expire', input, t.expireButton)}</div><div class="actions" id="refuse-secrets">${postForm(model, '/actions/refusesecrets', '', t.refuseSecretsButton, 'secondary')}</div>`
+    : '';
   const secretless =
     posture === 'secret'
       ? `<div id="go-secretless"><h2>${escapeHtml(t.secretlessHeading)}</h2><p class="explain"><code>npm run setup -- --federated</code>: ${escapeHtml(t.secretlessExplain)}</p>
@@ -216,7 +218,7 @@ function outboxSection(model: DashboardModel, t: SimulatorMessages): string {
       : `<div class="scroll"><table><thead><tr><th>${escapeHtml(c.received)}</th><th>${escapeHtml(c.from)}</th><th>${escapeHtml(c.to)}</th><th>${escapeHtml(c.subject)}</th><th></th></tr></thead><tbody>${model.outbox
           .map(
             (m) => `<tr class="mail"><td class="when">${escapeHtml(formatDate(m.receivedAt, zoneOf(model)))}</td><td class="mono">${escapeHtml(m.from)}</td><td class="mono">${escapeHtml(recipients(m))}</td>
-<td class="subject">${escapeHtml(m.message.subject ?? '')}</td><td><a href="/mail/${encodeURIComponent(m.id)}?lang=${model.locale}">${escapeHtml(t.open)}</a></td></tr>`,
+<td class="subject">${escapeHtml(m.message.subject ?? '')}</td><td class="when"><a href="/mail/${encodeURIComponent(m.id)}?lang=${model.locale}">${escapeHtml(t.open)}</a></td></tr>`,
           )
           .join('')}</tbody></table></div>`;
   return `<section id="outbox"><h2>${escapeHtml(t.outboxHeading)}</h2><p class="explain">${escapeHtml(t.outboxExplain)}</p>${content}</section>`;

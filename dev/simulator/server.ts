@@ -170,6 +170,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       log(`simulator: client secret in use now expires in ${days} days`);
       return backTo(response, locale);
     }
+    if (name === 'refusesecrets') {
+      cloud.refuseNewSecrets();
+      pendingNotices.push({ tone: 'info', text: t.refuseSecretsDone });
+      log('simulator: Graph now refuses new client secrets (injected 403)');
+      return backTo(response, locale);
+    }
     if (name === 'monitor') {
       const outcome = await keyrelay.runMonitor();
       if (!outcome.ok) pendingNotices.push({ tone: 'error', text: t.monitorFailed(outcome.detail) });

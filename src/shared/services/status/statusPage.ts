@@ -145,7 +145,7 @@ const STYLE = `
   table { border-collapse: collapse; width: 100%; font-size: .92rem; }
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e5e8; vertical-align: top; }
   th { border-bottom: 2px solid #8c959f; }
-  td { overflow-wrap: anywhere; }
+  td { overflow-wrap: break-word; }
   .when, .num { white-space: nowrap; }
   .num { text-align: right; font-variant-numeric: tabular-nums; }
   .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; white-space: nowrap; }
@@ -169,7 +169,12 @@ const STYLE = `
     .timeline li { grid-template-columns: minmax(0, 1fr) auto; gap: .1rem .5rem; padding: .3rem 0; }
     .timeline .label { grid-column: 1 / -1; }
     .timeline li.axis-row > span:first-child { display: none; }
-    th, td { padding: .3rem .35rem; }
+    /* Tables reflow into one card per row, each value under its column's name. */
+    table.reflow thead { display: none; }
+    table.reflow, table.reflow tbody, table.reflow tr, table.reflow td { display: block; }
+    table.reflow tr { border-bottom: 1px solid #e3e5e8; padding: .4rem 0; }
+    table.reflow td { border: 0; padding: .1rem 0; text-align: left; overflow-wrap: anywhere; white-space: normal; }
+    table.reflow td::before { content: attr(data-label); display: inline-block; min-width: 9rem; color: #57606a; font-size: .85rem; }
   }
 `;
 /** The page's words in both languages (tests check each key exists in both). */
@@ -256,8 +261,17 @@ function renderTimeline(report: StatusReport, labels: StatusLabels): string {
   return `<figure role="img" aria-label="${e(labels.timeline)}"><ol class="timeline"><li class="axis-row" aria-hidden="true"><span></span><span class="axis">${axis}</span><span></span></li>${items.join('')}</ol><figcaption class="meta">${e(labels.timelineCaption)}</figcaption></figure>`;
 }
 
-function table(columns: readonly string[], rows: readonly string[]): string {
-  return `<div class="scroll"><table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+/** One cell: its class (`when`, `num`…, or '') and its HTML. */
+type Cell = readonly [className: string, html: string];
+
+/** A table that scrolls when it must on a tablet and reflows into cards on a phone (`data-label` names each value). */
+function table(columns: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const e = escapeHtml;
+  const body = rows.map(
+    (cells) =>
+      `<tr>${cells.map(([className, html], index) => `<td${className ? ` class="${className}"` : ''} data-label="${e(columns[index] ?? '')}">${html}</td>`).join('')}</tr>`,
+  );
+  return `<div class="scroll"><table class="reflow"><thead><tr>${columns.map((c) => `<th>${e(c)}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
 function renderCredentials(report: StatusReport, labels: StatusLabels, zone: DisplayZone): string {
@@ -265,18 +279,31 @@ function renderCredentials(report: StatusReport, labels: StatusLabels, zone: Dis
   const rows = report.credentials.map((credential) => {
     const tone = severity(credential.daysLeft, credential.status);
     const inUse = credential.inUse ? ` <span class="badge muted">${e(labels.inUse)}</span>` : '';
-    return `<tr><td><strong>${e(credential.label)}</strong>${inUse}</td><td>${e(labels.kinds[credential.kind])}</td><td class="when">${e(when(credential.expiresAt, zone))}</td><td class="num">${credential.daysLeft}</td><td><span class="badge ${tone}">${e(labels.statuses[credential.status])}</span></td></tr>`;
+    const cells: Cell[] = [
+      ['', `<strong>${e(credential.label)}</strong>${inUse}`],
+      ['', e(labels.kinds[credential.kind])],
+      ['when', e(when(credential.expiresAt, zone))],
+      ['num', String(credential.daysLeft)],
+      ['', `<span class="badge ${tone}">${e(labels.statuses[credential.status])}</span>`],
+    ];
+    return cells;
   });
   return `<h2>${e(labels.credentials)}</h2>${table(labels.credentialColumns, rows)}`;
 }
 
-function renderMailbox(mailbox: MailboxHealth, labels: StatusLabels, zone: DisplayZone): string {
+function renderMailbox(mailbox: MailboxHealth, labels: StatusLabels, zone: DisplayZone): Cell[] {
   const e = escapeHtml;
   const state =
     mailbox.status === 'ok'
       ? `<span class="badge ok">${e(labels.grantOk)}</span>`
       : `<span class="badge bad">${e(labels.grantReconnect)}</span>${mailbox.lastErrorCode ? ` <code>${e(mailbox.lastErrorCode)}</code>` : ''}${mailbox.reconnectUrl ? ` <a href="${e(mailbox.reconnectUrl)}">${e(labels.reconnect)}</a>` : ''}`;
-  return `<tr><td><strong>${e(mailbox.upn)}</strong></td><td>${state}</td><td class="when">${e(when(mailbox.lastRefreshAt, zone))}</td><td class="num">${e(labels.days(mailbox.idleDays))}</td><td class="num">${e(labels.days(mailbox.daysUntilInactivityExpiry))}</td></tr>`;
+  return [
+    ['', `<strong>${e(mailbox.upn)}</strong>`],
+    ['', state],
+    ['when', e(when(mailbox.lastRefreshAt, zone))],
+    ['num', e(labels.days(mailbox.idleDays))],
+    ['num', e(labels.days(mailbox.daysUntilInactivityExpiry))],
+  ];
 }
 
 function renderMailboxes(report: StatusReport, labels: StatusLabels, zone: DisplayZone): string {
@@ -291,7 +318,13 @@ function renderRuns(title: string, runs: StatusReport['runs'], labels: StatusLab
   const rows = runs.map((run) => {
     const errors = run.errors.length > 0 ? run.errors.map((code) => `<code>${e(code)}</code>`).join(' ') : '—';
     const outcome = run.finishedAt ? describeRun(run.counts, zone.locale) : labels.running;
-    return `<tr><td class="when">${e(when(run.startedAt, zone))}</td><td class="when">${run.finishedAt ? e(when(run.finishedAt, zone)) : e(labels.running)}</td><td class="run-summary">${e(outcome)}</td><td>${errors}</td></tr>`;
+    const cells: Cell[] = [
+      ['when', e(when(run.startedAt, zone))],
+      ['when', run.finishedAt ? e(when(run.finishedAt, zone)) : e(labels.running)],
+      ['run-summary', e(outcome)],
+      ['', errors],
+    ];
+    return cells;
   });
   return `<h2>${e(title)}</h2>${table(labels.runColumns, rows)}`;
 }
@@ -308,7 +341,13 @@ function renderRotations(report: StatusReport, labels: StatusLabels, zone: Displ
         ? [`<code>${e(rotation.lastError)}</code>${rotation === report.rotations[0] ? ` ${e(rotationErrorFix(rotation.lastError, zone.locale))}` : ''}`]
         : []),
     ];
-    return `<tr><td class="when">${e(when(rotation.startedAt, zone))}</td><td data-step="${e(rotation.step)}">${e(describeRotationStep(rotation.step, zone.locale))}</td><td class="when">${e(when(rotation.newEndDateTime, zone))}</td><td>${notes.join(' ') || '—'}</td></tr>`;
+    const cells: Cell[] = [
+      ['when', e(when(rotation.startedAt, zone))],
+      ['', `<span data-step="${e(rotation.step)}">${e(describeRotationStep(rotation.step, zone.locale))}</span>`],
+      ['when', e(when(rotation.newEndDateTime, zone))],
+      ['', notes.join(' ') || '—'],
+    ];
+    return cells;
   });
   return `${heading}${table(labels.rotationColumns, rows)}`;
 }

@@ -66,13 +66,13 @@ describe('renderStatusPage', () => {
     expect(renderStatusPage(report(), 'en')).toContain('href="?lang=it"');
   });
 
-  it('keeps long addresses whole but breakable, dates on one line, and every table in a scrolling box', () => {
+  it('keeps long addresses whole but breakable, dates on one line, and every table scrolling or reflowing into labelled cards', () => {
     const html = renderStatusPage(report(), 'en');
     expect(html).toContain(`<span class="label">mailbox access · ${LONG_ADDRESS}</span>`);
     expect(html).not.toContain('…');
-    expect(html).toContain('<td class="when">24 Nov 2028, 14:51 CET</td>'.replace('14:51', '15:51'));
-    expect(html.match(/<div class="scroll"><table>/g)).toHaveLength(4);
-    expect(html).toMatch(/td \{ overflow-wrap: anywhere; \}/);
+    expect(html).toContain('<td class="when" data-label="Expires">24 Nov 2028, 15:51 CET</td>');
+    expect(html.match(/<div class="scroll"><table class="reflow">/g)).toHaveLength(4);
+    expect(html).toContain('<td class="num" data-label="Idle for">0 days</td>');
     expect(html).toMatch(/\.when, \.num \{ white-space: nowrap; \}/);
   });
 
