@@ -138,7 +138,7 @@ const STYLE = `
   header { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: .5rem 1rem; }
   h1 { font-size: 1.5rem; margin: 0 0 .25rem 0; }
   h2 { font-size: 1.1rem; margin: 1.75rem 0 .5rem 0; }
-  nav.language a, nav.language strong { margin-left: .5rem; }
+  nav.language > * + * { margin-left: .5rem; }
   .meta { color: #57606a; margin: 0; overflow-wrap: anywhere; }
   .notice { background: #fff4ce; border-left: 4px solid #c19c00; padding: .5rem .75rem; }
   .scroll { overflow-x: auto; }
@@ -173,8 +173,8 @@ const STYLE = `
     table.reflow thead { display: none; }
     table.reflow, table.reflow tbody, table.reflow tr, table.reflow td { display: block; }
     table.reflow tr { border-bottom: 1px solid #e3e5e8; padding: .4rem 0; }
-    table.reflow td { border: 0; padding: .1rem 0; text-align: left; overflow-wrap: anywhere; white-space: normal; }
-    table.reflow td::before { content: attr(data-label); display: inline-block; min-width: 9rem; color: #57606a; font-size: .85rem; }
+    table.reflow td { position: relative; border: 0; padding: .1rem 0 .1rem 9.5rem; min-height: 1.2rem; text-align: left; overflow-wrap: anywhere; white-space: normal; }
+    table.reflow td::before { content: attr(data-label); position: absolute; left: 0; width: 9rem; color: #57606a; font-size: .85rem; }
   }
 `;
 /** The page's words in both languages (tests check each key exists in both). */
