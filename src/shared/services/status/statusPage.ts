@@ -155,6 +155,7 @@ const STYLE = `
   .muted { background: #eaeef2; color: #57606a; }
   a { color: #0f6cbd; }
   figure { margin: 0; }
+  figcaption { margin-top: .5rem; }
   ol.timeline { list-style: none; margin: 0; padding: 0; }
   .timeline li { display: grid; grid-template-columns: minmax(0, 18rem) minmax(8rem, 1fr) 7.5rem; gap: .75rem; align-items: center; padding: .15rem 0; font-size: .88rem; }
   .timeline .label { overflow-wrap: anywhere; }
