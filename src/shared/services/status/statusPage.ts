@@ -174,8 +174,9 @@ const STYLE = `
     table.reflow thead { display: none; }
     table.reflow, table.reflow tbody, table.reflow tr, table.reflow td { display: block; }
     table.reflow tr { border-bottom: 1px solid #e3e5e8; padding: .4rem 0; }
-    table.reflow td { position: relative; border: 0; padding: .1rem 0 .1rem 9.5rem; min-height: 1.2rem; text-align: left; overflow-wrap: anywhere; white-space: normal; }
-    table.reflow td::before { content: attr(data-label); position: absolute; left: 0; width: 9rem; color: #57606a; font-size: .85rem; }
+    /* flow-root holds the floated label, so a two-line label pushes the next value down instead of overlapping it. */
+    table.reflow td { display: flow-root; border: 0; padding: .1rem 0 .1rem 9.5rem; text-align: left; overflow-wrap: anywhere; white-space: normal; }
+    table.reflow td::before { content: attr(data-label); float: left; width: 9rem; margin-left: -9.5rem; color: #57606a; font-size: .85rem; }
   }
 `;
 /** The page's words in both languages (tests check each key exists in both). */
