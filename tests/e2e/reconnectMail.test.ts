@@ -45,7 +45,7 @@ describe('reconnect-needed mail', () => {
       expect(html).toContain('/api/connect?loginHint=mario.rossi%40contoso.onmicrosoft.com');
 
       browser = await launchChromium({ trustedSpkiHashes: [] });
-      const page = await browser.newPage({ viewport: { width: 800, height: 400 } });
+      const page = await browser.newPage({ viewport: { width: 800, height: 200 } });
       await page.setContent(html);
       await page.screenshot({ path: join(docsDir, `mail-reconnect-${locale}.png`), fullPage: true });
     }, 120_000);

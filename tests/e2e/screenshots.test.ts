@@ -112,6 +112,7 @@ describe('screenshots under docs/', () => {
       await expireSecretIn(page, demo, 20);
       await monitorMail(page, demo, locale, `mail-renewed-${locale}.png`);
       expect(await page.locator('#rotations [data-step="switched"]').count()).toBe(1);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), 'the simulator fits 1280 px').toBeLessThanOrEqual(DESKTOP.width);
       await page.screenshot({ path: join(docsDir, `simulator-${locale}.png`), fullPage: true });
       await statusScreenshots((await page.locator('#status-page').getAttribute('href'))!, locale);
       await stop(demo);
