@@ -49,7 +49,7 @@ form.inline{display:inline}input[type=number]{width:5rem;padding:.35rem;font:inh
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem}code{background:#f0f1f3;padding:0 .25rem;border-radius:3px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dt{color:#555}
 .actions{margin:.8rem 0}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.small{font-size:.85rem;color:#555}
-td{overflow-wrap:break-word}td.subject{min-width:14rem}main>*,.grid>*{min-width:0}.when{white-space:nowrap}.scroll{overflow-x:auto}
+td{overflow-wrap:break-word}td.mono{overflow-wrap:anywhere}td.subject{min-width:12rem}main>*,.grid>*{min-width:0}.when{white-space:nowrap}.scroll{overflow-x:auto}
 iframe{display:block;width:100%;max-width:48rem;border:1px solid #d1d5db;border-radius:6px;background:#fff;resize:vertical}
 @media (max-width:48rem){.grid{grid-template-columns:1fr}header{padding:1rem}section{padding:1rem}}
 `;
