@@ -49,7 +49,7 @@ form.inline{display:inline}input[type=number]{width:5rem;padding:.35rem;font:inh
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem}code{background:#f0f1f3;padding:0 .25rem;border-radius:3px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dt{color:#555}
 .actions{margin:.8rem 0}.grid{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.small{font-size:.85rem;color:#555}
-td{overflow-wrap:break-word}td.mono{overflow-wrap:anywhere}td.subject{min-width:12rem}main>*,.grid>*{min-width:0}.when{white-space:nowrap}.scroll{overflow-x:auto}
+td{overflow-wrap:break-word}td.addr{overflow-wrap:anywhere}td.subject{min-width:12rem}main>*,.grid>*{min-width:0}.when{white-space:nowrap}.scroll{overflow-x:auto}
 iframe{display:block;width:100%;max-width:48rem;border:1px solid #d1d5db;border-radius:6px;background:#fff;resize:vertical}
 @media (max-width:48rem){.grid{grid-template-columns:1fr}header{padding:1rem}section{padding:1rem}}
 `;
@@ -163,7 +163,7 @@ function secretSection(model: DashboardModel, t: SimulatorMessages): string {
     const rows = model.secrets.rows
       .map(
         (s) => `<tr data-key-id="${escapeHtml(s.keyId)}"${s.inUse ? ' data-in-use' : ''}><td class="mono">${escapeHtml(s.keyId.slice(0, 8))}…</td><td>${escapeHtml(s.displayName ?? '')}</td>
-<td class="when">${escapeHtml(formatDate(s.endDateTime, zoneOf(model)))}</td><td class="days-left">${daysBadge(s.daysLeft)}</td><td>${s.inUse ? `<span class="badge ok">${escapeHtml(t.inUse)}</span>` : ''}</td></tr>`,
+<td>${escapeHtml(formatDate(s.endDateTime, zoneOf(model)))}</td><td class="days-left">${daysBadge(s.daysLeft)}</td><td>${s.inUse ? `<span class="badge ok">${escapeHtml(t.inUse)}</span>` : ''}</td></tr>`,
       )
       .join('');
     table =
@@ -217,7 +217,7 @@ function outboxSection(model: DashboardModel, t: SimulatorMessages): string {
       ? `<p>${escapeHtml(t.outboxEmpty)}</p>`
       : `<div class="scroll"><table><thead><tr><th>${escapeHtml(c.received)}</th><th>${escapeHtml(c.from)}</th><th>${escapeHtml(c.to)}</th><th>${escapeHtml(c.subject)}</th><th></th></tr></thead><tbody>${model.outbox
           .map(
-            (m) => `<tr class="mail"><td class="when">${escapeHtml(formatDate(m.receivedAt, zoneOf(model)))}</td><td class="mono">${escapeHtml(m.from)}</td><td class="mono">${escapeHtml(recipients(m))}</td>
+            (m) => `<tr class="mail"><td class="when">${escapeHtml(formatDate(m.receivedAt, zoneOf(model)))}</td><td class="mono addr">${escapeHtml(m.from)}</td><td class="mono addr">${escapeHtml(recipients(m))}</td>
 <td class="subject">${escapeHtml(m.message.subject ?? '')}</td><td class="when"><a href="/mail/${encodeURIComponent(m.id)}?lang=${model.locale}">${escapeHtml(t.open)}</a></td></tr>`,
           )
           .join('')}</tbody></table></div>`;
