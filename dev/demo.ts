@@ -8,6 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SETTING_NAMES } from '../src/shared/config.js';
+import { DEFAULT_LOCALE, isLocale, type Locale } from '../src/shared/presentation/locale.js';
+import { DEFAULT_TIME_ZONE } from '../src/shared/presentation/time.js';
 import { startLocalCloud, type StartedLocalCloud } from './cloud/index.js';
 import { freePort } from './freePort.js';
 import { createCloudControls } from './simulator/cloudControls.js';
@@ -18,6 +20,8 @@ const repositoryRoot = join(import.meta.dirname, '..');
 /** Demo tenant users (dev/cloud/seed.ts): the mailbox that sends alerts and the admin who receives them. */
 const ALERT_SENDER = 'newsletter@contoso.onmicrosoft.com';
 const ALERT_RECIPIENT = 'giulia.bianchi@contoso.onmicrosoft.com';
+/** One zone for the host's mails and status page and for the simulator's times (DESIGN §4 ALERT_TIME_ZONE). */
+const TIME_ZONE = DEFAULT_TIME_ZONE;
 const HOST_START_TIMEOUT_MS = 60_000;
 const CHILD_STOP_TIMEOUT_MS = 5_000;
 
@@ -61,7 +65,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The app settings (DESIGN §4) the host gets: the local cloud's, Azurite, alerts to the demo admin. */
-function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: string): Record<string, string> {
+function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: string, alertLocale: Locale): Record<string, string> {
   // A setting left in the developer's shell or local.settings.json must not leak into the demo: blank means unset.
   const blanks = Object.fromEntries(SETTING_NAMES.map((name) => [name, '']));
   const cloudSettings = Object.fromEntries(Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
@@ -72,7 +76,8 @@ function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: s
     ALLOWED_RETURN_URLS: simulatorUrl,
     ALERT_RECIPIENTS: ALERT_RECIPIENT,
     ALERT_SENDER,
-    ALERT_LOCALE: 'it',
+    ALERT_LOCALE: alertLocale,
+    ALERT_TIME_ZONE: TIME_ZONE,
   };
 }
 
@@ -139,7 +144,17 @@ function runFederatedSetup(settings: Record<string, string>, caBundlePath: strin
   });
 }
 
+/** `npm run demo -- --alert-locale en`: the admin's mails in English (ALERT_LOCALE); Italian by default. */
+function alertLocaleFrom(args: readonly string[]): Locale {
+  const index = args.indexOf('--alert-locale');
+  if (index === -1) return DEFAULT_LOCALE;
+  const value = args[index + 1] ?? '';
+  if (!isLocale(value)) throw new Error(`--alert-locale takes it or en, not '${value}'`);
+  return value;
+}
+
 async function main(): Promise<void> {
+  const alertLocale = alertLocaleFrom(process.argv.slice(2));
   console.log('keyrelay demo — starting everything on this machine…');
   const workDir = await mkdtemp(join(tmpdir(), 'keyrelay-demo-'));
   await onStop(() => rm(workDir, { recursive: true, force: true }));
@@ -188,12 +203,13 @@ async function main(): Promise<void> {
     keyrelay: createKeyrelayApi(hostUrl, functionKey, { endpoint: local.settings.SMTP_ENDPOINT, ca: local.ca.certPem }),
     cloud: createCloudControls(local),
     alertSender: ALERT_SENDER,
+    timeZone: TIME_ZONE,
   });
   await onStop(() => simulator.close());
   checkNotStopping();
 
   progress('keyrelay on the local Functions host (the build in dist/)…');
-  settings = { ...hostSettings(local, hostUrl, simulator.url), OAUTH_CLIENT_CREDENTIAL: 'secret' };
+  settings = { ...hostSettings(local, hostUrl, simulator.url, alertLocale), OAUTH_CLIENT_CREDENTIAL: 'secret' };
   host = await startHost(settings, hostPort, functionKey, local.caBundlePath);
   checkNotStopping();
   progress('  ready');

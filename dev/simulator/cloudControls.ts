@@ -27,6 +27,8 @@ export interface CloudControls {
   expireClientSecretIn(days: number): Promise<Date>;
   /** Sent mail, newest first. */
   outbox(): OutboxMessage[];
+  /** A failure to watch keyrelay handle: Graph refuses the app's next new secrets (addPassword 403, as without Application.ReadWrite.OwnedBy). */
+  refuseNewSecrets(): void;
 }
 
 export class CloudControlError extends Error {}
@@ -88,6 +90,10 @@ export function createCloudControls(local: StartedLocalCloud): CloudControls {
     },
     outbox() {
       return local.cloud.outbox().reverse();
+    },
+    refuseNewSecrets() {
+      // Several tries: the rotation retries within a run; the demo is stopped, not healed, afterwards.
+      local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'status', status: 403, remaining: 10 });
     },
   };
 }

@@ -15,6 +15,7 @@ export interface SimulatorMessages {
   mailboxesHeading: string;
   noMailboxes: string;
   mailboxColumns: { mailbox: string; status: string; lastRefresh: string; inactivity: string; action: string };
+  mailboxStatus: { ok: string; reconnect_required: string };
   grantDaysLeft: (days: number) => string;
   getSmtpToken: string;
   sendTestMail: string;
@@ -36,6 +37,8 @@ export interface SimulatorMessages {
   expireButton: string;
   expireDone: (days: number, date: string) => string;
   expireInvalid: string;
+  refuseSecretsButton: string;
+  refuseSecretsDone: string;
   expireNoSecret: string;
   noClientSecret: string;
   postureLabel: string;
@@ -51,6 +54,7 @@ export interface SimulatorMessages {
   monitorDone: (runId: string) => string;
   monitorAccepted: string;
   monitorFailed: (detail: string) => string;
+  running: string;
   runsEmpty: string;
   rotationsHeading: string;
   rotationsEmpty: string;
@@ -84,6 +88,7 @@ const it: SimulatorMessages = {
   mailboxesHeading: '2. Caselle collegate',
   noMailboxes: 'Nessuna casella collegata.',
   mailboxColumns: { mailbox: 'Casella', status: 'Stato', lastRefresh: 'Ultimo rinnovo', inactivity: 'Scadenza per inattività', action: '' },
+  mailboxStatus: { ok: 'attiva', reconnect_required: 'da ricollegare' },
   grantDaysLeft: (days) => `tra ${days} giorni`,
   getSmtpToken: 'Ottieni token SMTP',
   sendTestMail: 'Invia una mail di prova',
@@ -106,6 +111,8 @@ const it: SimulatorMessages = {
   expireButton: 'Fai scadere il segreto',
   expireDone: (days, date) => `Il segreto in uso ora scade tra ${days} giorni (${date}).`,
   expireInvalid: 'Indica un numero intero di giorni da 0 a 730.',
+  refuseSecretsButton: 'Simula un guasto: Entra ID rifiuta i nuovi segreti',
+  refuseSecretsDone: 'Da ora Graph rifiuta la creazione di nuovi segreti (403): il prossimo rinnovo non riesce e keyrelay avvisa l’amministratore.',
   expireNoSecret: 'L’app non ha più un segreto client: non c’è niente da far scadere.',
   noClientSecret: 'Nessun segreto client sull’app e nessuno in Key Vault: niente scade, niente da ruotare.',
   postureLabel: 'Credenziale di keyrelay',
@@ -115,16 +122,17 @@ const it: SimulatorMessages = {
   },
   secretlessHeading: 'Passa a senza segreti',
   secretlessExplain:
-    'La migrazione di npm run setup -- --federated: aggiunge all’app la credenziale federata dell’identità di keyrelay, verifica un token con l’asserzione, passa a OAUTH_CLIENT_CREDENTIAL=federated (l’host locale riparte), toglie il vecchio segreto da Graph e da Key Vault, poi esegue il monitor.',
+    'aggiunge all’app la credenziale federata dell’identità di keyrelay, verifica un token con l’asserzione, passa a OAUTH_CLIENT_CREDENTIAL=federated (l’host locale riparte), toglie il vecchio segreto da Graph e da Key Vault, poi esegue il monitor.',
   secretlessButton: 'Passa a senza segreti',
   secretlessDone: 'keyrelay ora usa la sua identità gestita come credenziale federata: il vecchio segreto è stato rimosso dall’app e da Key Vault.',
   secretlessFailed: (detail) => `Migrazione interrotta: ${detail}`,
   monitorHeading: '4. Monitor delle scadenze',
   monitorExplain: 'Di solito gira ogni mattina; qui lo avvii a mano (POST /admin/functions/expiryMonitor sull’host).',
   monitorButton: 'Esegui ora il monitor',
-  monitorDone: (runId) => `Monitor eseguito (run ${runId}).`,
+  monitorDone: (runId) => `Monitor eseguito (esecuzione ${runId}).`,
   monitorAccepted: 'Monitor avviato: il risultato comparirà tra poco.',
   monitorFailed: (detail) => `Il monitor non è partito: ${detail}`,
+  running: 'in corso',
   runsEmpty: 'Nessuna esecuzione registrata.',
   rotationsHeading: 'Rotazioni',
   rotationsEmpty: 'Nessuna rotazione.',
@@ -157,6 +165,7 @@ const en: SimulatorMessages = {
   mailboxesHeading: '2. Connected mailboxes',
   noMailboxes: 'No mailbox connected yet.',
   mailboxColumns: { mailbox: 'Mailbox', status: 'Status', lastRefresh: 'Last refresh', inactivity: 'Inactivity expiry', action: '' },
+  mailboxStatus: { ok: 'active', reconnect_required: 'reconnect required' },
   grantDaysLeft: (days) => `in ${days} days`,
   getSmtpToken: 'Get SMTP token',
   sendTestMail: 'Send a test mail',
@@ -179,6 +188,8 @@ const en: SimulatorMessages = {
   expireButton: 'Make the client secret expire',
   expireDone: (days, date) => `The secret in use now expires in ${days} days (${date}).`,
   expireInvalid: 'Give a whole number of days from 0 to 730.',
+  refuseSecretsButton: 'Simulate a failure: Entra ID refuses new secrets',
+  refuseSecretsDone: 'Graph now refuses to create new secrets (403): the next renewal fails and keyrelay alerts the admin.',
   expireNoSecret: 'The app has no client secret any more: there is nothing to expire.',
   noClientSecret: 'No client secret on the app and none in Key Vault: nothing expires, nothing to rotate.',
   postureLabel: 'keyrelay’s credential',
@@ -188,7 +199,7 @@ const en: SimulatorMessages = {
   },
   secretlessHeading: 'Go secretless',
   secretlessExplain:
-    'The migration of npm run setup -- --federated: adds keyrelay’s identity to the app as a federated credential, verifies a token with the assertion, switches to OAUTH_CLIENT_CREDENTIAL=federated (the local host restarts), removes the old secret from Graph and Key Vault, then runs the monitor.',
+    'adds keyrelay’s identity to the app as a federated credential, verifies a token with the assertion, switches to OAUTH_CLIENT_CREDENTIAL=federated (the local host restarts), removes the old secret from Graph and Key Vault, then runs the monitor.',
   secretlessButton: 'Go secretless',
   secretlessDone: 'keyrelay now signs in with its managed identity as a federated credential: the old secret is removed from the app and from Key Vault.',
   secretlessFailed: (detail) => `Migration stopped: ${detail}`,
@@ -198,6 +209,7 @@ const en: SimulatorMessages = {
   monitorDone: (runId) => `Monitor run finished (run ${runId}).`,
   monitorAccepted: 'Monitor started: its result will show up shortly.',
   monitorFailed: (detail) => `The monitor did not start: ${detail}`,
+  running: 'running',
   runsEmpty: 'No run recorded yet.',
   rotationsHeading: 'Rotations',
   rotationsEmpty: 'No rotation yet.',

@@ -19,6 +19,8 @@ export interface SimulatorOptions {
   goSecretless: () => Promise<SecretlessOutcome>;
   /** ALERT_SENDER: the mailbox the demo suggests connecting first. */
   alertSender: string;
+  /** ALERT_TIME_ZONE, as keyrelay's host gets it: the simulator shows times in the same zone as the mails and the status page. */
+  timeZone: string;
   /** 0 (the default) picks a free port. */
   port?: number;
   log?: (line: string) => void;
@@ -106,6 +108,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       200,
       renderDashboard({
         locale,
+        timeZone: options.timeZone,
         formToken,
         notices,
         alertSender,
@@ -167,6 +170,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       log(`simulator: client secret in use now expires in ${days} days`);
       return backTo(response, locale);
     }
+    if (name === 'refusesecrets') {
+      cloud.refuseNewSecrets();
+      pendingNotices.push({ tone: 'info', text: t.refuseSecretsDone });
+      log('simulator: Graph now refuses new client secrets (injected 403)');
+      return backTo(response, locale);
+    }
     if (name === 'monitor') {
       const outcome = await keyrelay.runMonitor();
       if (!outcome.ok) pendingNotices.push({ tone: 'error', text: t.monitorFailed(outcome.detail) });
@@ -202,7 +211,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const locale = localeOf(requestUrl.searchParams.get('lang'), request);
     if (method === 'GET' && mailMatch) {
       const message = cloud.outbox().find((m) => m.id === mailMatch[1]);
-      if (message) return send(response, 200, renderMail(locale, message));
+      if (message) return send(response, 200, renderMail(locale, options.timeZone, message));
     }
     send(response, 404, renderProblem(locale, SIMULATOR_MESSAGES[locale].notFound));
   }

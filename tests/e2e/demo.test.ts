@@ -3,118 +3,24 @@
 // to 20 days before expiry, run the monitor, read the Italian alert, go secretless — then stops the demo with Ctrl+C
 // (SIGINT to its process group, as a terminal does) and checks that nothing is left behind. Saves the
 // README screenshots under docs/.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchChromium, serverSpkiHash } from '../support/chromium.js';
+import { ALERT_RECIPIENT, ALERT_SENDER, connectAlertSender, docsDir, expectCleanStop, portIsFree, portOf, reloadUntil, startDemo, stopDemo, stopRunningDemos } from './demoProcess.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
-const docsDir = join(repoRoot, 'docs');
-const ALERT_SENDER = 'newsletter@contoso.onmicrosoft.com';
-const ALERT_RECIPIENT = 'giulia.bianchi@contoso.onmicrosoft.com';
-const START_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 30_000;
-const OUTBOX_TIMEOUT_MS = 30_000;
 /** A complete compact JWS (header.payload.signature): what a leaked access token looks like. */
 const FULL_JWT = /eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/;
 
-type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
-
-interface RunningDemo {
-  child: ChildProcess;
-  output: string[];
-  simulatorUrl: string;
-  caCertificatePath: string;
-  /** npm's exit status, once npm and every process writing to its output (tsx, the demo) are gone. */
-  closed: Promise<ExitStatus>;
-}
-
-const running = new Set<RunningDemo>();
 let browser: Browser | undefined;
 
 afterEach(async () => {
   await browser?.close();
   browser = undefined;
-  // A failed assertion must not leave a demo (and its Azurite and host) running.
-  for (const demo of running) await stopDemo(demo);
+  await stopRunningDemos();
 });
-
-async function startDemo(): Promise<RunningDemo> {
-  // detached: its own process group, so that SIGINT reaches npm, tsx and every child like Ctrl+C does.
-  const child = spawn('npm', ['run', 'demo'], { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  // 'close', not 'exit': npm may exit before the demo has finished cleaning up; the demo still holds
-  // the output pipe until it is done.
-  const closed = new Promise<ExitStatus>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  const ready = new Promise<{ simulatorUrl: string; caCertificatePath: string }>((resolve, reject) => {
-    let caCertificatePath: string | undefined;
-    const timer = setTimeout(() => reject(new Error(`npm run demo printed no URL within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`)), START_TIMEOUT_MS);
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        output.push(line);
-        caCertificatePath ??= /CA certificate: (\S+)/.exec(line)?.[1];
-        const url = /Simulator: (http:\/\/127\.0\.0\.1:\d+)\//.exec(line)?.[1];
-        if (url && caCertificatePath) {
-          clearTimeout(timer);
-          resolve({ simulatorUrl: url, caCertificatePath });
-        }
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void closed.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`npm run demo exited (${code}) before printing its URL:\n${output.join('\n')}`));
-    });
-  });
-  const partial = { child, output, closed, simulatorUrl: '', caCertificatePath: '' };
-  running.add(partial);
-  Object.assign(partial, await ready);
-  return partial;
-}
-
-/** Ctrl+C: SIGINT to the demo's process group, then wait until everything writing its output is gone. */
-async function stopDemo(demo: RunningDemo): Promise<ExitStatus> {
-  running.delete(demo);
-  if (demo.child.exitCode === null && demo.child.signalCode === null && demo.child.pid !== undefined) {
-    process.kill(-demo.child.pid, 'SIGINT');
-  }
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`the demo did not stop within ${STOP_TIMEOUT_MS} ms:\n${demo.output.join('\n')}`)), STOP_TIMEOUT_MS).unref(),
-  );
-  return Promise.race([demo.closed, timeout]);
-}
-
-/** After Ctrl+C npm either exits 0 or re-raises the SIGINT on itself, as any command does in a terminal. */
-function expectCleanStop(demo: RunningDemo, status: ExitStatus): void {
-  expect(status.code === 0 || status.signal === 'SIGINT', `npm ended with ${JSON.stringify(status)}`).toBe(true);
-  const output = demo.output.join('\n');
-  expect(output).toContain('Demo stopped; temporary files removed.');
-  expect(output).not.toMatch(/^\s*stop: /m);
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-const portOf = (url: string): number => Number(new URL(url).port);
-
-/** Reloads the page until `ready` holds: the monitor's mail is sent by the host in the background. */
-async function reloadUntil(page: Page, ready: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + OUTBOX_TIMEOUT_MS;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await page.reload();
-  }
-}
 
 describe('npm run demo', () => {
   it('connects a mailbox, issues a redacted SMTP token, rotates the secret and alerts the admin in Italian 20 days before it expires, sends a test mail over SMTP, goes secretless, and stops cleanly on Ctrl+C', async () => {
@@ -136,13 +42,7 @@ describe('npm run demo', () => {
     // 1. Connect the alert sender's mailbox through keyrelay and the local Entra sign-in page.
     await page.goto(`${demo.simulatorUrl}/?lang=en`);
     const hostUrl = new URL((await page.locator('#connect-sender').getAttribute('href'))!).origin;
-    await page.click('#connect-sender');
-    await page.waitForURL((url) => url.origin === entraOrigin);
-    await page.check(`input[name="user"][data-upn="${ALERT_SENDER}"]`);
-    await page.check('input[name="consent"]');
-    await page.click('button[value="accept"]');
-    await page.waitForURL((url) => url.origin === demo.simulatorUrl && url.searchParams.get('keyrelay') === 'connected');
-    await expect.poll(() => page.locator(`tr[data-mailbox="${ALERT_SENDER}"]`).count()).toBe(1);
+    await connectAlertSender(page, demo, entraOrigin!);
 
     // 2. Get an SMTP token: the XOAUTH2 parts are shown, the token itself only as a prefix.
     await page.locator(`tr[data-mailbox="${ALERT_SENDER}"] form[action="/actions/token"] button`).click();
@@ -157,7 +57,7 @@ describe('npm run demo', () => {
 
     // 3. Move the client secret in use to 20 days before expiry (Graph and Key Vault).
     await page.fill('input[name="days"]', '20');
-    await page.click('#client-secret button');
+    await page.click('#client-secret form[action="/actions/expire"] button');
     await page.waitForURL((url) => url.origin === demo.simulatorUrl);
     expect(await page.locator('#client-secret tr[data-in-use] .days-left').innerText()).toBe('20');
 
@@ -166,7 +66,7 @@ describe('npm run demo', () => {
     // 4. Run the monitor: 20 days is inside the rotation lead (30), so keyrelay renews the secret.
     await page.click('#monitor button');
     await page.waitForURL((url) => url.origin === demo.simulatorUrl);
-    expect(await page.locator('#rotations').innerText()).toContain('switched');
+    expect(await page.locator('#rotations [data-step="switched"]').innerText()).toBe('new secret in use');
     const renewedKeyId = await page.locator('#client-secret tr[data-in-use]').getAttribute('data-key-id');
     expect(renewedKeyId).not.toBe(expiringKeyId);
     expect(Number(await page.locator('#client-secret tr[data-in-use] .days-left').innerText())).toBeGreaterThan(700);

@@ -16,7 +16,7 @@ const RUNS_SHOWN = 5;
 const REPORTS_READ = 20;
 const ROTATIONS_SHOWN = 5;
 
-export type StatusSettings = ExpirySettings & AlarmChannelSettings & Partial<Pick<Config, 'oauthClientCredential'>>;
+export type StatusSettings = ExpirySettings & AlarmChannelSettings & Pick<Config, 'alertTimeZone'> & Partial<Pick<Config, 'oauthClientCredential'>>;
 
 export interface StatusDependencies extends DiscoveryDependencies {
   config: StatusSettings;
@@ -78,7 +78,8 @@ export interface StatusReport {
   sourceErrors: string[];
   /** Setup weaknesses to fix before they matter (stable codes), e.g. `alarm_channel_needs_secret`. */
   warnings: string[];
-  settings: { rotationMode: Config['rotationMode']; alertThresholdsDays: number[] };
+  /** `timeZone` (ALERT_TIME_ZONE): the zone every time on the page is shown in, as in the mails. */
+  settings: { rotationMode: Config['rotationMode']; alertThresholdsDays: number[]; timeZone: string };
   credentials: CredentialStatus[];
   mailboxes: MailboxHealth[];
   runs: RunSummary[];
@@ -176,7 +177,7 @@ export function createStatusService(deps: StatusDependencies): StatusService {
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         sourceErrors,
         warnings: alarmChannelsWithoutSecret(config).length === 0 ? ['alarm_channel_needs_secret'] : [],
-        settings: { rotationMode: config.rotationMode, alertThresholdsDays: [...config.alertThresholdsDays] },
+        settings: { rotationMode: config.rotationMode, alertThresholdsDays: [...config.alertThresholdsDays], timeZone: config.alertTimeZone },
         credentials,
         mailboxes,
         runs: allReports
