@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'bench/.work/**', '.cloud/**', 'test-results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      'bench/.work/**',
+      '.cloud/**',
+      'test-results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,7 +31,17 @@ export default tseslint.config(
     // Habit 2: src/shared never depends on the Functions runtime; only src/functions does.
     files: ['src/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@azure/functions', '**/functions/*'], message: 'src/shared must not import @azure/functions or src/functions (STYLE.md habit 2).' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@azure/functions', '**/functions/*'],
+              message: 'src/shared must not import @azure/functions or src/functions (STYLE.md habit 2).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

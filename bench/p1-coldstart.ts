@@ -67,15 +67,21 @@ async function buildVariants(): Promise<{ bundle: Variant; unbundled: Variant }>
 }
 
 function sampleSettings(): Record<string, string> {
-  const sample = JSON.parse(readFileSync(join(repoRoot, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+  const sample = JSON.parse(readFileSync(join(repoRoot, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
   return sample.Values;
 }
 
 function probe(modules: string[], count: boolean): { ms: number; files?: number } {
-  const output = execFileSync(process.execPath, [join(repoRoot, 'bench/p1-probe.mjs'), JSON.stringify({ modules, count })], {
-    env: { ...process.env, ...sampleSettings() },
-    encoding: 'utf8',
-  });
+  const output = execFileSync(
+    process.execPath,
+    [join(repoRoot, 'bench/p1-probe.mjs'), JSON.stringify({ modules, count })],
+    {
+      env: { ...process.env, ...sampleSettings() },
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(output.trim().split('\n').pop()!) as { ms: number; files?: number };
 }
 
@@ -88,7 +94,8 @@ export async function measureColdStart(progress: (line: string) => void = () => 
   progress('P1: building the bundle and the unbundled variant');
   const variants = await buildVariants();
   const times = new Map<string, number[]>();
-  const record = (key: string, modules: string[]) => times.set(key, [...(times.get(key) ?? []), probe(modules, false).ms]);
+  const record = (key: string, modules: string[]) =>
+    times.set(key, [...(times.get(key) ?? []), probe(modules, false).ms]);
   for (let run = 1; run <= RUNS; run++) {
     progress(`P1: cold loads, round ${run}/${RUNS}`);
     // Alternate the variants so that machine noise hits both alike.

@@ -30,7 +30,15 @@ async function p2(env: BenchEnvironment): Promise<BenchRow[]> {
   env.stack.local.cloud.clearRequestLog();
   for (let i = 0; i < WARM_REQUESTS; i++) await expectOk(await post(env, mailbox));
   const outbound = env.stack.local.cloud.requestLog().entries.length;
-  return [{ section: 'P2', metric: `outbound calls per warm request (${WARM_REQUESTS} requests)`, measured: outbound / WARM_REQUESTS, goal: '0', met: outbound === 0 }];
+  return [
+    {
+      section: 'P2',
+      metric: `outbound calls per warm request (${WARM_REQUESTS} requests)`,
+      measured: outbound / WARM_REQUESTS,
+      goal: '0',
+      met: outbound === 0,
+    },
+  ];
 }
 
 async function p4(env: BenchEnvironment): Promise<BenchRow[]> {
@@ -45,9 +53,22 @@ async function p4(env: BenchEnvironment): Promise<BenchRow[]> {
   const writes = count(env, 'keyvault', 'secrets.set');
   const note = 'expired stored token, stored copy 7 h old; Entra = token endpoint calls';
   return [
-    { section: 'P4', metric: 'Key Vault reads for one cold request', measured: reads, goal: '<= 1', met: reads <= 1, note },
+    {
+      section: 'P4',
+      metric: 'Key Vault reads for one cold request',
+      measured: reads,
+      goal: '<= 1',
+      met: reads <= 1,
+      note,
+    },
     { section: 'P4', metric: 'Entra calls for one cold request', measured: entra, goal: '<= 1', met: entra <= 1 },
-    { section: 'P4', metric: 'Key Vault writes for one cold request', measured: writes, goal: '<= 1', met: writes <= 1 },
+    {
+      section: 'P4',
+      metric: 'Key Vault writes for one cold request',
+      measured: writes,
+      goal: '<= 1',
+      met: writes <= 1,
+    },
   ];
 }
 
@@ -56,15 +77,30 @@ async function p5(env: BenchEnvironment): Promise<BenchRow[]> {
   await ageStoredAccessTokens(env.stack, mailbox, -60, 7);
   env.stack.local.cloud.clearRequestLog();
   const answers = await Promise.all(Array.from({ length: CONCURRENT_REQUESTS }, () => post(env, mailbox.upn)));
-  const bodies = await Promise.all(answers.map(async (answer) => ({ status: answer.status, body: (await answer.json()) as { accessToken?: string } })));
+  const bodies = await Promise.all(
+    answers.map(async (answer) => ({ status: answer.status, body: (await answer.json()) as { accessToken?: string } })),
+  );
   const failed = bodies.filter((answer) => answer.status !== 200).length;
   const distinctTokens = new Set(bodies.map((answer) => answer.body.accessToken)).size;
   const refreshes = count(env, 'entra', 'token.refresh_token');
   const writes = count(env, 'keyvault', 'secrets.set');
   const note = `${CONCURRENT_REQUESTS - failed}/${CONCURRENT_REQUESTS} answered 200 with ${distinctTokens} distinct token(s)`;
   return [
-    { section: 'P5', metric: `Entra refreshes for ${CONCURRENT_REQUESTS} concurrent requests on an expired token`, measured: refreshes, goal: '1', met: refreshes === 1 && failed === 0, note },
-    { section: 'P5', metric: `Key Vault writes for ${CONCURRENT_REQUESTS} concurrent requests on an expired token`, measured: writes, goal: '<= 1', met: writes <= 1 },
+    {
+      section: 'P5',
+      metric: `Entra refreshes for ${CONCURRENT_REQUESTS} concurrent requests on an expired token`,
+      measured: refreshes,
+      goal: '1',
+      met: refreshes === 1 && failed === 0,
+      note,
+    },
+    {
+      section: 'P5',
+      metric: `Key Vault writes for ${CONCURRENT_REQUESTS} concurrent requests on an expired token`,
+      measured: writes,
+      goal: '<= 1',
+      met: writes <= 1,
+    },
   ];
 }
 

@@ -41,13 +41,21 @@ function tagsFor(index: number): Record<string, string> {
     case 1:
       return { owner: 'payments-team', environment: 'production' };
     case 2:
-      return { appId: `10000000-0000-4000-8000-${String(index).padStart(12, '0')}`, keyId: `20000000-0000-4000-8000-${String(index).padStart(12, '0')}` };
+      return {
+        appId: `10000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+        keyId: `20000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+      };
     default:
       return {};
   }
 }
 
-async function seedSecrets(stack: TestStack, from: number, to: number, progress: (line: string) => void): Promise<void> {
+async function seedSecrets(
+  stack: TestStack,
+  from: number,
+  to: number,
+  progress: (line: string) => void,
+): Promise<void> {
   const limit = pLimit(SEED_CONCURRENCY);
   const now = stack.core.clock.now().getTime();
   const started = performance.now();
@@ -57,16 +65,22 @@ async function seedSecrets(stack: TestStack, from: number, to: number, progress:
       limit(async () => {
         const index = from + offset;
         const days = MIN_EXPIRY_DAYS + (index % (MAX_EXPIRY_DAYS - MIN_EXPIRY_DAYS));
-        await stack.core.secretStore.setSecret(`bench-secret-${String(index).padStart(5, '0')}`, `bench-value-${index}`, {
-          expiresOn: new Date(now + days * DAY_MS),
-          tags: tagsFor(index),
-        });
+        await stack.core.secretStore.setSecret(
+          `bench-secret-${String(index).padStart(5, '0')}`,
+          `bench-value-${index}`,
+          {
+            expiresOn: new Date(now + days * DAY_MS),
+            tags: tagsFor(index),
+          },
+        );
         written += 1;
         if (written % SEED_PROGRESS_EVERY === 0) progress(`P6 seeding: ${from + written}/${to} secrets`);
       }),
     ),
   );
-  progress(`P6 seeded secrets ${from + 1}-${to} through the Key Vault API in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  progress(
+    `P6 seeded secrets ${from + 1}-${to} through the Key Vault API in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 async function seedMailboxes(stack: TestStack): Promise<void> {
@@ -93,7 +107,11 @@ async function seedMailboxes(stack: TestStack): Promise<void> {
 }
 
 /** The most requests matching `counts` answered within any `windowMs` (sliding window over the log); P7 uses it too. */
-export function peakRequestsPerWindow(entries: readonly RequestLogEntry[], counts: (entry: RequestLogEntry) => boolean, windowMs = BUDGET_WINDOW_MS): number {
+export function peakRequestsPerWindow(
+  entries: readonly RequestLogEntry[],
+  counts: (entry: RequestLogEntry) => boolean,
+  windowMs = BUDGET_WINDOW_MS,
+): number {
   const times = entries
     .filter(counts)
     .map((entry) => Date.parse(entry.at))
@@ -109,7 +127,8 @@ export function peakRequestsPerWindow(entries: readonly RequestLogEntry[], count
 
 function graphRoutesOf(entries: readonly RequestLogEntry[]): string {
   const counts = new Map<string, number>();
-  for (const entry of entries) if (entry.service === 'graph') counts.set(entry.route, (counts.get(entry.route) ?? 0) + 1);
+  for (const entry of entries)
+    if (entry.service === 'graph') counts.set(entry.route, (counts.get(entry.route) ?? 0) + 1);
   return [...counts].map(([route, count]) => `${route} x${count}`).join(', ') || 'none';
 }
 
@@ -156,7 +175,11 @@ async function measureP6(stack: TestStack, progress: (line: string) => void): Pr
   // budget: P6 runs the monitor back to back, which the daily timer never does, and the per-instance budget
   // would pace those repeats (its pacing is tested in tests/integration/adapters/keyVaultSecretStore.test.ts).
   // The last row checks that one run on its own stays within the budget.
-  const { monitor } = createApp(stack.config, { ...stack.overrides, keyVaultListingPagesPer10s: Number.MAX_SAFE_INTEGER, logger: silentLogger }).monitor();
+  const { monitor } = createApp(stack.config, {
+    ...stack.overrides,
+    keyVaultListingPagesPer10s: Number.MAX_SAFE_INTEGER,
+    logger: silentLogger,
+  }).monitor();
 
   async function runOnce(secrets: number): Promise<RunMeasure> {
     cloud.clearRequestLog();
@@ -166,13 +189,18 @@ async function measureP6(stack: TestStack, progress: (line: string) => void): Pr
     // The figures count only if the run saw the whole vault and registry and had nothing else to do.
     const problems = [
       ...result.errors,
-      ...(result.counts.credentials === appCredentials + secrets ? [] : [`credentials ${result.counts.credentials} != ${appCredentials + secrets}`]),
+      ...(result.counts.credentials === appCredentials + secrets
+        ? []
+        : [`credentials ${result.counts.credentials} != ${appCredentials + secrets}`]),
       ...(result.counts.mailboxes === MAILBOXES ? [] : [`mailboxes ${result.counts.mailboxes}`]),
       ...(result.counts.keepAlives ? [`${result.counts.keepAlives} keep-alive refreshes`] : []),
       ...(result.digest ? ['a digest was sent'] : []),
-      ...(cloud.countRequests('graph', 'applications.addPassword') + cloud.countRequests('keyvault', 'secrets.set') > 0 ? ['a rotation step ran'] : []),
+      ...(cloud.countRequests('graph', 'applications.addPassword') + cloud.countRequests('keyvault', 'secrets.set') > 0
+        ? ['a rotation step ran']
+        : []),
     ];
-    if (problems.length > 0) throw new Error(`P6 monitor run at ${secrets} secrets is not a steady-state run: ${problems.join(', ')}`);
+    if (problems.length > 0)
+      throw new Error(`P6 monitor run at ${secrets} secrets is not a steady-state run: ${problems.join(', ')}`);
     const { entries } = cloud.requestLog();
     return {
       wallMs,
@@ -227,16 +255,30 @@ function rowsOf(measures: readonly SizeMeasure[]): BenchRow[] {
   for (const size of measures) {
     const goal = Math.ceil(size.secrets / KEY_VAULT_PAGE_SIZE);
     const measured = Math.max(...size.runs.map((run) => run.keyVaultList));
-    rows.push({ section: 'P6', metric: `Key Vault list calls per run, ${size.secrets} secrets`, measured, goal: `<= ${goal}`, met: measured <= goal });
+    rows.push({
+      section: 'P6',
+      metric: `Key Vault list calls per run, ${size.secrets} secrets`,
+      measured,
+      goal: `<= ${goal}`,
+      met: measured <= goal,
+    });
   }
   const byCount = new Map(measures.map((size) => [size.secrets, size.medianMs]));
   const growth = (byCount.get(10_000) ?? Number.NaN) / (byCount.get(1_000) ?? Number.NaN);
-  rows.push({ section: 'P6', metric: 'growth of wall time T(10k)/T(1k)', measured: Math.round(growth * 100) / 100, goal: `<= ${GROWTH_GOAL}`, met: growth <= GROWTH_GOAL });
+  rows.push({
+    section: 'P6',
+    metric: 'growth of wall time T(10k)/T(1k)',
+    measured: Math.round(growth * 100) / 100,
+    goal: `<= ${GROWTH_GOAL}`,
+    met: growth <= GROWTH_GOAL,
+  });
 
   const reads = maxOf(measures, (run) => run.keyVaultReads);
   const readCounts = measures.flatMap((size) => size.runs.map((run) => run.keyVaultReads));
   const constant = readCounts.every((count) => count === readCounts[0]);
-  const readsPerSize = measures.map((size) => `${size.secrets}: ${Math.max(...size.runs.map((run) => run.keyVaultReads))}`).join(', ');
+  const readsPerSize = measures
+    .map((size) => `${size.secrets}: ${Math.max(...size.runs.map((run) => run.keyVaultReads))}`)
+    .join(', ');
   rows.push({
     section: 'P6',
     metric: 'Key Vault value reads (secrets.get) per run, max over sizes',

@@ -83,11 +83,20 @@ interface SizeMeasure {
 }
 
 function peakPerWindow(entries: readonly RequestLogEntry[]): number {
-  return peakRequestsPerWindow(entries, (entry) => entry.service === 'entra' && entry.route.startsWith('token'), WINDOW_MS);
+  return peakRequestsPerWindow(
+    entries,
+    (entry) => entry.service === 'entra' && entry.route.startsWith('token'),
+    WINDOW_MS,
+  );
 }
 
 /** Adds users to the contoso tenant and connects each through the real flow; rows aged IDLE_DAYS. */
-async function seedMailboxes(stack: TestStack, from: number, to: number, progress: (line: string) => void): Promise<string[]> {
+async function seedMailboxes(
+  stack: TestStack,
+  from: number,
+  to: number,
+  progress: (line: string) => void,
+): Promise<string[]> {
   const tenant = stack.local.ctx.tenants.find((candidate) => candidate.id === CONTOSO_TENANT_ID);
   if (!tenant) throw new Error('the local cloud has no contoso tenant');
   const limit = pLimit(SEED_CONCURRENCY);
@@ -100,7 +109,11 @@ async function seedMailboxes(stack: TestStack, from: number, to: number, progres
         const upn = `p7-mailbox-${String(index).padStart(5, '0')}@${tenant.domain}`;
         tenant.users.push({ oid: randomUUID(), upn, displayName: `P7 mailbox ${index}` });
         const connected = await connectMailbox(stack, upn);
-        const aged: MailboxRecord = { ...connected.record, connectedAt: new Date(lastRefreshAt.getTime() - DAY_MS), lastRefreshAt };
+        const aged: MailboxRecord = {
+          ...connected.record,
+          connectedAt: new Date(lastRefreshAt.getTime() - DAY_MS),
+          lastRefreshAt,
+        };
         await stack.core.mailboxRegistry.upsert(aged);
         done += 1;
         if (done % SEED_PROGRESS_EVERY === 0) progress(`P7 seeding: ${from + done}/${to} mailboxes connected`);
@@ -110,7 +123,13 @@ async function seedMailboxes(stack: TestStack, from: number, to: number, progres
   );
 }
 
-async function measureSize(stack: TestStack, upns: readonly string[], seedMs: number, progress: (line: string) => void, cutAndFollow: boolean): Promise<SizeMeasure> {
+async function measureSize(
+  stack: TestStack,
+  upns: readonly string[],
+  seedMs: number,
+  progress: (line: string) => void,
+  cutAndFollow: boolean,
+): Promise<SizeMeasure> {
   const { core } = stack;
   const cloud = stack.local.cloud;
   // A Key Vault secret 5 days from its end: an alert is due, so the run sends a digest.
@@ -137,16 +156,29 @@ async function measureSize(stack: TestStack, upns: readonly string[], seedMs: nu
   };
   // The production composition, with the counting keep-alive, the timing mailer and the run's budget.
   const monitorFor = (budget: { timeoutMs: number; marginMs: number }) =>
-    createApp(stack.config, { ...stack.overrides, logger: silentLogger, keepAlive, mailer, monitorBudget: budget }).monitor().monitor;
+    createApp(stack.config, {
+      ...stack.overrides,
+      logger: silentLogger,
+      keepAlive,
+      mailer,
+      monitorBudget: budget,
+    }).monitor().monitor;
 
   cloud.clearFaults();
-  cloud.injectFault({ service: 'entra', route: 'token', kind: 'latency', latencyMs: ENTRA_LATENCY_MS, remaining: Infinity });
+  cloud.injectFault({
+    service: 'entra',
+    route: 'token',
+    kind: 'latency',
+    latencyMs: ENTRA_LATENCY_MS,
+    remaining: Infinity,
+  });
   cloud.clearRequestLog();
   try {
     runStartedAt = performance.now();
     const run = await monitorFor(MEASURED_BUDGET).run();
     const wallMs = performance.now() - runStartedAt;
-    if (digestDoneAt === undefined) throw new Error(`P7 at ${upns.length} mailboxes: the run sent no digest (${run.errors.join(', ')})`);
+    if (digestDoneAt === undefined)
+      throw new Error(`P7 at ${upns.length} mailboxes: the run sent no digest (${run.errors.join(', ')})`);
     const digestDoneMs = digestDoneAt - runStartedAt;
     const keepAlivePhaseMs = wallMs - digestDoneMs;
     const keepAlives = run.counts.keepAlives ?? 0;
@@ -190,7 +222,8 @@ async function measureSize(stack: TestStack, upns: readonly string[], seedMs: nu
       refreshedOnce: upns.filter((upn) => refreshes.get(upn) === 1).length,
       refreshedTwice: upns.filter((upn) => (refreshes.get(upn) ?? 0) > 1).length,
       notRefreshed: upns.filter((upn) => !refreshes.has(upn)).length,
-      registryStale: rows.filter((row) => !row || row.status !== 'ok' || row.lastRefreshAt.getTime() < seedCutoff).length,
+      registryStale: rows.filter((row) => !row || row.status !== 'ok' || row.lastRefreshAt.getTime() < seedCutoff)
+        .length,
     };
     progress(
       `P7 ${upns.length} mailboxes, next run: ${nextRun.counts.keepAlives ?? 0} keep-alives in ${(nextWallMs / 1000).toFixed(1)} s, ${nextRun.counts.keepAliveCarriedOver ?? 0} carried over, errors [${nextRun.errors.join(', ')}]`,
@@ -252,11 +285,15 @@ function rowsOf(measures: readonly SizeMeasure[], skipped: readonly number[]): B
       goal: `>= ${KEEP_ALIVES_PER_MINUTE_GOAL}`,
       met: size.keepAlivesPerMinute >= KEEP_ALIVES_PER_MINUTE_GOAL,
       ...(size === measures[0]
-        ? { note: `counts.keepAlives / the time from the digest to the run's end (the keep-alive phase); each keep-alive is a forced refresh: Key Vault read, Entra refresh_token grant (+${ENTRA_LATENCY_MS} ms), cache write-back, registry update` }
+        ? {
+            note: `counts.keepAlives / the time from the digest to the run's end (the keep-alive phase); each keep-alive is a forced refresh: Key Vault read, Entra refresh_token grant (+${ENTRA_LATENCY_MS} ms), cache write-back, registry update`,
+          }
         : {}),
     });
   }
-  const peak = Math.max(...measures.flatMap((size) => [size.peakEntraTokenPer10s, size.cut?.peakEntraTokenPer10s ?? 0]));
+  const peak = Math.max(
+    ...measures.flatMap((size) => [size.peakEntraTokenPer10s, size.cut?.peakEntraTokenPer10s ?? 0]),
+  );
   rows.push({
     section: 'P7',
     metric: 'most Entra token requests in any 10 s window',
@@ -272,7 +309,11 @@ function rowsOf(measures: readonly SizeMeasure[], skipped: readonly number[]): B
     const carried = cut.cutRun.counts.keepAliveCarriedOver ?? 0;
     const failed = (cut.cutRun.counts.keepAliveFailed ?? 0) + (cut.nextRun.counts.keepAliveFailed ?? 0);
     const wasCut = carried > 0 && refreshed + carried === size.mailboxes;
-    const allOnce = cut.refreshedOnce === size.mailboxes && cut.refreshedTwice === 0 && cut.notRefreshed === 0 && cut.registryStale === 0;
+    const allOnce =
+      cut.refreshedOnce === size.mailboxes &&
+      cut.refreshedTwice === 0 &&
+      cut.notRefreshed === 0 &&
+      cut.registryStale === 0;
     rows.push({
       section: 'P7',
       metric: `run cut at its budget, then the next run, ${size.mailboxes} mailboxes: refreshed exactly once`,
@@ -290,7 +331,11 @@ export const keepAliveSection: BenchSection = {
   title: `monitor with ${SIZES.join(' / ')} mailboxes all due a keep-alive, Entra at ${ENTRA_LATENCY_MS} ms`,
   async run(context: BenchContext) {
     const stack = await startTestStack({
-      settings: { ROTATION_MODE: 'auto', ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com' },
+      settings: {
+        ROTATION_MODE: 'auto',
+        ALERT_MAIL_AUTH: 'managed-identity',
+        ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com',
+      },
     });
     try {
       const measures: SizeMeasure[] = [];
@@ -307,7 +352,9 @@ export const keepAliveSection: BenchSection = {
         const started = performance.now();
         upns.push(...(await seedMailboxes(stack, upns.length, size, context.progress)));
         seedMs += performance.now() - started;
-        context.progress(`P7 ${size} mailboxes connected and aged ${IDLE_DAYS} days (seeding ${(seedMs / 1000).toFixed(1)} s in all)`);
+        context.progress(
+          `P7 ${size} mailboxes connected and aged ${IDLE_DAYS} days (seeding ${(seedMs / 1000).toFixed(1)} s in all)`,
+        );
         // The cut run and the next one at the smallest size only (the same code path at every size).
         measures.push(await measureSize(stack, upns, seedMs, context.progress, position === 0));
         // The next size starts with every mailbox due again.

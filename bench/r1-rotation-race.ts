@@ -14,7 +14,12 @@ import { KEYRELAY_APP_ID } from '../dev/cloud/index.js';
 import { addDays } from '../src/shared/domain/monitor/expiryPolicy.js';
 import { ROTATION_LEASE_MINUTES, rotationDisplayName } from '../src/shared/domain/monitor/rotationPlan.js';
 import type { Logger } from '../src/shared/logger.js';
-import { createRotationService, type RotationOutcome, type RotationService, type RotationServiceDependencies } from '../src/shared/services/rotation/rotationService.js';
+import {
+  createRotationService,
+  type RotationOutcome,
+  type RotationService,
+  type RotationServiceDependencies,
+} from '../src/shared/services/rotation/rotationService.js';
 import { aroundEveryCall, gate, withHooks } from '../tests/support/callHooks.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
 import type { BenchContext, BenchRow, BenchSection } from './context.js';
@@ -62,7 +67,11 @@ function rotationService(stack: TestStack, overrides: Partial<RotationServiceDep
 }
 
 /** Ports that call `atWrite` right after the `pauseAfter`-th write took effect, and wait for it. */
-function pausingPorts(stack: TestStack, pauseAfter: number, atWrite: () => Promise<void>): Partial<RotationServiceDependencies> {
+function pausingPorts(
+  stack: TestStack,
+  pauseAfter: number,
+  atWrite: () => Promise<void>,
+): Partial<RotationServiceDependencies> {
   let writes = 0;
   const wrap = <T extends object>(target: T): T =>
     aroundEveryCall(target, {
@@ -70,7 +79,11 @@ function pausingPorts(stack: TestStack, pauseAfter: number, atWrite: () => Promi
         if (WRITE_METHODS.includes(method) && ++writes === pauseAfter) await atWrite();
       },
     });
-  return { rotationStore: wrap(stack.core.rotationStore), secretStore: wrap(stack.core.secretStore), appDirectory: wrap(stack.core.appDirectory) };
+  return {
+    rotationStore: wrap(stack.core.rotationStore),
+    secretStore: wrap(stack.core.secretStore),
+    appDirectory: wrap(stack.core.appDirectory),
+  };
 }
 
 async function authenticates(stack: TestStack): Promise<boolean> {
@@ -83,7 +96,8 @@ async function orphans(stack: TestStack): Promise<number> {
   const inUse = (await stack.core.secretStore.getSecret(stack.config.oauthClientSecretName))?.tags.keyId;
   const record = (await stack.core.rotationStore.get(KEYRELAY_APP_ID))?.record;
   return app.passwordCredentials.filter(
-    (password) => password.displayName?.startsWith(OURS) && password.keyId !== inUse && password.keyId !== record?.newKeyId,
+    (password) =>
+      password.displayName?.startsWith(OURS) && password.keyId !== inUse && password.keyId !== record?.newKeyId,
   ).length;
 }
 
@@ -127,7 +141,9 @@ async function race(plan: Interleaving): Promise<Result> {
     const serviceB =
       plan.mode === 'stale_read' || slow
         ? rotationService(stack, {
-            rotationStore: withHooks(stack.core.rotationStore, 'get', { after: (_args, call) => (call === 1 ? bHasRead.hold() : undefined) }),
+            rotationStore: withHooks(stack.core.rotationStore, 'get', {
+              after: (_args, call) => (call === 1 ? bHasRead.hold() : undefined),
+            }),
           })
         : rotationService(stack);
     let runB: Promise<RotationOutcome> | undefined;
@@ -147,7 +163,8 @@ async function race(plan: Interleaving): Promise<Result> {
     if (!(await authenticates(stack))) lockouts += 1;
 
     let next = await rotationService(stack).advance({ runId: 'run-c', now: addDays(aNow, 8) });
-    if (next.step !== 'old_removed') next = await rotationService(stack).advance({ runId: 'run-d', now: addDays(aNow, 16) });
+    if (next.step !== 'old_removed')
+      next = await rotationService(stack).advance({ runId: 'run-d', now: addDays(aNow, 16) });
     if (!(await authenticates(stack))) lockouts += 1;
     return {
       lockouts,
@@ -181,13 +198,33 @@ export const rotationRaceSection: BenchSection = {
       maxOrphans = Math.max(maxOrphans, result.orphansAfterNextRun);
       if (!result.completed) incomplete += 1;
       if (!result.humanPasswordKept) humanRemoved += 1;
-      if ((index + 1) % 10 === 0) context.progress(`R1: ${index + 1}/${INTERLEAVINGS} interleavings, lockouts so far ${lockouts}`);
+      if ((index + 1) % 10 === 0)
+        context.progress(`R1: ${index + 1}/${INTERLEAVINGS} interleavings, lockouts so far ${lockouts}`);
     }
     const note = `${incomplete} not completed by the next runs, ${humanRemoved} with the person's password removed`;
     return [
-      { section: 'R1', metric: 'lockouts (Key Vault secret refused at any check)', measured: lockouts, goal: '0', met: lockouts === 0, note },
-      { section: 'R1', metric: 'orphans after the next run (max)', measured: maxOrphans, goal: '<= 1', met: maxOrphans <= 1 },
-      { section: 'R1', metric: 'rotations not completed by the next run', measured: incomplete, goal: '0', met: incomplete === 0 },
+      {
+        section: 'R1',
+        metric: 'lockouts (Key Vault secret refused at any check)',
+        measured: lockouts,
+        goal: '0',
+        met: lockouts === 0,
+        note,
+      },
+      {
+        section: 'R1',
+        metric: 'orphans after the next run (max)',
+        measured: maxOrphans,
+        goal: '<= 1',
+        met: maxOrphans <= 1,
+      },
+      {
+        section: 'R1',
+        metric: 'rotations not completed by the next run',
+        measured: incomplete,
+        goal: '0',
+        met: incomplete === 0,
+      },
     ];
   },
 };

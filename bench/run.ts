@@ -13,7 +13,14 @@ import { monitorSection } from './p6-monitor.js';
 import { keepAliveSection } from './p7-keepalive.js';
 import { rotationRaceSection } from './r1-rotation-race.js';
 
-const SECTIONS: BenchSection[] = [coldStartSection, tokenSection, tokenThroughputSection, monitorSection, keepAliveSection, rotationRaceSection];
+const SECTIONS: BenchSection[] = [
+  coldStartSection,
+  tokenSection,
+  tokenThroughputSection,
+  monitorSection,
+  keepAliveSection,
+  rotationRaceSection,
+];
 
 const benchDir = import.meta.dirname;
 const CHILD_MARKER = 'KEYRELAY_BENCH_WITH_LOCAL_CA';
@@ -32,7 +39,9 @@ if (process.env[CHILD_MARKER] !== '1') {
 const wanted = process.argv.slice(2).map((id) => id.toUpperCase());
 const unknown = wanted.filter((id) => !SECTIONS.some((section) => section.id === id));
 if (unknown.length > 0) {
-  console.error(`unknown bench section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((section) => section.id).join(', ')}`);
+  console.error(
+    `unknown bench section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((section) => section.id).join(', ')}`,
+  );
   process.exit(2);
 }
 const context = createBenchContext((line) => console.log(`  ${line}`));
@@ -51,7 +60,10 @@ printTable(rows);
 if (wanted.length === 0) {
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+  writeFileSync(
+    join(resultsDir, 'latest.json'),
+    `${JSON.stringify({ measuredAt: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`,
+  );
   console.log(`\nwritten to bench/results/latest.json`);
 }
 process.exitCode = rows.every((row) => row.met) ? 0 : 1;

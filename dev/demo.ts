@@ -39,7 +39,9 @@ async function onStop(cleanup: () => Promise<void>): Promise<void> {
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
     for (const cleanup of cleanups.reverse()) {
-      await cleanup().catch((error: unknown) => console.error(`  stop: ${error instanceof Error ? error.message : String(error)}`));
+      await cleanup().catch((error: unknown) =>
+        console.error(`  stop: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
   })();
   return stopping;
@@ -50,7 +52,6 @@ class StoppedDuringStartup extends Error {}
 function checkNotStopping(): void {
   if (stopping) throw new StoppedDuringStartup();
 }
-
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -65,10 +66,17 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The app settings (DESIGN §4) the host gets: the local cloud's, Azurite, alerts to the demo admin. */
-function hostSettings(local: StartedLocalCloud, hostUrl: string, simulatorUrl: string, alertLocale: Locale): Record<string, string> {
+function hostSettings(
+  local: StartedLocalCloud,
+  hostUrl: string,
+  simulatorUrl: string,
+  alertLocale: Locale,
+): Record<string, string> {
   // A setting left in the developer's shell or local.settings.json must not leak into the demo: blank means unset.
   const blanks = Object.fromEntries(SETTING_NAMES.map((name) => [name, '']));
-  const cloudSettings = Object.fromEntries(Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const cloudSettings = Object.fromEntries(
+    Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
   return {
     ...blanks,
     ...cloudSettings,
@@ -87,17 +95,31 @@ function isWorthShowing(line: string): boolean {
 }
 
 /** Runs dev/host/cli.ts on the build in dist/ and resolves once it listens; its log lines go to the console. */
-async function startHost(settings: Record<string, string>, port: number, functionKey: string, caBundlePath: string): Promise<ChildProcess> {
+async function startHost(
+  settings: Record<string, string>,
+  port: number,
+  functionKey: string,
+  caBundlePath: string,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'dev/host/cli.ts')], {
     cwd: repositoryRoot,
-    env: { ...process.env, ...settings, PORT: String(port), NODE_EXTRA_CA_CERTS: caBundlePath, LOCAL_HOST_FUNCTION_KEY: functionKey },
+    env: {
+      ...process.env,
+      ...settings,
+      PORT: String(port),
+      NODE_EXTRA_CA_CERTS: caBundlePath,
+      LOCAL_HOST_FUNCTION_KEY: functionKey,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await onStop(() => stopChild(child));
   const output: string[] = [];
   let listening = false;
   const onLines = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim().length > 0)) {
+    for (const line of chunk
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim().length > 0)) {
       if (!listening) output.push(line);
       else if (isWorthShowing(line)) console.log(`  host │ ${line}`);
       if (line.includes('listening on')) listening = true;
@@ -106,7 +128,13 @@ async function startHost(settings: Record<string, string>, port: number, functio
   child.stdout?.on('data', onLines);
   child.stderr?.on('data', onLines);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the local host did not start within ${HOST_START_TIMEOUT_MS / 1000} s:\n${output.join('\n')}`)), HOST_START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`the local host did not start within ${HOST_START_TIMEOUT_MS / 1000} s:\n${output.join('\n')}`),
+        ),
+      HOST_START_TIMEOUT_MS,
+    );
     const check = (): void => {
       if (!listening) return;
       clearTimeout(timer);
@@ -127,14 +155,26 @@ async function startHost(settings: Record<string, string>, port: number, functio
  * `npm run setup -- --federated [args]` as its own process, with the host's settings and keyrelay's identity
  * as the Azure login (as inside Azure): the same use case an admin runs. Its step lines go to the console.
  */
-function runFederatedSetup(settings: Record<string, string>, caBundlePath: string, args: readonly string[]): Promise<number | null> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repositoryRoot, 'src/cli/setup.ts'), '--federated', '--locale', 'en', ...args], {
-    cwd: repositoryRoot,
-    env: { ...process.env, ...settings, NODE_EXTRA_CA_CERTS: caBundlePath },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function runFederatedSetup(
+  settings: Record<string, string>,
+  caBundlePath: string,
+  args: readonly string[],
+): Promise<number | null> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repositoryRoot, 'src/cli/setup.ts'), '--federated', '--locale', 'en', ...args],
+    {
+      cwd: repositoryRoot,
+      env: { ...process.env, ...settings, NODE_EXTRA_CA_CERTS: caBundlePath },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const onLines = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n').filter((l) => l.trim().length > 0)) console.log(`  setup │ ${line}`);
+    for (const line of chunk
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim().length > 0))
+      console.log(`  setup │ ${line}`);
   };
   child.stdout?.on('data', onLines);
   child.stderr?.on('data', onLines);
@@ -162,7 +202,12 @@ async function main(): Promise<void> {
   const hostPort = await freePort();
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   progress('Local CA, Azurite and the local Microsoft cloud (Entra ID, Graph, Key Vault)…');
-  const local = await startLocalCloud({ caDir: join(workDir, 'ca'), azurite: true, seedKeyVault: true, publicBaseUrl: hostUrl });
+  const local = await startLocalCloud({
+    caDir: join(workDir, 'ca'),
+    azurite: true,
+    seedKeyVault: true,
+    publicBaseUrl: hostUrl,
+  });
   await onStop(() => local.stop());
   checkNotStopping();
   // The CA certificate alone (no key), for anyone who wants their browser to trust the sign-in page.
@@ -181,15 +226,25 @@ async function main(): Promise<void> {
     try {
       progress('Go secretless: npm run setup -- --federated (adds and verifies the federated credential)…');
       const added = await runFederatedSetup(settings, local.caBundlePath, []);
-      if (added !== 0) return { ok: false, detail: `npm run setup -- --federated ended with ${added ?? 'a signal'}; see the demo console` };
+      if (added !== 0)
+        return {
+          ok: false,
+          detail: `npm run setup -- --federated ended with ${added ?? 'a signal'}; see the demo console`,
+        };
       progress('Go secretless: OAUTH_CLIENT_CREDENTIAL=federated, restarting keyrelay on the local host…');
       const federated = { ...settings, OAUTH_CLIENT_CREDENTIAL: 'federated' };
       if (host) await stopChild(host);
       host = await startHost(federated, hostPort, functionKey, local.caBundlePath);
       settings = federated;
-      progress('Go secretless: npm run setup -- --federated --remove-secret (the old secret leaves Graph and Key Vault)…');
+      progress(
+        'Go secretless: npm run setup -- --federated --remove-secret (the old secret leaves Graph and Key Vault)…',
+      );
       const removed = await runFederatedSetup(settings, local.caBundlePath, ['--remove-secret']);
-      if (removed !== 0) return { ok: false, detail: `npm run setup -- --federated --remove-secret ended with ${removed ?? 'a signal'}; see the demo console` };
+      if (removed !== 0)
+        return {
+          ok: false,
+          detail: `npm run setup -- --federated --remove-secret ended with ${removed ?? 'a signal'}; see the demo console`,
+        };
       progress('Go secretless: done');
       return { ok: true };
     } catch (error) {

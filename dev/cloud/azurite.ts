@@ -102,10 +102,15 @@ function waitForEndpoints(child: ChildProcess): Promise<Record<ServiceKind, stri
   return new Promise((resolve, reject) => {
     const found: Partial<Record<ServiceKind, string>> = {};
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`azurite did not report its ports within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`azurite did not report its ports within ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString('utf8');
-      for (const match of output.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/[^\s]+)/g)) {
+      for (const match of output.matchAll(
+        /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/[^\s]+)/g,
+      )) {
         found[match[1] as ServiceKind] = match[2]!;
       }
       if (found.Blob && found.Queue && found.Table) {
@@ -113,7 +118,8 @@ function waitForEndpoints(child: ChildProcess): Promise<Record<ServiceKind, stri
         resolve({ Blob: found.Blob, Queue: found.Queue, Table: found.Table });
       }
     };
-    const onExit = (code: number | null): void => fail(new Error(`azurite exited (code ${code ?? 'signal'}) before listening:\n${output}`));
+    const onExit = (code: number | null): void =>
+      fail(new Error(`azurite exited (code ${code ?? 'signal'}) before listening:\n${output}`));
     function cleanup(): void {
       clearTimeout(timer);
       child.stdout?.off('data', onData);

@@ -141,7 +141,8 @@ export interface InjectedFault {
   route: string;
   /** `id_token_claims` (route 'id_token'): the next id tokens carry `claims` over the real ones, still signed — an IdP gone wrong. */
   /** `status_after`: the operation takes effect, then the caller gets `status` (a committed call answered 5xx). */
-  kind: 'status' | 'status_after' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after' | 'id_token_claims';
+  kind:
+    'status' | 'status_after' | 'latency' | 'invalid_grant' | 'invalid_client' | 'timeout_after' | 'id_token_claims';
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
@@ -190,7 +191,13 @@ export interface LocalCloudContext {
   requestLog: RequestLogEntry[];
   outbox: OutboxMessage[];
   /** Base URLs, filled once the servers listen. */
-  urls: { entra: string; graph: string; keyVault: string; control: string; /** `host:port` of the SMTP emulator, when it runs. */ smtp?: string };
+  urls: {
+    entra: string;
+    graph: string;
+    keyVault: string;
+    control: string;
+    /** `host:port` of the SMTP emulator, when it runs. */ smtp?: string;
+  };
 }
 
 export type EmulatorHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;

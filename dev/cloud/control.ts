@@ -3,13 +3,28 @@
 // client (tests call it directly); `createControlHandler` serves the same operations as JSON over HTTPS
 // for the demo and outside tools. Never returns a secret or a secret digest.
 import type { IncomingMessage } from 'node:http';
-import type { EmulatorHandler, InjectedFault, LocalCloudContext, OutboxMessage, RequestLogEntry, ServiceName } from './context.js';
+import type {
+  EmulatorHandler,
+  InjectedFault,
+  LocalCloudContext,
+  OutboxMessage,
+  RequestLogEntry,
+  ServiceName,
+} from './context.js';
 import { removeEnterpriseApp } from './entraServicePrincipals.js';
 import { readBody, sendJson } from './http.js';
 import { getKeyVaultStats, type KeyVaultSecretStats } from './keyVault.js';
 
 const SERVICES: readonly ServiceName[] = ['entra', 'graph', 'keyvault'];
-const FAULT_KINDS: readonly InjectedFault['kind'][] = ['status', 'status_after', 'latency', 'invalid_grant', 'invalid_client', 'timeout_after', 'id_token_claims'];
+const FAULT_KINDS: readonly InjectedFault['kind'][] = [
+  'status',
+  'status_after',
+  'latency',
+  'invalid_grant',
+  'invalid_client',
+  'timeout_after',
+  'id_token_claims',
+];
 
 /** A fault as callers describe it: `remaining` defaults to 1; `null`/omitted-with-`untilCleared` means forever. */
 export type FaultSpec = Omit<InjectedFault, 'remaining'> & { remaining?: number };
@@ -23,7 +38,11 @@ export interface RequestLogSummary {
 export interface LocalCloudState {
   now: string;
   clockOffsetMs: number;
-  tenants: { id: string; domain: string; users: { oid: string; upn: string; displayName: string; revokedAt?: string }[] }[];
+  tenants: {
+    id: string;
+    domain: string;
+    users: { oid: string; upn: string; displayName: string; revokedAt?: string }[];
+  }[];
   applications: {
     appId: string;
     id: string;
@@ -31,7 +50,13 @@ export interface LocalCloudState {
     tenantId: string;
     webRedirectUris: string[];
     ownerObjectIds: string[];
-    passwordCredentials: { keyId: string; displayName: string | null; hint: string; startDateTime: string; endDateTime: string }[];
+    passwordCredentials: {
+      keyId: string;
+      displayName: string | null;
+      hint: string;
+      startDateTime: string;
+      endDateTime: string;
+    }[];
   }[];
   servicePrincipals: { clientId: string; tenantId: string; graphRoles: string[]; keyVaultAccess: boolean }[];
   consents: Record<string, string[]>;
@@ -83,7 +108,8 @@ export class LocalCloud {
 
   /** Requests a service received, optionally for one route (as logged, e.g. 'token.refresh_token'). */
   countRequests(service: ServiceName, route?: string): number {
-    return this.ctx.requestLog.filter((e) => e.service === service && (route === undefined || e.route === route)).length;
+    return this.ctx.requestLog.filter((e) => e.service === service && (route === undefined || e.route === route))
+      .length;
   }
 
   clearRequestLog(): void {
@@ -92,11 +118,13 @@ export class LocalCloud {
 
   setCredentialEndDateTime(appId: string, keyId: string, endDateTime: Date | string): void {
     const end = new Date(endDateTime);
-    if (Number.isNaN(end.getTime())) throw new ControlError(400, 'invalid_date', `endDateTime '${String(endDateTime)}' is not a date`);
+    if (Number.isNaN(end.getTime()))
+      throw new ControlError(400, 'invalid_date', `endDateTime '${String(endDateTime)}' is not a date`);
     const application = this.ctx.applications.find((a) => a.appId === appId);
     if (!application) throw new ControlError(404, 'application_not_found', `no application with appId ${appId}`);
     const credential = application.passwordCredentials.find((p) => p.keyId === keyId);
-    if (!credential) throw new ControlError(404, 'credential_not_found', `application ${appId} has no password credential ${keyId}`);
+    if (!credential)
+      throw new ControlError(404, 'credential_not_found', `application ${appId} has no password credential ${keyId}`);
     credential.endDateTime = end.toISOString();
   }
 
@@ -107,14 +135,17 @@ export class LocalCloud {
   /** Like an admin's "revoke sessions": every refresh token issued to the user until now fails with AADSTS50173. */
   revokeUser(oidOrUpn: string): void {
     const wanted = oidOrUpn.toLowerCase();
-    const user = this.ctx.tenants.flatMap((t) => t.users).find((u) => u.oid === wanted || u.upn.toLowerCase() === wanted);
+    const user = this.ctx.tenants
+      .flatMap((t) => t.users)
+      .find((u) => u.oid === wanted || u.upn.toLowerCase() === wanted);
     if (!user) throw new ControlError(404, 'user_not_found', `no user ${oidOrUpn}`);
     user.revokedAt = this.ctx.clock.now();
   }
 
   /** Like a customer admin deleting the app's enterprise application: its tokens there answer AADSTS700016. */
   removeEnterpriseApp(appId: string, tenantId: string): void {
-    if (!removeEnterpriseApp(this.ctx, appId, tenantId)) throw new ControlError(404, 'service_principal_not_found', `no service principal of ${appId} in ${tenantId}`);
+    if (!removeEnterpriseApp(this.ctx, appId, tenantId))
+      throw new ControlError(404, 'service_principal_not_found', `no service principal of ${appId} in ${tenantId}`);
   }
 
   setClockOffset(offsetMs: number): void {
@@ -133,7 +164,12 @@ export class LocalCloud {
       tenants: ctx.tenants.map((t) => ({
         id: t.id,
         domain: t.domain,
-        users: t.users.map((u) => ({ oid: u.oid, upn: u.upn, displayName: u.displayName, ...(u.revokedAt ? { revokedAt: u.revokedAt.toISOString() } : {}) })),
+        users: t.users.map((u) => ({
+          oid: u.oid,
+          upn: u.upn,
+          displayName: u.displayName,
+          ...(u.revokedAt ? { revokedAt: u.revokedAt.toISOString() } : {}),
+        })),
       })),
       applications: ctx.applications.map((a) => ({
         appId: a.appId,
@@ -150,16 +186,25 @@ export class LocalCloud {
           endDateTime: p.endDateTime,
         })),
       })),
-      servicePrincipals: ctx.servicePrincipals.map((s) => ({ clientId: s.clientId, tenantId: s.tenantId, graphRoles: [...s.graphRoles], keyVaultAccess: s.keyVaultAccess })),
+      servicePrincipals: ctx.servicePrincipals.map((s) => ({
+        clientId: s.clientId,
+        tenantId: s.tenantId,
+        graphRoles: [...s.graphRoles],
+        keyVaultAccess: s.keyVaultAccess,
+      })),
       consents: Object.fromEntries([...ctx.consents].map(([key, scopes]) => [key, [...scopes]])),
-      faults: ctx.faults.map((f) => ({ ...f, remaining: Number.isFinite(f.remaining) ? f.remaining : 'until cleared' })),
+      faults: ctx.faults.map((f) => ({
+        ...f,
+        remaining: Number.isFinite(f.remaining) ? f.remaining : 'until cleared',
+      })),
       outboxCount: ctx.outbox.length,
       keyVault: getKeyVaultStats(ctx),
     };
   }
 
   private offsetClock(): OffsetClock {
-    if (!(this.ctx.clock instanceof OffsetClock)) throw new ControlError(409, 'clock_not_adjustable', 'this local cloud was started with a custom clock');
+    if (!(this.ctx.clock instanceof OffsetClock))
+      throw new ControlError(409, 'clock_not_adjustable', 'this local cloud was started with a custom clock');
     return this.ctx.clock;
   }
 }
@@ -169,10 +214,18 @@ function validateFault(spec: FaultSpec): InjectedFault {
   if (!SERVICES.includes(spec.service)) problems.push(`service must be one of ${SERVICES.join(', ')}`);
   if (typeof spec.route !== 'string' || spec.route.length === 0) problems.push("route must be a route key or '*'");
   if (!FAULT_KINDS.includes(spec.kind)) problems.push(`kind must be one of ${FAULT_KINDS.join(', ')}`);
-  if ((spec.kind === 'status' || spec.kind === 'status_after') && (spec.status === undefined || spec.status < 400 || spec.status > 599)) problems.push('status faults need a 4xx/5xx status');
-  if ((spec.kind === 'latency' || spec.kind === 'timeout_after') && spec.latencyMs !== undefined && spec.latencyMs < 0) problems.push('latencyMs must be >= 0');
+  if (
+    (spec.kind === 'status' || spec.kind === 'status_after') &&
+    (spec.status === undefined || spec.status < 400 || spec.status > 599)
+  )
+    problems.push('status faults need a 4xx/5xx status');
+  if ((spec.kind === 'latency' || spec.kind === 'timeout_after') && spec.latencyMs !== undefined && spec.latencyMs < 0)
+    problems.push('latencyMs must be >= 0');
   if (spec.kind === 'latency' && spec.latencyMs === undefined) problems.push('latency faults need latencyMs');
-  if (spec.kind === 'id_token_claims' && (spec.service !== 'entra' || spec.route !== 'id_token' || typeof spec.claims !== 'object' || spec.claims === null)) {
+  if (
+    spec.kind === 'id_token_claims' &&
+    (spec.service !== 'entra' || spec.route !== 'id_token' || typeof spec.claims !== 'object' || spec.claims === null)
+  ) {
     problems.push("id_token_claims faults need service 'entra', route 'id_token' and a claims object");
   }
   const remaining = spec.remaining ?? 1;
@@ -182,7 +235,8 @@ function validateFault(spec: FaultSpec): InjectedFault {
 }
 
 function faultFromJson(body: unknown): FaultSpec {
-  if (body === null || typeof body !== 'object') throw new ControlError(400, 'invalid_fault', 'body must be a JSON object');
+  if (body === null || typeof body !== 'object')
+    throw new ControlError(400, 'invalid_fault', 'body must be a JSON object');
   const raw = body as Record<string, unknown>;
   // JSON has no Infinity: null or "until cleared" stand for it.
   const remaining = raw.remaining === null || raw.remaining === 'until cleared' ? Infinity : raw.remaining;
@@ -208,7 +262,10 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
 export function createControlHandler(cloud: LocalCloud): EmulatorHandler {
   return async (req, res, url) => {
     const method = req.method ?? 'GET';
-    const parts = url.pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+    const parts = url.pathname
+      .split('/')
+      .filter((p) => p.length > 0)
+      .map(decodeURIComponent);
     try {
       const [first, second, third, fourth, fifth] = parts;
       if (first === 'faults' && parts.length === 1) {
@@ -222,9 +279,16 @@ export function createControlHandler(cloud: LocalCloud): EmulatorHandler {
       }
       if (first === 'outbox' && parts.length === 1 && method === 'GET') return sendJson(res, 200, cloud.outbox());
       if (first === 'state' && parts.length === 1 && method === 'GET') return sendJson(res, 200, cloud.state());
-      if (first === 'applications' && third === 'passwordCredentials' && fifth === 'endDateTime' && parts.length === 5 && method === 'POST') {
+      if (
+        first === 'applications' &&
+        third === 'passwordCredentials' &&
+        fifth === 'endDateTime' &&
+        parts.length === 5 &&
+        method === 'POST'
+      ) {
         const body = (await jsonBody(req)) as { endDateTime?: unknown };
-        if (typeof body.endDateTime !== 'string') throw new ControlError(400, 'invalid_date', 'body needs endDateTime (ISO 8601)');
+        if (typeof body.endDateTime !== 'string')
+          throw new ControlError(400, 'invalid_date', 'body needs endDateTime (ISO 8601)');
         cloud.setCredentialEndDateTime(second ?? '', fourth ?? '', body.endDateTime);
         return sendJson(res, 204, undefined);
       }
@@ -246,7 +310,8 @@ export function createControlHandler(cloud: LocalCloud): EmulatorHandler {
       }
       throw new ControlError(404, 'not_found', `no control route ${method} ${url.pathname}`);
     } catch (error) {
-      if (error instanceof ControlError) return sendJson(res, error.status, { error: error.code, message: error.message });
+      if (error instanceof ControlError)
+        return sendJson(res, error.status, { error: error.code, message: error.message });
       throw error;
     }
   };

@@ -21,6 +21,11 @@ const shellQuoted = (value: string): string => `'${value.replaceAll("'", "'\\''"
  * doctor, setup) in that shell talks to this cloud. The values are the emulators' own, never Azure's.
  */
 export function settingsExports(local: StartedLocalCloud): string[] {
-  const settings = Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
-  return [`export NODE_EXTRA_CA_CERTS=${shellQuoted(local.caBundlePath)}`, ...settings.map(([name, value]) => `export ${name}=${shellQuoted(value)}`)];
+  const settings = Object.entries(local.settings).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
+  return [
+    `export NODE_EXTRA_CA_CERTS=${shellQuoted(local.caBundlePath)}`,
+    ...settings.map(([name, value]) => `export ${name}=${shellQuoted(value)}`),
+  ];
 }

@@ -27,8 +27,10 @@ export interface DocumentedEntraError {
 }
 
 const ERROR_CODES = 'https://learn.microsoft.com/entra/identity-platform/reference-error-codes';
-const SP_TROUBLESHOOTING = 'https://learn.microsoft.com/azure/developer/java/sdk/troubleshooting-authentication-service-principal';
-const MISSING_SP = 'https://learn.microsoft.com/microsoftteams/platform/teams-sdk/teams/app-authentication/troubleshooting';
+const SP_TROUBLESHOOTING =
+  'https://learn.microsoft.com/azure/developer/java/sdk/troubleshooting-authentication-service-principal';
+const MISSING_SP =
+  'https://learn.microsoft.com/microsoftteams/platform/teams-sdk/teams/app-authentication/troubleshooting';
 const CA_ERRORS = 'https://learn.microsoft.com/entra/identity/conditional-access/troubleshoot-conditional-access';
 const MSAL_ERRORS = 'https://learn.microsoft.com/entra/msal/javascript/browser/errors';
 
@@ -65,7 +67,8 @@ export const DOCUMENTED_ENTRA_ERRORS: readonly DocumentedEntraError[] = [
     error: 'invalid_grant',
     status: 400,
     suberror: 'bad_token',
-    description: 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
+    description:
+      'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
     owner: 'mailbox',
     source: `${ERROR_CODES} (FreshTokenNeeded)`,
   },
@@ -84,7 +87,8 @@ export const DOCUMENTED_ENTRA_ERRORS: readonly DocumentedEntraError[] = [
     error: 'invalid_grant',
     status: 400,
     suberror: 'message_only',
-    description: 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+    description:
+      'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
     owner: 'mailbox',
     source: `${ERROR_CODES} (BlockedByConditionalAccess); ${CA_ERRORS}`,
   },
@@ -93,7 +97,8 @@ export const DOCUMENTED_ENTRA_ERRORS: readonly DocumentedEntraError[] = [
     error: 'invalid_grant',
     status: 400,
     suberror: 'bad_token',
-    description: 'The refresh token has expired due to inactivity. The token was issued on {issuedOn} and was inactive for 90.00:00:00.',
+    description:
+      'The refresh token has expired due to inactivity. The token was issued on {issuedOn} and was inactive for 90.00:00:00.',
     owner: 'mailbox',
     source: `${ERROR_CODES} (ExpiredOrRevokedGrantInactiveToken)`,
   },
@@ -119,7 +124,8 @@ export const DOCUMENTED_ENTRA_ERRORS: readonly DocumentedEntraError[] = [
     aadsts: 7000222,
     error: 'invalid_client',
     status: 401,
-    description: "The provided client secret keys for app '{appId}' are expired. Visit the Azure portal to create new keys for your app.",
+    description:
+      "The provided client secret keys for app '{appId}' are expired. Visit the Azure portal to create new keys for your app.",
     owner: 'keyrelay',
     source: `${ERROR_CODES} (InvalidClientSecretExpiredKeysProvided); ${SP_TROUBLESHOOTING}`,
   },
@@ -127,7 +133,8 @@ export const DOCUMENTED_ENTRA_ERRORS: readonly DocumentedEntraError[] = [
     aadsts: 7000229,
     error: 'invalid_client',
     status: 401,
-    description: 'The client application {appId} is missing service principal in the tenant {tenant}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119',
+    description:
+      'The client application {appId} is missing service principal in the tenant {tenant}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119',
     owner: 'keyrelay',
     source: MISSING_SP,
   },
@@ -171,7 +178,8 @@ export const DOCUMENTED_GRAPH_ERRORS = {
   servicePrincipalExists: {
     status: 409,
     code: 'Request_MultipleObjectsWithSameKeyValue',
-    message: 'The service principal cannot be created, updated, or restored because the service principal name {appId} is already in use.',
+    message:
+      'The service principal cannot be created, updated, or restored because the service principal name {appId} is already in use.',
     source: 'https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals',
   },
 } as const satisfies Record<string, DocumentedGraphError>;
@@ -189,5 +197,11 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
 /** Entra's documented answer for the code, with its placeholders filled. */
 export function documentedEntraError(aadsts: number, values: Record<string, string> = {}): EntraError {
   const documented = documentedEntraErrorOf(aadsts);
-  return new EntraError(documented.status, documented.error, documented.aadsts, fillPlaceholders(documented.description, values), documented.suberror);
+  return new EntraError(
+    documented.status,
+    documented.error,
+    documented.aadsts,
+    fillPlaceholders(documented.description, values),
+    documented.suberror,
+  );
 }

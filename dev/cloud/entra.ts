@@ -29,9 +29,18 @@ import {
   unknownTenant,
 } from './entraErrors.js';
 import { adminConsent, adminConsentVersion } from './entraAdminConsent.js';
-import { isTokenExchangeAudience, verifyFederatedClientAssertion, workloadIdentityObjectId } from './entraClientAssertion.js';
+import {
+  isTokenExchangeAudience,
+  verifyFederatedClientAssertion,
+  workloadIdentityObjectId,
+} from './entraClientAssertion.js';
 import { renderErrorPage, renderSignInPage, SIGN_IN_PAGE_HEADERS } from './entraPage.js';
-import { ensureEnterpriseApp, findEnterpriseApp, grantedGraphRoles, requireEnterpriseApp } from './entraServicePrincipals.js';
+import {
+  ensureEnterpriseApp,
+  findEnterpriseApp,
+  grantedGraphRoles,
+  requireEnterpriseApp,
+} from './entraServicePrincipals.js';
 import { logRequest, readBody, sendJson, sleep, takeFault } from './http.js';
 
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -107,7 +116,10 @@ type Outcome =
   | { kind: 'html'; status: number; html: string; headers?: Record<string, string> }
   | { kind: 'redirect'; location: string; headers?: Record<string, string> };
 
-export async function createEntraEmulator(ctx: LocalCloudContext, options: EntraEmulatorOptions = {}): Promise<EntraEmulator> {
+export async function createEntraEmulator(
+  ctx: LocalCloudContext,
+  options: EntraEmulatorOptions = {},
+): Promise<EntraEmulator> {
   const accessTokenLifetime = options.accessTokenLifetimeSeconds ?? 3600;
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = randomBytes(20).toString('base64url');
@@ -123,7 +135,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 
   const verifier: TokenVerifier = {
     async verify(token, audience) {
-      const { payload } = await jwtVerify(token, verificationKey, { algorithms: ['RS256'], audience, currentDate: ctx.clock.now() });
+      const { payload } = await jwtVerify(token, verificationKey, {
+        algorithms: ['RS256'],
+        audience,
+        currentDate: ctx.clock.now(),
+      });
       if (typeof payload.tid !== 'string' || typeof payload.oid !== 'string' || typeof payload.appid !== 'string') {
         throw new Error('access token lacks tid/oid/appid');
       }
@@ -179,7 +195,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
    * Resolves the requested scopes to one resource (audience) and the scopes the token carries.
    * Entra issues a token for one resource at a time (AADSTS28000 otherwise) and only for consented scopes.
    */
-  function grantedScopes(requested: string[], tenantId: string, clientId: string): { audience: string; scopes: string[] } {
+  function grantedScopes(
+    requested: string[],
+    tenantId: string,
+    clientId: string,
+  ): { audience: string; scopes: string[] } {
     const resourceScopes = requested.filter((s) => !OIDC_SCOPES.has(s));
     const consented = ctx.consents.get(consentKey(tenantId, clientId)) ?? new Set<string>();
     if (resourceScopes.length === 0) {
@@ -188,7 +208,10 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     }
     const audiences = new Set(resourceScopes.map((s) => resourceOf(normalizeScope(s))));
     if (audiences.size > 1) {
-      throw invalidRequest(28000, 'Provided value for the input parameter scope is not valid because it contains more than one resource.');
+      throw invalidRequest(
+        28000,
+        'Provided value for the input parameter scope is not valid because it contains more than one resource.',
+      );
     }
     const audience = [...audiences][0]!;
     const defaultScope = resourceScopes.find((s) => s.endsWith('/.default'));
@@ -214,7 +237,14 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 
   async function accessToken(claims: Omit<AccessTokenClaims, 'iat' | 'nbf' | 'exp'>): Promise<string> {
     const iat = Math.floor(nowMs() / 1000);
-    return sign({ ...claims, ver: '2.0', uti: randomBytes(16).toString('base64url'), iat, nbf: iat, exp: iat + accessTokenLifetime });
+    return sign({
+      ...claims,
+      ver: '2.0',
+      uti: randomBytes(16).toString('base64url'),
+      iat,
+      nbf: iat,
+      exp: iat + accessTokenLifetime,
+    });
   }
 
   async function delegatedTokenResponse(
@@ -287,13 +317,19 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 
   // ---- client authentication -----------------------------------------------------------------
 
-  function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId: string | undefined; secret: string | undefined } {
+  function clientCredentials(
+    req: IncomingMessage,
+    form: URLSearchParams,
+  ): { clientId: string | undefined; secret: string | undefined } {
     const header = req.headers.authorization;
     if (header?.startsWith('Basic ')) {
       const decoded = Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic header.
-      return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+      return {
+        clientId: decodeURIComponent(decoded.slice(0, colon)),
+        secret: decodeURIComponent(decoded.slice(colon + 1)),
+      };
     }
     return { clientId: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
   }
@@ -308,7 +344,8 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       const credential = application.passwordCredentials.find((p) => safeEqual(p.secretSha256, digest));
       if (!credential) throw invalidClientSecret(clientId);
       // A new secret is refused until it has propagated (newPasswordActivation), as Entra does for minutes.
-      if (credential.activatesAt !== undefined && Date.parse(credential.activatesAt) > nowMs()) throw invalidClientSecret(clientId);
+      if (credential.activatesAt !== undefined && Date.parse(credential.activatesAt) > nowMs())
+        throw invalidClientSecret(clientId);
       if (credential.rejectionsLeft) {
         credential.rejectionsLeft -= 1;
         throw invalidClientSecret(clientId);
@@ -361,7 +398,21 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'oid', 'email'],
+        claims_supported: [
+          'sub',
+          'iss',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'ver',
+          'oid',
+          'email',
+        ],
         code_challenge_methods_supported: ['plain', 'S256'],
         tenant_region_scope: 'EU',
         cloud_instance_name: new URL(origin).host,
@@ -378,7 +429,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 
   /** Errors the user must see on the page: Entra never redirects to an unverified redirect URI. */
   function pageError(status: number, error: EntraError): Outcome {
-    return { kind: 'html', status, html: renderErrorPage('Sign-in error', `AADSTS${error.aadsts}: ${error.description}`) };
+    return {
+      kind: 'html',
+      status,
+      html: renderErrorPage('Sign-in error', `AADSTS${error.aadsts}: ${error.description}`),
+    };
   }
 
   function redirectWith(redirectUri: string, params: Record<string, string | undefined>): Outcome {
@@ -398,7 +453,13 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     });
   }
 
-  function issueCode(request: AuthorizeRequest, tenantId: string, oid: string, origin: string, headers?: Record<string, string>): Outcome {
+  function issueCode(
+    request: AuthorizeRequest,
+    tenantId: string,
+    oid: string,
+    origin: string,
+    headers?: Record<string, string>,
+  ): Outcome {
     const code = `1.A${randomBytes(48).toString('base64url')}`;
     codes.set(code, { request, tenantId, oid, issuedAt: nowMs(), redeemed: false });
     const outcome = redirectWith(request.redirectUri, {
@@ -439,7 +500,10 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       );
     }
     if (application.signInAudience === 'AzureADMyOrg' && tenant?.id !== application.tenantId) {
-      return pageError(400, invalidRequest(50194, `Application '${clientId}' is not configured as a multi-tenant application.`));
+      return pageError(
+        400,
+        invalidRequest(50194, `Application '${clientId}' is not configured as a multi-tenant application.`),
+      );
     }
     const method = q.get('code_challenge_method') ?? undefined;
     const request: AuthorizeRequest = {
@@ -455,15 +519,35 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     };
     // From here the redirect URI is registered: errors go back to the client, like Entra.
     if (q.get('response_type') !== 'code') {
-      return redirectError(request, new EntraError(400, 'unsupported_response_type', 700054, "The response_type must be 'code' for this app."), origin);
+      return redirectError(
+        request,
+        new EntraError(400, 'unsupported_response_type', 700054, "The response_type must be 'code' for this app."),
+        origin,
+      );
     }
     const responseMode = q.get('response_mode');
     if (responseMode !== null && responseMode !== 'query') {
-      return redirectError(request, invalidRequest(900144, `response_mode '${responseMode}' is not supported by the local emulator; use 'query'.`), origin);
+      return redirectError(
+        request,
+        invalidRequest(900144, `response_mode '${responseMode}' is not supported by the local emulator; use 'query'.`),
+        origin,
+      );
     }
-    if (request.scopes.length === 0) return redirectError(request, invalidRequest(900144, "The request body must contain the following parameter: 'scope'."), origin);
+    if (request.scopes.length === 0)
+      return redirectError(
+        request,
+        invalidRequest(900144, "The request body must contain the following parameter: 'scope'."),
+        origin,
+      );
     if (method !== undefined && method !== 'S256') {
-      return redirectError(request, invalidRequest(501491, `Invalid code_challenge_method '${method}': this emulator requires S256 when a method is given.`), origin);
+      return redirectError(
+        request,
+        invalidRequest(
+          501491,
+          `Invalid code_challenge_method '${method}': this emulator requires S256 when a method is given.`,
+        ),
+        origin,
+      );
     }
     if (request.codeChallenge !== undefined && !/^[A-Za-z0-9_-]{43,128}$/.test(request.codeChallenge)) {
       return redirectError(request, invalidRequest(501491, 'Invalid size of Code_Challenge parameter.'), origin);
@@ -475,12 +559,20 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     if (prompt === 'none') {
       const session = sessionFrom(req);
       if (!session || (tenant && tenant.id !== session.tenantId)) {
-        return redirectError(request, new EntraError(400, 'login_required', 50058, 'A silent sign-in request was sent but no user is signed in.'), origin);
+        return redirectError(
+          request,
+          new EntraError(400, 'login_required', 50058, 'A silent sign-in request was sent but no user is signed in.'),
+          origin,
+        );
       }
       const consented = ctx.consents.get(consentKey(session.tenantId, clientId)) ?? new Set<string>();
       const missing = request.scopes.filter((s) => !OIDC_SCOPES.has(s) && !consented.has(normalizeScope(s)));
       if (missing.length > 0) {
-        return redirectError(request, new EntraError(400, 'consent_required', 65001, `The user has not consented to: ${missing.join(' ')}.`), origin);
+        return redirectError(
+          request,
+          new EntraError(400, 'consent_required', 65001, `The user has not consented to: ${missing.join(' ')}.`),
+          origin,
+        );
       }
       return issueCode(request, session.tenantId, session.oid, origin);
     }
@@ -490,8 +582,16 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     return signInPage(origin, flowId, request, application);
   }
 
-  function signInPage(origin: string, flowId: string, request: AuthorizeRequest, application: EmulatedApplication, problem?: string): Outcome {
-    const pathTenant = MULTI_TENANT_ALIASES.has(request.tenantSegment.toLowerCase()) ? undefined : findTenant(request.tenantSegment);
+  function signInPage(
+    origin: string,
+    flowId: string,
+    request: AuthorizeRequest,
+    application: EmulatedApplication,
+    problem?: string,
+  ): Outcome {
+    const pathTenant = MULTI_TENANT_ALIASES.has(request.tenantSegment.toLowerCase())
+      ? undefined
+      : findTenant(request.tenantSegment);
     const tenants = pathTenant ? [pathTenant] : ctx.tenants;
     const hint = request.loginHint?.toLowerCase();
     const preselected = hint ? tenants.flatMap((t) => t.users).find((u) => u.upn.toLowerCase() === hint) : undefined;
@@ -516,32 +616,47 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     const flowId = form.get('flow') ?? '';
     const flow = flows.get(flowId);
     if (!flow || nowMs() - flow.createdAt > FLOW_LIFETIME_MS) {
-      return pageError(400, invalidRequest(50132, 'The sign-in session has expired or is unknown. Start the sign-in again.'));
+      return pageError(
+        400,
+        invalidRequest(50132, 'The sign-in session has expired or is unknown. Start the sign-in again.'),
+      );
     }
     const { request } = flow;
     const application = findApplication(request.clientId);
     if (!application) return pageError(400, unknownClient(request.clientId, request.tenantSegment));
     if (form.get('action') === 'cancel') {
       flows.delete(flowId);
-      return redirectError(request, new EntraError(400, 'access_denied', 65004, 'User declined to consent to access the app.'), origin);
+      return redirectError(
+        request,
+        new EntraError(400, 'access_denied', 65004, 'User declined to consent to access the app.'),
+        origin,
+      );
     }
     const found = findUser(form.get('user') ?? '');
-    const pathTenant = MULTI_TENANT_ALIASES.has(request.tenantSegment.toLowerCase()) ? undefined : findTenant(request.tenantSegment);
+    const pathTenant = MULTI_TENANT_ALIASES.has(request.tenantSegment.toLowerCase())
+      ? undefined
+      : findTenant(request.tenantSegment);
     if (!found || (pathTenant && pathTenant.id !== found.tenant.id)) {
       return signInPage(origin, flowId, request, application, 'Pick an account to continue.');
     }
     if (application.signInAudience === 'AzureADMyOrg' && found.tenant.id !== application.tenantId) {
       flows.delete(flowId);
-      return pageError(400, invalidRequest(50020, `User account '${found.user.upn}' does not exist in tenant '${application.tenantId}'.`));
+      return pageError(
+        400,
+        invalidRequest(50020, `User account '${found.user.upn}' does not exist in tenant '${application.tenantId}'.`),
+      );
     }
     const key = consentKey(found.tenant.id, request.clientId);
     const consented = ctx.consents.get(key) ?? new Set<string>();
-    const missing = request.scopes.filter((s) => !OIDC_SCOPES.has(s) && !s.endsWith('/.default') && !consented.has(normalizeScope(s)));
+    const missing = request.scopes.filter(
+      (s) => !OIDC_SCOPES.has(s) && !s.endsWith('/.default') && !consented.has(normalizeScope(s)),
+    );
     if (missing.length > 0 && form.get('consent') !== 'yes') {
       return signInPage(origin, flowId, request, application, 'Accept the requested permissions to continue.');
     }
     if (form.get('consent') === 'yes') {
-      for (const scope of request.scopes) if (!OIDC_SCOPES.has(scope) && !scope.endsWith('/.default')) consented.add(normalizeScope(scope));
+      for (const scope of request.scopes)
+        if (!OIDC_SCOPES.has(scope) && !scope.endsWith('/.default')) consented.add(normalizeScope(scope));
       ctx.consents.set(key, consented);
       // Consent creates the app's service principal in the user's tenant, as in Entra.
       ensureEnterpriseApp(ctx, application, found.tenant.id);
@@ -567,9 +682,18 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       case 'refresh_token':
         return { kind: 'json', status: 200, body: await redeemRefreshToken(origin, pathTenant, client, form, scopes) };
       case 'client_credentials':
-        return { kind: 'json', status: 200, body: await clientCredentialsToken(origin, pathTenant, segment, client, scopes) };
+        return {
+          kind: 'json',
+          status: 200,
+          body: await clientCredentialsToken(origin, pathTenant, segment, client, scopes),
+        };
       default:
-        throw new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType ?? ''}'.`);
+        throw new EntraError(
+          400,
+          'unsupported_grant_type',
+          70003,
+          `The app requested an unsupported grant type '${grantType ?? ''}'.`,
+        );
     }
   }
 
@@ -584,22 +708,39 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     if (!issued || issued.request.clientId !== client.clientId) {
       throw invalidGrant(70000, 'The provided authorization code is invalid or was issued to another client.');
     }
-    if (issued.redeemed) throw invalidGrant(54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+    if (issued.redeemed)
+      throw invalidGrant(
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+      );
     issued.redeemed = true;
     if (nowMs() - issued.issuedAt > CODE_LIFETIME_MS) {
-      throw invalidGrant(70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+      throw invalidGrant(
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+      );
     }
-    if (pathTenant && pathTenant.id !== issued.tenantId) throw invalidGrant(70000, 'The authorization code was issued in another tenant.');
+    if (pathTenant && pathTenant.id !== issued.tenantId)
+      throw invalidGrant(70000, 'The authorization code was issued in another tenant.');
     requireEnterpriseApp(ctx, client.application, issued.tenantId, pathTenant?.domain ?? issued.tenantId);
     if (form.get('redirect_uri') !== issued.request.redirectUri) {
-      throw invalidGrant(500112, 'The reply address does not match the reply address provided when requesting the authorization code.');
+      throw invalidGrant(
+        500112,
+        'The reply address does not match the reply address provided when requesting the authorization code.',
+      );
     }
     const challenge = issued.request.codeChallenge;
     if (challenge !== undefined) {
       const verifier = form.get('code_verifier') ?? '';
-      const computed = issued.request.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+      const computed =
+        issued.request.codeChallengeMethod === 'S256'
+          ? createHash('sha256').update(verifier).digest('base64url')
+          : verifier;
       if (!safeEqual(computed, challenge)) {
-        throw invalidGrant(501481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.');
+        throw invalidGrant(
+          501481,
+          'The Code_Verifier does not match the code_challenge supplied in the authorization request.',
+        );
       }
     }
     const requested = scopes.length > 0 ? scopes : issued.request.scopes;
@@ -615,8 +756,10 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
   ): Promise<Record<string, unknown>> {
     const stored = refreshTokens.get(form.get('refresh_token') ?? '');
     if (!stored) throw invalidGrant(9002313, 'Invalid request. Request is malformed or invalid.');
-    if (stored.clientId !== client.clientId) throw invalidGrant(70000, 'The refresh token was issued to a different client.');
-    if (pathTenant && pathTenant.id !== stored.tenantId) throw invalidGrant(70000, 'The refresh token was issued in another tenant.');
+    if (stored.clientId !== client.clientId)
+      throw invalidGrant(70000, 'The refresh token was issued to a different client.');
+    if (pathTenant && pathTenant.id !== stored.tenantId)
+      throw invalidGrant(70000, 'The refresh token was issued in another tenant.');
     requireEnterpriseApp(ctx, client.application, stored.tenantId, pathTenant?.domain ?? stored.tenantId);
     const found = findUser(stored.oid);
     if (!found) throw invalidGrant(50034, 'The user account does not exist in the directory.');
@@ -635,7 +778,14 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       );
     }
     // Entra: the redeemed refresh token stays valid; the response carries a new one.
-    return delegatedTokenResponse(origin, client, stored.tenantId, stored.oid, scopes.length > 0 ? scopes : ['openid', 'offline_access'], undefined);
+    return delegatedTokenResponse(
+      origin,
+      client,
+      stored.tenantId,
+      stored.oid,
+      scopes.length > 0 ? scopes : ['openid', 'offline_access'],
+      undefined,
+    );
   }
 
   async function clientCredentialsToken(
@@ -645,7 +795,8 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     client: AuthenticatedClient,
     scopes: string[],
   ): Promise<Record<string, unknown>> {
-    if (!pathTenant) throw invalidRequest(90133, `The client credentials flow needs a tenant: '${segment}' is not one.`);
+    if (!pathTenant)
+      throw invalidRequest(90133, `The client credentials flow needs a tenant: '${segment}' is not one.`);
     if (pathTenant.id !== client.tenantId) throw unknownClient(client.clientId, pathTenant.domain);
     requireEnterpriseApp(ctx, client.application, pathTenant.id, pathTenant.domain);
     const scope = scopes[0];
@@ -667,11 +818,22 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       appid: client.clientId,
       // Entra: an app-only token's oid is the caller's service principal object id in that tenant; a managed
       // identity's token for the exchange audience also names it by object id in sub (a federated credential's subject).
-      oid: client.servicePrincipal?.objectId ?? findEnterpriseApp(ctx, client.clientId, pathTenant.id)?.id ?? client.clientId,
-      sub: client.servicePrincipal && isTokenExchangeAudience(audience) ? workloadIdentityObjectId(client.servicePrincipal) : client.clientId,
+      oid:
+        client.servicePrincipal?.objectId ??
+        findEnterpriseApp(ctx, client.clientId, pathTenant.id)?.id ??
+        client.clientId,
+      sub:
+        client.servicePrincipal && isTokenExchangeAudience(audience)
+          ? workloadIdentityObjectId(client.servicePrincipal)
+          : client.clientId,
       ...(roles.length > 0 ? { roles } : {}),
     });
-    return { token_type: 'Bearer', expires_in: accessTokenLifetime, ext_expires_in: accessTokenLifetime, access_token: access };
+    return {
+      token_type: 'Bearer',
+      expires_in: accessTokenLifetime,
+      ext_expires_in: accessTokenLifetime,
+      access_token: access,
+    };
   }
 
   function sweepExpired(): void {
@@ -682,7 +844,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 
   // ---- dispatch ------------------------------------------------------------------------------
 
-  async function route(req: IncomingMessage, url: URL, origin: string): Promise<{ routeKey: string; outcome: () => Outcome | Promise<Outcome>; isPage: boolean }> {
+  async function route(
+    req: IncomingMessage,
+    url: URL,
+    origin: string,
+  ): Promise<{ routeKey: string; outcome: () => Outcome | Promise<Outcome>; isPage: boolean }> {
     const parts = url.pathname.split('/').filter((p) => p.length > 0);
     const segment = decodeURIComponent(parts[0] ?? '');
     const rest = parts.slice(1).join('/');
@@ -690,21 +856,38 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     if (rest === 'v2.0/.well-known/openid-configuration' && method === 'GET') {
       return { routeKey: 'openid-configuration', isPage: false, outcome: () => openidConfiguration(origin, segment) };
     }
-    if (rest === 'discovery/v2.0/keys' && method === 'GET') return { routeKey: 'keys', isPage: false, outcome: () => keys(segment) };
+    if (rest === 'discovery/v2.0/keys' && method === 'GET')
+      return { routeKey: 'keys', isPage: false, outcome: () => keys(segment) };
     if (rest === 'oauth2/v2.0/authorize' && method === 'GET') {
       return { routeKey: 'authorize', isPage: true, outcome: () => authorizeGet(origin, segment, url, req) };
     }
-    if (rest === 'oauth2/v2.0/authorize' && method === 'POST') return { routeKey: 'authorize', isPage: true, outcome: () => authorizePost(origin, req) };
+    if (rest === 'oauth2/v2.0/authorize' && method === 'POST')
+      return { routeKey: 'authorize', isPage: true, outcome: () => authorizePost(origin, req) };
     const consentVersion = adminConsentVersion(rest);
     if (consentVersion) {
       const form = method === 'POST' ? new URLSearchParams(await readBody(req)) : undefined;
-      return { routeKey: 'adminconsent', isPage: true, outcome: () => adminConsent(ctx, { version: consentVersion, method, url, tenantSegment: segment, ...(form ? { form } : {}) }) };
+      return {
+        routeKey: 'adminconsent',
+        isPage: true,
+        outcome: () =>
+          adminConsent(ctx, {
+            version: consentVersion,
+            method,
+            url,
+            tenantSegment: segment,
+            ...(form ? { form } : {}),
+          }),
+      };
     }
     if (rest === 'oauth2/v2.0/token') {
       if (method !== 'POST') {
-        return { routeKey: 'token', isPage: false, outcome: () => {
+        return {
+          routeKey: 'token',
+          isPage: false,
+          outcome: () => {
             throw invalidRequest(900561, 'The endpoint only accepts POST requests.');
-          } };
+          },
+        };
       }
       const form = new URLSearchParams(await readBody(req));
       const grant = form.get('grant_type') ?? 'unknown';
@@ -713,7 +896,11 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     return {
       routeKey: 'unknown',
       isPage: false,
-      outcome: () => ({ kind: 'json', status: 404, body: { error: 'not_found', error_description: `No Entra endpoint at ${url.pathname}.` } }),
+      outcome: () => ({
+        kind: 'json',
+        status: 404,
+        body: { error: 'not_found', error_description: `No Entra endpoint at ${url.pathname}.` },
+      }),
     };
   }
 
@@ -722,7 +909,12 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     return takeFault(ctx, 'entra', routeKey);
   }
 
-  function faultOutcome(fault: InjectedFault, isPage: boolean, origin: string, correlationId: string | undefined): Outcome | undefined {
+  function faultOutcome(
+    fault: InjectedFault,
+    isPage: boolean,
+    origin: string,
+    correlationId: string | undefined,
+  ): Outcome | undefined {
     let error: EntraError;
     const headers: Record<string, string> = {};
     if (fault.kind === 'status') {
@@ -730,17 +922,47 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
       if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
       error =
         status === 429
-          ? new EntraError(429, 'temporarily_unavailable', 90055, 'TenantThrottlingError: There are too many incoming requests. This exception is thrown for blocked tenants.')
-          : new EntraError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
+          ? new EntraError(
+              429,
+              'temporarily_unavailable',
+              90055,
+              'TenantThrottlingError: There are too many incoming requests. This exception is thrown for blocked tenants.',
+            )
+          : new EntraError(
+              status,
+              'temporarily_unavailable',
+              90033,
+              'A transient error has occurred. Please try again.',
+            );
     } else if (fault.kind === 'invalid_grant') {
-      error = invalidGrant(fault.aadsts ?? 70000, 'Injected invalid_grant: the grant is invalid or was revoked.', fault.suberror);
+      error = invalidGrant(
+        fault.aadsts ?? 70000,
+        'Injected invalid_grant: the grant is invalid or was revoked.',
+        fault.suberror,
+      );
     } else if (fault.kind === 'invalid_client') {
-      error = new EntraError(401, 'invalid_client', fault.aadsts ?? 7000215, 'Injected invalid_client: invalid client secret provided.');
+      error = new EntraError(
+        401,
+        'invalid_client',
+        fault.aadsts ?? 7000215,
+        'Injected invalid_client: invalid client secret provided.',
+      );
     } else {
       return undefined;
     }
-    if (isPage) return { kind: 'html', status: error.status, html: renderErrorPage('Sign-in error', `AADSTS${error.aadsts}: ${error.description}`), headers };
-    return { kind: 'json', status: error.status, body: entraErrorBody(error, ctx.clock.now(), correlationId, origin), headers };
+    if (isPage)
+      return {
+        kind: 'html',
+        status: error.status,
+        html: renderErrorPage('Sign-in error', `AADSTS${error.aadsts}: ${error.description}`),
+        headers,
+      };
+    return {
+      kind: 'json',
+      status: error.status,
+      body: entraErrorBody(error, ctx.clock.now(), correlationId, origin),
+      headers,
+    };
   }
 
   const handler: EmulatorHandler = async (req, res, url) => {
@@ -763,7 +985,13 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
     }
     if (fault?.kind === 'timeout_after') {
       // The request took effect (a code is spent, a token minted); the caller never hears back.
-      ctx.requestLog.push({ at: ctx.clock.now().toISOString(), service: 'entra', route: routeKey, method: req.method ?? 'GET', status: 0 });
+      ctx.requestLog.push({
+        at: ctx.clock.now().toISOString(),
+        service: 'entra',
+        route: routeKey,
+        method: req.method ?? 'GET',
+        status: 0,
+      });
       req.socket.destroy();
       return;
     }
@@ -774,7 +1002,10 @@ export async function createEntraEmulator(ctx: LocalCloudContext, options: Entra
 }
 
 function send(res: ServerResponse, outcome: Outcome, correlationId: string | undefined): void {
-  const common: Record<string, string> = { 'cache-control': 'no-store', ...(correlationId ? { 'client-request-id': correlationId } : {}) };
+  const common: Record<string, string> = {
+    'cache-control': 'no-store',
+    ...(correlationId ? { 'client-request-id': correlationId } : {}),
+  };
   if (outcome.kind === 'json') {
     sendJson(res, outcome.status, outcome.body, { ...common, ...outcome.headers });
   } else if (outcome.kind === 'html') {

@@ -69,9 +69,17 @@ function requestedScopes(app: EmulatedApplication): string[] {
   });
 }
 
-function consentPage(request: AdminConsentRequest, app: EmulatedApplication, tenants: EmulatedTenant[], scopes: string[]): AdminConsentOutcome {
+function consentPage(
+  request: AdminConsentRequest,
+  app: EmulatedApplication,
+  tenants: EmulatedTenant[],
+  scopes: string[],
+): AdminConsentOutcome {
   const choices = tenants
-    .map((tenant, index) => `<label><input type="radio" name="tenant" value="${escapeHtml(tenant.id)}"${index === 0 ? ' checked' : ''}> ${escapeHtml(tenant.domain)}</label>`)
+    .map(
+      (tenant, index) =>
+        `<label><input type="radio" name="tenant" value="${escapeHtml(tenant.id)}"${index === 0 ? ' checked' : ''}> ${escapeHtml(tenant.domain)}</label>`,
+    )
     .join('');
   return page(
     200,
@@ -89,26 +97,44 @@ export function adminConsent(ctx: LocalCloudContext, request: AdminConsentReques
   const app = ctx.applications.find((candidate) => candidate.appId === clientId);
   const segment = request.tenantSegment.toLowerCase();
   const multiTenant = segment === 'common' || segment === 'organizations';
-  const tenants = multiTenant ? ctx.tenants : ctx.tenants.filter((t) => t.id.toLowerCase() === segment || t.domain.toLowerCase() === segment);
+  const tenants = multiTenant
+    ? ctx.tenants
+    : ctx.tenants.filter((t) => t.id.toLowerCase() === segment || t.domain.toLowerCase() === segment);
   if (tenants.length === 0) return errorPage(invalidRequest(90002, `Tenant '${request.tenantSegment}' not found.`));
   if (!app) return errorPage(documentedEntraError(700016, { appId: clientId, tenant: request.tenantSegment }));
   const redirectUri = q.get('redirect_uri') ?? app.webRedirectUris[0] ?? '';
   if (!app.webRedirectUris.includes(redirectUri)) {
-    return errorPage(invalidRequest(50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`));
+    return errorPage(
+      invalidRequest(
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,
+      ),
+    );
   }
   const state = q.get('state') ?? undefined;
   const scopeParameter = q.get('scope') ?? undefined;
   if (request.version === 'v2' && scopeParameter === undefined) {
-    return redirect(redirectUri, { error: 'invalid_request', error_description: "AADSTS900144: The request body must contain the following parameter: 'scope'.", state });
+    return redirect(redirectUri, {
+      error: 'invalid_request',
+      error_description: "AADSTS900144: The request body must contain the following parameter: 'scope'.",
+      state,
+    });
   }
   const scopes =
     request.version === 'v2'
-      ? (scopeParameter ?? '').split(' ').filter((scope) => scope !== '' && !OIDC_SCOPES.has(scope) && !scope.endsWith('/.default'))
+      ? (scopeParameter ?? '')
+          .split(' ')
+          .filter((scope) => scope !== '' && !OIDC_SCOPES.has(scope) && !scope.endsWith('/.default'))
       : requestedScopes(app);
   if (request.method !== 'POST' || !request.form) return consentPage(request, app, tenants, scopes);
 
   if (request.form.get('action') !== 'accept') {
-    return redirect(redirectUri, { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent to access the app.', admin_consent: 'False', state });
+    return redirect(redirectUri, {
+      error: 'access_denied',
+      error_description: 'AADSTS65004: User declined to consent to access the app.',
+      admin_consent: 'False',
+      state,
+    });
   }
   const tenant = tenants.find((candidate) => candidate.id === request.form?.get('tenant'));
   if (!tenant) return consentPage(request, app, tenants, scopes);
@@ -117,5 +143,10 @@ export function adminConsent(ctx: LocalCloudContext, request: AdminConsentReques
   for (const scope of scopes) consented.add(scope.includes('://') ? scope : `https://graph.microsoft.com/${scope}`);
   ctx.consents.set(key, consented);
   ensureEnterpriseApp(ctx, app, tenant.id);
-  return redirect(redirectUri, { admin_consent: 'True', tenant: tenant.id, ...(request.version === 'v2' ? { scope: scopeParameter } : {}), state });
+  return redirect(redirectUri, {
+    admin_consent: 'True',
+    tenant: tenant.id,
+    ...(request.version === 'v2' ? { scope: scopeParameter } : {}),
+    state,
+  });
 }

@@ -11,7 +11,11 @@ import { EntraError, invalidRequest } from './entraErrors.js';
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const FEDERATION_DOCS = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
 /** Microsoft's token-exchange audiences (public, US Gov, China): what a managed identity's assertion is for. */
-const TOKEN_EXCHANGE_AUDIENCES = new Set(['api://AzureADTokenExchange', 'api://AzureADTokenExchangeUSGov', 'api://AzureADTokenExchangeChina']);
+const TOKEN_EXCHANGE_AUDIENCES = new Set([
+  'api://AzureADTokenExchange',
+  'api://AzureADTokenExchangeUSGov',
+  'api://AzureADTokenExchangeChina',
+]);
 
 export function isTokenExchangeAudience(audience: string): boolean {
   return TOKEN_EXCHANGE_AUDIENCES.has(audience);
@@ -77,7 +81,9 @@ export async function verifyFederatedClientAssertion(
   const subject = typeof claims.sub === 'string' ? claims.sub : '';
   const audiences = Array.isArray(claims.aud) ? claims.aud : typeof claims.aud === 'string' ? [claims.aud] : [];
   // Since 2025 Entra compares issuer, subject and audience case-sensitively.
-  const match = credentials.some((c) => c.issuer === issuer && c.subject === subject && c.audiences.some((a) => audiences.includes(a)));
+  const match = credentials.some(
+    (c) => c.issuer === issuer && c.subject === subject && c.audiences.some((a) => audiences.includes(a)),
+  );
   if (!match) {
     throw invalidRequest(
       70021,

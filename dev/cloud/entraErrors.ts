@@ -32,7 +32,12 @@ function entraTimestamp(at: Date): string {
   return `${at.toISOString().slice(0, 19).replace('T', ' ')}Z`;
 }
 
-export function entraErrorBody(error: EntraError, at: Date, correlationId: string | undefined, origin: string): EntraErrorBody {
+export function entraErrorBody(
+  error: EntraError,
+  at: Date,
+  correlationId: string | undefined,
+  origin: string,
+): EntraErrorBody {
   const traceId = randomUUID();
   const correlation = correlationId ?? randomUUID();
   const timestamp = entraTimestamp(at);
@@ -57,15 +62,31 @@ export const invalidClientSecret = (appId: string): EntraError =>
   );
 
 export const expiredClientSecret = (appId: string): EntraError =>
-  new EntraError(401, 'invalid_client', 7000222, `The provided client secret keys for app '${appId}' are expired. Visit the Azure portal to create new keys for your app.`);
+  new EntraError(
+    401,
+    'invalid_client',
+    7000222,
+    `The provided client secret keys for app '${appId}' are expired. Visit the Azure portal to create new keys for your app.`,
+  );
 
 export const missingClientSecret = (): EntraError =>
-  new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  new EntraError(
+    401,
+    'invalid_client',
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  );
 
-export const unknownClient = (clientId: string, tenant: string): EntraError => documentedEntraError(700016, { appId: clientId, tenant });
+export const unknownClient = (clientId: string, tenant: string): EntraError =>
+  documentedEntraError(700016, { appId: clientId, tenant });
 
 export const unknownTenant = (tenant: string): EntraError =>
-  new EntraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+  new EntraError(
+    400,
+    'invalid_request',
+    90002,
+    `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+  );
 
 export const consentRequired = (clientId: string, scopes: string[]): EntraError =>
   new EntraError(
@@ -76,7 +97,8 @@ export const consentRequired = (clientId: string, scopes: string[]): EntraError 
     'consent_required',
   );
 
-export const invalidRequest = (aadsts: number, description: string): EntraError => new EntraError(400, 'invalid_request', aadsts, description);
+export const invalidRequest = (aadsts: number, description: string): EntraError =>
+  new EntraError(400, 'invalid_request', aadsts, description);
 
 export const invalidGrant = (aadsts: number, description: string, suberror?: string): EntraError =>
   new EntraError(400, 'invalid_grant', aadsts, description, suberror);

@@ -62,4 +62,3 @@ ${users}
 export function renderErrorPage(title: string, message: string): string {
   return shell(title, `<h2>${escapeHtml(title)}</h2><p class="error" role="alert">${escapeHtml(message)}</p>`);
 }
-

@@ -8,16 +8,29 @@
 //   (https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto), never what the
 //   app merely requests in requiredResourceAccess.
 import { randomUUID } from 'node:crypto';
-import type { EmulatedApplication, EmulatedEnterpriseApp, EmulatedServicePrincipal, LocalCloudContext } from './context.js';
+import type {
+  EmulatedApplication,
+  EmulatedEnterpriseApp,
+  EmulatedServicePrincipal,
+  LocalCloudContext,
+} from './context.js';
 import { documentedEntraError } from './documentedErrors.js';
 import { FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from './graphCatalog.js';
 
-export function findEnterpriseApp(ctx: LocalCloudContext, appId: string, tenantId: string): EmulatedEnterpriseApp | undefined {
+export function findEnterpriseApp(
+  ctx: LocalCloudContext,
+  appId: string,
+  tenantId: string,
+): EmulatedEnterpriseApp | undefined {
   return ctx.enterpriseApps.find((sp) => sp.appId === appId && sp.tenantId === tenantId);
 }
 
 /** Creates the app's service principal in the tenant unless it exists (consent and the portal do this). */
-export function ensureEnterpriseApp(ctx: LocalCloudContext, app: EmulatedApplication, tenantId: string): { servicePrincipal: EmulatedEnterpriseApp; created: boolean } {
+export function ensureEnterpriseApp(
+  ctx: LocalCloudContext,
+  app: EmulatedApplication,
+  tenantId: string,
+): { servicePrincipal: EmulatedEnterpriseApp; created: boolean } {
   const existing = findEnterpriseApp(ctx, app.appId, tenantId);
   if (existing) return { servicePrincipal: existing, created: false };
   const servicePrincipal: EmulatedEnterpriseApp = {
@@ -47,7 +60,12 @@ export function removeEnterpriseApp(ctx: LocalCloudContext, appId: string, tenan
 }
 
 /** Throws Entra's answer when the app has no service principal in the tenant the grant is for. */
-export function requireEnterpriseApp(ctx: LocalCloudContext, application: EmulatedApplication | undefined, tenantId: string, tenantLabel: string): void {
+export function requireEnterpriseApp(
+  ctx: LocalCloudContext,
+  application: EmulatedApplication | undefined,
+  tenantId: string,
+  tenantLabel: string,
+): void {
   if (!application || findEnterpriseApp(ctx, application.appId, tenantId)) return;
   if (tenantId === application.tenantId) {
     throw documentedEntraError(7000229, { appId: application.appId, tenant: tenantId });
@@ -59,7 +77,12 @@ export function requireEnterpriseApp(ctx: LocalCloudContext, application: Emulat
 function assignedGraphRoles(ctx: LocalCloudContext, principalId: string, tenantId: string): string[] {
   const graph = FIRST_PARTY_APIS.find((api) => api.appId === MICROSOFT_GRAPH_APP_ID);
   return ctx.appRoleAssignments
-    .filter((assignment) => assignment.principalId === principalId && assignment.tenantId === tenantId && assignment.resourceId === graph?.id)
+    .filter(
+      (assignment) =>
+        assignment.principalId === principalId &&
+        assignment.tenantId === tenantId &&
+        assignment.resourceId === graph?.id,
+    )
     .map((assignment) => graph?.appRoles.find((role) => role.id === assignment.appRoleId)?.value)
     .filter((value): value is string => value !== undefined);
 }
@@ -71,7 +94,12 @@ export function grantedGraphRoles(
   tenantId: string,
 ): string[] {
   if (client.servicePrincipal) {
-    return [...new Set([...client.servicePrincipal.graphRoles, ...assignedGraphRoles(ctx, client.servicePrincipal.objectId, tenantId)])];
+    return [
+      ...new Set([
+        ...client.servicePrincipal.graphRoles,
+        ...assignedGraphRoles(ctx, client.servicePrincipal.objectId, tenantId),
+      ]),
+    ];
   }
   if (!client.application) return [];
   const servicePrincipal = findEnterpriseApp(ctx, client.application.appId, tenantId);

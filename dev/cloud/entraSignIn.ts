@@ -29,7 +29,8 @@ export async function signInThroughForm(authorizeUrl: string, choice: SignInChoi
   if (choice.consent ?? true) form.set('consent', 'yes');
   const answer = await fetch(decodeEntities(action), { method: 'POST', body: form, redirect: 'manual' });
   const location = answer.headers.get('location');
-  if (answer.status !== 302 || !location) throw new Error(`sign-in form answered ${answer.status}: ${await answer.text()}`);
+  if (answer.status !== 302 || !location)
+    throw new Error(`sign-in form answered ${answer.status}: ${await answer.text()}`);
   const cookie = answer.headers.get('set-cookie')?.split(';')[0];
   return { redirect: new URL(location), ...(cookie ? { sessionCookie: cookie } : {}) };
 }

@@ -143,7 +143,10 @@ export function createGraphHandler(ctx: LocalCloudContext, verifier: TokenVerifi
     }
     if (fault?.kind === 'status_after') {
       // The operation took effect, then a gateway answered an error (Graph's 504 after a committed write).
-      result = { status: fault.status ?? 504, body: errorBody(ctx, requestId, 'UnknownError', `Injected fault: ${fault.status ?? 504}.`) };
+      result = {
+        status: fault.status ?? 504,
+        body: errorBody(ctx, requestId, 'UnknownError', `Injected fault: ${fault.status ?? 504}.`),
+      };
     }
     if (result.body === undefined) {
       res.writeHead(result.status, { 'request-id': requestId, 'cache-control': 'no-store' });
@@ -403,10 +406,7 @@ function listApplications(call: GraphCall): GraphResult {
     const query = [...call.url.searchParams]
       .filter(([name]) => name !== '$skiptoken' && name !== '$top')
       .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
-    query.push(
-      `$top=${top}`,
-      `$skiptoken=${encodeSkipToken(offset + top)}`,
-    );
+    query.push(`$top=${top}`, `$skiptoken=${encodeSkipToken(offset + top)}`);
     body['@odata.nextLink'] = `${call.baseUrl}/v1.0/applications?${query.join('&')}`;
   }
   return { status: 200, body };
@@ -426,7 +426,6 @@ function parseFilter(filter: string | null): ((app: EmulatedApplication) => bool
   const value = (match[2] ?? '').replace(/''/g, "'");
   return (app) => app[property] === value;
 }
-
 
 interface ApplicationPatch {
   displayName?: unknown;
@@ -641,7 +640,8 @@ async function addPassword(call: GraphCall, app: EmulatedApplication): Promise<G
     endDateTime: end.toISOString(),
   };
   const activation = app.newPasswordActivation;
-  if (activation?.delayMs) credential.activatesAt = new Date(call.ctx.clock.now().getTime() + activation.delayMs).toISOString();
+  if (activation?.delayMs)
+    credential.activatesAt = new Date(call.ctx.clock.now().getTime() + activation.delayMs).toISOString();
   if (activation?.rejectedAttempts) credential.rejectionsLeft = activation.rejectedAttempts;
   app.passwordCredentials.push(credential);
   return {

@@ -70,7 +70,11 @@ export const FIRST_PARTY_APIS: readonly FirstPartyApi[] = [
         value: 'Application.ReadWrite.All',
         displayName: 'Read and write all applications',
       },
-      { id: '246dd0d5-5bd0-4def-940b-0421030a5b68', value: 'Policy.Read.All', displayName: "Read your organization's policies" },
+      {
+        id: '246dd0d5-5bd0-4def-940b-0421030a5b68',
+        value: 'Policy.Read.All',
+        displayName: "Read your organization's policies",
+      },
       {
         id: '06b708a9-e830-4db3-a914-8e69da51d44f',
         value: 'AppRoleAssignment.ReadWrite.All',

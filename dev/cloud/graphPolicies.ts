@@ -12,7 +12,10 @@ const APP_READERS = [...POLICY_READERS, 'Application.Read.All', 'Application.Rea
 const TENANT_POLICY_ID = '00000000-0000-0000-0000-000000000000';
 const ENFORCED_SINCE = '2015-01-01T00:00:00Z';
 
-export function effectivePasswordPolicy(ctx: LocalCloudContext, app: EmulatedApplication): EmulatedPasswordPolicy | undefined {
+export function effectivePasswordPolicy(
+  ctx: LocalCloudContext,
+  app: EmulatedApplication,
+): EmulatedPasswordPolicy | undefined {
   return app.passwordPolicy ?? ctx.tenants.find((tenant) => tenant.id === app.tenantId)?.defaultAppManagementPolicy;
 }
 
@@ -20,7 +23,14 @@ function passwordRestrictions(policy: EmulatedPasswordPolicy | undefined): Recor
   if (!policy) return [];
   return [
     ...(policy.forbidPasswords
-      ? [{ restrictionType: 'passwordAddition', state: 'enabled', maxLifetime: null, restrictForAppsCreatedAfterDateTime: ENFORCED_SINCE }]
+      ? [
+          {
+            restrictionType: 'passwordAddition',
+            state: 'enabled',
+            maxLifetime: null,
+            restrictForAppsCreatedAfterDateTime: ENFORCED_SINCE,
+          },
+        ]
       : []),
     ...(policy.maxLifetimeDays !== undefined
       ? [
@@ -49,7 +59,8 @@ function tenantDefaultPolicy(call: GraphCall): GraphResult {
       '@odata.context': `${call.baseUrl}/v1.0/$metadata#policies/defaultAppManagementPolicy/$entity`,
       id: TENANT_POLICY_ID,
       displayName: 'Default app management tenant policy',
-      description: 'Default tenant policy that enforces app management restrictions on applications and service principals.',
+      description:
+        'Default tenant policy that enforces app management restrictions on applications and service principals.',
       isEnabled: policy !== undefined,
       applicationRestrictions: { passwordCredentials: passwordRestrictions(policy), keyCredentials: [] },
       servicePrincipalRestrictions: { passwordCredentials: [], keyCredentials: [] },
@@ -85,7 +96,8 @@ export function policyRoute(
   rest: string,
 ): { key: string; run: (call: GraphCall, app: EmulatedApplication | undefined) => GraphResult } | undefined {
   if (method !== 'GET') return undefined;
-  if (rest === 'policies/defaultAppManagementPolicy') return { key: 'policies.defaultAppManagementPolicy', run: (call) => tenantDefaultPolicy(call) };
+  if (rest === 'policies/defaultAppManagementPolicy')
+    return { key: 'policies.defaultAppManagementPolicy', run: (call) => tenantDefaultPolicy(call) };
   if (rest === 'appManagementPolicies')
     return {
       key: 'applications.appManagementPolicies',

@@ -15,22 +15,41 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(text);
 }
 
 /** Records the request once the response is finished, so the logged status is the real one. */
-export function logRequest(ctx: LocalCloudContext, service: ServiceName, route: string, req: IncomingMessage, res: ServerResponse): void {
+export function logRequest(
+  ctx: LocalCloudContext,
+  service: ServiceName,
+  route: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   res.once('finish', () => {
-    ctx.requestLog.push({ at: ctx.clock.now().toISOString(), service, route, method: req.method ?? 'GET', status: res.statusCode });
+    ctx.requestLog.push({
+      at: ctx.clock.now().toISOString(),
+      service,
+      route,
+      method: req.method ?? 'GET',
+      status: res.statusCode,
+    });
   });
 }
 
 /** Takes the first matching fault (decrementing its count) or undefined. */
 export function takeFault(ctx: LocalCloudContext, service: ServiceName, route: string): InjectedFault | undefined {
-  const index = ctx.faults.findIndex((f) => f.service === service && (f.route === '*' || f.route === route) && f.remaining > 0);
+  const index = ctx.faults.findIndex(
+    (f) => f.service === service && (f.route === '*' || f.route === route) && f.remaining > 0,
+  );
   if (index < 0) return undefined;
   const fault = ctx.faults[index]!;
   fault.remaining -= 1;
@@ -51,7 +70,8 @@ export function encodeSkipToken(offset: number): string {
 export function decodeSkipToken(token: string): number | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0) return parsed.offset;
+    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0)
+      return parsed.offset;
   } catch {
     // not ours: undefined below
   }

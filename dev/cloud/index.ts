@@ -11,9 +11,22 @@ import { createGraphHandler } from './graph.js';
 import { sendJson } from './http.js';
 import { createKeyVaultHandler } from './keyVault.js';
 import { startAzurite, type AzuriteHandle } from './azurite.js';
-import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID, createContext, seedWorld } from './seed.js';
+import {
+  CONTOSO_TENANT_ID,
+  FABRIKAM_TENANT_ID,
+  KEYRELAY_APP_ID,
+  KEYRELAY_IDENTITY_CLIENT_ID,
+  createContext,
+  seedWorld,
+} from './seed.js';
 import { startSmtpEmulator } from './smtp.js';
-import { defaultLocalCaDir, ensureLocalCa, issueServerCertificate, type LocalCa, type ServerCertificate } from './tls.js';
+import {
+  defaultLocalCaDir,
+  ensureLocalCa,
+  issueServerCertificate,
+  type LocalCa,
+  type ServerCertificate,
+} from './tls.js';
 
 export { LocalCloud, OffsetClock } from './control.js';
 export {
@@ -102,7 +115,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const ca = await ensureLocalCa(options.caDir ?? process.env.LOCAL_CLOUD_CA_DIR ?? defaultLocalCaDir());
   const azuriteStarting = options.azurite ? startAzurite() : undefined;
   const clock = options.clock ?? new OffsetClock();
-  const redirectUris = [...(options.publicBaseUrl ? [`${options.publicBaseUrl.replace(/\/$/, '')}/api/oauth/callback`] : []), ...(options.redirectUris ?? [])];
+  const redirectUris = [
+    ...(options.publicBaseUrl ? [`${options.publicBaseUrl.replace(/\/$/, '')}/api/oauth/callback`] : []),
+    ...(options.redirectUris ?? []),
+  ];
   const world = seedWorld(clock, {
     redirectUris,
     ...(options.initialSecretEndDateTime ? { initialSecretEndDateTime: options.initialSecretEndDateTime } : {}),
@@ -112,13 +128,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const cloud = new LocalCloud(ctx);
   const [certificate, entra] = await Promise.all([
     issueServerCertificate(ca),
-    createEntraEmulator(ctx, options.accessTokenLifetimeSeconds !== undefined ? { accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds } : {}),
+    createEntraEmulator(
+      ctx,
+      options.accessTokenLifetimeSeconds !== undefined
+        ? { accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds }
+        : {},
+    ),
   ]);
 
   const servers: RunningServer[] = [];
   let azurite: AzuriteHandle | undefined;
   const stop = async (): Promise<void> => {
-    await Promise.all([...servers.map((s) => s.close()), azurite?.stop() ?? azuriteStarting?.then((a) => a.stop(), () => undefined)]);
+    await Promise.all([
+      ...servers.map((s) => s.close()),
+      azurite?.stop() ??
+        azuriteStarting?.then(
+          (a) => a.stop(),
+          () => undefined,
+        ),
+    ]);
   };
   try {
     const [entraServer, graphServer, keyVaultServer, controlServer] = await Promise.all([
@@ -130,7 +158,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     servers.push(entraServer, graphServer, keyVaultServer, controlServer);
     const smtp = await startSmtpEmulator(ctx, entra.verifier, certificate);
     servers.push({ url: smtp.endpoint, close: () => smtp.close() });
-    ctx.urls = { entra: entraServer.url, graph: graphServer.url, keyVault: keyVaultServer.url, control: controlServer.url, smtp: smtp.endpoint };
+    ctx.urls = {
+      entra: entraServer.url,
+      graph: graphServer.url,
+      keyVault: keyVaultServer.url,
+      control: controlServer.url,
+      smtp: smtp.endpoint,
+    };
     azurite = await azuriteStarting;
 
     const identity = ctx.servicePrincipals.find((s) => s.clientId === KEYRELAY_IDENTITY_CLIENT_ID)!;
@@ -153,7 +187,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(azurite ? { AzureWebJobsStorage: azurite.connectionString } : {}),
     };
     if (options.seedKeyVault) {
-      const endDateTime = ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!.passwordCredentials[0]!.endDateTime;
+      const endDateTime = ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!.passwordCredentials[0]!
+        .endDateTime;
       await seedClientSecret(ca, ctx, identity.clientId, identity.secret, world.clientSecret, keyId, endDateTime);
     }
     return {
@@ -187,7 +222,8 @@ function listen(certificate: ServerCertificate, handler: EmulatorHandler): Promi
     handler(req, res, url).catch((error: unknown) => {
       // An emulator bug must be loud in the test output, but never leak as a half-written response.
       console.error(`local cloud: ${req.method ?? 'GET'} ${url.pathname} failed:`, error);
-      if (!res.headersSent) sendJson(res, 500, { error: 'emulator_error', message: 'The local emulator failed; see its console output.' });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: 'emulator_error', message: 'The local emulator failed; see its console output.' });
       else res.destroy();
     });
   });
@@ -223,12 +259,18 @@ async function seedClientSecret(
   keyId: string,
   endDateTime: string,
 ): Promise<void> {
-  const tokenResponse = await postHttps(ca, `${ctx.urls.entra}/${CONTOSO_TENANT_ID}/oauth2/v2.0/token`, 'application/x-www-form-urlencoded', {}, new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: clientId,
-    client_secret: clientSecret,
-    scope: 'https://vault.azure.net/.default',
-  }).toString());
+  const tokenResponse = await postHttps(
+    ca,
+    `${ctx.urls.entra}/${CONTOSO_TENANT_ID}/oauth2/v2.0/token`,
+    'application/x-www-form-urlencoded',
+    {},
+    new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: 'https://vault.azure.net/.default',
+    }).toString(),
+  );
   const { access_token: accessToken } = JSON.parse(tokenResponse) as { access_token: string };
   await postHttps(
     ca,
@@ -245,19 +287,30 @@ async function seedClientSecret(
 }
 
 /** HTTPS with the local CA pinned for this call: works even when this process started without the bundle. */
-function postHttps(ca: LocalCa, url: string, contentType: string, headers: Record<string, string>, body: string, method = 'POST'): Promise<string> {
+function postHttps(
+  ca: LocalCa,
+  url: string,
+  contentType: string,
+  headers: Record<string, string>,
+  body: string,
+  method = 'POST',
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method, ca: ca.certPem, headers: { 'content-type': contentType, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve(text);
-        else reject(new Error(`${method} ${new URL(url).pathname} answered ${status}`));
-      });
-      res.on('error', reject);
-    });
+    const req = httpsRequest(
+      url,
+      { method, ca: ca.certPem, headers: { 'content-type': contentType, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(text);
+          else reject(new Error(`${method} ${new URL(url).pathname} answered ${status}`));
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -428,7 +428,6 @@ function page<T>(call: KvCall, items: T[], toItem: (item: T) => Record<string, u
   return { status: 200, body: { value: slice.map(toItem), nextLink } };
 }
 
-
 // ---- validation and lookup ----
 
 function checkedName(name: string | undefined): string {

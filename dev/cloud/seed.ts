@@ -2,7 +2,14 @@
 // tenant contoso, multi-tenant, one client secret) and the workload identities keyrelay and its setup
 // command use. Ids are fixed so that docs, tests and demos can name them.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { CloudClock, EmulatedApplication, EmulatedEnterpriseApp, EmulatedServicePrincipal, EmulatedTenant, LocalCloudContext } from './context.js';
+import type {
+  CloudClock,
+  EmulatedApplication,
+  EmulatedEnterpriseApp,
+  EmulatedServicePrincipal,
+  EmulatedTenant,
+  LocalCloudContext,
+} from './context.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from './graphCatalog.js';
 
 export const CONTOSO_TENANT_ID = '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -62,17 +69,37 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
       id: CONTOSO_TENANT_ID,
       domain: 'contoso.onmicrosoft.com',
       users: [
-        { oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d', upn: 'mario.rossi@contoso.onmicrosoft.com', displayName: 'Mario Rossi' },
-        { oid: '1a2b3c4d-0002-4a5b-8c6d-7e8f9a0b1c2d', upn: 'giulia.bianchi@contoso.onmicrosoft.com', displayName: 'Giulia Bianchi' },
-        { oid: '1a2b3c4d-0003-4a5b-8c6d-7e8f9a0b1c2d', upn: 'newsletter@contoso.onmicrosoft.com', displayName: 'Contoso Newsletter' },
+        {
+          oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d',
+          upn: 'mario.rossi@contoso.onmicrosoft.com',
+          displayName: 'Mario Rossi',
+        },
+        {
+          oid: '1a2b3c4d-0002-4a5b-8c6d-7e8f9a0b1c2d',
+          upn: 'giulia.bianchi@contoso.onmicrosoft.com',
+          displayName: 'Giulia Bianchi',
+        },
+        {
+          oid: '1a2b3c4d-0003-4a5b-8c6d-7e8f9a0b1c2d',
+          upn: 'newsletter@contoso.onmicrosoft.com',
+          displayName: 'Contoso Newsletter',
+        },
       ],
     },
     {
       id: FABRIKAM_TENANT_ID,
       domain: 'fabrikam.onmicrosoft.com',
       users: [
-        { oid: '2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e', upn: 'anna.verdi@fabrikam.onmicrosoft.com', displayName: 'Anna Verdi' },
-        { oid: '2b3c4d5e-0002-4b6c-9d7e-8f9a0b1c2d3e', upn: 'marketing@fabrikam.onmicrosoft.com', displayName: 'Fabrikam Marketing' },
+        {
+          oid: '2b3c4d5e-0001-4b6c-9d7e-8f9a0b1c2d3e',
+          upn: 'anna.verdi@fabrikam.onmicrosoft.com',
+          displayName: 'Anna Verdi',
+        },
+        {
+          oid: '2b3c4d5e-0002-4b6c-9d7e-8f9a0b1c2d3e',
+          upn: 'marketing@fabrikam.onmicrosoft.com',
+          displayName: 'Fabrikam Marketing',
+        },
       ],
     },
   ];
@@ -99,9 +126,15 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
     requiredResourceAccess: [
       {
         resourceAppId: MICROSOFT_GRAPH_APP_ID,
-        resourceAccess: ['Mail.Send', 'offline_access', 'openid', 'profile'].map((value) => ({ id: scopeId(graph, value), type: 'Scope' as const })),
+        resourceAccess: ['Mail.Send', 'offline_access', 'openid', 'profile'].map((value) => ({
+          id: scopeId(graph, value),
+          type: 'Scope' as const,
+        })),
       },
-      { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccess: [{ id: scopeId(exchange, 'SMTP.Send'), type: 'Scope' }] },
+      {
+        resourceAppId: EXCHANGE_ONLINE_APP_ID,
+        resourceAccess: [{ id: scopeId(exchange, 'SMTP.Send'), type: 'Scope' }],
+      },
     ],
   };
 
@@ -128,7 +161,13 @@ export function seedWorld(clock: CloudClock, options: SeedOptions = {}): SeededW
 
   // The portal (and setup) create the app's service principal in its home tenant; other tenants get one by consent.
   const enterpriseApps: EmulatedEnterpriseApp[] = [
-    { id: KEYRELAY_SERVICE_PRINCIPAL_ID, appId: KEYRELAY_APP_ID, tenantId: CONTOSO_TENANT_ID, displayName: 'keyrelay', createdDateTime: start.toISOString() },
+    {
+      id: KEYRELAY_SERVICE_PRINCIPAL_ID,
+      appId: KEYRELAY_APP_ID,
+      tenantId: CONTOSO_TENANT_ID,
+      displayName: 'keyrelay',
+      createdDateTime: start.toISOString(),
+    },
   ];
 
   return { tenants, applications: [keyrelayApp], servicePrincipals, enterpriseApps, clientSecret };

@@ -34,8 +34,13 @@ class SmtpReply extends Error {
   }
 }
 
-async function authenticate(ctx: LocalCloudContext, verifier: TokenVerifier, auth: SMTPServerAuthentication): Promise<string> {
-  if (auth.method !== 'XOAUTH2' || !auth.accessToken) throw new SmtpReply(504, '5.7.4 Unrecognized authentication type');
+async function authenticate(
+  ctx: LocalCloudContext,
+  verifier: TokenVerifier,
+  auth: SMTPServerAuthentication,
+): Promise<string> {
+  if (auth.method !== 'XOAUTH2' || !auth.accessToken)
+    throw new SmtpReply(504, '5.7.4 Unrecognized authentication type');
   let claims;
   try {
     claims = await verifier.verify(auth.accessToken, OUTLOOK_AUDIENCE);
@@ -43,7 +48,9 @@ async function authenticate(ctx: LocalCloudContext, verifier: TokenVerifier, aut
     throw new SmtpReply(535, SMTP_AUTH_REJECTED_TEXT);
   }
   const scopes = (claims.scp ?? '').split(' ');
-  const user = ctx.tenants.find((tenant) => tenant.id === claims.tid)?.users.find((candidate) => candidate.oid === claims.oid);
+  const user = ctx.tenants
+    .find((tenant) => tenant.id === claims.tid)
+    ?.users.find((candidate) => candidate.oid === claims.oid);
   if (!scopes.includes('SMTP.Send') || !user || user.upn.toLowerCase() !== (auth.username ?? '').toLowerCase()) {
     throw new SmtpReply(535, SMTP_AUTH_REJECTED_TEXT);
   }
@@ -72,13 +79,20 @@ function outboxMessage(raw: string, from: string, at: Date): OutboxMessage {
     from,
     message: {
       ...(headers.get('subject') !== undefined ? { subject: headers.get('subject') as string } : {}),
-      body: { contentType: (headers.get('content-type') ?? 'text/plain').startsWith('text/html') ? 'html' : 'text', content: body },
+      body: {
+        contentType: (headers.get('content-type') ?? 'text/plain').startsWith('text/html') ? 'html' : 'text',
+        content: body,
+      },
       toRecipients: to.map((address) => ({ emailAddress: { address } })),
     },
   };
 }
 
-export function startSmtpEmulator(ctx: LocalCloudContext, verifier: TokenVerifier, certificate: ServerCertificate): Promise<SmtpEmulator> {
+export function startSmtpEmulator(
+  ctx: LocalCloudContext,
+  verifier: TokenVerifier,
+  certificate: ServerCertificate,
+): Promise<SmtpEmulator> {
   const server = new SMTPServer({
     name: 'smtp.office365.com',
     banner: 'Microsoft ESMTP MAIL Service ready (local emulator)',
@@ -92,7 +106,8 @@ export function startSmtpEmulator(ctx: LocalCloudContext, verifier: TokenVerifie
     onAuth(auth, _session, callback) {
       authenticate(ctx, verifier, auth).then(
         (user) => callback(null, { user }),
-        (error: unknown) => callback(error instanceof Error ? error : new SmtpReply(451, '4.3.2 Temporary server error')),
+        (error: unknown) =>
+          callback(error instanceof Error ? error : new SmtpReply(451, '4.3.2 Temporary server error')),
       );
     },
     onMailFrom(address, session: SMTPServerSession, callback) {

@@ -82,7 +82,13 @@ export async function ensureLocalCa(dir: string): Promise<LocalCa> {
 /** Issues a fresh server certificate signed by the CA (cheap: one P-256 key and one signature). */
 export async function issueServerCertificate(ca: LocalCa): Promise<ServerCertificate> {
   const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), KEY_ALGORITHM, false, ['sign']);
+  const caKey = await webcrypto.subtle.importKey(
+    'pkcs8',
+    x509.PemConverter.decodeFirst(ca.keyPem),
+    KEY_ALGORITHM,
+    false,
+    ['sign'],
+  );
   const keys = await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({

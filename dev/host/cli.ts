@@ -13,7 +13,9 @@ import { freePort } from '../freePort.js';
 import { startLocalHost } from './server.js';
 import { serveUntilStopped } from './startupFailure.js';
 
-const { values: flags } = parseArgs({ options: { 'function-key': { type: 'string' }, 'app-root': { type: 'string' }, 'local-cloud': { type: 'boolean' } } });
+const { values: flags } = parseArgs({
+  options: { 'function-key': { type: 'string' }, 'app-root': { type: 'string' }, 'local-cloud': { type: 'boolean' } },
+});
 const appRoot = resolve(flags['app-root'] ?? join(import.meta.dirname, '..', '..'));
 const port = Number(process.env.PORT ?? 7071);
 const FUNCTION_KEY_VARIABLE = 'LOCAL_HOST_FUNCTION_KEY';
@@ -34,7 +36,11 @@ function localSettingsValues(): Record<string, string> {
  */
 async function serveWithLocalCloud(): Promise<void> {
   const hostPort = port === 0 ? await freePort() : port;
-  const local = await startLocalCloud({ azurite: true, seedKeyVault: true, publicBaseUrl: `http://localhost:${hostPort}` });
+  const local = await startLocalCloud({
+    azurite: true,
+    seedKeyVault: true,
+    publicBaseUrl: `http://localhost:${hostPort}`,
+  });
   console.log(['Started for the host: the local Microsoft cloud and Azurite', ...localCloudLines(local)].join('\n'));
   const args = process.argv.slice(2).filter((argument) => argument !== '--local-cloud');
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'cli.ts'), ...args], {

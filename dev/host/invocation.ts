@@ -14,9 +14,18 @@ import type {
   RpcTypedData,
 } from './coreApi.js';
 
-export type InvocationLogger = (functionName: string, level: RpcLogLevel, category: RpcLogCategory, message: string) => void;
+export type InvocationLogger = (
+  functionName: string,
+  level: RpcLogLevel,
+  category: RpcLogCategory,
+  message: string,
+) => void;
 
-export function triggerBinding(metadata: FunctionMetadata): { name: string; type: string; options: Record<string, unknown> } {
+export function triggerBinding(metadata: FunctionMetadata): {
+  name: string;
+  type: string;
+  options: Record<string, unknown>;
+} {
   for (const [name, binding] of Object.entries(metadata.bindings)) {
     if (binding.direction === 'in' && typeof binding.type === 'string' && /trigger$/i.test(binding.type)) {
       return { name, type: binding.type, options: binding };

@@ -5,7 +5,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import Module from 'node:module';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createCoreApi, type CoreApiState, type ProgrammingModel, type Registration, type SystemLogger } from './coreApi.js';
+import {
+  createCoreApi,
+  type CoreApiState,
+  type ProgrammingModel,
+  type Registration,
+  type SystemLogger,
+} from './coreApi.js';
 
 const CORE_MODULE = '@azure/functions-core';
 
@@ -33,7 +39,10 @@ async function entryFiles(appRoot: string): Promise<string[]> {
 }
 
 function globSegmentPattern(segment: string): RegExp {
-  const source = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const source = segment
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${source}$`);
 }
 

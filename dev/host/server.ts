@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import type { Registration, RpcLogLevel, RpcTypedData } from './coreApi.js';
 import { fromRpcHttpResponse, invoke, toRpcHttpRequest, toRpcTimerInfo, triggerBinding } from './invocation.js';
 import { loadApp, type LoadedApp } from './loader.js';
-import { compareRoutePrecedence, matchRoute, parseRouteTemplate, pathBelowPrefix, type RouteTemplate } from './routing.js';
+import {
+  compareRoutePrecedence,
+  matchRoute,
+  parseRouteTemplate,
+  pathBelowPrefix,
+  type RouteTemplate,
+} from './routing.js';
 
 export interface LocalHostOptions {
   /** 0 (the default) picks a free port. */
@@ -93,7 +99,11 @@ function flattenHeaders(request: IncomingMessage): Record<string, string> {
 function adminInput(body: Buffer): string | undefined {
   if (body.length === 0) return undefined;
   const parsed = JSON.parse(body.toString('utf8')) as { input?: unknown };
-  return typeof parsed.input === 'string' ? parsed.input : parsed.input === undefined ? undefined : JSON.stringify(parsed.input);
+  return typeof parsed.input === 'string'
+    ? parsed.input
+    : parsed.input === undefined
+      ? undefined
+      : JSON.stringify(parsed.input);
 }
 
 export async function startLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
@@ -121,9 +131,14 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const id = crypto.randomUUID();
     log(`Executing 'Functions.${name}' (Reason='${reason}', Id=${id})`);
     try {
-      const result = await invoke(app.programmingModel, registration, triggerData, (functionName, level, category, message) => {
-        if (category === 'user' || level === 'warning' || level === 'error') log(`[${functionName}] ${message}`);
-      });
+      const result = await invoke(
+        app.programmingModel,
+        registration,
+        triggerData,
+        (functionName, level, category, message) => {
+          if (category === 'user' || level === 'warning' || level === 'error') log(`[${functionName}] ${message}`);
+        },
+      );
       log(`Executed 'Functions.${name}' (Succeeded, Id=${id}, Duration=${Math.round(performance.now() - started)}ms)`);
       return result;
     } catch (error) {
@@ -134,27 +149,44 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
 
   async function handleAdmin(request: IncomingMessage, response: ServerResponse, url: URL, functionName: string) {
-    if (!hasValidKey(request, url)) return sendJson(response, 401, { error: 'unauthorized', message: 'The admin API needs the master key.' });
-    const registration = app.registrations.find(({ metadata }) => metadata.name.toLowerCase() === functionName.toLowerCase());
-    if (!registration) return sendJson(response, 404, { error: 'not_found', message: `No function named "${functionName}".` });
+    if (!hasValidKey(request, url))
+      return sendJson(response, 401, { error: 'unauthorized', message: 'The admin API needs the master key.' });
+    const registration = app.registrations.find(
+      ({ metadata }) => metadata.name.toLowerCase() === functionName.toLowerCase(),
+    );
+    if (!registration)
+      return sendJson(response, 404, { error: 'not_found', message: `No function named "${functionName}".` });
     const trigger = triggerBinding(registration.metadata);
     if (trigger.type.toLowerCase() === 'httptrigger') {
-      return sendJson(response, 400, { error: 'invalid_request', message: `"${functionName}" is HTTP-triggered: call its route instead.` });
+      return sendJson(response, 400, {
+        error: 'invalid_request',
+        message: `"${functionName}" is HTTP-triggered: call its route instead.`,
+      });
     }
     let input: string | undefined;
     try {
       input = adminInput(await readBody(request));
     } catch {
-      return sendJson(response, 400, { error: 'invalid_request', message: 'The body must be JSON like {"input": "..."}.' });
+      return sendJson(response, 400, {
+        error: 'invalid_request',
+        message: 'The body must be JSON like {"input": "..."}.',
+      });
     }
     const triggerData: RpcTypedData =
       trigger.type.toLowerCase() === 'timertrigger' ? toRpcTimerInfo(new Date()) : { string: input ?? '' };
     // Like the real host: accept at once and run in the background; the outcome goes to the log.
     response.writeHead(202).end();
-    run(registration, 'This function was programmatically called via the host APIs.', triggerData).catch(() => undefined);
+    run(registration, 'This function was programmatically called via the host APIs.', triggerData).catch(
+      () => undefined,
+    );
   }
 
-  async function handleHttpFunction(request: IncomingMessage, response: ServerResponse, url: URL, pathSegments: string[]) {
+  async function handleHttpFunction(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    pathSegments: string[],
+  ) {
     const method = (request.method ?? 'GET').toUpperCase();
     const matched = routes
       .map((candidate) => ({ candidate, params: matchRoute(candidate.route, pathSegments) }))
@@ -165,19 +197,26 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     }
     const { candidate, params } = matched;
     if (candidate.authLevel !== 'anonymous' && !hasValidKey(request, url)) {
-      return sendJson(response, 401, { error: 'unauthorized', message: 'This function needs a function key (x-functions-key header or code query parameter).' });
+      return sendJson(response, 401, {
+        error: 'unauthorized',
+        message: 'This function needs a function key (x-functions-key header or code query parameter).',
+      });
     }
     const body = await readBody(request);
     const registration = app.registrations.find(({ metadata }) => metadata.name === candidate.functionName);
     if (!registration) throw new Error(`Route for unknown function ${candidate.functionName}`);
     try {
-      const returnValue = await run(registration, `This function was called by an HTTP request (${method} ${url.pathname}).`, toRpcHttpRequest({
-        method,
-        url: url.href,
-        headers: flattenHeaders(request),
-        params,
-        body,
-      }));
+      const returnValue = await run(
+        registration,
+        `This function was called by an HTTP request (${method} ${url.pathname}).`,
+        toRpcHttpRequest({
+          method,
+          url: url.href,
+          headers: flattenHeaders(request),
+          params,
+          body,
+        }),
+      );
       const outgoing = fromRpcHttpResponse(returnValue);
       response.writeHead(outgoing.status, outgoing.headers.flat());
       response.end(method === 'HEAD' ? undefined : outgoing.body);
@@ -202,7 +241,10 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (error instanceof URIError) {
-        return sendJson(response, 400, { error: 'invalid_request', message: 'The URL path is not valid percent-encoding.' });
+        return sendJson(response, 400, {
+          error: 'invalid_request',
+          message: 'The URL path is not valid percent-encoding.',
+        });
       }
       log(`[host] error: ${error instanceof Error ? error.message : String(error)}`);
       if (!response.headersSent) response.writeHead(500);

@@ -19,7 +19,10 @@ export function describeStartupFailure(error: unknown): string {
 }
 
 /** Starts a host for a command-line tool: announces it, stops on Ctrl+C, or exits 1 with one message. */
-export async function serveUntilStopped(start: () => Promise<LocalHost>, announce: (host: LocalHost) => void): Promise<void> {
+export async function serveUntilStopped(
+  start: () => Promise<LocalHost>,
+  announce: (host: LocalHost) => void,
+): Promise<void> {
   try {
     const host = await start();
     announce(host);

@@ -47,7 +47,10 @@ export function createCloudControls(local: StartedLocalCloud): CloudControls {
     disableInstanceDiscovery: true,
     tlsOptions,
   });
-  const secrets = new SecretClient(settings.KEY_VAULT_URL, credential, { disableChallengeResourceVerification: true, tlsOptions });
+  const secrets = new SecretClient(settings.KEY_VAULT_URL, credential, {
+    disableChallengeResourceVerification: true,
+    tlsOptions,
+  });
 
   const secretInUse = async () => {
     const secret = await secrets.getSecret(settings.OAUTH_CLIENT_SECRET_NAME).catch((error: unknown) => {
@@ -57,7 +60,8 @@ export function createCloudControls(local: StartedLocalCloud): CloudControls {
     });
     const { version, tags } = secret.properties;
     const keyId = tags?.keyId;
-    if (!version || !keyId) throw new CloudControlError(`Key Vault secret ${settings.OAUTH_CLIENT_SECRET_NAME} has no keyId tag`);
+    if (!version || !keyId)
+      throw new CloudControlError(`Key Vault secret ${settings.OAUTH_CLIENT_SECRET_NAME} has no keyId tag`);
     return { version, keyId, tags };
   };
 
@@ -93,7 +97,13 @@ export function createCloudControls(local: StartedLocalCloud): CloudControls {
     },
     refuseNewSecrets() {
       // Several tries: the rotation retries within a run; the demo is stopped, not healed, afterwards.
-      local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'status', status: 403, remaining: 10 });
+      local.cloud.injectFault({
+        service: 'graph',
+        route: 'applications.addPassword',
+        kind: 'status',
+        status: 403,
+        remaining: 10,
+      });
     },
   };
 }

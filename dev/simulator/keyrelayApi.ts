@@ -78,10 +78,21 @@ export function redactToken(token: string): string {
 }
 
 /** Decodes base64(`user=<mailbox>\x01auth=Bearer <token>\x01\x01`) and redacts the token in it. */
-export function decodeXoauth2(xoauth2: string, mailbox: string, accessToken: string): { parts: string[]; matches: boolean } {
+export function decodeXoauth2(
+  xoauth2: string,
+  mailbox: string,
+  accessToken: string,
+): { parts: string[]; matches: boolean } {
   const parts = Buffer.from(xoauth2, 'base64').toString('utf8').split('\x01');
-  const matches = parts.length === 4 && parts[0] === `user=${mailbox}` && parts[1] === `auth=Bearer ${accessToken}` && parts[2] === '' && parts[3] === '';
-  const redacted = parts.map((part) => (part.startsWith('auth=Bearer ') ? `auth=Bearer ${redactToken(part.slice('auth=Bearer '.length))}` : part));
+  const matches =
+    parts.length === 4 &&
+    parts[0] === `user=${mailbox}` &&
+    parts[1] === `auth=Bearer ${accessToken}` &&
+    parts[2] === '' &&
+    parts[3] === '';
+  const redacted = parts.map((part) =>
+    part.startsWith('auth=Bearer ') ? `auth=Bearer ${redactToken(part.slice('auth=Bearer '.length))}` : part,
+  );
   return { parts: redacted, matches };
 }
 
@@ -90,7 +101,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
 function records(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];
@@ -98,19 +110,29 @@ function records(value: unknown): Record<string, unknown>[] {
 
 export function parseStatus(body: unknown): StatusView {
   const root = isRecord(body) ? body : {};
-  const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
+  const optional = <T>(key: string, value: T | undefined): Record<string, T> =>
+    value === undefined ? {} : { [key]: value };
   return {
     ...optional('credentialPosture', text(root.credentialPosture)),
     mailboxes: records(root.mailboxes).flatMap((m) => {
       const upn = text(m.upn);
       if (upn === undefined) return [];
-      return [{ upn, status: text(m.status) ?? 'unknown', ...optional('lastRefreshAt', text(m.lastRefreshAt)), ...optional('daysUntilInactivityExpiry', num(m.daysUntilInactivityExpiry)) }];
+      return [
+        {
+          upn,
+          status: text(m.status) ?? 'unknown',
+          ...optional('lastRefreshAt', text(m.lastRefreshAt)),
+          ...optional('daysUntilInactivityExpiry', num(m.daysUntilInactivityExpiry)),
+        },
+      ];
     }),
     runs: records(root.runs).flatMap((r) => {
       const runId = text(r.runId);
       const startedAt = text(r.startedAt);
       if (runId === undefined || startedAt === undefined) return [];
-      const counts = isRecord(r.counts) ? Object.fromEntries(Object.entries(r.counts).filter((e): e is [string, number] => typeof e[1] === 'number')) : {};
+      const counts = isRecord(r.counts)
+        ? Object.fromEntries(Object.entries(r.counts).filter((e): e is [string, number] => typeof e[1] === 'number'))
+        : {};
       const errors = Array.isArray(r.errors) ? r.errors.filter((e): e is string => typeof e === 'string') : [];
       return [{ runId, startedAt, ...optional('finishedAt', text(r.finishedAt)), counts, errors }];
     }),
@@ -118,7 +140,9 @@ export function parseStatus(body: unknown): StatusView {
       const rotationId = text(r.rotationId);
       const startedAt = text(r.startedAt);
       if (rotationId === undefined || startedAt === undefined) return [];
-      return [{ rotationId, step: text(r.step) ?? 'unknown', startedAt, ...optional('blockedReason', text(r.blockedReason)) }];
+      return [
+        { rotationId, step: text(r.step) ?? 'unknown', startedAt, ...optional('blockedReason', text(r.blockedReason)) },
+      ];
     }),
   };
 }
@@ -161,7 +185,9 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string, smtp: Sm
   };
 
   /** POST /api/token for the mailbox's SMTP token: the answer's body, or keyrelay's refusal. */
-  const smtpGrant = async (mailbox: string): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; code: string; message: string }> => {
+  const smtpGrant = async (
+    mailbox: string,
+  ): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; code: string; message: string }> => {
     const { status: httpStatus, body } = await call('/api/token', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -193,7 +219,9 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string, smtp: Sm
           accessTokenPreview: redactToken(accessToken),
           xoauth2Parts: xoauth2.parts,
           xoauth2Matches: xoauth2.matches,
-          ...(smtp ? { smtp: { host: text(smtp.host) ?? '', port: num(smtp.port) ?? 0, security: text(smtp.security) ?? '' } } : {}),
+          ...(smtp
+            ? { smtp: { host: text(smtp.host) ?? '', port: num(smtp.port) ?? 0, security: text(smtp.security) ?? '' } }
+            : {}),
         },
       };
     },
@@ -211,13 +239,22 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string, smtp: Sm
         auth: { type: 'OAuth2', user: mailbox, accessToken: text(body.accessToken) ?? '' },
       });
       try {
-        await transport.sendMail({ from: mailbox, to: mailbox, subject, text: 'keyrelay: AUTH XOAUTH2 over STARTTLS with the token from /api/token.' });
+        await transport.sendMail({
+          from: mailbox,
+          to: mailbox,
+          subject,
+          text: 'keyrelay: AUTH XOAUTH2 over STARTTLS with the token from /api/token.',
+        });
         return { ok: true };
       } catch (error) {
         const reply = error as { responseCode?: number; response?: string };
         // Only the SMTP code and Exchange's enhanced status: never the server's free text.
         const enhanced = /\b\d\.\d{1,3}\.\d{1,3}\b/.exec(reply.response ?? '')?.[0];
-        return { ok: false, code: `smtp_${reply.responseCode ?? 'unreachable'}`, message: enhanced ?? 'no SMTP answer' };
+        return {
+          ok: false,
+          code: `smtp_${reply.responseCode ?? 'unreachable'}`,
+          message: enhanced ?? 'no SMTP answer',
+        };
       } finally {
         transport.close();
       }
@@ -234,8 +271,12 @@ export function createKeyrelayApi(hostUrl: string, functionKey: string, smtp: Sm
       // for the run report to appear so the page shows its outcome.
       const deadline = Date.now() + MONITOR_WAIT_MS;
       while (Date.now() < deadline) {
-        const latest = await status().then((s) => s.runs[0], () => undefined);
-        if (latest?.finishedAt && Date.parse(latest.finishedAt) >= triggeredAt) return { ok: true, runId: latest.runId };
+        const latest = await status().then(
+          (s) => s.runs[0],
+          () => undefined,
+        );
+        if (latest?.finishedAt && Date.parse(latest.finishedAt) >= triggeredAt)
+          return { ok: true, runId: latest.runId };
         await new Promise((resolve) => setTimeout(resolve, MONITOR_POLL_MS));
       }
       return { ok: true };

@@ -25,7 +25,14 @@ export interface SimulatorMessages {
   statusUnavailable: (detail: string) => string;
   tokenHeading: string;
   tokenExplain: string;
-  tokenFields: { mailbox: string; expiresOn: string; accessToken: string; xoauth2: string; smtp: string; matches: string };
+  tokenFields: {
+    mailbox: string;
+    expiresOn: string;
+    accessToken: string;
+    xoauth2: string;
+    smtp: string;
+    matches: string;
+  };
   xoauth2Matches: string;
   xoauth2Mismatch: string;
   tokenFailed: (code: string, message: string) => string;
@@ -87,7 +94,13 @@ const it: SimulatorMessages = {
   connected: (mailbox) => `Casella collegata: ${mailbox}`,
   mailboxesHeading: '2. Caselle collegate',
   noMailboxes: 'Nessuna casella collegata.',
-  mailboxColumns: { mailbox: 'Casella', status: 'Stato', lastRefresh: 'Ultimo rinnovo', inactivity: 'Scadenza per inattività', action: '' },
+  mailboxColumns: {
+    mailbox: 'Casella',
+    status: 'Stato',
+    lastRefresh: 'Ultimo rinnovo',
+    inactivity: 'Scadenza per inattività',
+    action: '',
+  },
   mailboxStatus: { ok: 'attiva', reconnect_required: 'da ricollegare' },
   grantDaysLeft: (days) => `tra ${days} giorni`,
   getSmtpToken: 'Ottieni token SMTP',
@@ -97,8 +110,16 @@ const it: SimulatorMessages = {
   testMailFailed: (code, message) => `Mail di prova non inviata (${code}): ${message}`,
   statusUnavailable: (detail) => `Stato di keyrelay non disponibile: ${detail}`,
   tokenHeading: 'Ultimo token SMTP',
-  tokenExplain: 'ActNow chiama POST /api/token lato server e usa la stringa XOAUTH2 per AUTH su smtp.office365.com. Il token qui è oscurato.',
-  tokenFields: { mailbox: 'Casella', expiresOn: 'Scade', accessToken: 'Access token', xoauth2: 'XOAUTH2 decodificato', smtp: 'Server SMTP', matches: 'Verifica' },
+  tokenExplain:
+    'ActNow chiama POST /api/token lato server e usa la stringa XOAUTH2 per AUTH su smtp.office365.com. Il token qui è oscurato.',
+  tokenFields: {
+    mailbox: 'Casella',
+    expiresOn: 'Scade',
+    accessToken: 'Access token',
+    xoauth2: 'XOAUTH2 decodificato',
+    smtp: 'Server SMTP',
+    matches: 'Verifica',
+  },
   xoauth2Matches: 'la stringa XOAUTH2 contiene questa casella e questo token',
   xoauth2Mismatch: 'la stringa XOAUTH2 NON corrisponde alla casella o al token',
   tokenFailed: (code, message) => `Token rifiutato (${code}): ${message}`,
@@ -112,7 +133,8 @@ const it: SimulatorMessages = {
   expireDone: (days, date) => `Il segreto in uso ora scade tra ${days} giorni (${date}).`,
   expireInvalid: 'Indica un numero intero di giorni da 0 a 730.',
   refuseSecretsButton: 'Simula un guasto: Entra ID rifiuta i nuovi segreti',
-  refuseSecretsDone: 'Da ora Graph rifiuta la creazione di nuovi segreti (403): il prossimo rinnovo non riesce e keyrelay avvisa l’amministratore.',
+  refuseSecretsDone:
+    'Da ora Graph rifiuta la creazione di nuovi segreti (403): il prossimo rinnovo non riesce e keyrelay avvisa l’amministratore.',
   expireNoSecret: 'L’app non ha più un segreto client: non c’è niente da far scadere.',
   noClientSecret: 'Nessun segreto client sull’app e nessuno in Key Vault: niente scade, niente da ruotare.',
   postureLabel: 'Credenziale di keyrelay',
@@ -124,7 +146,8 @@ const it: SimulatorMessages = {
   secretlessExplain:
     'aggiunge all’app la credenziale federata dell’identità di keyrelay, verifica un token con l’asserzione, passa a OAUTH_CLIENT_CREDENTIAL=federated (l’host locale riparte), toglie il vecchio segreto da Graph e da Key Vault, poi esegue il monitor.',
   secretlessButton: 'Passa a senza segreti',
-  secretlessDone: 'keyrelay ora usa la sua identità gestita come credenziale federata: il vecchio segreto è stato rimosso dall’app e da Key Vault.',
+  secretlessDone:
+    'keyrelay ora usa la sua identità gestita come credenziale federata: il vecchio segreto è stato rimosso dall’app e da Key Vault.',
   secretlessFailed: (detail) => `Migrazione interrotta: ${detail}`,
   monitorHeading: '4. Monitor delle scadenze',
   monitorExplain: 'Di solito gira ogni mattina; qui lo avvii a mano (POST /admin/functions/expiryMonitor sull’host).',
@@ -156,7 +179,8 @@ const en: SimulatorMessages = {
     'This page plays ActNow, the product that sends the mail. ActNow holds no secret: it asks keyrelay for a token each time it sends. Everything runs on this machine: Entra ID, Graph and Key Vault are local emulators.',
   otherLanguage: { label: 'Italiano', locale: 'it' },
   connectHeading: '1. Connect a mailbox',
-  connectExplain: (sender) => `Sign-in goes through keyrelay (/api/connect) and comes back here. Alerts are sent from ${sender}: connect it first.`,
+  connectExplain: (sender) =>
+    `Sign-in goes through keyrelay (/api/connect) and comes back here. Alerts are sent from ${sender}: connect it first.`,
   connectAs: (mailbox) => `Connect ${mailbox}`,
   connectOther: 'Pick another account',
   browserWarning: (entraOrigin) =>
@@ -164,7 +188,13 @@ const en: SimulatorMessages = {
   connected: (mailbox) => `Mailbox connected: ${mailbox}`,
   mailboxesHeading: '2. Connected mailboxes',
   noMailboxes: 'No mailbox connected yet.',
-  mailboxColumns: { mailbox: 'Mailbox', status: 'Status', lastRefresh: 'Last refresh', inactivity: 'Inactivity expiry', action: '' },
+  mailboxColumns: {
+    mailbox: 'Mailbox',
+    status: 'Status',
+    lastRefresh: 'Last refresh',
+    inactivity: 'Inactivity expiry',
+    action: '',
+  },
   mailboxStatus: { ok: 'active', reconnect_required: 'reconnect required' },
   grantDaysLeft: (days) => `in ${days} days`,
   getSmtpToken: 'Get SMTP token',
@@ -174,8 +204,16 @@ const en: SimulatorMessages = {
   testMailFailed: (code, message) => `Test mail not sent (${code}): ${message}`,
   statusUnavailable: (detail) => `keyrelay status unavailable: ${detail}`,
   tokenHeading: 'Last SMTP token',
-  tokenExplain: 'ActNow calls POST /api/token server-side and uses the XOAUTH2 string for AUTH on smtp.office365.com. The token is redacted here.',
-  tokenFields: { mailbox: 'Mailbox', expiresOn: 'Expires', accessToken: 'Access token', xoauth2: 'XOAUTH2 decoded', smtp: 'SMTP server', matches: 'Check' },
+  tokenExplain:
+    'ActNow calls POST /api/token server-side and uses the XOAUTH2 string for AUTH on smtp.office365.com. The token is redacted here.',
+  tokenFields: {
+    mailbox: 'Mailbox',
+    expiresOn: 'Expires',
+    accessToken: 'Access token',
+    xoauth2: 'XOAUTH2 decoded',
+    smtp: 'SMTP server',
+    matches: 'Check',
+  },
   xoauth2Matches: 'the XOAUTH2 string carries this mailbox and this token',
   xoauth2Mismatch: 'the XOAUTH2 string does NOT match the mailbox or the token',
   tokenFailed: (code, message) => `Token refused (${code}): ${message}`,
@@ -189,7 +227,8 @@ const en: SimulatorMessages = {
   expireDone: (days, date) => `The secret in use now expires in ${days} days (${date}).`,
   expireInvalid: 'Give a whole number of days from 0 to 730.',
   refuseSecretsButton: 'Simulate a failure: Entra ID refuses new secrets',
-  refuseSecretsDone: 'Graph now refuses to create new secrets (403): the next renewal fails and keyrelay alerts the admin.',
+  refuseSecretsDone:
+    'Graph now refuses to create new secrets (403): the next renewal fails and keyrelay alerts the admin.',
   expireNoSecret: 'The app has no client secret any more: there is nothing to expire.',
   noClientSecret: 'No client secret on the app and none in Key Vault: nothing expires, nothing to rotate.',
   postureLabel: 'keyrelay’s credential',
@@ -201,10 +240,12 @@ const en: SimulatorMessages = {
   secretlessExplain:
     'adds keyrelay’s identity to the app as a federated credential, verifies a token with the assertion, switches to OAUTH_CLIENT_CREDENTIAL=federated (the local host restarts), removes the old secret from Graph and Key Vault, then runs the monitor.',
   secretlessButton: 'Go secretless',
-  secretlessDone: 'keyrelay now signs in with its managed identity as a federated credential: the old secret is removed from the app and from Key Vault.',
+  secretlessDone:
+    'keyrelay now signs in with its managed identity as a federated credential: the old secret is removed from the app and from Key Vault.',
   secretlessFailed: (detail) => `Migration stopped: ${detail}`,
   monitorHeading: '4. Expiry monitor',
-  monitorExplain: 'It normally runs every morning; here you start it by hand (POST /admin/functions/expiryMonitor on the host).',
+  monitorExplain:
+    'It normally runs every morning; here you start it by hand (POST /admin/functions/expiryMonitor on the host).',
   monitorButton: 'Run the expiry monitor now',
   monitorDone: (runId) => `Monitor run finished (run ${runId}).`,
   monitorAccepted: 'Monitor started: its result will show up shortly.',

@@ -64,7 +64,8 @@ function shell(locale: Locale, title: string, headerRight: string, body: string)
 `;
 }
 
-const hidden = (name: string, value: string): string => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+const hidden = (name: string, value: string): string =>
+  `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
 
 function postForm(model: DashboardModel, action: string, inner: string, label: string, extraClass = ''): string {
   return `<form class="inline ${extraClass}" method="post" action="${action}">${hidden('token', model.formToken)}${hidden('lang', model.locale)}${inner}<button type="submit">${escapeHtml(label)}</button></form>`;
@@ -77,7 +78,10 @@ function formatDate(iso: string | undefined, zone: DisplayZone): string {
   return formatShortDateTime(date, zone);
 }
 
-const zoneOf = (model: { locale: Locale; timeZone: string }): DisplayZone => ({ locale: model.locale, timeZone: model.timeZone });
+const zoneOf = (model: { locale: Locale; timeZone: string }): DisplayZone => ({
+  locale: model.locale,
+  timeZone: model.timeZone,
+});
 
 const MAIL_LINE_PX = 22;
 const MAIL_CHARS_PER_LINE = 90;
@@ -92,9 +96,19 @@ const MAIL_MAX_PX = 2400;
  */
 export function mailFrameHeight(html: string): number {
   const body = html.replace(/<(style|head|title)[\s\S]*?<\/\1>/gi, '');
-  const blocks = body.split(/<(?:p|li|h[1-6]|tr|br|div)\b[^>]*>/i).map((block) => block.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim());
-  const lines = blocks.filter((block) => block.length > 0).map((block) => Math.ceil(block.length / MAIL_CHARS_PER_LINE));
-  const estimate = lines.reduce((total, count) => total + count * MAIL_LINE_PX + MAIL_BLOCK_GAP_PX, 2 * MAIL_BLOCK_GAP_PX + 16);
+  const blocks = body.split(/<(?:p|li|h[1-6]|tr|br|div)\b[^>]*>/i).map((block) =>
+    block
+      .replace(/<[^>]*>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
+  const lines = blocks
+    .filter((block) => block.length > 0)
+    .map((block) => Math.ceil(block.length / MAIL_CHARS_PER_LINE));
+  const estimate = lines.reduce(
+    (total, count) => total + count * MAIL_LINE_PX + MAIL_BLOCK_GAP_PX,
+    2 * MAIL_BLOCK_GAP_PX + 16,
+  );
   return Math.min(MAIL_MAX_PX, Math.max(MAIL_MIN_PX, Math.round(estimate)));
 }
 
@@ -128,7 +142,8 @@ function mailboxesSection(model: DashboardModel, t: SimulatorMessages): string {
     const rows = model.status.view.mailboxes
       .map((m) => {
         const tone = m.status === 'ok' ? 'ok' : 'bad';
-        const inactivity = m.daysUntilInactivityExpiry === undefined ? '—' : t.grantDaysLeft(m.daysUntilInactivityExpiry);
+        const inactivity =
+          m.daysUntilInactivityExpiry === undefined ? '—' : t.grantDaysLeft(m.daysUntilInactivityExpiry);
         return `<tr data-mailbox="${escapeHtml(m.upn)}"><td class="mono">${escapeHtml(m.upn)}</td><td><span class="badge ${tone}" data-status="${escapeHtml(m.status)}">${escapeHtml(t.mailboxStatus[m.status === 'ok' ? 'ok' : 'reconnect_required'])}</span></td>
 <td class="when">${escapeHtml(formatDate(m.lastRefreshAt, zoneOf(model)))}</td><td>${escapeHtml(inactivity)}</td>
 <td>${postForm(model, '/actions/token', hidden('mailbox', m.upn), t.getSmtpToken)} ${postForm(model, '/actions/testmail', hidden('mailbox', m.upn), t.sendTestMail, 'test-mail')}</td></tr>`;
@@ -143,7 +158,9 @@ function tokenPanel(model: DashboardModel, t: SimulatorMessages): string {
   const token = model.lastToken;
   if (!token) return '';
   const f = t.tokenFields;
-  const xoauth2 = token.xoauth2Parts.map((part) => `<code>${escapeHtml(part)}</code>`).join(' <span class="small">\\x01</span> ');
+  const xoauth2 = token.xoauth2Parts
+    .map((part) => `<code>${escapeHtml(part)}</code>`)
+    .join(' <span class="small">\\x01</span> ');
   const smtp = token.smtp ? `${token.smtp.host}:${token.smtp.port} (${token.smtp.security})` : '—';
   return `<div id="smtp-token"><h2>${escapeHtml(t.tokenHeading)}</h2><p class="explain">${escapeHtml(t.tokenExplain)}</p><dl>
 <dt>${escapeHtml(f.mailbox)}</dt><dd class="mono">${escapeHtml(token.mailbox)}</dd>
@@ -162,7 +179,9 @@ function secretSection(model: DashboardModel, t: SimulatorMessages): string {
     const c = t.secretColumns;
     const rows = model.secrets.rows
       .map(
-        (s) => `<tr data-key-id="${escapeHtml(s.keyId)}"${s.inUse ? ' data-in-use' : ''}><td class="mono">${escapeHtml(s.keyId.slice(0, 8))}…</td><td>${escapeHtml(s.displayName ?? '')}</td>
+        (
+          s,
+        ) => `<tr data-key-id="${escapeHtml(s.keyId)}"${s.inUse ? ' data-in-use' : ''}><td class="mono">${escapeHtml(s.keyId.slice(0, 8))}…</td><td>${escapeHtml(s.displayName ?? '')}</td>
 <td>${escapeHtml(formatDate(s.endDateTime, zoneOf(model)))}</td><td class="days-left">${daysBadge(s.daysLeft)}</td><td>${s.inUse ? `<span class="badge ok">${escapeHtml(t.inUse)}</span>` : ''}</td></tr>`,
       )
       .join('');
@@ -202,7 +221,10 @@ function monitorSection(model: DashboardModel, t: SimulatorMessages): string {
     : `<p class="small">${escapeHtml(t.runsEmpty)}</p>`;
   const rotations = view?.rotations.length
     ? `<div class="scroll"><table><tbody>${view.rotations
-        .map((r) => `<tr><td class="when">${escapeHtml(formatDate(r.startedAt, zoneOf(model)))}</td><td><span class="badge" data-step="${escapeHtml(r.step)}">${escapeHtml(describeRotationStep(r.step, model.locale))}</span></td><td class="small">${escapeHtml(r.blockedReason ?? '')}</td></tr>`)
+        .map(
+          (r) =>
+            `<tr><td class="when">${escapeHtml(formatDate(r.startedAt, zoneOf(model)))}</td><td><span class="badge" data-step="${escapeHtml(r.step)}">${escapeHtml(describeRotationStep(r.step, model.locale))}</span></td><td class="small">${escapeHtml(r.blockedReason ?? '')}</td></tr>`,
+        )
         .join('')}</tbody></table></div>`
     : `<p class="small">${escapeHtml(t.rotationsEmpty)}</p>`;
   return `<section id="monitor"><h2>${escapeHtml(t.monitorHeading)}</h2><p class="explain">${escapeHtml(t.monitorExplain)}</p>
@@ -217,7 +239,9 @@ function outboxSection(model: DashboardModel, t: SimulatorMessages): string {
       ? `<p>${escapeHtml(t.outboxEmpty)}</p>`
       : `<div class="scroll"><table><thead><tr><th>${escapeHtml(c.received)}</th><th>${escapeHtml(c.from)}</th><th>${escapeHtml(c.to)}</th><th>${escapeHtml(c.subject)}</th><th></th></tr></thead><tbody>${model.outbox
           .map(
-            (m) => `<tr class="mail"><td class="when">${escapeHtml(formatDate(m.receivedAt, zoneOf(model)))}</td><td class="mono addr">${escapeHtml(m.from)}</td><td class="mono addr">${escapeHtml(recipients(m))}</td>
+            (
+              m,
+            ) => `<tr class="mail"><td class="when">${escapeHtml(formatDate(m.receivedAt, zoneOf(model)))}</td><td class="mono addr">${escapeHtml(m.from)}</td><td class="mono addr">${escapeHtml(recipients(m))}</td>
 <td class="subject">${escapeHtml(m.message.subject ?? '')}</td><td class="when"><a href="/mail/${encodeURIComponent(m.id)}?lang=${model.locale}">${escapeHtml(t.open)}</a></td></tr>`,
           )
           .join('')}</tbody></table></div>`;
@@ -242,15 +266,29 @@ export function renderMail(locale: Locale, timeZone: string, message: OutboxMess
   const content = message.message.body?.content ?? '';
   const isHtml = (message.message.body?.contentType ?? 'text').toLowerCase() === 'html';
   // No allow-scripts, no allow-same-origin: the mail's HTML stays inert.
-  const body = isHtml ? `<iframe sandbox="" style="height:${mailFrameHeight(content)}px" srcdoc="${escapeHtml(content)}" title="${escapeHtml(message.message.subject ?? '')}"></iframe>` : `<pre>${escapeHtml(content)}</pre>`;
-  const attachments = (message.message.attachments ?? []).map((a) => `${a.name ?? 'attachment'} (${a.contentType ?? 'application/octet-stream'})`).join(', ');
+  const body = isHtml
+    ? `<iframe sandbox="" style="height:${mailFrameHeight(content)}px" srcdoc="${escapeHtml(content)}" title="${escapeHtml(message.message.subject ?? '')}"></iframe>`
+    : `<pre>${escapeHtml(content)}</pre>`;
+  const attachments = (message.message.attachments ?? [])
+    .map((a) => `${a.name ?? 'attachment'} (${a.contentType ?? 'application/octet-stream'})`)
+    .join(', ');
   const header = `<dl><dt>${escapeHtml(f.from)}</dt><dd class="mono">${escapeHtml(message.from)}</dd><dt>${escapeHtml(f.to)}</dt><dd class="mono">${escapeHtml(recipients(message))}</dd>
 <dt>${escapeHtml(f.subject)}</dt><dd id="mail-subject"><strong>${escapeHtml(message.message.subject ?? '')}</strong></dd><dt>${escapeHtml(f.received)}</dt><dd>${escapeHtml(formatDate(message.receivedAt, { locale, timeZone }))}</dd>
 ${attachments ? `<dt>${escapeHtml(f.attachments)}</dt><dd>${escapeHtml(attachments)}</dd>` : ''}</dl>`;
-  return shell(locale, t.title, `<a href="/?lang=${locale}">${escapeHtml(t.mailBack)}</a>`, `<section>${header}</section><section>${body}</section>`);
+  return shell(
+    locale,
+    t.title,
+    `<a href="/?lang=${locale}">${escapeHtml(t.mailBack)}</a>`,
+    `<section>${header}</section><section>${body}</section>`,
+  );
 }
 
 export function renderProblem(locale: Locale, text: string): string {
   const t = SIMULATOR_MESSAGES[locale];
-  return shell(locale, t.title, `<a href="/?lang=${locale}">${escapeHtml(t.mailBack)}</a>`, `<div class="notice error" role="alert">${escapeHtml(text)}</div>`);
+  return shell(
+    locale,
+    t.title,
+    `<a href="/?lang=${locale}">${escapeHtml(t.mailBack)}</a>`,
+    `<div class="notice error" role="alert">${escapeHtml(text)}</div>`,
+  );
 }

@@ -40,7 +40,8 @@ const DEFAULT_EXPIRE_DAYS = 20;
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
   // Forms post only to the simulator itself; "Connect" is a plain link, so no other origin is needed.
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -54,7 +55,8 @@ function sameText(given: string, expected: string): boolean {
 }
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) throw new BadFormError('not a form');
+  if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded'))
+    throw new BadFormError('not a form');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -91,7 +93,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const notices = pendingNotices;
     pendingNotices = [];
     const connectedMailbox = query.get('mailbox');
-    if (query.get('keyrelay') === 'connected' && connectedMailbox) notices.unshift({ tone: 'ok', text: t.connected(connectedMailbox) });
+    if (query.get('keyrelay') === 'connected' && connectedMailbox)
+      notices.unshift({ tone: 'ok', text: t.connected(connectedMailbox) });
     const returnUrl = `${url}/?lang=${locale}`;
     const [status, secrets] = await Promise.all([
       keyrelay.status().then(
@@ -130,7 +133,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     try {
       form = await readForm(request);
     } catch (error) {
-      if (error instanceof BadFormError) return send(response, 400, renderProblem(localeOf(null, request), SIMULATOR_MESSAGES[localeOf(null, request)].badRequest));
+      if (error instanceof BadFormError)
+        return send(
+          response,
+          400,
+          renderProblem(localeOf(null, request), SIMULATOR_MESSAGES[localeOf(null, request)].badRequest),
+        );
       throw error;
     }
     const locale = localeOf(form.get('lang'), request);
@@ -150,7 +158,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       const mailbox = (form.get('mailbox') ?? '').trim();
       if (mailbox.length === 0 || mailbox.length > 320) return send(response, 400, renderProblem(locale, t.badRequest));
       const outcome = await keyrelay.sendTestMail(mailbox, t.testMailSubject);
-      pendingNotices.push(outcome.ok ? { tone: 'ok', text: t.testMailSent(mailbox) } : { tone: 'error', text: t.testMailFailed(outcome.code, outcome.message) });
+      pendingNotices.push(
+        outcome.ok
+          ? { tone: 'ok', text: t.testMailSent(mailbox) }
+          : { tone: 'error', text: t.testMailFailed(outcome.code, outcome.message) },
+      );
       log(`simulator: test mail over SMTP ${outcome.ok ? 'sent' : `refused (${outcome.code})`}`);
       return backTo(response, locale);
     }
@@ -218,8 +230,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
-      log(`simulator: ${request.method ?? 'GET'} ${new URL(request.url ?? '/', 'http://127.0.0.1').pathname} failed: ${error instanceof Error ? error.message : String(error)}`);
-      if (!response.headersSent) send(response, 500, renderProblem('en', 'The simulator failed; see the demo console.'));
+      log(
+        `simulator: ${request.method ?? 'GET'} ${new URL(request.url ?? '/', 'http://127.0.0.1').pathname} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      if (!response.headersSent)
+        send(response, 500, renderProblem('en', 'The simulator failed; see the demo console.'));
       else response.end();
     });
   });

@@ -14,7 +14,8 @@ export interface OptionSpec {
 
 export type OptionTable<K extends string = string> = Readonly<Record<K, OptionSpec>>;
 
-export type UsageErrorCode = 'unexpected_argument' | 'unknown_option' | 'takes_no_value' | 'needs_value' | 'bad_locale' | 'bad_secret_months';
+export type UsageErrorCode =
+  'unexpected_argument' | 'unknown_option' | 'takes_no_value' | 'needs_value' | 'bad_locale' | 'bad_secret_months';
 
 /** The command line is wrong: rendered in the run's language with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -51,7 +52,10 @@ export function usageErrorText(locale: Locale, error: UsageError): string {
   return USAGE_ERRORS[locale][error.code](error.params);
 }
 
-export function parseArguments<const K extends string>(argv: readonly string[], options: OptionTable<K>): Partial<Record<K, string | true>> {
+export function parseArguments<const K extends string>(
+  argv: readonly string[],
+  options: OptionTable<K>,
+): Partial<Record<K, string | true>> {
   const parsed: Partial<Record<K, string | true>> = {};
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] ?? '';
@@ -102,9 +106,15 @@ export const HELP_HEADINGS: Record<Locale, { usage: string; options: string }> =
 };
 
 /** `--help`: the usage lines, then every option of the table on one line each. */
-export function helpText(locale: Locale, usages: Readonly<Record<Locale, readonly string[]>>, options: OptionTable): string {
+export function helpText(
+  locale: Locale,
+  usages: Readonly<Record<Locale, readonly string[]>>,
+  options: OptionTable,
+): string {
   const heading = HELP_HEADINGS[locale];
-  const labels = Object.entries(options).map(([name, spec]) => [`--${name}${spec.value === undefined ? '' : ` ${spec.value}`}`, spec.describe[locale]] as const);
+  const labels = Object.entries(options).map(
+    ([name, spec]) => [`--${name}${spec.value === undefined ? '' : ` ${spec.value}`}`, spec.describe[locale]] as const,
+  );
   const width = Math.max(...labels.map(([label]) => label.length));
   const prefix = `${heading.usage}: `;
   return [

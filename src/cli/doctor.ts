@@ -15,7 +15,6 @@ import { DOCTOR_OPTIONS, DOCTOR_USAGES } from './options.js';
 
 const SYMBOLS = { ok: '✓', info: 'i', warning: '!', problem: '✗' } as const;
 
-
 function print(locale: Locale, timeZone: string, findings: readonly Finding[]): void {
   const text = DOCTOR_TEXT[locale];
   for (const item of findings) {

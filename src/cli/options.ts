@@ -5,23 +5,38 @@ import type { OptionTable } from './arguments.js';
 const LOCALE_OPTION = {
   kind: 'string',
   value: 'it|en',
-  describe: { it: 'lingua di questa esecuzione (predefinita: ALERT_LOCALE, altrimenti it)', en: 'language of this run (default: ALERT_LOCALE, else it)' },
+  describe: {
+    it: 'lingua di questa esecuzione (predefinita: ALERT_LOCALE, altrimenti it)',
+    en: 'language of this run (default: ALERT_LOCALE, else it)',
+  },
 } as const;
 
 const HELP_OPTION = { kind: 'boolean', describe: { it: 'mostra questo aiuto', en: 'show this help' } } as const;
 
 export const SETUP_USAGES = {
-  it: ['npm run setup -- [--dry-run] [opzioni]', 'npm run setup -- --federated [--remove-secret] [--dry-run] [opzioni]'],
-  en: ['npm run setup -- [--dry-run] [options]', 'npm run setup -- --federated [--remove-secret] [--dry-run] [options]'],
+  it: [
+    'npm run setup -- [--dry-run] [opzioni]',
+    'npm run setup -- --federated [--remove-secret] [--dry-run] [opzioni]',
+  ],
+  en: [
+    'npm run setup -- [--dry-run] [options]',
+    'npm run setup -- --federated [--remove-secret] [--dry-run] [options]',
+  ],
 } as const;
 
 export const SETUP_OPTIONS = {
-  'dry-run': { kind: 'boolean', describe: { it: 'dice cosa farebbe, senza cambiare nulla', en: 'says what it would do, changes nothing' } },
+  'dry-run': {
+    kind: 'boolean',
+    describe: { it: 'dice cosa farebbe, senza cambiare nulla', en: 'says what it would do, changes nothing' },
+  },
   locale: LOCALE_OPTION,
   'app-name': {
     kind: 'string',
     value: '<nome>',
-    describe: { it: 'nome della registrazione app da trovare o creare (predefinito: keyrelay)', en: 'display name of the app registration to find or create (default: keyrelay)' },
+    describe: {
+      it: 'nome della registrazione app da trovare o creare (predefinito: keyrelay)',
+      en: 'display name of the app registration to find or create (default: keyrelay)',
+    },
   },
   'identity-client-id': {
     kind: 'string',
@@ -42,7 +57,10 @@ export const SETUP_OPTIONS = {
   'secret-months': {
     kind: 'string',
     value: '<1-24>',
-    describe: { it: 'durata in mesi di un nuovo segreto client (predefinita: 24)', en: 'lifetime in months of a new client secret (default: 24)' },
+    describe: {
+      it: 'durata in mesi di un nuovo segreto client (predefinita: 24)',
+      en: 'lifetime in months of a new client secret (default: 24)',
+    },
   },
   federated: {
     kind: 'boolean',
@@ -53,7 +71,10 @@ export const SETUP_OPTIONS = {
   },
   'remove-secret': {
     kind: 'boolean',
-    describe: { it: 'con --federated, dopo il passaggio: rimuove il vecchio segreto client', en: 'with --federated, after the switch: removes the old client secret' },
+    describe: {
+      it: 'con --federated, dopo il passaggio: rimuove il vecchio segreto client',
+      en: 'with --federated, after the switch: removes the old client secret',
+    },
   },
   help: HELP_OPTION,
 } as const satisfies OptionTable;

@@ -12,7 +12,15 @@ import { SetupFailure } from '../shared/services/setup/setupFailure.js';
 import { renderSetupFailure, renderSetupMessage } from '../shared/services/setup/setupMessages.js';
 import { runSetup, type SetupStep } from '../shared/services/setup/setupService.js';
 import { loadSetupSettings } from '../shared/services/setup/setupSettings.js';
-import { helpText, localeFlag, parseArguments, runLocale, stringFlag, UsageError, usageErrorText } from './arguments.js';
+import {
+  helpText,
+  localeFlag,
+  parseArguments,
+  runLocale,
+  stringFlag,
+  UsageError,
+  usageErrorText,
+} from './arguments.js';
 import { SETUP_TEXT } from './cliMessages.js';
 import { SETUP_OPTIONS, SETUP_USAGES } from './options.js';
 
@@ -35,7 +43,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const months = stringFlag(flags['secret-months']) ?? '24';
-    if (!/^\d{1,2}$/.test(months) || Number(months) < 1 || Number(months) > 24) throw new UsageError('bad_secret_months');
+    if (!/^\d{1,2}$/.test(months) || Number(months) < 1 || Number(months) > 24)
+      throw new UsageError('bad_secret_months');
     const identityClientId = stringFlag(flags['identity-client-id']);
     const identityObjectId = stringFlag(flags['identity-object-id']);
     const settings = loadSetupSettings(source, {
@@ -48,16 +57,28 @@ async function main(argv: readonly string[]): Promise<number> {
     const dryRun = flags['dry-run'] === true;
     const heading = SETUP_TEXT[locale];
     console.log(`${heading.title}${dryRun ? heading.dryRun : ''}`);
-    console.log(`✓ ${heading.settings}: KEY_VAULT_URL=${settings.keyVaultUrl}, PUBLIC_BASE_URL=${settings.publicBaseUrl}, AZURE_TENANT_ID=${settings.azureTenantId}`);
+    console.log(
+      `✓ ${heading.settings}: KEY_VAULT_URL=${settings.keyVaultUrl}, PUBLIC_BASE_URL=${settings.publicBaseUrl}, AZURE_TENANT_ID=${settings.azureTenantId}`,
+    );
     const print = (step: SetupStep) => printStep(locale, timeZone, step);
     try {
       const appName = stringFlag(flags['app-name']) ?? 'keyrelay';
       const outcome =
         flags.federated === true
-          ? await runFederatedSetup(createFederatedSetupDependencies(settings), { settings, appName, dryRun, removeSecret: flags['remove-secret'] === true }, print)
-          : await runSetup(createSetupDependencies(settings), { settings, appName, dryRun, secretLifetimeMonths: Number(months) }, print);
+          ? await runFederatedSetup(
+              createFederatedSetupDependencies(settings),
+              { settings, appName, dryRun, removeSecret: flags['remove-secret'] === true },
+              print,
+            )
+          : await runSetup(
+              createSetupDependencies(settings),
+              { settings, appName, dryRun, secretLifetimeMonths: Number(months) },
+              print,
+            );
       console.log(`\n${heading.next}`);
-      outcome.nextSteps.forEach((message, index) => console.log(`  ${index + 1}. ${renderSetupMessage(locale, message, timeZone)}`));
+      outcome.nextSteps.forEach((message, index) =>
+        console.log(`  ${index + 1}. ${renderSetupMessage(locale, message, timeZone)}`),
+      );
       return 0;
     } catch (error) {
       if (!(error instanceof SetupFailure)) throw error;
@@ -72,7 +93,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof ConfigError) {
       console.error(`✗ ${SETUP_TEXT[locale].invalidSettings}`);
-      for (const { setting, problem } of error.problems) console.error(`  - ${setting}: ${settingProblemIn(locale, problem)}`);
+      for (const { setting, problem } of error.problems)
+        console.error(`  - ${setting}: ${settingProblemIn(locale, problem)}`);
       return 1;
     }
     // Never a stack trace or an SDK message (it may echo a request): the class name is enough to report.

@@ -15,7 +15,9 @@ export async function connect(request: HttpRequest, context: InvocationContext):
     const { getApp, parseConnectQuery } = await functionServices();
     const query = parseConnectQuery(new URL(request.url).search);
     const clientAddress = clientAddressOf(request.headers);
-    const started = await getApp().connect(logger).start({ ...query, ...(clientAddress === undefined ? {} : { clientAddress }) });
+    const started = await getApp()
+      .connect(logger)
+      .start({ ...query, ...(clientAddress === undefined ? {} : { clientAddress }) });
     return connectStartResult(started);
   } catch (error) {
     const result = toErrorResult(error, { format: 'html', locale: pickLocale(request.headers.get('accept-language')) });

@@ -11,11 +11,17 @@ export async function mailboxes(request: HttpRequest, context: InvocationContext
   const logger = loggerFor(context);
   try {
     const { getApp, parseMailboxesRequest } = await functionServices();
-    const answer = await getApp().mailboxes(logger).execute(parseMailboxesRequest(request.method, request.params.mailbox));
+    const answer = await getApp()
+      .mailboxes(logger)
+      .execute(parseMailboxesRequest(request.method, request.params.mailbox));
     return answer.kind === 'disconnected' ? noContentResult() : jsonResult(200, answer.body);
   } catch (error) {
     const result = toErrorResult(error, { format: 'json', locale: getConfig().alertLocale });
-    if (result.status >= 500) logger.error('mailboxes.failed', { status: result.status, error: error instanceof Error ? error.name : 'unknown' });
+    if (result.status >= 500)
+      logger.error('mailboxes.failed', {
+        status: result.status,
+        error: error instanceof Error ? error.name : 'unknown',
+      });
     return result;
   }
 }

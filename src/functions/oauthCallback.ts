@@ -14,10 +14,7 @@ export async function oauthCallback(request: HttpRequest, context: InvocationCon
   const locale = pickLocale(request.headers.get('accept-language'));
   try {
     const { getApp } = await functionServices();
-    const outcome = await getApp().connect(logger).complete(
-      new URL(request.url).search,
-      request.headers.get('cookie'),
-    );
+    const outcome = await getApp().connect(logger).complete(new URL(request.url).search, request.headers.get('cookie'));
     return callbackResult(outcome, locale);
   } catch (error) {
     const result = toErrorResult(error, { format: 'html', locale });

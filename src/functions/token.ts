@@ -16,7 +16,12 @@ export async function token(request: HttpRequest, context: InvocationContext): P
   } catch (error) {
     const result = toErrorResult(error, { format: 'json', locale: getConfig().alertLocale });
     // Names only: an error's message may echo a request, a secret name or an SDK's response.
-    const properties = { status: result.status, code: errorCode(result.jsonBody), error: errorName(error), cause: causeName(error) };
+    const properties = {
+      status: result.status,
+      code: errorCode(result.jsonBody),
+      error: errorName(error),
+      cause: causeName(error),
+    };
     if (result.status >= 500 && result.status !== 503) loggerFor(context).error('token.failed', properties);
     else loggerFor(context).warn('token.failed', properties);
     return result;

@@ -8,7 +8,6 @@ import { LOCALES, type Locale } from './presentation/locale.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from './presentation/time.js';
 import { settingProblem, type SettingProblemKind } from './settingProblems.js';
 
-
 /** Every app setting keyrelay reads (DESIGN.md §4); infra and docs take this list as the source of truth. */
 export const SETTING_NAMES = [
   'KEY_VAULT_URL',
@@ -47,8 +46,7 @@ const STORAGE_ACCOUNT_NAME = 'AzureWebJobsStorage__accountName';
 const STORAGE_TABLE_SERVICE_URI = 'AzureWebJobsStorage__tableServiceUri';
 
 export type StorageConfig =
-  | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; tableServiceUri: string };
+  { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; tableServiceUri: string };
 
 export interface Config {
   keyVaultUrl: string;
@@ -99,7 +97,8 @@ export type OAuthClientCredentialKind = (typeof OAUTH_CLIENT_CREDENTIAL_KINDS)[n
 export function federatedTokenAudienceFor(authorityHost: string): string {
   const host = URL.canParse(authorityHost) ? new URL(authorityHost).hostname.toLowerCase() : '';
   if (host === 'login.microsoftonline.us') return 'api://AzureADTokenExchangeUSGov';
-  if (host === 'login.chinacloudapi.cn' || host === 'login.partner.microsoftonline.cn') return 'api://AzureADTokenExchangeChina';
+  if (host === 'login.chinacloudapi.cn' || host === 'login.partner.microsoftonline.cn')
+    return 'api://AzureADTokenExchangeChina';
   return 'api://AzureADTokenExchange';
 }
 
@@ -161,7 +160,10 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T, fallba
   z.enum(values, { error: settingProblem('one_of', { values: values.join(', ') }) }).default(fallback);
 
 const wholeNumber = (min: number, max: number, fallback: number, unit: 'number' | 'days' = 'number') => {
-  const expected = settingProblem(unit === 'days' ? 'whole_days' : 'whole_number', { min: String(min), max: String(max) });
+  const expected = settingProblem(unit === 'days' ? 'whole_days' : 'whole_number', {
+    min: String(min),
+    max: String(max),
+  });
   return z
     .string()
     .regex(/^\d+$/, { error: expected })
@@ -182,7 +184,9 @@ const settingsSchema = z
         error: settingProblem('oauth_tenant'),
       })
       .default('organizations'),
-    AZURE_TENANT_ID: required('home_tenant').refine((text) => GUID.test(text) || DOMAIN.test(text), { error: settingProblem('home_tenant') }),
+    AZURE_TENANT_ID: required('home_tenant').refine((text) => GUID.test(text) || DOMAIN.test(text), {
+      error: settingProblem('home_tenant'),
+    }),
     OAUTH_CLIENT_CREDENTIAL: oneOf(OAUTH_CLIENT_CREDENTIAL_KINDS, 'secret'),
     // An application ID URI: Entra compares it with the federated credential's audiences verbatim.
     FEDERATED_TOKEN_AUDIENCE: z
@@ -199,10 +203,16 @@ const settingsSchema = z
     ALLOWED_TENANTS: z
       .string()
       .optional()
-      .transform((text) => (text === '*' ? ('*' as const) : text === undefined ? undefined : splitList(text).map((id) => id.toLowerCase())))
-      .refine((tenants) => tenants === undefined || tenants === '*' || (tenants.length > 0 && tenants.every((id) => GUID.test(id))), {
-        error: settingProblem('tenant_list'),
-      }),
+      .transform((text) =>
+        text === '*' ? ('*' as const) : text === undefined ? undefined : splitList(text).map((id) => id.toLowerCase()),
+      )
+      .refine(
+        (tenants) =>
+          tenants === undefined || tenants === '*' || (tenants.length > 0 && tenants.every((id) => GUID.test(id))),
+        {
+          error: settingProblem('tenant_list'),
+        },
+      ),
     CONNECT_ATTEMPTS_PER_CLIENT_PER_HOUR: wholeNumber(1, 100_000, 30),
     CONNECT_ATTEMPTS_PER_TENANT_PER_HOUR: wholeNumber(1, 100_000, 200),
     MAX_MAILBOXES_PER_TENANT: wholeNumber(1, 100_000, 100),
@@ -245,7 +255,10 @@ const settingsSchema = z
       .refine((addresses) => addresses.every((address) => EMAIL.test(address)), {
         error: settingProblem('emails'),
       }),
-    ALERT_SENDER: z.string().regex(EMAIL, { error: settingProblem('sender') }).optional(),
+    ALERT_SENDER: z
+      .string()
+      .regex(EMAIL, { error: settingProblem('sender') })
+      .optional(),
     ALERT_MAIL_AUTH: oneOf(['connected-mailbox', 'managed-identity'], 'connected-mailbox'),
     ALERT_WEBHOOK_URL: optionalUrlSetting('https://contoso.webhook.office.com/...'),
     ALERT_LOCALE: oneOf(LOCALES, 'it'),
@@ -260,9 +273,18 @@ const settingsSchema = z
     ROTATION_MODE: oneOf(['auto', 'alert-only'], 'auto'),
     ROTATION_LEAD_DAYS: wholeDays(1, 365, 30),
     ROTATION_OVERLAP_DAYS: z
-      .union([z.literal('never'), z.string().regex(/^\d{1,3}$/).transform(Number)], {
-        error: settingProblem('overlap_days'),
-      })
+      .union(
+        [
+          z.literal('never'),
+          z
+            .string()
+            .regex(/^\d{1,3}$/)
+            .transform(Number),
+        ],
+        {
+          error: settingProblem('overlap_days'),
+        },
+      )
       .default(7),
   })
   .superRefine((settings, context) => {
@@ -296,7 +318,12 @@ function parseStorage(settings: SettingsSource): StorageResult {
   if (tableServiceUri !== undefined) {
     return isSecureAbsoluteUrl(tableServiceUri)
       ? { storage: { kind: 'identity', tableServiceUri: withoutTrailingSlash(tableServiceUri) } }
-      : { problem: { setting: STORAGE_TABLE_SERVICE_URI, problem: settingProblem('url', { example: 'https://myaccount.table.core.windows.net' }) } };
+      : {
+          problem: {
+            setting: STORAGE_TABLE_SERVICE_URI,
+            problem: settingProblem('url', { example: 'https://myaccount.table.core.windows.net' }),
+          },
+        };
   }
   const accountName = settings[STORAGE_ACCOUNT_NAME];
   if (accountName !== undefined) {
@@ -307,7 +334,11 @@ function parseStorage(settings: SettingsSource): StorageResult {
   return {
     problem: {
       setting: 'AzureWebJobsStorage',
-      problem: settingProblem('storage_missing', { accountName: STORAGE_ACCOUNT_NAME, tableServiceUri: STORAGE_TABLE_SERVICE_URI }, { missing: true }),
+      problem: settingProblem(
+        'storage_missing',
+        { accountName: STORAGE_ACCOUNT_NAME, tableServiceUri: STORAGE_TABLE_SERVICE_URI },
+        { missing: true },
+      ),
     },
   };
 }

@@ -162,11 +162,7 @@ export const UPSTREAM_UNAVAILABLE_MESSAGE = 'A Microsoft service keyrelay depend
 export class UpstreamUnavailableError extends RetryLaterError {
   override name = 'UpstreamUnavailableError';
 
-  constructor(
-    retryAfterSeconds: number,
-    publicMessage = UPSTREAM_UNAVAILABLE_MESSAGE,
-    options?: KeyrelayErrorOptions,
-  ) {
+  constructor(retryAfterSeconds: number, publicMessage = UPSTREAM_UNAVAILABLE_MESSAGE, options?: KeyrelayErrorOptions) {
     super(UPSTREAM_UNAVAILABLE, retryAfterSeconds, publicMessage, options);
   }
 }

@@ -16,7 +16,11 @@ export function formatLogLine(event: string, properties: LogProperties = {}): st
 }
 
 /** Logger over any sink with info/warn/error of strings (the Functions InvocationContext, console). */
-export function loggerFor(sink: { info(message: string): void; warn(message: string): void; error(message: string): void }): Logger {
+export function loggerFor(sink: {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}): Logger {
   return {
     info: (event, properties) => sink.info(formatLogLine(event, properties)),
     warn: (event, properties) => sink.warn(formatLogLine(event, properties)),

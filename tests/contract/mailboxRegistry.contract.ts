@@ -53,8 +53,14 @@ export function describeMailboxRegistryContract(name: string, makeStore: MakeSto
 
     it('keeps the result of the SMTP AUTH check with its code and time', async () => {
       const checkedAt = new Date('2026-03-01T10:00:00Z');
-      await registry.upsert(mailbox('smtp@contoso.com', { smtpAuth: { state: 'disabled', code: '5.7.139', checkedAt } }));
-      expect((await registry.get('smtp@contoso.com'))?.smtpAuth).toEqual({ state: 'disabled', code: '5.7.139', checkedAt });
+      await registry.upsert(
+        mailbox('smtp@contoso.com', { smtpAuth: { state: 'disabled', code: '5.7.139', checkedAt } }),
+      );
+      expect((await registry.get('smtp@contoso.com'))?.smtpAuth).toEqual({
+        state: 'disabled',
+        code: '5.7.139',
+        checkedAt,
+      });
     });
 
     it('marks a mailbox reconnect_required with the error code and time', async () => {
@@ -188,7 +194,9 @@ export function describeMailboxRegistryContract(name: string, makeStore: MakeSto
       expect(await registry.get('anna@contoso.com')).toBeUndefined();
       expect(await registry.list()).toEqual([]);
       expect(await registry.remove('anna@contoso.com')).toBeUndefined();
-      expect(await registry.markReconnectRequired('anna@contoso.com', 'x', at('2026-03-05T08:00:00.000Z'))).toBeUndefined();
+      expect(
+        await registry.markReconnectRequired('anna@contoso.com', 'x', at('2026-03-05T08:00:00.000Z')),
+      ).toBeUndefined();
       await registry.upsert(mailbox('anna@contoso.com', { objectId: '44444444-4444-4444-8444-444444444444' }));
       expect((await registry.get('anna@contoso.com'))?.objectId).toBe('44444444-4444-4444-8444-444444444444');
     });

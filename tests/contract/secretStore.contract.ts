@@ -2,7 +2,12 @@
 // the Key Vault adapter on the emulator. Names carry a random prefix: a vault may be shared between tests.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DeletableSecretStore, type SecretSummary, StoreConflictError, StoreRequestError } from '../../src/shared/ports/index.js';
+import {
+  type DeletableSecretStore,
+  type SecretSummary,
+  StoreConflictError,
+  StoreRequestError,
+} from '../../src/shared/ports/index.js';
 import type { MakeStore, StoreUnderTest } from './storeHarness.js';
 
 // Key Vault keeps expiry in whole epoch seconds.
@@ -68,7 +73,10 @@ export function describeSecretStoreContract(name: string, makeStore: MakeStore<D
       const name = `${prefix}-cookie-key`;
       const first = await secrets.setSecret(name, 'first');
       await secrets.setSecret(name, 'second');
-      expect(await secrets.getSecretVersion(name, first.version)).toMatchObject({ value: 'first', version: first.version });
+      expect(await secrets.getSecretVersion(name, first.version)).toMatchObject({
+        value: 'first',
+        version: first.version,
+      });
       expect(await secrets.getSecretVersion(name, 'f'.repeat(32))).toBeUndefined();
       expect(await secrets.getSecretVersion(`${prefix}-missing`, first.version)).toBeUndefined();
     });

@@ -66,7 +66,12 @@ describe('connect in headless Chromium', () => {
     const check = await fetch(`${host.url}/api/mailboxes/${encodeURIComponent(MARIO.upn)}`, {
       headers: { 'x-functions-key': FUNCTION_KEY },
     });
-    expect(await check.json()).toMatchObject({ mailbox: MARIO.upn, tenantId: CONTOSO_TENANT_ID, status: 'ok', ref: REF });
+    expect(await check.json()).toMatchObject({
+      mailbox: MARIO.upn,
+      tenantId: CONTOSO_TENANT_ID,
+      status: 'ok',
+      ref: REF,
+    });
 
     const cache = await stack.core.secretStore.getSecret(mailboxCacheSecretName(CONTOSO_TENANT_ID, MARIO.oid));
     expect(JSON.parse(cache?.value ?? '{}')).toHaveProperty('RefreshToken');

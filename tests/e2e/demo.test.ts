@@ -9,7 +9,19 @@ import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchChromium, serverSpkiHash } from '../support/chromium.js';
-import { ALERT_RECIPIENT, ALERT_SENDER, connectAlertSender, docsDir, expectCleanStop, portIsFree, portOf, reloadUntil, startDemo, stopDemo, stopRunningDemos } from './demoProcess.js';
+import {
+  ALERT_RECIPIENT,
+  ALERT_SENDER,
+  connectAlertSender,
+  docsDir,
+  expectCleanStop,
+  portIsFree,
+  portOf,
+  reloadUntil,
+  startDemo,
+  stopDemo,
+  stopRunningDemos,
+} from './demoProcess.js';
 
 /** A complete compact JWS (header.payload.signature): what a leaked access token looks like. */
 const FULL_JWT = /eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/;
@@ -123,7 +135,11 @@ describe('npm run demo', () => {
     // the monitor in federated mode reports it as a leftover to remove.
     expect(await page.locator('#client-secret tr[data-in-use]').count()).toBe(0);
     expect(await page.locator(`#client-secret tr[data-key-id="${renewedKeyId}"]`).count()).toBe(0);
-    expect(await page.locator('#client-secret tr[data-key-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key-id')))).toEqual([expiringKeyId]);
+    expect(
+      await page
+        .locator('#client-secret tr[data-key-id]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key-id'))),
+    ).toEqual([expiringKeyId]);
     expect(await page.locator('#client-secret form[action="/actions/expire"]').count()).toBe(0);
     expect(await page.locator('#go-secretless').count()).toBe(0);
     expect(demo.output.join('\n')).toContain('client secret removed');
@@ -135,7 +151,9 @@ describe('npm run demo', () => {
     expect(await page.content()).not.toMatch(FULL_JWT);
     await page.screenshot({ path: join(docsDir, 'secretless.png'), fullPage: true });
     await page.goto(statusHref);
-    expect(await page.locator('body').innerText()).toContain('Credential: federated managed identity, no secret to expire');
+    expect(await page.locator('body').innerText()).toContain(
+      'Credential: federated managed identity, no secret to expire',
+    );
     await browser.close();
     browser = undefined;
 
@@ -167,7 +185,11 @@ describe('npm run demo', () => {
     const formToken = /name="token" value="([^"]+)"/.exec(before)?.[1];
     expect(formToken).toBeDefined();
     const post = (fields: Record<string, string>) =>
-      fetch(`${demo.simulatorUrl}/actions/expire`, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+      fetch(`${demo.simulatorUrl}/actions/expire`, {
+        method: 'POST',
+        body: new URLSearchParams(fields),
+        redirect: 'manual',
+      });
 
     for (const days of ['-1', '731', 'abc', '20.5', '', '1e2']) {
       const response = await post({ token: formToken!, lang: 'en', days });

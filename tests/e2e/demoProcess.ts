@@ -38,14 +38,21 @@ export async function stopRunningDemos(): Promise<void> {
 /** `npm run demo -- <args>`; resolves once it printed its URL. */
 export async function startDemo(args: readonly string[] = []): Promise<RunningDemo> {
   // detached: its own process group, so that SIGINT reaches npm, tsx and every child like Ctrl+C does.
-  const child = spawn('npm', ['run', 'demo', ...(args.length > 0 ? ['--', ...args] : [])], { cwd: repoRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', 'demo', ...(args.length > 0 ? ['--', ...args] : [])], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   // 'close', not 'exit': npm may exit before the demo has finished cleaning up; the demo still holds
   // the output pipe until it is done.
   const closed = new Promise<ExitStatus>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   const ready = new Promise<{ simulatorUrl: string; caCertificatePath: string }>((resolve, reject) => {
     let caCertificatePath: string | undefined;
-    const timer = setTimeout(() => reject(new Error(`npm run demo printed no URL within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`npm run demo printed no URL within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`)),
+      START_TIMEOUT_MS,
+    );
     const onData = (chunk: Buffer): void => {
       for (const line of chunk.toString('utf8').split('\n')) {
         output.push(line);
@@ -77,7 +84,10 @@ export async function stopDemo(demo: RunningDemo): Promise<ExitStatus> {
     process.kill(-demo.child.pid, 'SIGINT');
   }
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`the demo did not stop within ${STOP_TIMEOUT_MS} ms:\n${demo.output.join('\n')}`)), STOP_TIMEOUT_MS).unref(),
+    setTimeout(
+      () => reject(new Error(`the demo did not stop within ${STOP_TIMEOUT_MS} ms:\n${demo.output.join('\n')}`)),
+      STOP_TIMEOUT_MS,
+    ).unref(),
   );
   return Promise.race([demo.closed, timeout]);
 }
@@ -109,14 +119,16 @@ export async function reloadUntil(page: Page, ready: () => Promise<boolean>, wha
   }
 }
 
-
 /** The simulator's sign-in origin (the local Entra ID), read from its page, and Chromium trusting exactly that server. */
 export async function launchForDemo(demo: RunningDemo): Promise<{ browser: Browser; entraOrigin: string }> {
   const homeHtml = await fetch(`${demo.simulatorUrl}/?lang=en`).then((response) => response.text());
   const entraOrigin = /id="sign-in-origin" data-origin="([^"]+)"/.exec(homeHtml)?.[1];
   if (entraOrigin === undefined) throw new Error('the simulator page names no sign-in origin');
   const caPem = await readFile(demo.caCertificatePath, 'utf8');
-  return { browser: await launchChromium({ trustedSpkiHashes: [await serverSpkiHash(entraOrigin, caPem)] }), entraOrigin };
+  return {
+    browser: await launchChromium({ trustedSpkiHashes: [await serverSpkiHash(entraOrigin, caPem)] }),
+    entraOrigin,
+  };
 }
 
 /** "Connect newsletter@…": keyrelay's /api/connect, the local Entra sign-in page, back to the simulator. */

@@ -17,13 +17,22 @@ let expiresAt: Date;
 let revokedUpn: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com', ROTATION_MODE: 'alert-only' } });
+  stack = await startTestStack({
+    settings: {
+      ALERT_MAIL_AUTH: 'managed-identity',
+      ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com',
+      ROTATION_MODE: 'alert-only',
+    },
+  });
   expiresAt = addDays(new Date(), 30);
   stack.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, stack.local.clientSecretKeyId, expiresAt);
   const mailbox = await connectMailbox(stack, 'giulia.bianchi@contoso.onmicrosoft.com');
   revokedUpn = mailbox.upn;
   await stack.core.mailboxRegistry.markReconnectRequired(mailbox.upn, 'invalid_grant:50173', new Date());
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -45,7 +54,9 @@ async function visibleText(html: string): Promise<{ text: string; links: string[
 
 describe('digest in the browser', () => {
   it('the Italian digest shows the date, days left, app id, steps and links', async () => {
-    await createApp(stack.config, { ...stack.overrides, logger: silent, rotation: false }).monitor().monitor.run();
+    await createApp(stack.config, { ...stack.overrides, logger: silent, rotation: false })
+      .monitor()
+      .monitor.run();
     const [mail] = stack.local.cloud.outbox();
     const { text, links } = await visibleText(mail?.message.body?.content ?? '');
     expect(text).toContain(formatDate(expiresAt, { locale: 'it', timeZone: stack.config.alertTimeZone }));
@@ -59,7 +70,10 @@ describe('digest in the browser', () => {
   }, 60_000);
 
   it('the English digest shows the same facts in English', async () => {
-    const english = createApp({ ...stack.config, alertLocale: 'en' }, { ...stack.overrides, logger: silent, rotation: false });
+    const english = createApp(
+      { ...stack.config, alertLocale: 'en' },
+      { ...stack.overrides, logger: silent, rotation: false },
+    );
     // Sixteen days later the 14-day threshold is due.
     await english.monitor().monitor.run({ now: addDays(new Date(), 16) });
     const mail = stack.local.cloud.outbox().at(-1);

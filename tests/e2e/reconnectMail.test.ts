@@ -29,16 +29,29 @@ describe('reconnect-needed mail', () => {
   for (const locale of ['it', 'en'] as const) {
     it(`is sent once Entra ID refuses an idle mailbox's keep-alive refresh, and saved as docs/mail-reconnect-${locale}.png`, async () => {
       stack = await startTestStack({
-        settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER, ALERT_RECIPIENTS: ALERT_RECIPIENT, ALERT_LOCALE: locale },
+        settings: {
+          ALERT_MAIL_AUTH: 'managed-identity',
+          ALERT_SENDER,
+          ALERT_RECIPIENTS: ALERT_RECIPIENT,
+          ALERT_LOCALE: locale,
+        },
       });
       await connectMailbox(stack, MAILBOX);
-      stack.local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'invalid_grant', aadsts: 50173, remaining: 5 });
+      stack.local.cloud.injectFault({
+        service: 'entra',
+        route: 'token.refresh_token',
+        kind: 'invalid_grant',
+        aadsts: 50173,
+        remaining: 5,
+      });
       const feature = createApp(stack.config, { ...stack.overrides, logger: silent, rotation: false }).monitor();
       const now = addDays(new Date(), 10);
       await feature.monitor.run({ now, runId: 'screenshot-keep-alive' });
       expect((await stack.core.mailboxRegistry.get(MAILBOX))?.status).toBe('reconnect_required');
       await feature.monitor.run({ now, runId: 'screenshot-reconnect' });
-      const mail = stack.local.cloud.outbox().find((message) => (message.message.body?.content ?? '').includes(MAILBOX));
+      const mail = stack.local.cloud
+        .outbox()
+        .find((message) => (message.message.body?.content ?? '').includes(MAILBOX));
       expect(mail, 'a mail naming the mailbox to reconnect').toBeDefined();
       const html = mail!.message.body!.content!;
       expect(html).toContain(`lang="${locale}"`);

@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Locale } from '../../src/shared/presentation/locale.js';
-import { ALERT_RECIPIENT, connectAlertSender, docsDir, launchForDemo, reloadUntil, startDemo, stopDemo, stopRunningDemos, type RunningDemo } from './demoProcess.js';
+import {
+  ALERT_RECIPIENT,
+  connectAlertSender,
+  docsDir,
+  launchForDemo,
+  reloadUntil,
+  startDemo,
+  stopDemo,
+  stopRunningDemos,
+  type RunningDemo,
+} from './demoProcess.js';
 
 const DESKTOP = { width: 1280, height: 900 };
 const MOBILE = { width: 390, height: 844 };
@@ -112,7 +122,10 @@ describe('screenshots under docs/', () => {
       await expireSecretIn(page, demo, 20);
       await monitorMail(page, demo, locale, `mail-renewed-${locale}.png`);
       expect(await page.locator('#rotations [data-step="switched"]').count()).toBe(1);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth), 'the simulator fits 1280 px').toBeLessThanOrEqual(DESKTOP.width);
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth),
+        'the simulator fits 1280 px',
+      ).toBeLessThanOrEqual(DESKTOP.width);
       await page.screenshot({ path: join(docsDir, `simulator-${locale}.png`), fullPage: true });
       await statusScreenshots((await page.locator('#status-page').getAttribute('href'))!, locale);
       await stop(demo);

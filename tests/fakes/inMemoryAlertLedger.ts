@@ -1,6 +1,12 @@
 // AlertLedger in memory, with the Table adapter's rules: ETag-guarded claims, a lease after which a
 // pending claim may be taken over, release making an entry claimable at once.
-import { ALERT_CLAIM_LEASE_MS, type AlertClaim, type AlertLedger, type AlertLedgerEntry, StoreConflictError } from '../../src/shared/ports/index.js';
+import {
+  ALERT_CLAIM_LEASE_MS,
+  type AlertClaim,
+  type AlertLedger,
+  type AlertLedgerEntry,
+  StoreConflictError,
+} from '../../src/shared/ports/index.js';
 import { EtagTable, READ_MODIFY_WRITE_ATTEMPTS, readModifyWrite } from './etagTable.js';
 
 export class InMemoryAlertLedger implements AlertLedger {

@@ -10,7 +10,10 @@ export class InMemoryAttemptLimiter implements AttemptLimiter {
     const key = `${bucket}\n${windowStart}`;
     const count = this.counts.get(key) ?? 0;
     if (count >= limit) {
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now.getTime()) / 1000)) };
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now.getTime()) / 1000)),
+      };
     }
     this.counts.set(key, count + 1);
     return { allowed: true };

@@ -80,7 +80,9 @@ export class InMemoryMailboxRegistry implements MailboxRegistry {
   ): Promise<MailboxRecord | undefined> {
     const key = this.aliases.get(addressOf(upn));
     if (key === undefined) return undefined;
-    const row = await readModifyWrite(this.rows, key, (record) => (record.upn === addressOf(upn) ? change(record) : undefined));
+    const row = await readModifyWrite(this.rows, key, (record) =>
+      record.upn === addressOf(upn) ? change(record) : undefined,
+    );
     return row === undefined || row.value.upn !== addressOf(upn) ? undefined : withEtag(row);
   }
 }

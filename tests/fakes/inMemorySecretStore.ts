@@ -1,7 +1,15 @@
 // SecretStore in memory: versions, tags, expiry, and a way to make the next calls fail like Key Vault
 // does (409 on parallel writes, 429/5xx), for the services' tests.
 import { randomBytes } from 'node:crypto';
-import { type DeletableSecretStore, type SecretSummary, type SecretTags, type SecretValue, type SetSecretOptions, StoreConflictError, StoreRequestError } from '../../src/shared/ports/index.js';
+import {
+  type DeletableSecretStore,
+  type SecretSummary,
+  type SecretTags,
+  type SecretValue,
+  type SetSecretOptions,
+  StoreConflictError,
+  StoreRequestError,
+} from '../../src/shared/ports/index.js';
 
 type Operation =
   | 'getSecret'

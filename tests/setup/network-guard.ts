@@ -34,7 +34,9 @@ function connectTarget(args: unknown[]): string | undefined {
 }
 
 // Taken as a plain function value: it is always re-bound to the socket through apply().
-const originalConnect = Object.getOwnPropertyDescriptor(net.Socket.prototype, 'connect')?.value as (...a: unknown[]) => net.Socket;
+const originalConnect = Object.getOwnPropertyDescriptor(net.Socket.prototype, 'connect')?.value as (
+  ...a: unknown[]
+) => net.Socket;
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]): net.Socket {
   const host = connectTarget(args);
   if (host !== undefined && !isLoopbackHost(host)) throw refuse('connection', host);

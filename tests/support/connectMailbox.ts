@@ -5,7 +5,11 @@ import { ClientSecretCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
 import { signInThroughForm } from '../../dev/cloud/entraSignIn.js';
 import { createKeyVaultSecretStore } from '../../src/shared/adapters/keyVaultSecretStore.js';
-import { buildAuthorizeUrl, CONNECT_SCOPES, EXTRA_CONSENT_SCOPES } from '../../src/shared/domain/connect/authorizeRequest.js';
+import {
+  buildAuthorizeUrl,
+  CONNECT_SCOPES,
+  EXTRA_CONSENT_SCOPES,
+} from '../../src/shared/domain/connect/authorizeRequest.js';
 import { mailboxCacheSecretName } from '../../src/shared/domain/connect/idTokenClaims.js';
 import { createPkce, randomNonce, randomState } from '../../src/shared/domain/connect/pkce.js';
 import type { MailboxRecord } from '../../src/shared/ports/index.js';
@@ -36,7 +40,8 @@ export async function connectMailbox(stack: TestStack, upn: string): Promise<Con
   });
   const { redirect } = await signInThroughForm(authorizeUrl, { upn });
   const code = redirect.searchParams.get('code');
-  if (!code || redirect.searchParams.get('state') !== state) throw new Error(`sign-in did not return a code: ${redirect.searchParams.get('error') ?? 'state mismatch'}`);
+  if (!code || redirect.searchParams.get('state') !== state)
+    throw new Error(`sign-in did not return a code: ${redirect.searchParams.get('error') ?? 'state mismatch'}`);
   const redeemed = await core.oauthClient.redeemCode({
     tenant: config.oauthTenant,
     code,
@@ -76,7 +81,12 @@ interface SerializedMsalCache {
  * With `writtenHoursAgo`, the new version is written while the local cloud's clock is set back, so Key
  * Vault dates it then (a fresh credential gets a token valid at that time).
  */
-export async function ageStoredAccessTokens(stack: TestStack, mailbox: ConnectedMailbox, secondsLeft: number, writtenHoursAgo = 0): Promise<void> {
+export async function ageStoredAccessTokens(
+  stack: TestStack,
+  mailbox: ConnectedMailbox,
+  secondsLeft: number,
+  writtenHoursAgo = 0,
+): Promise<void> {
   const stored = await stack.core.secretStore.getSecret(mailbox.cacheSecretName);
   if (!stored) throw new Error('the mailbox has no stored cache');
   const cache = JSON.parse(stored.value) as SerializedMsalCache;
@@ -91,13 +101,22 @@ export async function ageStoredAccessTokens(stack: TestStack, mailbox: Connected
     return;
   }
   const { settings } = stack;
-  const credentialInThePast = new ClientSecretCredential(settings.AZURE_TENANT_ID!, settings.AZURE_CLIENT_ID!, settings.AZURE_CLIENT_SECRET!, {
-    authorityHost: settings.AZURE_AUTHORITY_HOST!,
-    disableInstanceDiscovery: true,
-  });
+  const credentialInThePast = new ClientSecretCredential(
+    settings.AZURE_TENANT_ID!,
+    settings.AZURE_CLIENT_ID!,
+    settings.AZURE_CLIENT_SECRET!,
+    {
+      authorityHost: settings.AZURE_AUTHORITY_HOST!,
+      disableInstanceDiscovery: true,
+    },
+  );
   stack.local.cloud.setClockOffset(-writtenHoursAgo * 60 * 60 * 1000);
   try {
-    await createKeyVaultSecretStore(stack.config, credentialInThePast).setSecret(mailbox.cacheSecretName, JSON.stringify(cache), options);
+    await createKeyVaultSecretStore(stack.config, credentialInThePast).setSecret(
+      mailbox.cacheSecretName,
+      JSON.stringify(cache),
+      options,
+    );
   } finally {
     stack.local.cloud.setClockOffset(0);
   }

@@ -38,13 +38,19 @@ export interface TestStackOptions {
   seedClientSecret?: boolean;
 }
 
-
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const hostPort = await freePort();
   const publicBaseUrl = `http://127.0.0.1:${hostPort}`;
-  const local = await startLocalCloud({ ...options.cloud, azurite: true, seedKeyVault: options.seedClientSecret ?? true, publicBaseUrl });
+  const local = await startLocalCloud({
+    ...options.cloud,
+    azurite: true,
+    seedKeyVault: options.seedClientSecret ?? true,
+    publicBaseUrl,
+  });
   const settings: Record<string, string> = {
-    ...(Object.fromEntries(Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))),
+    ...Object.fromEntries(
+      Object.entries(local.settings).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    ),
     PUBLIC_BASE_URL: publicBaseUrl,
     ALLOWED_RETURN_URLS: PRODUCT_RETURN_URL,
     ALERT_RECIPIENTS: 'it-admin@contoso.example',
@@ -52,10 +58,15 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...options.settings,
   };
   const config = loadConfig(settings);
-  const azureCredential = new ClientSecretCredential(settings.AZURE_TENANT_ID!, settings.AZURE_CLIENT_ID!, settings.AZURE_CLIENT_SECRET!, {
-    authorityHost: settings.AZURE_AUTHORITY_HOST!,
-    disableInstanceDiscovery: true,
-  });
+  const azureCredential = new ClientSecretCredential(
+    settings.AZURE_TENANT_ID!,
+    settings.AZURE_CLIENT_ID!,
+    settings.AZURE_CLIENT_SECRET!,
+    {
+      authorityHost: settings.AZURE_AUTHORITY_HOST!,
+      disableInstanceDiscovery: true,
+    },
+  );
   const overrides: AppOverrides = { azureCredential, ...(options.clock ? { clock: options.clock } : {}) };
   const app = createApp(config, overrides);
   return { local, settings, config, app, core: app.core, overrides, hostPort, close: () => local.stop() };
@@ -73,7 +84,12 @@ export async function startTestHost(
   stack: TestStack,
   options: { functionKey?: string; env?: Record<string, string>; appRoot?: string } = {},
 ): Promise<TestHost> {
-  const args = ['--import', 'tsx', join(repoRoot, 'dev/host/cli.ts'), ...(options.appRoot ? [`--app-root=${options.appRoot}`] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    join(repoRoot, 'dev/host/cli.ts'),
+    ...(options.appRoot ? [`--app-root=${options.appRoot}`] : []),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: {

@@ -87,15 +87,15 @@ describe('import direction', () => {
   });
 
   it('only src/shared/config.ts reads process.env', () => {
-    const readers = files
-      .filter(({ file }) => /process\.env/.test(readFileSync(file, 'utf8')))
-      .map(({ path }) => path);
+    const readers = files.filter(({ file }) => /process\.env/.test(readFileSync(file, 'utf8'))).map(({ path }) => path);
     expect(readers).toEqual(['shared/config.ts']);
   });
 
   it('services and the domain never import adapters or the runtime, not even their types', () => {
     const outward = (target: string) => target.startsWith('shared/adapters/') || target.startsWith('shared/runtime/');
-    expect([...layerViolations('shared/services/', outward), ...layerViolations('shared/domain/', outward)]).toEqual([]);
+    expect([...layerViolations('shared/services/', outward), ...layerViolations('shared/domain/', outward)]).toEqual(
+      [],
+    );
   });
 
   it('adapters never import services (they implement ports; services call them)', () => {
@@ -115,12 +115,17 @@ describe('import direction', () => {
       .flatMap(({ path, file, imports, dependencies }) => [
         // Packages (node:crypto for hashes) are the SDK rule's business; here only src/ counts.
         ...dependencies
-          .filter((target) => target.startsWith('shared/') || target.startsWith('functions/') || target.startsWith('cli/'))
+          .filter(
+            (target) => target.startsWith('shared/') || target.startsWith('functions/') || target.startsWith('cli/'),
+          )
           .filter((target) => !inward.test(target))
           .map((target) => `${path} -> ${target}`),
         // Ports hold error classes too: the domain may name their types, never load them.
         ...imports
-          .filter((specifier) => specifier.startsWith('.') && area(resolve(dirname(file), specifier)).startsWith('shared/ports/'))
+          .filter(
+            (specifier) =>
+              specifier.startsWith('.') && area(resolve(dirname(file), specifier)).startsWith('shared/ports/'),
+          )
           .map((specifier) => `${path} -> ${specifier} (value import)`),
       ]);
     expect(violations).toEqual([]);

@@ -35,7 +35,11 @@ export function federatedCredentialFix(errorCode: string, audience: string): str
 async function identityToken(identity: TokenCredential, audience: string): Promise<string> {
   const unavailable = (cause?: unknown): OAuthClientError =>
     new OAuthClientError(
-      { kind: 'invalid_client', errorCode: IDENTITY_TOKEN_UNAVAILABLE, fix: federatedCredentialFix(IDENTITY_TOKEN_UNAVAILABLE, audience) },
+      {
+        kind: 'invalid_client',
+        errorCode: IDENTITY_TOKEN_UNAVAILABLE,
+        fix: federatedCredentialFix(IDENTITY_TOKEN_UNAVAILABLE, audience),
+      },
       cause === undefined ? undefined : { cause },
     );
   let token: Awaited<ReturnType<TokenCredential['getToken']>>;
@@ -62,7 +66,10 @@ export function createFederatedClientCredential(identity: TokenCredential, audie
  * Reads issuer and subject from the identity's own exchange token (the same cached token MSAL sends).
  * Not verified here: Entra verifies it on every use; these claims only say what the app must trust.
  */
-export async function describeFederatedIdentity(identity: TokenCredential, audience: string): Promise<FederatedIdentityClaims> {
+export async function describeFederatedIdentity(
+  identity: TokenCredential,
+  audience: string,
+): Promise<FederatedIdentityClaims> {
   const claims = decodeJwt(await identityToken(identity, audience));
   return { issuer: String(claims.iss ?? ''), subject: String(claims.sub ?? ''), audience };
 }

@@ -3,7 +3,18 @@
 import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import type { PasswordRestriction } from '../domain/monitor/passwordPolicy.js';
 import { callGraph } from './graphClient.js';
-import type { AddedPassword, AppPasswordCredential, AppRegistration, AppRegistrationAdmin, AppRegistrationDirectory, ApplicationChanges, ManagedAppRegistration, PublishedPermissions, RequiredResourceAccess, SignInAudience } from '../ports/index.js';
+import type {
+  AddedPassword,
+  AppPasswordCredential,
+  AppRegistration,
+  AppRegistrationAdmin,
+  AppRegistrationDirectory,
+  ApplicationChanges,
+  ManagedAppRegistration,
+  PublishedPermissions,
+  RequiredResourceAccess,
+  SignInAudience,
+} from '../ports/index.js';
 
 const APP_FIELDS = 'id,appId,displayName,passwordCredentials,keyCredentials';
 
@@ -16,8 +27,12 @@ interface GraphAppManagementPolicy {
 export function createGraphApplicationDirectory(client: Client): AppRegistrationDirectory {
   return {
     async getApplication(appId) {
-      const app = await callGraph<AppRegistration>(() =>
-        client.api(`/applications(appId='${encodeURIComponent(appId.replaceAll("'", "''"))}')`).select(APP_FIELDS).get() as Promise<AppRegistration>,
+      const app = await callGraph<AppRegistration>(
+        () =>
+          client
+            .api(`/applications(appId='${encodeURIComponent(appId.replaceAll("'", "''"))}')`)
+            .select(APP_FIELDS)
+            .get() as Promise<AppRegistration>,
       );
       return {
         id: app.id,
@@ -35,10 +50,15 @@ export function createGraphApplicationDirectory(client: Client): AppRegistration
             .api(`/applications/${encodeURIComponent(objectId)}/addPassword`)
             .middlewareOptions([new RetryHandlerOptions(0, 0)])
             .post({
-            passwordCredential: { displayName: request.displayName, endDateTime: request.endDateTime },
-          }) as Promise<AddedPassword>,
+              passwordCredential: { displayName: request.displayName, endDateTime: request.endDateTime },
+            }) as Promise<AddedPassword>,
       );
-      return { keyId: added.keyId, secretText: added.secretText, hint: added.hint ?? null, endDateTime: added.endDateTime };
+      return {
+        keyId: added.keyId,
+        secretText: added.secretText,
+        hint: added.hint ?? null,
+        endDateTime: added.endDateTime,
+      };
     },
 
     async removePassword(objectId, keyId) {
@@ -49,9 +69,14 @@ export function createGraphApplicationDirectory(client: Client): AppRegistration
       } catch (error) {
         // The list decides, not the status: a password that is gone is removed, whoever removed it.
         const app = await callGraph(
-          () => client.api(path).select('passwordCredentials').get() as Promise<{ passwordCredentials?: AppPasswordCredential[] | null }>,
+          () =>
+            client.api(path).select('passwordCredentials').get() as Promise<{
+              passwordCredentials?: AppPasswordCredential[] | null;
+            }>,
         ).catch(() => undefined);
-        const listed = app?.passwordCredentials?.some((password) => password.keyId.toLowerCase() === keyId.toLowerCase());
+        const listed = app?.passwordCredentials?.some(
+          (password) => password.keyId.toLowerCase() === keyId.toLowerCase(),
+        );
         if (app !== undefined && listed === false) return 'not_found';
         throw error;
       }
@@ -61,11 +86,16 @@ export function createGraphApplicationDirectory(client: Client): AppRegistration
       const [tenant, assigned] = await Promise.all([
         callGraph(() => client.api('/policies/defaultAppManagementPolicy').get() as Promise<GraphAppManagementPolicy>),
         callGraph(
-          () => client.api(`/applications/${encodeURIComponent(objectId)}/appManagementPolicies`).get() as Promise<{ value?: GraphAppManagementPolicy[] | null }>,
+          () =>
+            client.api(`/applications/${encodeURIComponent(objectId)}/appManagementPolicies`).get() as Promise<{
+              value?: GraphAppManagementPolicy[] | null;
+            }>,
         ),
       ]);
       return {
-        ...(tenant.isEnabled === true ? { tenantDefault: tenant.applicationRestrictions?.passwordCredentials ?? [] } : {}),
+        ...(tenant.isEnabled === true
+          ? { tenantDefault: tenant.applicationRestrictions?.passwordCredentials ?? [] }
+          : {}),
         appPolicies: (assigned.value ?? [])
           .filter((policy) => policy.isEnabled !== false)
           .map((policy) => policy.restrictions?.passwordCredentials ?? []),
@@ -119,7 +149,11 @@ export function createGraphAppRegistrationAdmin(client: Client, graphEndpoint: s
     async findApplicationByAppId(appId) {
       try {
         const app = await callGraph(
-          () => client.api(`/applications(appId='${encodeURIComponent(odataString(appId))}')`).select(MANAGED_APP_FIELDS).get() as Promise<GraphApplicationResource>,
+          () =>
+            client
+              .api(`/applications(appId='${encodeURIComponent(odataString(appId))}')`)
+              .select(MANAGED_APP_FIELDS)
+              .get() as Promise<GraphApplicationResource>,
         );
         return toManagedApp(app);
       } catch (error) {
@@ -142,18 +176,30 @@ export function createGraphAppRegistrationAdmin(client: Client, graphEndpoint: s
 
     async createApplication(request) {
       const app = await callGraph(
-        () => client.api('/applications').post({ displayName: request.displayName, ...applicationBody(request) }) as Promise<GraphApplicationResource>,
+        () =>
+          client.api('/applications').post({
+            displayName: request.displayName,
+            ...applicationBody(request),
+          }) as Promise<GraphApplicationResource>,
       );
       return toManagedApp(app);
     },
 
     async updateApplication(objectId, changes) {
-      await callGraph(() => client.api(`/applications/${encodeURIComponent(objectId)}`).patch(applicationBody(changes)) as Promise<unknown>);
+      await callGraph(
+        () =>
+          client
+            .api(`/applications/${encodeURIComponent(objectId)}`)
+            .patch(applicationBody(changes)) as Promise<unknown>,
+      );
     },
 
     async listOwners(objectId) {
       const page = await callGraph(
-        () => client.api(`/applications/${encodeURIComponent(objectId)}/owners`).get() as Promise<{ value: { id: string; appId?: string | null }[] }>,
+        () =>
+          client.api(`/applications/${encodeURIComponent(objectId)}/owners`).get() as Promise<{
+            value: { id: string; appId?: string | null }[];
+          }>,
       );
       return page.value.map((owner) => ({ id: owner.id, appId: owner.appId ?? null }));
     },
@@ -161,9 +207,9 @@ export function createGraphAppRegistrationAdmin(client: Client, graphEndpoint: s
     async addOwner(objectId, ownerObjectId) {
       await callGraph(
         () =>
-          client
-            .api(`/applications/${encodeURIComponent(objectId)}/owners/$ref`)
-            .post({ '@odata.id': `${graphOrigin}/v1.0/directoryObjects/${encodeURIComponent(ownerObjectId)}` }) as Promise<unknown>,
+          client.api(`/applications/${encodeURIComponent(objectId)}/owners/$ref`).post({
+            '@odata.id': `${graphOrigin}/v1.0/directoryObjects/${encodeURIComponent(ownerObjectId)}`,
+          }) as Promise<unknown>,
       );
     },
 
@@ -189,22 +235,35 @@ export function createGraphAppRegistrationAdmin(client: Client, graphEndpoint: s
     },
 
     async createServicePrincipal(appId) {
-      const created = await callGraph(() => client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>);
+      const created = await callGraph(
+        () => client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>,
+      );
       return { id: created.id };
     },
 
     async listAppRoleGrants(principalObjectId) {
       const page = await callGraph(
         () =>
-          client.api(`/servicePrincipals/${encodeURIComponent(principalObjectId)}/appRoleAssignments`).get() as Promise<{
+          client
+            .api(`/servicePrincipals/${encodeURIComponent(principalObjectId)}/appRoleAssignments`)
+            .get() as Promise<{
             value: { resourceId: string; appRoleId: string; createdDateTime?: string | null }[];
           }>,
       );
-      return page.value.map(({ resourceId, appRoleId, createdDateTime }) => ({ resourceId, appRoleId, createdDateTime: createdDateTime ?? null }));
+      return page.value.map(({ resourceId, appRoleId, createdDateTime }) => ({
+        resourceId,
+        appRoleId,
+        createdDateTime: createdDateTime ?? null,
+      }));
     },
 
     async grantAppRole(grant) {
-      await callGraph(() => client.api(`/servicePrincipals/${encodeURIComponent(grant.resourceId)}/appRoleAssignedTo`).post(grant) as Promise<unknown>);
+      await callGraph(
+        () =>
+          client
+            .api(`/servicePrincipals/${encodeURIComponent(grant.resourceId)}/appRoleAssignedTo`)
+            .post(grant) as Promise<unknown>,
+      );
     },
   };
 }

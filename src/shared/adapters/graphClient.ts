@@ -46,5 +46,5 @@ function parseBody(body: unknown): { error?: { code?: string } } | undefined {
       return undefined;
     }
   }
-  return typeof body === 'object' && body !== null ? (body) : undefined;
+  return typeof body === 'object' && body !== null ? body : undefined;
 }

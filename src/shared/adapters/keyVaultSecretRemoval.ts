@@ -5,7 +5,10 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { isMicrosoftKeyVaultHost } from './cloudEndpoints.js';
 import { statusCodeOf, toStoreError } from './storeErrors.js';
 
-export function createKeyVaultSecretRemover(config: { keyVaultUrl: string }, credential: TokenCredential): (name: string) => Promise<'deleted' | 'not_found'> {
+export function createKeyVaultSecretRemover(
+  config: { keyVaultUrl: string },
+  credential: TokenCredential,
+): (name: string) => Promise<'deleted' | 'not_found'> {
   const client = new SecretClient(config.keyVaultUrl, credential, {
     // WARNING: as in keyVaultSecretStore.ts, off only for vault hosts DESIGN §4 trusts as given.
     disableChallengeResourceVerification: !isMicrosoftKeyVaultHost(config.keyVaultUrl),

@@ -84,7 +84,7 @@ export function createKeyVaultSecretStore(
       // The SDK's pages do not expose their nextLink, so a resumed listing starts over and skips what it
       // already yielded: a few more list requests, nothing read twice by the caller.
       const yielded = new Set<string>();
-      for (let failures = 0; ; ) {
+      for (let failures = 0; ;) {
         const pages = client.listPropertiesOfSecrets().byPage()[Symbol.asyncIterator]();
         try {
           for (;;) {
@@ -109,7 +109,8 @@ export function createKeyVaultSecretStore(
           const status = statusCodeOf(err);
           const pause = pauses[failures];
           // Throttling or an outage that outlasted the SDK's retries: pause and go on; anything else ends it.
-          if (pause === undefined || (status !== undefined && status !== 429 && status < 500)) throw toStoreError(err, 'list secrets');
+          if (pause === undefined || (status !== undefined && status !== 429 && status < 500))
+            throw toStoreError(err, 'list secrets');
           failures += 1;
           await wait(pause);
         }
@@ -118,7 +119,9 @@ export function createKeyVaultSecretStore(
 
     deleteSecret(name: string): Promise<boolean> {
       // Waits until the vault reports the secret deleted, so that a recovery right after finds it.
-      return untilDone(`delete secret ${name}`, () => client.beginDeleteSecret(name, { intervalInMs: POLL_INTERVAL_MS }));
+      return untilDone(`delete secret ${name}`, () =>
+        client.beginDeleteSecret(name, { intervalInMs: POLL_INTERVAL_MS }),
+      );
     },
 
     recoverDeletedSecret(name: string): Promise<boolean> {
@@ -138,7 +141,10 @@ export function createKeyVaultSecretStore(
 }
 
 /** Runs a long-running Key Vault operation to its end; false when the secret was not there (404). */
-async function untilDone(operation: string, start: () => Promise<{ pollUntilDone(): Promise<unknown> }>): Promise<boolean> {
+async function untilDone(
+  operation: string,
+  start: () => Promise<{ pollUntilDone(): Promise<unknown> }>,
+): Promise<boolean> {
   try {
     await (await start()).pollUntilDone();
     return true;

@@ -26,7 +26,14 @@ export function createSmtpAuthProbe(endpoint: { host: string; port: number }): S
         return { state: 'ok' };
       } catch (error) {
         const reply = error as { responseCode?: number; response?: string };
-        return smtpAuthCheckOf(typeof reply.responseCode === 'number' ? { responseCode: reply.responseCode, ...(typeof reply.response === 'string' && { response: reply.response }) } : undefined);
+        return smtpAuthCheckOf(
+          typeof reply.responseCode === 'number'
+            ? {
+                responseCode: reply.responseCode,
+                ...(typeof reply.response === 'string' && { response: reply.response }),
+              }
+            : undefined,
+        );
       } finally {
         transport.close();
       }

@@ -28,7 +28,9 @@ export interface EntraRefusal {
  * MFA or Conditional Access (50076, 50079, 53003, 50158), idle 90 days (700082), sign-in frequency (70043),
  * a code or token that no longer works (70000, 70008, 54005).
  */
-const MAILBOX_CODES = new Set([65001, 50173, 50076, 50079, 53003, 50158, 700082, 70043, 70000, 70008, 54005, 50034, 50057, 50053, 50055]);
+const MAILBOX_CODES = new Set([
+  65001, 50173, 50076, 50079, 53003, 50158, 700082, 70043, 70000, 70008, 54005, 50034, 50057, 50053, 50055,
+]);
 /** The app is missing or disabled in that tenant (UnauthorizedClient_DoesNotMatchRequest, ApplicationDisabled). */
 const TENANT_CODES = new Set([700016, 7000112]);
 const MAILBOX_ERRORS = new Set(['invalid_grant', 'interaction_required', 'consent_required', 'login_required']);
@@ -42,6 +44,11 @@ export function whoseEntraRefusal(refusal: EntraRefusal): EntraFailureOwner {
   }
   if (error === 'invalid_client') return homeTenant ? 'keyrelay' : 'client_unconfirmed';
   if (MAILBOX_ERRORS.has(error)) return 'mailbox';
-  if (error === 'temporarily_unavailable' || refusal.status === 429 || (refusal.status !== undefined && refusal.status >= 500)) return 'transient';
+  if (
+    error === 'temporarily_unavailable' ||
+    refusal.status === 429 ||
+    (refusal.status !== undefined && refusal.status >= 500)
+  )
+    return 'transient';
   return 'other';
 }

@@ -32,7 +32,10 @@ export function callbackResult(outcome: CallbackOutcome, locale: Locale): HttpRe
   switch (outcome.kind) {
     case 'connected':
       if (outcome.redirectTo !== undefined) return redirectResult(outcome.redirectTo, cookies);
-      result = htmlResult(200, resultPage(locale, connectedText(locale, outcome.upn), smtpAuthAdvice(locale, outcome.upn, outcome.smtpAuth)));
+      result = htmlResult(
+        200,
+        resultPage(locale, connectedText(locale, outcome.upn), smtpAuthAdvice(locale, outcome.upn, outcome.smtpAuth)),
+      );
       break;
     case 'adminConsent':
       result = outcome.refused

@@ -35,9 +35,15 @@ interface PageText {
 }
 
 const ITALIAN_PAGE_TEXT: Readonly<Partial<Record<KeyrelayErrorCode, PageText>>> = {
-  [INVALID_REQUEST]: { title: 'Richiesta non valida', explanation: 'La richiesta non è valida. Ricomincia dal prodotto.' },
+  [INVALID_REQUEST]: {
+    title: 'Richiesta non valida',
+    explanation: 'La richiesta non è valida. Ricomincia dal prodotto.',
+  },
   [UNAUTHORIZED]: { title: 'Accesso negato', explanation: 'Credenziali mancanti o non valide.' },
-  [MAILBOX_NOT_CONNECTED]: { title: 'Casella non collegata', explanation: 'Questa casella di posta non è collegata a keyrelay.' },
+  [MAILBOX_NOT_CONNECTED]: {
+    title: 'Casella non collegata',
+    explanation: 'Questa casella di posta non è collegata a keyrelay.',
+  },
   [RECONNECT_REQUIRED]: {
     title: 'Nuovo accesso necessario',
     explanation: "L'autorizzazione della casella non è più valida: accedi di nuovo con l'account Microsoft 365.",
@@ -50,7 +56,10 @@ const ITALIAN_PAGE_TEXT: Readonly<Partial<Record<KeyrelayErrorCode, PageText>>> 
     title: 'Servizio non disponibile',
     explanation: 'Un servizio Microsoft non risponde in questo momento. Riprova tra qualche minuto.',
   },
-  [INTERNAL_ERROR]: { title: 'Errore imprevisto', explanation: 'Si è verificato un errore imprevisto. Riprova più tardi.' },
+  [INTERNAL_ERROR]: {
+    title: 'Errore imprevisto',
+    explanation: 'Si è verificato un errore imprevisto. Riprova più tardi.',
+  },
 };
 
 const ENGLISH_TITLES: Readonly<Partial<Record<KeyrelayErrorCode, string>>> = {
@@ -64,7 +73,10 @@ const ENGLISH_TITLES: Readonly<Partial<Record<KeyrelayErrorCode, string>>> = {
 };
 
 const RECONNECT_LABEL: Readonly<Record<Locale, string>> = { it: 'Collega di nuovo', en: 'Connect again' };
-const ADMIN_CONSENT_LABEL: Readonly<Record<Locale, string>> = { it: 'Consenso amministratore', en: 'Administrator consent' };
+const ADMIN_CONSENT_LABEL: Readonly<Record<Locale, string>> = {
+  it: 'Consenso amministratore',
+  en: 'Administrator consent',
+};
 
 function pageText(error: KeyrelayError, locale: Locale): PageText & { detail?: string } {
   if (locale === 'it') {

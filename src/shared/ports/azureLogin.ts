@@ -1,10 +1,23 @@
 // How the Azure identity (DefaultAzureCredential) says that no sign-in is available, read from the error's
 // names only: services tell the admin to run `az login` without importing the SDK or its adapter.
 /** The sign-in sources DefaultAzureCredential tries, in its order (@azure/identity 4.13). */
-export const AZURE_IDENTITY_KINDS = ['environment', 'workload-identity', 'managed-identity', 'vscode', 'azure-cli', 'azure-powershell', 'azure-developer-cli'] as const;
+export const AZURE_IDENTITY_KINDS = [
+  'environment',
+  'workload-identity',
+  'managed-identity',
+  'vscode',
+  'azure-cli',
+  'azure-powershell',
+  'azure-developer-cli',
+] as const;
 export type AzureIdentityKind = (typeof AZURE_IDENTITY_KINDS)[number];
 
-const NO_LOGIN_ERRORS = new Set(['AggregateAuthenticationError', 'CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError']);
+const NO_LOGIN_ERRORS = new Set([
+  'AggregateAuthenticationError',
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AuthenticationRequiredError',
+]);
 // How each source names itself in its CredentialUnavailableError; only these names are read, never shown.
 const KIND_MARKERS: readonly (readonly [AzureIdentityKind, RegExp])[] = [
   ['environment', /EnvironmentCredential/],

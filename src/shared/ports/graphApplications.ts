@@ -49,7 +49,8 @@ export interface AppRegistrationDirectory {
   getAppManagementPolicies(objectId: string): Promise<AppManagementPolicies>;
 }
 
-export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs' | 'AzureADandPersonalMicrosoftAccount' | 'PersonalMicrosoftAccount';
+export type SignInAudience =
+  'AzureADMyOrg' | 'AzureADMultipleOrgs' | 'AzureADandPersonalMicrosoftAccount' | 'PersonalMicrosoftAccount';
 
 export interface ResourceAccess {
   id: string;

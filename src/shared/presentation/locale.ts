@@ -23,7 +23,9 @@ export function pickLocale(acceptLanguage: string | null | undefined, fallback: 
     const [range = '', ...parameters] = entry.trim().toLowerCase().split(';');
     const language = range.trim().split('-')[0] ?? '';
     if (!isLocale(language)) continue;
-    const weightParameter = parameters.map((parameter) => parameter.trim()).find((parameter) => parameter.startsWith('q='));
+    const weightParameter = parameters
+      .map((parameter) => parameter.trim())
+      .find((parameter) => parameter.startsWith('q='));
     const weight = weightParameter === undefined ? 1 : Number(weightParameter.slice(2));
     if (!Number.isFinite(weight) || weight <= 0) continue;
     if (best === undefined || weight > best.weight) best = { locale: language, weight };

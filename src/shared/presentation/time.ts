@@ -23,17 +23,26 @@ export interface DisplayZone {
 
 /** `4 dicembre 2026` / `4 December 2026`: the calendar date in the zone. */
 export function formatDate(date: Date, { locale, timeZone }: DisplayZone): string {
-  return new Intl.DateTimeFormat(intlTag(locale), { day: 'numeric', month: 'long', year: 'numeric', timeZone }).format(date);
+  return new Intl.DateTimeFormat(intlTag(locale), { day: 'numeric', month: 'long', year: 'numeric', timeZone }).format(
+    date,
+  );
 }
 
 /** `4 dic 2026`: the short calendar date, for table cells. */
 export function formatShortDate(date: Date, { locale, timeZone }: DisplayZone): string {
-  return new Intl.DateTimeFormat(intlTag(locale), { day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(date);
+  return new Intl.DateTimeFormat(intlTag(locale), { day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(
+    date,
+  );
 }
 
 /** `06:00 CET`: the time of day with the zone's name. */
 export function formatTime(date: Date, { locale, timeZone }: DisplayZone): string {
-  return new Intl.DateTimeFormat(intlTag(locale), { hour: '2-digit', minute: '2-digit', timeZoneName: 'short', timeZone }).format(date);
+  return new Intl.DateTimeFormat(intlTag(locale), {
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    timeZone,
+  }).format(date);
 }
 
 /** `4 dicembre 2026, 06:00 CET` / `4 December 2026, 06:00 CET`. */

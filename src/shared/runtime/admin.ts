@@ -48,7 +48,11 @@ export function createFederatedSetupDependencies(settings: SetupSettings): Feder
     apps: createGraphAppRegistrationAdmin(graph, settings.graphEndpoint),
     federatedCredentials: createGraphFederatedCredentialDirectory(graph),
     // A login without an exchange token (a user's `az login`) is simply not keyrelay's identity.
-    loginSubject: () => describeFederatedIdentity(credential, audience).then((claims) => claims.subject, () => undefined),
+    loginSubject: () =>
+      describeFederatedIdentity(credential, audience).then(
+        (claims) => claims.subject,
+        () => undefined,
+      ),
     verifyAssertion: (appId) =>
       new MsalOAuthClient(
         { clientId: appId, authorityHost: settings.authorityHost, homeTenantId: settings.azureTenantId },
@@ -68,10 +72,18 @@ export function createFederatedSetupDependencies(settings: SetupSettings): Feder
 async function describeCaller(credential: TokenCredential, graphEndpoint: string): Promise<AzureCaller> {
   const token = await graphToken(credential, graphEndpoint);
   const payload = token.split('.')[1] ?? '';
-  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { appid?: unknown; azp?: unknown; oid?: unknown; roles?: unknown };
-  const clientId = typeof claims.appid === 'string' ? claims.appid : typeof claims.azp === 'string' ? claims.azp : 'unknown';
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+    appid?: unknown;
+    azp?: unknown;
+    oid?: unknown;
+    roles?: unknown;
+  };
+  const clientId =
+    typeof claims.appid === 'string' ? claims.appid : typeof claims.azp === 'string' ? claims.azp : 'unknown';
   const objectId = typeof claims.oid === 'string' ? claims.oid : 'unknown';
-  const graphRoles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+  const graphRoles = Array.isArray(claims.roles)
+    ? claims.roles.filter((role): role is string => typeof role === 'string')
+    : [];
   return { clientId, objectId, graphRoles };
 }
 

@@ -9,7 +9,10 @@ import type { Core } from './core.js';
 
 export { parseConnectQuery } from '../services/connect/connectService.js';
 
-export function createConnectService(core: Core, parts: { keyring: CookieKeyring; audit: AuditTrail; logger: Logger }): ConnectService {
+export function createConnectService(
+  core: Core,
+  parts: { keyring: CookieKeyring; audit: AuditTrail; logger: Logger },
+): ConnectService {
   return new ConnectService({
     settings: core.config,
     clock: core.clock,

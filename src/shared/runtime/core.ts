@@ -14,7 +14,17 @@ import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { RequestBudget } from '../domain/requestBudget.js';
 import type { RotationRecord } from '../domain/monitor/rotationPlan.js';
-import type { AlertLedger, AppRegistrationDirectory, AttemptLimiter, ClientCredentialSource, DeletableSecretStore, MailboxRegistry, RotationStore, RunReportStore, UsedFlows } from '../ports/index.js';
+import type {
+  AlertLedger,
+  AppRegistrationDirectory,
+  AttemptLimiter,
+  ClientCredentialSource,
+  DeletableSecretStore,
+  MailboxRegistry,
+  RotationStore,
+  RunReportStore,
+  UsedFlows,
+} from '../ports/index.js';
 import { createKeyVaultClientCredential } from '../services/clientSecret.js';
 import { graphAppScope } from '../adapters/cloudEndpoints.js';
 

@@ -8,7 +8,11 @@ import { createGraphMailer } from '../adapters/graphMailer.js';
 import { createWebhookNotifier } from '../adapters/webhookNotifier.js';
 import { loggerFor, type Logger } from '../logger.js';
 import { createFederatedCheck, type FederatedCheck } from '../services/monitor/federatedCheck.js';
-import { createMonitorService, type MonitorDependencies, type MonitorService } from '../services/monitor/monitorService.js';
+import {
+  createMonitorService,
+  type MonitorDependencies,
+  type MonitorService,
+} from '../services/monitor/monitorService.js';
 import type { AlertMailer, MailboxKeepAlive, RotationAdvancer } from '../ports/index.js';
 import { createStatusService, type StatusService } from '../services/status/statusService.js';
 import type { TokenService } from '../services/token/tokenService.js';
@@ -57,7 +61,11 @@ export function federatedCheckFor(core: Core): FederatedCheck | undefined {
   });
 }
 
-export function createMonitorFeature(core: Core, tokens: TokenService, options: MonitorFeatureOptions = {}): MonitorFeature {
+export function createMonitorFeature(
+  core: Core,
+  tokens: TokenService,
+  options: MonitorFeatureOptions = {},
+): MonitorFeature {
   const logger = options.logger ?? loggerFor(console);
   const mailer = options.mailer ?? alertMailerFor(core, tokens);
   const webhookUrl = core.config.alertWebhookUrl;

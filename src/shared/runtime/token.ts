@@ -13,19 +13,27 @@ import type { Core } from './core.js';
 export function credentialAlarmChannelsFor(core: Core): CredentialAlarmChannels {
   const { config } = core;
   const sender = config.alertSender;
-  const mailByIdentity = config.alertMailAuth === 'managed-identity' && sender !== undefined && config.alertRecipients.length > 0;
+  const mailByIdentity =
+    config.alertMailAuth === 'managed-identity' && sender !== undefined && config.alertRecipients.length > 0;
   return {
     appId: config.oauthClientId,
     locale: config.alertLocale,
     timeZone: config.alertTimeZone,
     ...(config.alertWebhookUrl ? { webhook: createWebhookNotifier(config.alertWebhookUrl) } : {}),
-    ...(mailByIdentity ? { mail: { mailer: createGraphMailer(core.graphAppOnly, 'app-only'), from: sender, to: config.alertRecipients } } : {}),
+    ...(mailByIdentity
+      ? { mail: { mailer: createGraphMailer(core.graphAppOnly, 'app-only'), from: sender, to: config.alertRecipients } }
+      : {}),
   };
 }
 
 /** The registry's rebuild from Key Vault (DESIGN §5): the monitor runs it, the token service asks it. */
 export function registryRebuildFor(core: Core, logger: Logger): RegistryRebuild {
-  return createRegistryRebuild({ secretStore: core.secretStore, mailboxRegistry: core.mailboxRegistry, clock: core.clock, logger });
+  return createRegistryRebuild({
+    secretStore: core.secretStore,
+    mailboxRegistry: core.mailboxRegistry,
+    clock: core.clock,
+    logger,
+  });
 }
 
 export function createTokenServiceFor(core: Core, options: { audit?: AuditTrail; logger?: Logger } = {}): TokenService {
@@ -37,7 +45,12 @@ export function createTokenServiceFor(core: Core, options: { audit?: AuditTrail;
     secretStore: core.secretStore,
     mailboxRegistry: core.mailboxRegistry,
     oauthClient: core.oauthClient,
-    credentialAlarm: createRunReportCredentialAlarm(core.runReports, core.clock, logger, credentialAlarmChannelsFor(core)),
+    credentialAlarm: createRunReportCredentialAlarm(
+      core.runReports,
+      core.clock,
+      logger,
+      credentialAlarmChannelsFor(core),
+    ),
     registryLoss: registryRebuildFor(core, logger),
     logger,
   });

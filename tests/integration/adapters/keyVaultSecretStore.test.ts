@@ -6,9 +6,16 @@ import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
 import { isMicrosoftKeyVaultHost } from '../../../src/shared/adapters/cloudEndpoints.js';
-import { createKeyVaultSecretStore, type KeyVaultSecretStoreOptions } from '../../../src/shared/adapters/keyVaultSecretStore.js';
+import {
+  createKeyVaultSecretStore,
+  type KeyVaultSecretStoreOptions,
+} from '../../../src/shared/adapters/keyVaultSecretStore.js';
 import { RequestBudget } from '../../../src/shared/domain/requestBudget.js';
-import { type DeletableSecretStore, StoreConflictError, StoreUnavailableError } from '../../../src/shared/ports/index.js';
+import {
+  type DeletableSecretStore,
+  StoreConflictError,
+  StoreUnavailableError,
+} from '../../../src/shared/ports/index.js';
 import { describeSecretStoreContract } from '../../contract/secretStore.contract.js';
 import { InMemorySecretStore } from '../../fakes/index.js';
 
@@ -75,8 +82,18 @@ describe('on the Key Vault emulator', () => {
 
   it('turns a listing that keeps failing (503) into StoreUnavailableError after its resume attempts', async () => {
     const waits: number[] = [];
-    const store = secretStore({ maxRetries: 0, listingResumePausesMs: [1_000, 2_000], wait: (ms) => (waits.push(ms), Promise.resolve()) });
-    started().cloud.injectFault({ service: 'keyvault', route: 'secrets.list', kind: 'status', status: 503, remaining: Infinity });
+    const store = secretStore({
+      maxRetries: 0,
+      listingResumePausesMs: [1_000, 2_000],
+      wait: (ms) => (waits.push(ms), Promise.resolve()),
+    });
+    started().cloud.injectFault({
+      service: 'keyvault',
+      route: 'secrets.list',
+      kind: 'status',
+      status: 503,
+      remaining: Infinity,
+    });
     const listing = async () => {
       for await (const summary of store.listSecretProperties()) expect(summary.name).toBeDefined();
     };
@@ -90,12 +107,24 @@ describe('on the Key Vault emulator', () => {
     const names = Array.from({ length: 60 }, (_, index) => `throttled-${String(index).padStart(2, '0')}`);
     for (const name of names) await seeding.setSecret(name, 'value');
     const waits: number[] = [];
-    const store = secretStore({ maxRetries: 0, listingResumePausesMs: [1_000, 2_000, 4_000], wait: (ms) => (waits.push(ms), Promise.resolve()) });
+    const store = secretStore({
+      maxRetries: 0,
+      listingResumePausesMs: [1_000, 2_000, 4_000],
+      wait: (ms) => (waits.push(ms), Promise.resolve()),
+    });
     const listed: string[] = [];
     for await (const summary of store.listSecretProperties()) {
       listed.push(summary.name);
       // After the first page, the vault throttles the next two list requests.
-      if (listed.length === 1) started().cloud.injectFault({ service: 'keyvault', route: 'secrets.list', kind: 'status', status: 429, retryAfterSeconds: 0, remaining: 2 });
+      if (listed.length === 1)
+        started().cloud.injectFault({
+          service: 'keyvault',
+          route: 'secrets.list',
+          kind: 'status',
+          status: 429,
+          retryAfterSeconds: 0,
+          remaining: 2,
+        });
     }
     expect(waits).toEqual([1_000, 2_000]);
     expect(listed).toEqual(expect.arrayContaining(names));
@@ -158,12 +187,15 @@ describe('on the Key Vault emulator', () => {
     started().cloud.clearRequestLog();
 
     const listed: string[] = [];
-    for await (const summary of secretStore({ listingBudget: budget }).listSecretProperties()) listed.push(summary.name);
+    for await (const summary of secretStore({ listingBudget: budget }).listSecretProperties())
+      listed.push(summary.name);
 
     // Answered pages only: the SDK's first, unauthenticated request gets the 401 challenge.
     const pages = started()
       .cloud.requestLog()
-      .entries.filter((entry) => entry.service === 'keyvault' && entry.route === 'secrets.list' && entry.status === 200).length;
+      .entries.filter(
+        (entry) => entry.service === 'keyvault' && entry.route === 'secrets.list' && entry.status === 200,
+      ).length;
     expect(listed.filter((name) => name.startsWith('budgeted-'))).toHaveLength(60);
     expect(pages).toBeGreaterThanOrEqual(3);
     // One page per 10 s window: every page after the first waited a whole window.

@@ -141,18 +141,26 @@ describe('on Azurite', () => {
         legacyRow('anna@contoso.com', '22222222-2222-4222-8222-222222222222'),
       ]);
       expect((await registry.list()).map((record) => record.upn)).toEqual(['anna@contoso.com']);
-      expect(await registry.get('Anna@contoso.com')).toMatchObject({ upn: 'anna@contoso.com', cacheSecretName: 'mbx-legacy' });
+      expect(await registry.get('Anna@contoso.com')).toMatchObject({
+        upn: 'anna@contoso.com',
+        cacheSecretName: 'mbx-legacy',
+      });
       const partitions: string[] = [];
       for await (const row of client.listEntities()) partitions.push(String(row.partitionKey));
       expect(partitions.sort()).toEqual(['address', 'identity']);
-      const intruder = { ...legacyRow('anna@contoso.com', '44444444-4444-4444-8444-444444444444'), status: 'ok' as const };
+      const intruder = {
+        ...legacyRow('anna@contoso.com', '44444444-4444-4444-8444-444444444444'),
+        status: 'ok' as const,
+      };
       await expect(
         registry.upsert({ ...intruder, connectedAt: new Date(), lastRefreshAt: new Date() }),
       ).rejects.toMatchObject({ code: 'mailbox_taken' });
     });
 
     it('bind their address before any new identity can take it', async () => {
-      const { registry } = await freshRegistryWith([legacyRow('anna@contoso.com', '22222222-2222-4222-8222-222222222222')]);
+      const { registry } = await freshRegistryWith([
+        legacyRow('anna@contoso.com', '22222222-2222-4222-8222-222222222222'),
+      ]);
       const intruder = legacyRow('anna@contoso.com', '44444444-4444-4444-8444-444444444444');
       await expect(
         registry.upsert({ ...intruder, status: 'ok', connectedAt: new Date(), lastRefreshAt: new Date() }),

@@ -37,7 +37,9 @@ describe('Azurite', () => {
     await client.createTable();
     await client.createEntity({ partitionKey: 'contoso', rowKey: 'mario', status: 'ok' });
     const loaded = await client.getEntity<{ status: string }>('contoso', 'mario');
-    await client.updateEntity({ partitionKey: 'contoso', rowKey: 'mario', status: 'reconnect_required' }, 'Merge', { etag: loaded.etag });
+    await client.updateEntity({ partitionKey: 'contoso', rowKey: 'mario', status: 'reconnect_required' }, 'Merge', {
+      etag: loaded.etag,
+    });
     const stale = await client
       .updateEntity({ partitionKey: 'contoso', rowKey: 'mario', status: 'ok' }, 'Merge', { etag: loaded.etag })
       .catch((e: unknown) => e);

@@ -14,7 +14,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { removeEnterpriseApp } from '../../../dev/cloud/entraServicePrincipals.js';
 import { signInThroughForm } from '../../../dev/cloud/entraSignIn.js';
 import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../../src/shared/domain/connect/authorizeRequest.js';
-import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID, KEYRELAY_APP_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import {
+  CONTOSO_TENANT_ID,
+  FABRIKAM_TENANT_ID,
+  KEYRELAY_APP_ID,
+  KEYRELAY_IDENTITY_OBJECT_ID,
+  startLocalCloud,
+  type StartedLocalCloud,
+} from '../../../dev/cloud/index.js';
 
 const PUBLIC_BASE_URL = 'https://keyrelay.test';
 const REDIRECT_URI = `${PUBLIC_BASE_URL}/api/oauth/callback`;
@@ -75,8 +82,18 @@ async function signIn(app: ConfidentialClientApplication, upn = USER): Promise<S
   return { code, verifier: pkce.verifier, nonce, state, redirect };
 }
 
-function redeem(app: ConfidentialClientApplication, started: StartedSignIn, verifier = started.verifier): Promise<AuthenticationResult> {
-  return app.acquireTokenByCode({ code: started.code, scopes: [SMTP_SCOPE], redirectUri: REDIRECT_URI, codeVerifier: verifier, nonce: started.nonce });
+function redeem(
+  app: ConfidentialClientApplication,
+  started: StartedSignIn,
+  verifier = started.verifier,
+): Promise<AuthenticationResult> {
+  return app.acquireTokenByCode({
+    code: started.code,
+    scopes: [SMTP_SCOPE],
+    redirectUri: REDIRECT_URI,
+    codeVerifier: verifier,
+    nonce: started.nonce,
+  });
 }
 
 describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
@@ -96,7 +113,12 @@ describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
     expect(result.account?.username).toBe(USER);
     expect(result.account?.homeAccountId).toBe(`${String(access.oid)}.${CONTOSO_TENANT_ID}`);
     const idClaims = result.idTokenClaims as Record<string, unknown>;
-    expect(idClaims).toMatchObject({ aud: KEYRELAY_APP_ID, tid: CONTOSO_TENANT_ID, nonce: started.nonce, preferred_username: USER });
+    expect(idClaims).toMatchObject({
+      aud: KEYRELAY_APP_ID,
+      tid: CONTOSO_TENANT_ID,
+      nonce: started.nonce,
+      preferred_username: USER,
+    });
     expect(idClaims.iss).toBe(`${local.urls.entra}/${CONTOSO_TENANT_ID}/v2.0`);
   });
 
@@ -104,7 +126,11 @@ describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
     const app = msalApp();
     const first = await redeem(app, await signIn(app));
     local.cloud.clearRequestLog();
-    const refreshed = await app.acquireTokenSilent({ account: first.account!, scopes: [SMTP_SCOPE], forceRefresh: true });
+    const refreshed = await app.acquireTokenSilent({
+      account: first.account!,
+      scopes: [SMTP_SCOPE],
+      forceRefresh: true,
+    });
     expect(refreshed.accessToken).not.toBe(first.accessToken);
     expect(decodeJwt(refreshed.accessToken).aud).toBe('https://outlook.office.com');
     expect(local.cloud.countRequests('entra', 'token.refresh_token')).toBe(1);
@@ -143,7 +169,9 @@ describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
     const app = msalApp();
     const result = await redeem(app, await signIn(app, 'giulia.bianchi@contoso.onmicrosoft.com'));
     local.cloud.revokeUser('giulia.bianchi@contoso.onmicrosoft.com');
-    const revoked = await app.acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+    const revoked = await app
+      .acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+      .catch((e: unknown) => e);
     expect(revoked).toBeInstanceOf(InteractionRequiredAuthError);
     expect((revoked as InteractionRequiredAuthError).errorMessage).toContain('AADSTS50173');
 
@@ -151,7 +179,9 @@ describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
     const fresh = await redeem(other, await signIn(other, 'newsletter@contoso.onmicrosoft.com'));
     local.cloud.advanceClock(91 * 24 * 60 * 60 * 1000);
     try {
-      const idle = await other.acquireTokenSilent({ account: fresh.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+      const idle = await other
+        .acquireTokenSilent({ account: fresh.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+        .catch((e: unknown) => e);
       expect(idle).toBeInstanceOf(InteractionRequiredAuthError);
       expect((idle as InteractionRequiredAuthError).errorMessage).toContain('AADSTS700082');
     } finally {
@@ -163,7 +193,11 @@ describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
     const app = msalApp();
     const result = await redeem(app, await signIn(app));
     const error = await app
-      .acquireTokenSilent({ account: result.account!, scopes: ['https://graph.microsoft.com/Mail.ReadWrite'], forceRefresh: true })
+      .acquireTokenSilent({
+        account: result.account!,
+        scopes: ['https://graph.microsoft.com/Mail.ReadWrite'],
+        forceRefresh: true,
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InteractionRequiredAuthError);
     expect((error as InteractionRequiredAuthError).errorMessage).toContain('AADSTS65001');
@@ -173,7 +207,12 @@ describe('Entra emulator with MSAL Node (authorization code + PKCE)', () => {
 describe('Entra emulator authorize page', () => {
   it('renders an error page (no redirect) for an unregistered redirect URI', async () => {
     const url = new URL(`${local.urls.authority()}/oauth2/v2.0/authorize`);
-    url.search = new URLSearchParams({ client_id: KEYRELAY_APP_ID, response_type: 'code', redirect_uri: 'https://evil.test/cb', scope: 'openid' }).toString();
+    url.search = new URLSearchParams({
+      client_id: KEYRELAY_APP_ID,
+      response_type: 'code',
+      redirect_uri: 'https://evil.test/cb',
+      scope: 'openid',
+    }).toString();
     const response = await fetch(url, { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
@@ -204,7 +243,13 @@ describe('Entra emulator authorize page', () => {
 
   it('redirects with access_denied AADSTS65004 when the user cancels', async () => {
     const url = new URL(`${local.urls.authority()}/oauth2/v2.0/authorize`);
-    url.search = new URLSearchParams({ client_id: KEYRELAY_APP_ID, response_type: 'code', redirect_uri: REDIRECT_URI, scope: SMTP_SCOPE, state: 'x' }).toString();
+    url.search = new URLSearchParams({
+      client_id: KEYRELAY_APP_ID,
+      response_type: 'code',
+      redirect_uri: REDIRECT_URI,
+      scope: SMTP_SCOPE,
+      state: 'x',
+    }).toString();
     const { redirect } = await signInThroughForm(url.toString(), { upn: USER, cancel: true });
     expect(redirect.searchParams.get('error')).toBe('access_denied');
     expect(redirect.searchParams.get('error_description')).toMatch(/^AADSTS65004:/);
@@ -239,16 +284,31 @@ function keyrelayAppClient(): ConfidentialClientApplication {
 
 describe('Entra emulator client credentials and client secrets', () => {
   it('gives ClientSecretCredential a vault token for the keyrelay identity, whose oid is its object id (not its client id)', async () => {
-    const credential = new ClientSecretCredential(CONTOSO_TENANT_ID, local.settings.AZURE_CLIENT_ID, local.settings.AZURE_CLIENT_SECRET, {
-      authorityHost: local.urls.entra,
-      disableInstanceDiscovery: true,
-    });
+    const credential = new ClientSecretCredential(
+      CONTOSO_TENANT_ID,
+      local.settings.AZURE_CLIENT_ID,
+      local.settings.AZURE_CLIENT_SECRET,
+      {
+        authorityHost: local.urls.entra,
+        disableInstanceDiscovery: true,
+      },
+    );
     const token = await credential.getToken('https://vault.azure.net/.default');
-    await expect(local.verifier.verify(token.token, 'https://vault.azure.net')).resolves.toMatchObject({ oid: KEYRELAY_IDENTITY_OBJECT_ID });
+    await expect(local.verifier.verify(token.token, 'https://vault.azure.net')).resolves.toMatchObject({
+      oid: KEYRELAY_IDENTITY_OBJECT_ID,
+    });
     await expect(local.verifier.verify(token.token, 'https://graph.microsoft.com')).rejects.toThrow();
-    expect(decodeJwt(token.token)).toMatchObject({ aud: 'https://vault.azure.net', tid: CONTOSO_TENANT_ID, appid: local.settings.AZURE_CLIENT_ID });
+    expect(decodeJwt(token.token)).toMatchObject({
+      aud: 'https://vault.azure.net',
+      tid: CONTOSO_TENANT_ID,
+      appid: local.settings.AZURE_CLIENT_ID,
+    });
     const graphToken = await credential.getToken('https://graph.microsoft.com/.default');
-    expect(decodeJwt(graphToken.token).roles).toEqual(['Application.ReadWrite.OwnedBy', 'Policy.Read.All', 'Mail.Send']);
+    expect(decodeJwt(graphToken.token).roles).toEqual([
+      'Application.ReadWrite.OwnedBy',
+      'Policy.Read.All',
+      'Mail.Send',
+    ]);
   });
 
   it('accepts the app secret for client credentials, then rejects it as expired (7000222) and as removed (7000215)', async () => {
@@ -259,7 +319,9 @@ describe('Entra emulator client credentials and client secrets', () => {
     expect((await app().acquireTokenByClientCredential(request))?.accessToken).toBeTruthy();
 
     local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, credential.keyId, new Date(Date.now() - 60_000));
-    const expired = await app().acquireTokenByClientCredential(request).catch((e: unknown) => e);
+    const expired = await app()
+      .acquireTokenByClientCredential(request)
+      .catch((e: unknown) => e);
     expect((expired as ServerError).errorCode).toBe('invalid_client');
     expect((expired as ServerError).errorMessage).toContain('AADSTS7000222');
 
@@ -267,7 +329,9 @@ describe('Entra emulator client credentials and client secrets', () => {
     const application = local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!;
     const saved = application.passwordCredentials.splice(0);
     try {
-      const removed = await app().acquireTokenByClientCredential(request).catch((e: unknown) => e);
+      const removed = await app()
+        .acquireTokenByClientCredential(request)
+        .catch((e: unknown) => e);
       expect((removed as ServerError).errorCode).toBe('invalid_client');
       expect((removed as ServerError).errorMessage).toContain('AADSTS7000215');
     } finally {
@@ -281,10 +345,14 @@ describe('Entra emulator service principals and app roles (DESIGN §7)', () => {
   const appClient = keyrelayAppClient;
 
   it('refuses client credentials of an app without a service principal in its home tenant: invalid_client AADSTS7000229', async () => {
-    const index = local.ctx.enterpriseApps.findIndex((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID);
+    const index = local.ctx.enterpriseApps.findIndex(
+      (sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID,
+    );
     const [removed] = local.ctx.enterpriseApps.splice(index, 1);
     try {
-      const refused = await appClient().acquireTokenByClientCredential(request).catch((e: unknown) => e);
+      const refused = await appClient()
+        .acquireTokenByClientCredential(request)
+        .catch((e: unknown) => e);
       expect((refused as ServerError).errorCode).toBe('invalid_client');
       expect((refused as ServerError).errorMessage).toContain('AADSTS7000229');
     } finally {
@@ -295,12 +363,16 @@ describe('Entra emulator service principals and app roles (DESIGN §7)', () => {
   it('puts in an app-only token only the app roles an admin granted, not those the app merely requests', async () => {
     const application = local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!;
     const mailSendRole = { id: 'b633e1c5-b582-4048-a93e-9f11b44c7e96', type: 'Role' as const };
-    const graphAccess = application.requiredResourceAccess.find((entry) => entry.resourceAppId === '00000003-0000-0000-c000-000000000000')!;
+    const graphAccess = application.requiredResourceAccess.find(
+      (entry) => entry.resourceAppId === '00000003-0000-0000-c000-000000000000',
+    )!;
     graphAccess.resourceAccess.push(mailSendRole);
     try {
       const requestedOnly = await appClient().acquireTokenByClientCredential(request);
       expect(decodeJwt(requestedOnly!.accessToken).roles).toBeUndefined();
-      const servicePrincipal = local.ctx.enterpriseApps.find((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID)!;
+      const servicePrincipal = local.ctx.enterpriseApps.find(
+        (sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === CONTOSO_TENANT_ID,
+      )!;
       local.ctx.appRoleAssignments.push({
         id: randomUUID(),
         principalId: servicePrincipal.id,
@@ -323,7 +395,11 @@ describe('Entra emulator admin consent (v1 and v2)', () => {
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('admin consent');
-    const answer = await fetch(url, { method: 'POST', body: new URLSearchParams({ tenant: tenantId, action }), redirect: 'manual' });
+    const answer = await fetch(url, {
+      method: 'POST',
+      body: new URLSearchParams({ tenant: tenantId, action }),
+      redirect: 'manual',
+    });
     expect(answer.status).toBe(302);
     return new URL(answer.headers.get('location')!);
   }
@@ -342,14 +418,20 @@ describe('Entra emulator admin consent (v1 and v2)', () => {
 
     const back = await consent(link, FABRIKAM_TENANT_ID, 'accept');
 
-    expect(Object.fromEntries(back.searchParams)).toMatchObject({ admin_consent: 'True', tenant: FABRIKAM_TENANT_ID, state: 'st-1' });
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({
+      admin_consent: 'True',
+      tenant: FABRIKAM_TENANT_ID,
+      state: 'st-1',
+    });
     expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!]).toEqual(
       expect.arrayContaining(['https://outlook.office.com/SMTP.Send', 'https://graph.microsoft.com/Mail.Send']),
     );
-    expect(local.ctx.enterpriseApps.some((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === FABRIKAM_TENANT_ID)).toBe(true);
+    expect(
+      local.ctx.enterpriseApps.some((sp) => sp.appId === KEYRELAY_APP_ID && sp.tenantId === FABRIKAM_TENANT_ID),
+    ).toBe(true);
   });
 
-  it("v1: grants what the registration requests; a declined consent records nothing", async () => {
+  it('v1: grants what the registration requests; a declined consent records nothing', async () => {
     // Whether or not an earlier sign-in consented: start from a tenant without the app.
     removeEnterpriseApp(local.ctx, KEYRELAY_APP_ID, FABRIKAM_TENANT_ID);
     const link = `${local.urls.entra}/${FABRIKAM_TENANT_ID}/adminconsent?${new URLSearchParams({ client_id: KEYRELAY_APP_ID, redirect_uri: REDIRECT_URI, state: 'st-2' }).toString()}`;
@@ -360,7 +442,10 @@ describe('Entra emulator admin consent (v1 and v2)', () => {
 
     const back = await consent(link, FABRIKAM_TENANT_ID, 'accept');
     expect(back.searchParams.get('admin_consent')).toBe('True');
-    expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!].sort()).toEqual(['https://graph.microsoft.com/Mail.Send', 'https://outlook.office.com/SMTP.Send']);
+    expect([...local.ctx.consents.get(`${FABRIKAM_TENANT_ID}|${KEYRELAY_APP_ID}`)!].sort()).toEqual([
+      'https://graph.microsoft.com/Mail.Send',
+      'https://outlook.office.com/SMTP.Send',
+    ]);
   });
 });
 
@@ -372,24 +457,46 @@ describe('Entra emulator faults seen by MSAL', () => {
 
   it('surfaces an injected 503 with Retry-After on the token route as a ServerError', async () => {
     const { app, result } = await signedInAccount();
-    local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'status', status: 503, retryAfterSeconds: 1 });
-    const error = await app.acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+    local.cloud.injectFault({
+      service: 'entra',
+      route: 'token.refresh_token',
+      kind: 'status',
+      status: 503,
+      retryAfterSeconds: 1,
+    });
+    const error = await app
+      .acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).errorMessage).toContain('AADSTS90033');
-    expect(local.cloud.requestLog().entries.at(-1)).toMatchObject({ service: 'entra', route: 'token.refresh_token', status: 503 });
+    expect(local.cloud.requestLog().entries.at(-1)).toMatchObject({
+      service: 'entra',
+      route: 'token.refresh_token',
+      status: 503,
+    });
   });
 
   it('surfaces an injected 429 as temporarily_unavailable', async () => {
     const { app, result } = await signedInAccount();
     local.cloud.injectFault({ service: 'entra', route: 'token', kind: 'status', status: 429, retryAfterSeconds: 2 });
-    const error = await app.acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+    const error = await app
+      .acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+      .catch((e: unknown) => e);
     expect((error as ServerError).errorCode).toBe('temporarily_unavailable');
   });
 
   it('surfaces an injected invalid_grant with suberror as InteractionRequiredAuthError carrying the chosen AADSTS code', async () => {
     const { app, result } = await signedInAccount();
-    local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'invalid_grant', aadsts: 50173, suberror: 'bad_token' });
-    const error = await app.acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+    local.cloud.injectFault({
+      service: 'entra',
+      route: 'token.refresh_token',
+      kind: 'invalid_grant',
+      aadsts: 50173,
+      suberror: 'bad_token',
+    });
+    const error = await app
+      .acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InteractionRequiredAuthError);
     expect((error as InteractionRequiredAuthError).errorMessage).toContain('AADSTS50173');
   });
@@ -397,7 +504,9 @@ describe('Entra emulator faults seen by MSAL', () => {
   it('surfaces an injected invalid_client as AADSTS7000215', async () => {
     const { app, result } = await signedInAccount();
     local.cloud.injectFault({ service: 'entra', route: 'token', kind: 'invalid_client' });
-    const error = await app.acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+    const error = await app
+      .acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+      .catch((e: unknown) => e);
     expect((error as ServerError).errorCode).toBe('invalid_client');
     expect((error as ServerError).errorMessage).toContain('AADSTS7000215');
   });
@@ -413,7 +522,9 @@ describe('Entra emulator faults seen by MSAL', () => {
   it('drops the connection after processing for timeout_after, and MSAL reports a network error', async () => {
     const { app, result } = await signedInAccount();
     local.cloud.injectFault({ service: 'entra', route: 'token.refresh_token', kind: 'timeout_after', latencyMs: 0 });
-    const error = await app.acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true }).catch((e: unknown) => e);
+    const error = await app
+      .acquireTokenSilent({ account: result.account!, scopes: [SMTP_SCOPE], forceRefresh: true })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(local.cloud.requestLog().entries.at(-1)).toMatchObject({ route: 'token.refresh_token', status: 0 });
   });

@@ -6,7 +6,11 @@ import { ClientSecretCredential } from '@azure/identity';
 import { ConfidentialClientApplication, ServerError } from '@azure/msal-node';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatedApplication, EmulatedFederatedCredential, EmulatedServicePrincipal } from '../../../dev/cloud/context.js';
+import type {
+  EmulatedApplication,
+  EmulatedFederatedCredential,
+  EmulatedServicePrincipal,
+} from '../../../dev/cloud/context.js';
 import { MAX_FEDERATED_CREDENTIALS } from '../../../dev/cloud/graphFederatedCredentials.js';
 import { rejection as rejectionOf } from '../../support/rejection.js';
 import { KEYRELAY_IDENTITY_CLIENT_ID, OffsetClock, startLocalCloud } from '../../../dev/cloud/index.js';
@@ -36,7 +40,6 @@ function credentialsPath(): string {
 async function addCredential(body: Partial<GraphFederatedCredential>): Promise<GraphFederatedCredential> {
   return (await graph.api(credentialsPath()).post(body)) as GraphFederatedCredential;
 }
-
 
 /** MSAL Node with the identity's token as client assertion: a client-credentials token for Graph. */
 function clientCredentialsWithAssertion(assertion: () => Promise<string>): Promise<unknown> {
@@ -71,7 +74,9 @@ beforeAll(async () => {
   graph = Client.initWithMiddleware({
     baseUrl: cloud.urls.graph,
     customHosts: new Set([new URL(cloud.urls.graph).hostname]),
-    authProvider: { getAccessToken: async () => (await identityCredential.getToken('https://graph.microsoft.com/.default')).token },
+    authProvider: {
+      getAccessToken: async () => (await identityCredential.getToken('https://graph.microsoft.com/.default')).token,
+    },
   });
 });
 
@@ -85,7 +90,7 @@ afterAll(async () => {
 });
 
 describe('Graph federatedIdentityCredentials', () => {
-  it('creates, lists, gets by name and deletes a credential in Graph\'s shape, as an owner with Application.ReadWrite.OwnedBy', async () => {
+  it("creates, lists, gets by name and deletes a credential in Graph's shape, as an owner with Application.ReadWrite.OwnedBy", async () => {
     const created = await addCredential({
       name: 'keyrelay-managed-identity',
       issuer: issuerOf(app.tenantId),
@@ -93,7 +98,12 @@ describe('Graph federatedIdentityCredentials', () => {
       audiences: [EXCHANGE_AUDIENCE],
       description: 'keyrelay',
     });
-    expect(created).toMatchObject({ name: 'keyrelay-managed-identity', subject: cloud.settings.AZURE_MANAGED_IDENTITY_PRINCIPAL_ID, audiences: [EXCHANGE_AUDIENCE], description: 'keyrelay' });
+    expect(created).toMatchObject({
+      name: 'keyrelay-managed-identity',
+      subject: cloud.settings.AZURE_MANAGED_IDENTITY_PRINCIPAL_ID,
+      audiences: [EXCHANGE_AUDIENCE],
+      description: 'keyrelay',
+    });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
 
     const listed = (await graph.api(credentialsPath()).get()) as { value: GraphFederatedCredential[] };
@@ -107,16 +117,23 @@ describe('Graph federatedIdentityCredentials', () => {
 
   it(`refuses the ${MAX_FEDERATED_CREDENTIALS + 1}th credential, a second one with the same name or issuer + subject, and more than one audience`, async () => {
     const base = { issuer: issuerOf(app.tenantId), audiences: [EXCHANGE_AUDIENCE] };
-    for (let index = 0; index < MAX_FEDERATED_CREDENTIALS; index++) await addCredential({ ...base, name: `fic-${index}`, subject: `subject-${index}` });
+    for (let index = 0; index < MAX_FEDERATED_CREDENTIALS; index++)
+      await addCredential({ ...base, name: `fic-${index}`, subject: `subject-${index}` });
     const tooMany = await rejection(addCredential({ ...base, name: 'fic-extra', subject: 'subject-extra' }));
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.message).toContain(`at most ${MAX_FEDERATED_CREDENTIALS}`);
 
     app.federatedIdentityCredentials = [];
     await addCredential({ ...base, name: 'first', subject: 'same-subject' });
-    expect((await rejection(addCredential({ ...base, name: 'first', subject: 'other' }))).message).toContain("named 'first'");
-    expect((await rejection(addCredential({ ...base, name: 'second', subject: 'same-subject' }))).message).toContain('same issuer and subject');
-    expect((await rejection(addCredential({ ...base, name: 'third', subject: 'x', audiences: ['a', 'b'] }))).statusCode).toBe(400);
+    expect((await rejection(addCredential({ ...base, name: 'first', subject: 'other' }))).message).toContain(
+      "named 'first'",
+    );
+    expect((await rejection(addCredential({ ...base, name: 'second', subject: 'same-subject' }))).message).toContain(
+      'same issuer and subject',
+    );
+    expect(
+      (await rejection(addCredential({ ...base, name: 'third', subject: 'x', audiences: ['a', 'b'] }))).statusCode,
+    ).toBe(400);
   });
 });
 
@@ -133,7 +150,11 @@ describe('Entra client assertion from the managed identity', () => {
 
   it("issues the identity's exchange token with the tenant's issuer and its object id (not its client id) as subject", async () => {
     const claims = claimsOf(await identityAssertion());
-    expect(claims).toMatchObject({ iss: issuerOf(identity.tenantId), aud: EXCHANGE_AUDIENCE, sub: cloud.settings.AZURE_MANAGED_IDENTITY_PRINCIPAL_ID });
+    expect(claims).toMatchObject({
+      iss: issuerOf(identity.tenantId),
+      aud: EXCHANGE_AUDIENCE,
+      sub: cloud.settings.AZURE_MANAGED_IDENTITY_PRINCIPAL_ID,
+    });
     expect(claims.sub).not.toBe(identity.clientId);
   });
 

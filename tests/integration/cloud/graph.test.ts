@@ -242,13 +242,11 @@ describe('Graph emulator with the real Graph client', () => {
     const created = (await graph
       .api('/applications')
       .post({ displayName: 'patch target', web: { redirectUris: ['https://old.example/cb'] } })) as { id: string };
-    await graph
-      .api(`/applications/${created.id}`)
-      .patch({
-        displayName: 'patched',
-        web: { redirectUris: ['https://new.example/api/oauth/callback'] },
-        signInAudience: 'AzureADMultipleOrgs',
-      });
+    await graph.api(`/applications/${created.id}`).patch({
+      displayName: 'patched',
+      web: { redirectUris: ['https://new.example/api/oauth/callback'] },
+      signInAudience: 'AzureADMultipleOrgs',
+    });
     const patched = (await graph
       .api(`/applications/${created.id}`)
       .select(['displayName', 'web', 'signInAudience'])

@@ -154,7 +154,9 @@ describe('connect a mailbox through the local host', () => {
   });
 
   it('a mailbox whose SMTP AUTH is disabled (535 5.7.139) connects, and the result page and registry say so with the fix', async () => {
-    const user = stack.local.ctx.tenants.flatMap((tenant) => tenant.users).find((candidate) => candidate.upn === GIULIA.upn)!;
+    const user = stack.local.ctx.tenants
+      .flatMap((tenant) => tenant.users)
+      .find((candidate) => candidate.upn === GIULIA.upn)!;
     user.smtpAuthDisabled = true;
     try {
       const flow = await startFlow('');
@@ -162,8 +164,13 @@ describe('connect a mailbox through the local host', () => {
 
       expect(response.status).toBe(200);
       expect(response.body).toContain('535 5.7.139');
-      expect(response.body).toContain(`Set-CASMailbox -Identity ${GIULIA.upn} -SmtpClientAuthenticationDisabled $false`);
-      expect(await stack.core.mailboxRegistry.get(GIULIA.upn)).toMatchObject({ status: 'ok', smtpAuth: { state: 'disabled', code: '5.7.139' } });
+      expect(response.body).toContain(
+        `Set-CASMailbox -Identity ${GIULIA.upn} -SmtpClientAuthenticationDisabled $false`,
+      );
+      expect(await stack.core.mailboxRegistry.get(GIULIA.upn)).toMatchObject({
+        status: 'ok',
+        smtpAuth: { state: 'disabled', code: '5.7.139' },
+      });
       for (const token of await cacheTokens(CONTOSO_TENANT_ID, GIULIA.oid)) secretsSeen.add(token);
     } finally {
       user.smtpAuthDisabled = false;
@@ -208,7 +215,8 @@ describe('connect a mailbox through the local host', () => {
 
 describe('reconnecting a mailbox', () => {
   const NEWSLETTER = { upn: 'newsletter@contoso.onmicrosoft.com', oid: '1a2b3c4d-0003-4a5b-8c6d-7e8f9a0b1c2d' };
-  const versions = () => driver.writtenState().then((state) => state.secrets[mailboxCacheSecretName(CONTOSO_TENANT_ID, NEWSLETTER.oid)]);
+  const versions = () =>
+    driver.writtenState().then((state) => state.secrets[mailboxCacheSecretName(CONTOSO_TENANT_ID, NEWSLETTER.oid)]);
   const connectNewsletter = async () => {
     const flow = await startFlow();
     expect((await driver.callback(await signIn(flow, NEWSLETTER.upn), flow.cookie)).status).toBe(302);

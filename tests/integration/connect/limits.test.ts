@@ -33,7 +33,8 @@ afterAll(async () => {
 
 const query = () => `?returnUrl=${encodeURIComponent(driver.returnUrl)}`;
 /** A flow from an address of its own, so that only the limit under test counts. */
-const freshStart = (): Promise<FlowStart> => driver.start(query(), { 'x-forwarded-for': `198.51.100.${nextAddress++}` });
+const freshStart = (): Promise<FlowStart> =>
+  driver.start(query(), { 'x-forwarded-for': `198.51.100.${nextAddress++}` });
 
 describe('connect attempts per client address', () => {
   it('the 4th sign-in started from one address within the hour: 429 with Retry-After, no cookie; another address goes on', async () => {

@@ -4,7 +4,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { mailboxCacheSecretName } from '../../../src/shared/domain/connect/idTokenClaims.js';
-import { PRODUCT_RETURN_URL, startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
+import {
+  PRODUCT_RETURN_URL,
+  startTestHost,
+  startTestStack,
+  type TestHost,
+  type TestStack,
+} from '../../support/stack.js';
 import { ConnectDriver } from './connectDriver.js';
 
 const MARIO = { upn: 'mario.rossi@contoso.onmicrosoft.com', oid: '1a2b3c4d-0001-4a5b-8c6d-7e8f9a0b1c2d' };

@@ -41,7 +41,8 @@ async function connectMailbox(status: 'ok' | 'reconnect_required' = 'ok', lastEr
   });
 }
 
-const doctor = (settings: Record<string, string> = {}) => runCli('doctor', { ...stack.settings, ALERT_LOCALE: 'en', ...settings });
+const doctor = (settings: Record<string, string> = {}) =>
+  runCli('doctor', { ...stack.settings, ALERT_LOCALE: 'en', ...settings });
 
 // Each case spawns the CLI (tsx + the Azure SDKs): seconds each, more on a busy machine.
 describe('npm run doctor', { timeout: 90_000 }, () => {
@@ -64,13 +65,17 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
 
   it('checks SMTP AUTH per mailbox: 535 5.7.139 is a problem with the Exchange fix, and exits non-zero', async () => {
     await connectMailboxThroughEntra(stack, MAILBOX);
-    const user = stack.local.ctx.tenants.flatMap((tenant) => tenant.users).find((candidate) => candidate.upn === MAILBOX)!;
+    const user = stack.local.ctx.tenants
+      .flatMap((tenant) => tenant.users)
+      .find((candidate) => candidate.upn === MAILBOX)!;
     user.smtpAuthDisabled = true;
 
     const run = await doctor();
 
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain(`✗ mailbox ${MAILBOX}: Exchange refuses SMTP submission for this mailbox (535 5.7.139`);
+    expect(run.stdout).toContain(
+      `✗ mailbox ${MAILBOX}: Exchange refuses SMTP submission for this mailbox (535 5.7.139`,
+    );
     expect(run.stdout).toContain(`Set-CASMailbox -Identity ${MAILBOX} -SmtpClientAuthenticationDisabled $false`);
   });
 
@@ -90,7 +95,9 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     const run = await doctor();
 
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain(`✗ the identity ${KEYRELAY_IDENTITY_CLIENT_ID} holds Application.ReadWrite.OwnedBy but does not own app ${KEYRELAY_APP_ID}`);
+    expect(run.stdout).toContain(
+      `✗ the identity ${KEYRELAY_IDENTITY_CLIENT_ID} holds Application.ReadWrite.OwnedBy but does not own app ${KEYRELAY_APP_ID}`,
+    );
     expect(run.stdout).toContain(`npm run setup -- --identity-client-id ${KEYRELAY_IDENTITY_CLIENT_ID}`);
   });
 
@@ -103,7 +110,9 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
 
     expect(run.exitCode).toBe(1);
     // Dates read in the run's language and ALERT_TIME_ZONE, like every date keyrelay shows.
-    expect(run.stdout).toContain(`✗ the client secret expired on ${formatDate(expired, { locale: 'en', timeZone: stack.config.alertTimeZone })}`);
+    expect(run.stdout).toContain(
+      `✗ the client secret expired on ${formatDate(expired, { locale: 'en', timeZone: stack.config.alertTimeZone })}`,
+    );
     expect(run.stdout).toContain('Fix: Run `npm run setup`');
   });
 
@@ -122,7 +131,9 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
 
   it('names Key Vault access denied with the role to assign, and exits non-zero', async () => {
     await connectMailbox();
-    stack.local.ctx.servicePrincipals.find((principal) => principal.clientId === KEYRELAY_IDENTITY_CLIENT_ID)!.keyVaultAccess = false;
+    stack.local.ctx.servicePrincipals.find(
+      (principal) => principal.clientId === KEYRELAY_IDENTITY_CLIENT_ID,
+    )!.keyVaultAccess = false;
 
     const run = await doctor();
 
@@ -146,7 +157,9 @@ describe('npm run doctor', { timeout: 90_000 }, () => {
     const run = await runCli('doctor', { ...withoutLogin, ALERT_LOCALE: 'en' }, [], { withoutAzureLogin: true });
 
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain('✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)');
+    expect(run.stdout).toContain(
+      '✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)',
+    );
     expect(run.stdout).toMatch(/managed identity.*Azure CLI \(`az login`\)/);
     expect(run.stdout).toContain('Fix: Locally, sign in with `az login`');
     expect(run.stdout.match(/no Azure sign-in found/g)).toHaveLength(1);

@@ -71,9 +71,10 @@ function entraCalls(route: string): { status: number }[] {
   return stack.local.cloud.requestLog().entries.filter((entry) => entry.service === 'entra' && entry.route === route);
 }
 
-
 async function alarms(): Promise<string[]> {
-  return (await stack.core.runReports.latest(50)).map((report) => report.runId).filter((id) => id.startsWith(CREDENTIAL_ALARM_RUN_PREFIX));
+  return (await stack.core.runReports.latest(50))
+    .map((report) => report.runId)
+    .filter((id) => id.startsWith(CREDENTIAL_ALARM_RUN_PREFIX));
 }
 
 describe('federated: the happy path without any client secret', () => {
@@ -81,8 +82,10 @@ describe('federated: the happy path without any client secret', () => {
     expect(await stack.core.secretStore.getSecret(stack.config.oauthClientSecretName)).toBeUndefined();
   });
 
-  it('connects a mailbox through the host: the code is redeemed with the identity\'s assertion', async () => {
-    const flow = await driver.start(`?returnUrl=${encodeURIComponent(driver.returnUrl)}&loginHint=${encodeURIComponent(MARIO)}`);
+  it("connects a mailbox through the host: the code is redeemed with the identity's assertion", async () => {
+    const flow = await driver.start(
+      `?returnUrl=${encodeURIComponent(driver.returnUrl)}&loginHint=${encodeURIComponent(MARIO)}`,
+    );
     const callback = await driver.callback(await driver.signIn(flow, { upn: MARIO }), flow.cookie);
     expect(callback.status).toBe(302);
     expect(queryParam(callback.location ?? '', 'keyrelay')).toBe('connected');
@@ -122,8 +125,12 @@ describe('federated: npm run doctor', { timeout: 60_000 }, () => {
   it('shows the posture, the credential matching and accepted, and the password left on the app as no longer needed', async () => {
     const run = await runCli('doctor', { ...stack.settings, ALERT_LOCALE: 'en' });
     expect(run.stdout).toContain('i credential of app');
-    expect(run.stdout).toContain('managed identity as federated credential (OAUTH_CLIENT_CREDENTIAL=federated), no secret');
-    expect(run.stdout).toContain("✓ the app's federated credential matches keyrelay's identity and Entra ID accepts its assertion");
+    expect(run.stdout).toContain(
+      'managed identity as federated credential (OAUTH_CLIENT_CREDENTIAL=federated), no secret',
+    );
+    expect(run.stdout).toContain(
+      "✓ the app's federated credential matches keyrelay's identity and Entra ID accepts its assertion",
+    );
     expect(run.stdout).toContain('! client secret');
     expect(run.stdout).toContain('no longer needed');
     expect(run.stdout).not.toContain('Key Vault holds no client secret');
@@ -133,16 +140,22 @@ describe('federated: npm run doctor', { timeout: 60_000 }, () => {
     app.federatedIdentityCredentials = [];
     const run = await runCli('doctor', { ...stack.settings, ALERT_LOCALE: 'en' });
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain("✗ app " + stack.config.oauthClientId + " has no federated credential for keyrelay's identity");
+    expect(run.stdout).toContain(
+      '✗ app ' + stack.config.oauthClientId + " has no federated credential for keyrelay's identity",
+    );
     expect(run.stdout).toContain('Fix: Run `npm run setup -- --federated`.');
   });
 });
 
 describe('federated: GET /api/status', () => {
   it('shows the posture at a glance, in JSON and on the page', async () => {
-    const json = (await (await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': FUNCTION_KEY } })).json()) as { credentialPosture: string };
+    const json = (await (
+      await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': FUNCTION_KEY } })
+    ).json()) as { credentialPosture: string };
     expect(json.credentialPosture).toBe('federated');
-    const page = await (await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': FUNCTION_KEY, accept: 'text/html' } })).text();
+    const page = await (
+      await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': FUNCTION_KEY, accept: 'text/html' } })
+    ).text();
     expect(page).toContain('Credenziale: identità gestita federata, nessun segreto da far scadere');
   });
 });
@@ -151,8 +164,17 @@ describe('federated: the monitor', () => {
   const SENDER = 'newsletter@contoso.onmicrosoft.com';
   /** Alerts by keyrelay's identity's own Mail.Send: a channel that does not depend on the app's credential. */
   function monitor() {
-    const config = loadConfig({ ...stack.settings, ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: SENDER, ALERT_LOCALE: 'en' });
-    return createApp(config, { azureCredential: identityCredential(), logger: { info: () => {}, warn: () => {}, error: () => {} }, rotation: false }).monitor().monitor;
+    const config = loadConfig({
+      ...stack.settings,
+      ALERT_MAIL_AUTH: 'managed-identity',
+      ALERT_SENDER: SENDER,
+      ALERT_LOCALE: 'en',
+    });
+    return createApp(config, {
+      azureCredential: identityCredential(),
+      logger: { info: () => {}, warn: () => {}, error: () => {} },
+      rotation: false,
+    }).monitor().monitor;
   }
 
   function newMail(before: number) {
@@ -168,7 +190,9 @@ describe('federated: the monitor', () => {
     const [mail, ...more] = newMail(before);
     expect(more).toEqual([]);
     expect(mail?.message.subject).toContain('1 client secret no longer needed');
-    expect(mail?.message.body?.content).toContain('no longer needed, keyrelay uses the federated credential. Remove it in the portal.');
+    expect(mail?.message.body?.content).toContain(
+      'no longer needed, keyrelay uses the federated credential. Remove it in the portal.',
+    );
     expect(mail?.message.body?.content).toMatch(/expires on \d{1,2} \w+ \d{4}/);
 
     const again = stack.local.cloud.outbox().length;
@@ -215,7 +239,7 @@ describe('federated: bad input answers 503 upstream_unavailable naming the fix, 
     return stack.local.cloud.state().keyVault.find((secret) => secret.name === name)?.versionCount ?? 0;
   }
 
-  it('a federated credential whose subject is the identity\'s client id (AADSTS70021)', async () => {
+  it("a federated credential whose subject is the identity's client id (AADSTS70021)", async () => {
     app.federatedIdentityCredentials = [{ ...deployedCredential(), subject: stack.settings.AZURE_CLIENT_ID! }];
     const error = await refusedColdToken();
     expect(error.publicMessage).toContain(SETUP_FIX);
@@ -241,7 +265,13 @@ describe('federated: bad input answers 503 upstream_unavailable naming the fix, 
     const core = createCore(stack.config, { azureCredential });
     // Key Vault still answers (the SDK already holds its token); only the identity's exchange token fails.
     await core.secretStore.getSecret(mailbox.cacheSecretName);
-    stack.local.cloud.injectFault({ service: 'entra', route: 'token.client_credentials', kind: 'status', status: 503, remaining: Infinity });
+    stack.local.cloud.injectFault({
+      service: 'entra',
+      route: 'token.client_credentials',
+      kind: 'status',
+      status: 503,
+      remaining: Infinity,
+    });
     const error = await refusedColdToken(core);
     expect(error.publicMessage).toContain('AZURE_CLIENT_ID');
     expect(error.publicMessage).toContain('OAUTH_CLIENT_CREDENTIAL=secret');
@@ -252,7 +282,10 @@ describe('federated: bad input answers 503 upstream_unavailable naming the fix, 
     app.federatedIdentityCredentials = [];
     const before = await driver.writtenState();
     const flow = await driver.start();
-    const callback = await driver.callback(await driver.signIn(flow, { upn: 'newsletter@contoso.onmicrosoft.com' }), flow.cookie);
+    const callback = await driver.callback(
+      await driver.signIn(flow, { upn: 'newsletter@contoso.onmicrosoft.com' }),
+      flow.cookie,
+    );
     expect(callback.status).toBe(503);
     expect(callback.body).toContain(SETUP_FIX);
     expect(await driver.writtenState()).toEqual(before);
@@ -260,8 +293,13 @@ describe('federated: bad input answers 503 upstream_unavailable naming the fix, 
 });
 
 function identityCredential(): ClientSecretCredential {
-  return new ClientSecretCredential(CONTOSO_TENANT_ID, stack.settings.AZURE_CLIENT_ID!, stack.settings.AZURE_CLIENT_SECRET!, {
-    authorityHost: stack.settings.AZURE_AUTHORITY_HOST!,
-    disableInstanceDiscovery: true,
-  });
+  return new ClientSecretCredential(
+    CONTOSO_TENANT_ID,
+    stack.settings.AZURE_CLIENT_ID!,
+    stack.settings.AZURE_CLIENT_SECRET!,
+    {
+      authorityHost: stack.settings.AZURE_AUTHORITY_HOST!,
+      disableInstanceDiscovery: true,
+    },
+  );
 }

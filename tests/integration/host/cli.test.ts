@@ -92,7 +92,8 @@ describe('npm run host -- --local-cloud', { timeout: 120_000 }, () => {
   it('says what it started: every stand-in of the local Microsoft cloud and Azurite', () => {
     const output = host.output();
     expect(output).toContain('Started for the host: the local Microsoft cloud and Azurite');
-    for (const standIn of ['Entra ID', 'Graph', 'Key Vault', 'SMTP', 'Azurite']) expect(output).toMatch(new RegExp(`\\n  ${standIn} +(https?://)?127\\.0\\.0\\.1:\\d+`));
+    for (const standIn of ['Entra ID', 'Graph', 'Key Vault', 'SMTP', 'Azurite'])
+      expect(output).toMatch(new RegExp(`\\n  ${standIn} +(https?://)?127\\.0\\.0\\.1:\\d+`));
   });
 
   it('serves keyrelay connected to them: the mailbox registry in Azurite answers', async () => {
@@ -115,7 +116,10 @@ describe('npm run cloud, then npm run host with the lines it printed', { timeout
     cloud = spawnCloud({ PORT: port });
     await cloud.waitForOutput('Ctrl+C stops everything.');
     const exported = Object.fromEntries(
-      [...cloud.output().matchAll(/^ {2}export ([A-Za-z_][A-Za-z0-9_]*)='([^']*)'$/gm)].map((match) => [match[1]!, match[2]!]),
+      [...cloud.output().matchAll(/^ {2}export ([A-Za-z_][A-Za-z0-9_]*)='([^']*)'$/gm)].map((match) => [
+        match[1]!,
+        match[2]!,
+      ]),
     );
     expect(exported).toHaveProperty('NODE_EXTRA_CA_CERTS');
     host = spawnHost(['--function-key=cloud-key'], { ...exported, PORT: port });
@@ -142,7 +146,12 @@ describe('local host serving a fixture app', () => {
 
     it('binds route parameters, the optional one included, and passes query and body', async () => {
       const withDetail = await fetch(`${baseUrl}/api/items/42/full?q=x`, { method: 'POST', body: 'hello' });
-      expect(await withDetail.json()).toEqual({ params: { id: '42', detail: 'full' }, method: 'POST', query: 'x', body: 'hello' });
+      expect(await withDetail.json()).toEqual({
+        params: { id: '42', detail: 'full' },
+        method: 'POST',
+        query: 'x',
+        body: 'hello',
+      });
       const withoutDetail = await fetch(`${baseUrl}/api/Items/7`);
       expect(await withoutDetail.json()).toEqual({ params: { id: '7' }, method: 'GET', query: null, body: '' });
     });
@@ -158,7 +167,11 @@ describe('local host serving a fixture app', () => {
     });
 
     it('runs a timer function on POST /admin/functions/<name> with 202, as the host does', async () => {
-      const response = await fetch(`${baseUrl}/admin/functions/tick`, { method: 'POST', body: '{"input":""}', headers: { 'content-type': 'application/json' } });
+      const response = await fetch(`${baseUrl}/admin/functions/tick`, {
+        method: 'POST',
+        body: '{"input":""}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.status).toBe(202);
       await host.waitForOutput('[tick] tick ran (isPastDue=false)');
       await host.waitForOutput(/Executed 'Functions\.tick' \(Succeeded/);
@@ -180,13 +193,18 @@ describe('local host serving a fixture app', () => {
     });
 
     it('accepts the key in the x-functions-key header or the code query parameter', async () => {
-      expect((await fetch(`${baseUrl}/api/items/1`, { headers: { 'x-functions-key': 'fixture-key' } })).status).toBe(200);
+      expect((await fetch(`${baseUrl}/api/items/1`, { headers: { 'x-functions-key': 'fixture-key' } })).status).toBe(
+        200,
+      );
       expect((await fetch(`${baseUrl}/api/items/1?code=fixture-key`)).status).toBe(200);
     });
 
     it('requires the key on the admin API too', async () => {
       expect((await fetch(`${baseUrl}/admin/functions/tick`, { method: 'POST' })).status).toBe(401);
-      const accepted = await fetch(`${baseUrl}/admin/functions/tick`, { method: 'POST', headers: { 'x-functions-key': 'fixture-key' } });
+      const accepted = await fetch(`${baseUrl}/admin/functions/tick`, {
+        method: 'POST',
+        headers: { 'x-functions-key': 'fixture-key' },
+      });
       expect(accepted.status).toBe(202);
     });
   });

@@ -18,6 +18,9 @@ export async function buildFixtureApp(): Promise<string> {
     logLevel: 'warning',
   });
   await writeFile(join(appRoot, 'package.json'), JSON.stringify({ type: 'module', main: 'dist/functions/*.js' }));
-  await writeFile(join(appRoot, 'host.json'), JSON.stringify({ version: '2.0', extensions: { http: { routePrefix: 'api' } } }));
+  await writeFile(
+    join(appRoot, 'host.json'),
+    JSON.stringify({ version: '2.0', extensions: { http: { routePrefix: 'api' } } }),
+  );
   return appRoot;
 }

@@ -44,7 +44,8 @@ function spawnScript(script: string, args: string[], env: Record<string, string>
   const waitForOutput = (text: string | RegExp) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
-        const match = typeof text === 'string' ? (output.includes(text) ? text : null) : (text.exec(output)?.[0] ?? null);
+        const match =
+          typeof text === 'string' ? (output.includes(text) ? text : null) : (text.exec(output)?.[0] ?? null);
         if (match !== null) {
           listeners.delete(check);
           resolve(match);
@@ -53,7 +54,8 @@ function spawnScript(script: string, args: string[], env: Record<string, string>
       listeners.add(check);
       check();
       void exited.then((code) => {
-        if (listeners.delete(check)) reject(new Error(`host exited (${String(code)}) before printing ${String(text)}:\n${output}`));
+        if (listeners.delete(check))
+          reject(new Error(`host exited (${String(code)}) before printing ${String(text)}:\n${output}`));
       });
     });
 

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
 import { mailboxCacheSecretName } from '../../../src/shared/domain/connect/idTokenClaims.js';
 import { credentialIds } from '../../../src/shared/domain/monitor/credentials.js';
-import { PRODUCT_RETURN_URL, startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
+import {
+  PRODUCT_RETURN_URL,
+  startTestHost,
+  startTestStack,
+  type TestHost,
+  type TestStack,
+} from '../../support/stack.js';
 import { ConnectDriver } from '../connect/connectDriver.js';
 
 const FUNCTION_KEY = 'mailboxes-test-key';
@@ -96,9 +102,21 @@ describe('connect with a ref, then check it through the mailboxes API', () => {
 describe('bad input gets a clear answer and changes nothing', () => {
   it.each([
     ['an unknown mailbox', 'GET', 'mailboxes/nobody@contoso.onmicrosoft.com', 404, 'mailbox_not_connected'],
-    ['disconnecting an unknown mailbox', 'DELETE', 'mailboxes/nobody@contoso.onmicrosoft.com', 404, 'mailbox_not_connected'],
+    [
+      'disconnecting an unknown mailbox',
+      'DELETE',
+      'mailboxes/nobody@contoso.onmicrosoft.com',
+      404,
+      'mailbox_not_connected',
+    ],
     ['an address that is not one', 'GET', 'mailboxes/%3Cscript%3E', 400, 'invalid_request'],
-    ['a look-alike that is not ASCII after NFKC', 'DELETE', `mailboxes/${encodeURIComponent('m\u0430rio.rossi@contoso.onmicrosoft.com')}`, 400, 'invalid_request'],
+    [
+      'a look-alike that is not ASCII after NFKC',
+      'DELETE',
+      `mailboxes/${encodeURIComponent('m\u0430rio.rossi@contoso.onmicrosoft.com')}`,
+      400,
+      'invalid_request',
+    ],
     ['DELETE without a mailbox', 'DELETE', 'mailboxes', 400, 'invalid_request'],
   ])('%s: %s -> %i %s', async (_, method, path, status, code) => {
     const before = await driver.writtenState();
@@ -146,7 +164,9 @@ describe('disconnect', () => {
     expect((await stack.core.mailboxRegistry.list()).map((record) => record.upn)).toEqual([GIULIA.upn]);
     // Audit: one event per connect and disconnect, the mailbox as a keyed digest.
     const audit = host.logs.filter((line) => line.includes('audit.'));
-    expect(audit.some((line) => /audit\.disconnect mailbox=[0-9a-f]{32} tid=\S+ outcome=disconnected/.test(line))).toBe(true);
+    expect(audit.some((line) => /audit\.disconnect mailbox=[0-9a-f]{32} tid=\S+ outcome=disconnected/.test(line))).toBe(
+      true,
+    );
     expect(audit.some((line) => /audit\.connect mailbox=[0-9a-f]{32} tid=\S+ outcome=connected/.test(line))).toBe(true);
     expect(audit.join('\n')).not.toContain(MARIO.upn);
   });

@@ -35,7 +35,9 @@ afterEach(async () => {
 });
 
 function mailboxTable(s: TestStack): TableClient {
-  return TableClient.fromConnectionString(s.settings.AzureWebJobsStorage!, MAILBOX_TABLE, { allowInsecureConnection: true });
+  return TableClient.fromConnectionString(s.settings.AzureWebJobsStorage!, MAILBOX_TABLE, {
+    allowInsecureConnection: true,
+  });
 }
 
 async function deleteEveryRegistryRow(s: TestStack): Promise<void> {
@@ -50,7 +52,7 @@ async function tokenAnswer(s: TestStack, mailbox: string) {
     return { status: 200, headers: {} as Record<string, string>, body: grant as unknown as Record<string, unknown> };
   } catch (error) {
     const result = toErrorResult(error, { format: 'json', locale: 'en' });
-    return { status: result.status, headers: (result.headers ?? {}), body: result.jsonBody as Record<string, unknown> };
+    return { status: result.status, headers: result.headers ?? {}, body: result.jsonBody as Record<string, unknown> };
   }
 }
 
@@ -60,7 +62,9 @@ async function connectTwo(s: TestStack): Promise<[ConnectedMailbox, ConnectedMai
 
 describe('registry rebuilt from the mailbox caches in Key Vault', () => {
   it('rows deleted: /api/token answers 503 (not 404) until the monitor rebuilds the registry; then the same tokens', async () => {
-    const s = (stack = await startTestStack({ settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_LOCALE: 'en', ROTATION_MODE: 'alert-only' } }));
+    const s = (stack = await startTestStack({
+      settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_LOCALE: 'en', ROTATION_MODE: 'alert-only' },
+    }));
     const [mario, giulia] = await connectTwo(s);
     const before = await tokenAnswer(s, MARIO);
     expect(before.status).toBe(200);
@@ -113,22 +117,28 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     expect(lost.headers.get('retry-after')).toBe('60');
     expect(await lost.json()).toMatchObject({ error: 'upstream_unavailable' });
 
-    await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     const repaired = await post();
     expect(repaired.status).toBe(200);
     expect(await repaired.json()).toMatchObject({ mailbox: MARIO, tenantId: CONTOSO_TENANT_ID });
   });
 
   it('the table deleted: the monitor recreates it and rebuilds the registry in the same run', async () => {
-    const s = (stack = await startTestStack({ settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_LOCALE: 'en', ROTATION_MODE: 'alert-only' } }));
+    const s = (stack = await startTestStack({
+      settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_LOCALE: 'en', ROTATION_MODE: 'alert-only' },
+    }));
     await connectTwo(s);
     await mailboxTable(s).deleteTable();
-    const run = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    const run = await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     expect(run.counts).toMatchObject({ registryRebuilt: 2, mailboxes: 2 });
     expect((await s.core.mailboxRegistry.list()).map((record) => record.upn).sort()).toEqual([GIULIA, MARIO]);
   });
 
-  it('an unparsable cache and a cache under a name that is not its account\'s are skipped and counted', async () => {
+  it("an unparsable cache and a cache under a name that is not its account's are skipped and counted", async () => {
     const s = (stack = await startTestStack());
     const [mario] = await connectTwo(s);
     await s.core.secretStore.setSecret(UNPARSABLE_CACHE, 'not an MSAL cache', { tags: CACHE_TAGS });
@@ -136,7 +146,9 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     await s.core.secretStore.setSecret(MISNAMED_CACHE, marioCache!.value, { tags: CACHE_TAGS });
     await deleteEveryRegistryRow(s);
 
-    const run = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    const run = await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     expect(run.counts).toMatchObject({ registryRebuilt: 2, mailboxCachesUnparsable: 2, mailboxes: 2 });
     expect(run.errors).toContain('mailbox_caches_unparsable:2');
     expect(await s.core.mailboxRegistry.list()).toHaveLength(2);
@@ -146,14 +158,25 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     const s = (stack = await startTestStack());
     const [mario] = await connectTwo(s);
     await deleteEveryRegistryRow(s);
-    const instance = () => createRegistryRebuild({ secretStore: s.core.secretStore, mailboxRegistry: s.core.mailboxRegistry, clock: s.core.clock, logger });
+    const instance = () =>
+      createRegistryRebuild({
+        secretStore: s.core.secretStore,
+        mailboxRegistry: s.core.mailboxRegistry,
+        clock: s.core.clock,
+        logger,
+      });
     const results = await Promise.all([instance().rebuild(), instance().rebuild()]);
-    expect(results.reduce((sum, result) => sum + result.rebuilt + result.conflicts + result.alreadyRegistered, 0)).toBe(4);
+    expect(results.reduce((sum, result) => sum + result.rebuilt + result.conflicts + result.alreadyRegistered, 0)).toBe(
+      4,
+    );
     expect(await s.core.mailboxRegistry.list()).toHaveLength(2);
 
     await s.core.mailboxRegistry.markReconnectRequired(mario.upn, 'invalid_grant:50173', s.core.clock.now());
     expect(await instance().rebuild()).toEqual({ rebuilt: 0, alreadyRegistered: 2, unparsable: 0, conflicts: 0 });
-    expect(await s.core.mailboxRegistry.get(mario.upn)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'invalid_grant:50173' });
+    expect(await s.core.mailboxRegistry.get(mario.upn)).toMatchObject({
+      status: 'reconnect_required',
+      lastErrorCode: 'invalid_grant:50173',
+    });
   });
 
   it('a populated registry and an unknown mailbox: still 404 mailbox_not_connected, without listing Key Vault', async () => {
@@ -178,9 +201,13 @@ describe('registry rebuilt from the mailbox caches in Key Vault', () => {
     const tokens = createTokenServiceFor(s.core);
     s.local.cloud.clearRequestLog();
     for (let i = 0; i < 5; i += 1) {
-      await expect(tokens.getToken({ mailbox: `unknown${i}@contoso.onmicrosoft.com`, resource: 'smtp' })).rejects.toMatchObject({ code: 'upstream_unavailable' });
+      await expect(
+        tokens.getToken({ mailbox: `unknown${i}@contoso.onmicrosoft.com`, resource: 'smtp' }),
+      ).rejects.toMatchObject({ code: 'upstream_unavailable' });
     }
-    const listings = s.local.cloud.requestLog().entries.filter((entry) => entry.service === 'keyvault' && entry.route === 'secrets.list');
+    const listings = s.local.cloud
+      .requestLog()
+      .entries.filter((entry) => entry.service === 'keyvault' && entry.route === 'secrets.list');
     expect(listings).toHaveLength(1);
   });
 });

@@ -9,7 +9,13 @@ let stack: TestStack;
 let host: TestHost;
 
 beforeAll(async () => {
-  stack = await startTestStack({ settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com', ROTATION_MODE: 'alert-only' } });
+  stack = await startTestStack({
+    settings: {
+      ALERT_MAIL_AUTH: 'managed-identity',
+      ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com',
+      ROTATION_MODE: 'alert-only',
+    },
+  });
   stack.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, stack.local.clientSecretKeyId, addDays(new Date(), 7));
   host = await startTestHost(stack);
 }, 90_000);
@@ -22,11 +28,17 @@ afterAll(async () => {
 describe('expiryMonitor and status on the local host', () => {
   it('POST /admin/functions/expiryMonitor runs the monitor, twice sends one digest', async () => {
     for (let run = 0; run < 2; run += 1) {
-      const response = await fetch(`${host.url}/admin/functions/expiryMonitor`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const response = await fetch(`${host.url}/admin/functions/expiryMonitor`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      });
       expect(response.status).toBe(202);
     }
     await expect.poll(() => stack.local.cloud.outbox().length, { timeout: 20_000 }).toBe(1);
-    await expect.poll(async () => (await stack.core.runReports.latest(5)).filter((r) => r.finishedAt).length, { timeout: 20_000 }).toBe(2);
+    await expect
+      .poll(async () => (await stack.core.runReports.latest(5)).filter((r) => r.finishedAt).length, { timeout: 20_000 })
+      .toBe(2);
     expect(stack.local.cloud.outbox()).toHaveLength(1);
   }, 60_000);
 

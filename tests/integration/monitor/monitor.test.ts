@@ -27,10 +27,19 @@ afterEach(async () => {
   logLines.length = 0;
 });
 
-async function start(settings: Record<string, string> = {}, options: Omit<TestStackOptions, 'settings'> = {}): Promise<TestStack> {
+async function start(
+  settings: Record<string, string> = {},
+  options: Omit<TestStackOptions, 'settings'> = {},
+): Promise<TestStack> {
   stack = await startTestStack({
     ...options,
-    settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: SENDER, ALERT_LOCALE: 'en', ROTATION_MODE: 'alert-only', ...settings },
+    settings: {
+      ALERT_MAIL_AUTH: 'managed-identity',
+      ALERT_SENDER: SENDER,
+      ALERT_LOCALE: 'en',
+      ROTATION_MODE: 'alert-only',
+      ...settings,
+    },
   });
   return stack;
 }
@@ -59,14 +68,18 @@ describe('expiry monitor against the local cloud', () => {
 
     const subjects = outboxSubjects(s);
     expect(subjects).toHaveLength(8);
-    for (const days of [60, 30, 14, 7, 3]) expect(subjects.filter((subject) => subject.includes(`expires in ${days} days`))).toHaveLength(1);
+    for (const days of [60, 30, 14, 7, 3])
+      expect(subjects.filter((subject) => subject.includes(`expires in ${days} days`))).toHaveLength(1);
     expect(subjects.filter((subject) => subject.includes('expires tomorrow'))).toHaveLength(1);
     expect(subjects.filter((subject) => subject.includes('expires today'))).toHaveLength(1);
     expect(subjects.filter((subject) => subject.includes('expired'))).toHaveLength(1);
 
     // A manual renewal: a newer password, stored in Key Vault as the one in use.
     const app = s.local.ctx.applications.find((a) => a.appId === KEYRELAY_APP_ID)!;
-    const added = await s.core.appDirectory.addPassword(app.id, { displayName: 'ActNow 2028', endDateTime: addDays(firstRun, 800).toISOString() });
+    const added = await s.core.appDirectory.addPassword(app.id, {
+      displayName: 'ActNow 2028',
+      endDateTime: addDays(firstRun, 800).toISOString(),
+    });
     await s.core.secretStore.setSecret(SECRET_NAME, added.secretText, {
       expiresOn: new Date(added.endDateTime),
       tags: { appId: KEYRELAY_APP_ID, keyId: added.keyId, managedBy: 'keyrelay' },
@@ -78,7 +91,10 @@ describe('expiry monitor against the local cloud', () => {
   }, 120_000);
 
   it('two concurrent runs and a manual run on the same day send one digest, through the sender mailbox own delegated token', async () => {
-    const s = await start({ ALERT_MAIL_AUTH: 'connected-mailbox', ALERT_SENDER: 'mario.rossi@contoso.onmicrosoft.com' });
+    const s = await start({
+      ALERT_MAIL_AUTH: 'connected-mailbox',
+      ALERT_SENDER: 'mario.rossi@contoso.onmicrosoft.com',
+    });
     await connectMailbox(s, 'mario.rossi@contoso.onmicrosoft.com');
     const password = appPassword(s);
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, password.keyId, addDays(new Date(), 14));
@@ -102,7 +118,14 @@ describe('expiry monitor against the local cloud', () => {
     s.local.cloud.injectFault({ service: 'graph', route: 'sendMail', kind: 'status', status: 500 });
     const first = await monitor.run();
     expect(first.errors.some((code) => code.startsWith('mail_send_failed:500'))).toBe(true);
-    s.local.cloud.injectFault({ service: 'graph', route: 'sendMail', kind: 'status', status: 429, retryAfterSeconds: 0, remaining: Infinity });
+    s.local.cloud.injectFault({
+      service: 'graph',
+      route: 'sendMail',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 0,
+      remaining: Infinity,
+    });
     const second = await monitor.run();
     expect(second.errors.some((code) => code.startsWith('mail_send_failed:429'))).toBe(true);
     expect(s.local.cloud.outbox()).toHaveLength(0);
@@ -120,7 +143,9 @@ describe('expiry monitor against the local cloud', () => {
     const hook = (receiver = await startWebhookReceiver(500));
     const s = await start({ ALERT_WEBHOOK_URL: hook.url });
     s.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, appPassword(s).keyId, addDays(new Date(), 7));
-    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     expect(hook.bodies).toHaveLength(1);
     expect(result.errors).toContain('webhook_failed:http_500');
     expect(result.digest?.channels).toEqual(['mail']);
@@ -133,8 +158,13 @@ describe('expiry monitor against the local cloud', () => {
     // keyrelay's identity holds Application.ReadWrite.OwnedBy only: no longer an owner, it may not read the app.
     app.ownerObjectIds.splice(0);
     const current = await s.core.secretStore.getSecret(SECRET_NAME);
-    await s.core.secretStore.setSecret(SECRET_NAME, current!.value, { expiresOn: addDays(new Date(), 3), tags: current!.tags });
-    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    await s.core.secretStore.setSecret(SECRET_NAME, current!.value, {
+      expiresOn: addDays(new Date(), 3),
+      tags: current!.tags,
+    });
+    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     expect(result.errors).toContain('graph_permission_missing');
     const [mail] = s.local.cloud.outbox();
     expect(mail?.message.subject).toContain('expires in 3 days');
@@ -151,7 +181,9 @@ describe('expiry monitor against the local cloud', () => {
     s.local.cloud.revokeUser(revoked.upn);
     s.local.cloud.clearRequestLog();
 
-    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    const result = await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     expect(result.counts.keepAlives).toBe(2);
     expect(s.local.cloud.countRequests('entra', 'token.refresh_token')).toBeGreaterThanOrEqual(2);
     const refreshed = await s.core.mailboxRegistry.get(idle.upn);
@@ -162,13 +194,17 @@ describe('expiry monitor against the local cloud', () => {
     expect(gone?.lastErrorCode).toContain('50173');
     // Keep-alive runs after this run's digest: the next run carries the reconnect link.
     expect(s.local.cloud.outbox()).toHaveLength(0);
-    await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     const [mail] = s.local.cloud.outbox();
     expect(mail?.message.body?.content).toContain(
       `${s.config.publicBaseUrl}/api/connect?loginHint=${encodeURIComponent(revoked.upn)}`,
     );
     // A later run does not repeat the reconnect alert.
-    await createApp(s.config, { ...s.overrides, logger, rotation: false }).monitor().monitor.run();
+    await createApp(s.config, { ...s.overrides, logger, rotation: false })
+      .monitor()
+      .monitor.run();
     expect(s.local.cloud.outbox()).toHaveLength(1);
   }, 60_000);
 

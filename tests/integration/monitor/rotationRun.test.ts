@@ -51,11 +51,15 @@ function features(s: TestStack) {
 }
 
 function appReads(s: TestStack): number {
-  return s.local.ctx.requestLog.filter((entry) => entry.service === 'graph' && entry.route === 'applications.get').length;
+  return s.local.ctx.requestLog.filter((entry) => entry.service === 'graph' && entry.route === 'applications.get')
+    .length;
 }
 
 function visibleText(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, ' ');
 }
 
 describe('a monitor run that rotates the client secret', () => {
@@ -77,13 +81,17 @@ describe('a monitor run that rotates the client secret', () => {
     const formatDigestDate = (date: Date) => formatDate(date, zone);
     const renewedOn = formatDigestDate(record!.stepTimestamps.switched!);
     // The app registration is itself named keyrelay: the subject names it once.
-    expect(result.digest?.subject).toBe(`[keyrelay] segreto client rinnovato il ${renewedOn}, nessuna azione richiesta`);
+    expect(result.digest?.subject).toBe(
+      `[keyrelay] segreto client rinnovato il ${renewedOn}, nessuna azione richiesta`,
+    );
     const outbox = s.local.cloud.outbox();
     expect(outbox).toHaveLength(1);
     // The renewal mail carries the new secret's end as a calendar event (docs/demo.md).
     const ics = outbox[0]?.message.attachments?.find((attachment) => attachment.name?.endsWith('.ics'));
     const event = Buffer.from(ics?.contentBytes ?? '', 'base64').toString('utf8');
-    expect(event).toContain(`DTSTART;VALUE=DATE:${new Intl.DateTimeFormat('en-CA', { timeZone: zone.timeZone }).format(record!.newEndDateTime).replace(/-/g, '')}`);
+    expect(event).toContain(
+      `DTSTART;VALUE=DATE:${new Intl.DateTimeFormat('en-CA', { timeZone: zone.timeZone }).format(record!.newEndDateTime).replace(/-/g, '')}`,
+    );
     const body = visibleText(outbox[0]?.message.body?.content ?? '');
     expect(body).toContain(
       `keyrelay ha rinnovato il segreto client il ${renewedOn}: il nuovo segreto vale fino al ${formatDigestDate(record!.newEndDateTime!)} ed è già in uso.`,
@@ -98,8 +106,12 @@ describe('a monitor run that rotates the client secret', () => {
 
     // The status page agrees: the replaced secret is superseded, the new one in use.
     const report = await status.getStatus();
-    expect(report.credentials.find((c) => c.id === credentialIds.appPassword(KEYRELAY_APP_ID, oldKeyId))?.status).toBe('superseded');
-    expect(report.credentials.find((c) => c.id === credentialIds.appPassword(KEYRELAY_APP_ID, record!.newKeyId!))).toMatchObject({ inUse: true, status: 'ok' });
+    expect(report.credentials.find((c) => c.id === credentialIds.appPassword(KEYRELAY_APP_ID, oldKeyId))?.status).toBe(
+      'superseded',
+    );
+    expect(
+      report.credentials.find((c) => c.id === credentialIds.appPassword(KEYRELAY_APP_ID, record!.newKeyId!)),
+    ).toMatchObject({ inUse: true, status: 'ok' });
 
     // The next run has nothing new to say.
     await monitor.run();
@@ -128,7 +140,13 @@ describe('a monitor run that rotates the client secret', () => {
     const s = await startAutoRotation();
     const { monitor } = features(s);
     // keyrelay's identity may read Key Vault but not write it: the staging write of the new secret is refused.
-    s.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.set', kind: 'status', status: 403, remaining: Infinity });
+    s.local.cloud.injectFault({
+      service: 'keyvault',
+      route: 'secrets.set',
+      kind: 'status',
+      status: 403,
+      remaining: Infinity,
+    });
 
     const first = await monitor.run();
     expect(first.errors).toContain('rotation_step_failed:keyvault_403');
@@ -136,7 +154,9 @@ describe('a monitor run that rotates the client secret', () => {
     const outbox = s.local.cloud.outbox();
     expect(outbox).toHaveLength(1);
     const body = visibleText(outbox[0]?.message.body?.content ?? '');
-    expect(body).toMatch(/Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito \(codice errore\s+keyvault_403\s*\)/);
+    expect(body).toMatch(
+      /Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito \(codice errore\s+keyvault_403\s*\)/,
+    );
     expect(body).not.toContain('rinnoverà automaticamente');
 
     // The next day the same step fails again: in the run report, not mailed a second time.
@@ -153,7 +173,11 @@ describe('a monitor run that rotates the client secret', () => {
     const secretStoreA = withHooks(s.core.secretStore, 'setSecret', {
       before: ([name]) => (name === stagingSecretName(s.config.oauthClientSecretName) ? aStaging.hold() : undefined),
     });
-    const monitorA = createApp(s.config, { ...s.overrides, logger, core: (core) => ({ ...core, secretStore: secretStoreA }) }).monitor().monitor;
+    const monitorA = createApp(s.config, {
+      ...s.overrides,
+      logger,
+      core: (core) => ({ ...core, secretStore: secretStoreA }),
+    }).monitor().monitor;
     const runA = monitorA.run();
     await aStaging.reached;
 

@@ -28,7 +28,10 @@ afterEach(async () => {
 });
 
 /** Ports that count writes and die after the `crashAfter`-th: that write took effect, nothing after it runs. */
-function crashingPorts(r: RotationRig, crashAfter: number): { deps: Partial<RotationServiceDependencies>; writes: () => number } {
+function crashingPorts(
+  r: RotationRig,
+  crashAfter: number,
+): { deps: Partial<RotationServiceDependencies>; writes: () => number } {
   let writes = 0;
   let dead = false;
   const wrap = <T extends object>(target: T, writeMethods: readonly string[]): T =>
@@ -69,7 +72,9 @@ describe('a crash after every write of a rotation', () => {
     expect((await r.service(first.deps).advance({ runId: 'run-1', now: start })).step).toBe('switched');
     expect(first.writes()).toBe(FIRST_RUN_WRITES);
     const overlap = crashingPorts(r, Infinity);
-    expect((await r.service(overlap.deps).advance({ runId: 'run-2', now: addDays(start, 8) })).step).toBe('old_removed');
+    expect((await r.service(overlap.deps).advance({ runId: 'run-2', now: addDays(start, 8) })).step).toBe(
+      'old_removed',
+    );
     expect(overlap.writes()).toBe(OVERLAP_RUN_WRITES);
   }, 60_000);
 
@@ -77,7 +82,9 @@ describe('a crash after every write of a rotation', () => {
     it(`first run dies after write ${write}: the next run completes the switch, then the overlap run`, async () => {
       const r = (rig = await startRotationRig());
       const start = new Date();
-      await expect(r.service(crashingPorts(r, write).deps).advance({ runId: 'dying', now: start })).rejects.toThrow(SimulatedCrash);
+      await expect(r.service(crashingPorts(r, write).deps).advance({ runId: 'dying', now: start })).rejects.toThrow(
+        SimulatedCrash,
+      );
       await r.assertInvariants();
       await completes(r, new Date(start.getTime() + AFTER_LEASE_MS), 'switched');
       await completes(r, addDays(start, 9), 'old_removed');
@@ -90,7 +97,9 @@ describe('a crash after every write of a rotation', () => {
       const start = new Date();
       expect((await r.service().advance({ runId: 'run-1', now: start })).step).toBe('switched');
       const overlapAt = addDays(start, 8);
-      await expect(r.service(crashingPorts(r, write).deps).advance({ runId: 'dying', now: overlapAt })).rejects.toThrow(SimulatedCrash);
+      await expect(r.service(crashingPorts(r, write).deps).advance({ runId: 'dying', now: overlapAt })).rejects.toThrow(
+        SimulatedCrash,
+      );
       await r.assertInvariants();
       await completes(r, new Date(overlapAt.getTime() + AFTER_LEASE_MS), 'old_removed');
       expect(r.app.passwordCredentials.map((password) => password.keyId)).not.toContain(r.initialKeyId);

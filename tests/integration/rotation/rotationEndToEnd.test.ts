@@ -12,7 +12,11 @@ import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
 import { formatLogLine } from '../../../src/shared/logger.js';
 import type { RotationServiceDependencies } from '../../../src/shared/services/rotation/rotationService.js';
 import { createRunReportCredentialAlarm } from '../../../src/shared/services/token/credentialAlarm.js';
-import { RESOURCE_SCOPES, createTokenService, type TokenService } from '../../../src/shared/services/token/tokenService.js';
+import {
+  RESOURCE_SCOPES,
+  createTokenService,
+  type TokenService,
+} from '../../../src/shared/services/token/tokenService.js';
 import { OURS, startRotationRig, type RotationRig } from './rotationHarness.js';
 
 const MAILBOX = 'mario.rossi@contoso.onmicrosoft.com';
@@ -55,9 +59,19 @@ async function connectMailbox(): Promise<void> {
   });
   const [objectId, tenantId] = redeemed.homeAccountId.split('.') as [string, string];
   const cacheSecretName = 'mbx-rotation-e2e';
-  await stack.core.secretStore.setSecret(cacheSecretName, redeemed.serializedCache, { contentType: 'application/json' });
+  await stack.core.secretStore.setSecret(cacheSecretName, redeemed.serializedCache, {
+    contentType: 'application/json',
+  });
   const now = new Date();
-  await stack.core.mailboxRegistry.upsert({ upn: MAILBOX, tenantId, objectId, cacheSecretName, connectedAt: now, lastRefreshAt: now, status: 'ok' });
+  await stack.core.mailboxRegistry.upsert({
+    upn: MAILBOX,
+    tenantId,
+    objectId,
+    cacheSecretName,
+    connectedAt: now,
+    lastRefreshAt: now,
+    status: 'ok',
+  });
 }
 
 /** One token request that must reach Entra with the client secret (keepAlive forces the refresh), then one served. */
@@ -71,9 +85,12 @@ beforeAll(async () => {
   rig = await startRotationRig();
   await connectMailbox();
   const logger = {
-    info: (event: string, properties?: Record<string, string | number | boolean | undefined>) => tokenLogLines.push(formatLogLine(event, properties)),
-    warn: (event: string, properties?: Record<string, string | number | boolean | undefined>) => tokenLogLines.push(formatLogLine(event, properties)),
-    error: (event: string, properties?: Record<string, string | number | boolean | undefined>) => tokenLogLines.push(formatLogLine(event, properties)),
+    info: (event: string, properties?: Record<string, string | number | boolean | undefined>) =>
+      tokenLogLines.push(formatLogLine(event, properties)),
+    warn: (event: string, properties?: Record<string, string | number | boolean | undefined>) =>
+      tokenLogLines.push(formatLogLine(event, properties)),
+    error: (event: string, properties?: Record<string, string | number | boolean | undefined>) =>
+      tokenLogLines.push(formatLogLine(event, properties)),
   };
   const { core } = rig.stack;
   tokens = createTokenService({

@@ -19,7 +19,8 @@ async function started(options?: Parameters<typeof startRotationRig>[0]): Promis
   return rig;
 }
 
-const ourPasswords = (r: RotationRig) => r.app.passwordCredentials.filter((password) => password.displayName?.startsWith(OURS));
+const ourPasswords = (r: RotationRig) =>
+  r.app.passwordCredentials.filter((password) => password.displayName?.startsWith(OURS));
 
 /** A process that dies at `trigger`: from then on every port call fails, as nothing runs after a crash. */
 function dyingPorts(r: RotationRig, trigger: { setSecretOf?: string; removePassword?: true }) {
@@ -88,7 +89,12 @@ describe('rotation on the local cloud', () => {
 
   it('addPassword 403: blocked, no retry that day, completes the next day', async () => {
     const r = await started();
-    r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'status', status: 403 });
+    r.stack.local.cloud.injectFault({
+      service: 'graph',
+      route: 'applications.addPassword',
+      kind: 'status',
+      status: 403,
+    });
     const now = new Date();
     const blocked = await r.service().advance({ runId: 'run-1', now });
     expect(blocked).toMatchObject({ step: 'failed', blockedReason: 'permission_denied' });
@@ -127,7 +133,7 @@ describe('rotation on the local cloud', () => {
     await r.assertInvariants();
   });
 
-  it("an app policy capping passwords at 365 days, read through Graph: the new secret lives 364 days, asked once", async () => {
+  it('an app policy capping passwords at 365 days, read through Graph: the new secret lives 364 days, asked once', async () => {
     const r = await started();
     r.app.passwordPolicy = { maxLifetimeDays: 365 };
     const now = new Date();
@@ -142,7 +148,9 @@ describe('rotation on the local cloud', () => {
   it('a 365-day cap keyrelay may not read (no Policy.Read.All): refused once, asked again for 89 days, rotated', async () => {
     const r = await started();
     r.app.passwordPolicy = { maxLifetimeDays: 365 };
-    const identity = r.stack.local.ctx.servicePrincipals.find((principal) => principal.graphRoles.includes('Policy.Read.All'))!;
+    const identity = r.stack.local.ctx.servicePrincipals.find((principal) =>
+      principal.graphRoles.includes('Policy.Read.All'),
+    )!;
     identity.graphRoles = identity.graphRoles.filter((role) => role !== 'Policy.Read.All');
     const now = new Date();
     const outcome = await r.service().advance({ runId: 'run-1', now });
@@ -157,7 +165,9 @@ describe('rotation on the local cloud', () => {
   it('a cap under every lifetime keyrelay tries (30 days, unreadable): blocked policy_lifetime, nothing left behind', async () => {
     const r = await started();
     r.app.passwordPolicy = { maxLifetimeDays: 30 };
-    const identity = r.stack.local.ctx.servicePrincipals.find((principal) => principal.graphRoles.includes('Policy.Read.All'))!;
+    const identity = r.stack.local.ctx.servicePrincipals.find((principal) =>
+      principal.graphRoles.includes('Policy.Read.All'),
+    )!;
     identity.graphRoles = identity.graphRoles.filter((role) => role !== 'Policy.Read.All');
     const blocked = await r.service().advance({ runId: 'run-1', now: new Date() });
     expect(blocked).toMatchObject({ step: 'failed', blockedReason: 'policy_lifetime' });
@@ -170,14 +180,27 @@ describe('rotation on the local cloud', () => {
     r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'timeout_after' });
     const outcome = await r.service().advance({ runId: 'run-1', now: new Date() });
     expect(outcome.step).toBe('switched');
-    expect(outcome.events.map((event) => event.kind)).toEqual(['started', 'orphan_removed', 'added', 'stored', 'verified', 'switched', 'waiting']);
+    expect(outcome.events.map((event) => event.kind)).toEqual([
+      'started',
+      'orphan_removed',
+      'added',
+      'stored',
+      'verified',
+      'switched',
+      'waiting',
+    ]);
     expect(ourPasswords(r)).toHaveLength(1);
     await r.assertInvariants();
   });
 
   it('addPassword answered 504 after Graph committed it: sent once (no client retry), no duplicate left, rotated', async () => {
     const r = await started();
-    r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.addPassword', kind: 'status_after', status: 504 });
+    r.stack.local.cloud.injectFault({
+      service: 'graph',
+      route: 'applications.addPassword',
+      kind: 'status_after',
+      status: 504,
+    });
     const outcome = await r.service().advance({ runId: 'run-1', now: new Date() });
     expect(outcome.step).toBe('switched');
     // The committed-then-504 call, then the one after the orphan's removal: the client did not retry the POST.
@@ -186,17 +209,25 @@ describe('rotation on the local cloud', () => {
     await r.assertInvariants();
   });
 
-  it('a hand-stored secret that already carries 14 tags (no room for keyrelay\'s): rotated, the new version tagged', async () => {
+  it("a hand-stored secret that already carries 14 tags (no room for keyrelay's): rotated, the new version tagged", async () => {
     const r = await started();
     const secretName = r.stack.config.oauthClientSecretName;
     const foreignTags = Object.fromEntries(Array.from({ length: 14 }, (_, index) => [`team${index}`, `value${index}`]));
-    await r.secretStore.setSecret(secretName, r.stack.local.clientSecret, { tags: foreignTags, contentType: 'text/plain' });
+    await r.secretStore.setSecret(secretName, r.stack.local.clientSecret, {
+      tags: foreignTags,
+      contentType: 'text/plain',
+    });
     const outcome = await r.service().advance({ runId: 'run-1', now: new Date() });
     expect(outcome.step).toBe('switched');
-    expect(r.logLines.some((line) => line.includes('rotation.in_use_untagged') && line.includes('keyvault_400'))).toBe(true);
+    expect(r.logLines.some((line) => line.includes('rotation.in_use_untagged') && line.includes('keyvault_400'))).toBe(
+      true,
+    );
     // Tried once for that version, not again at every step of the run.
     expect(r.logLines.filter((line) => line.includes('rotation.in_use_untagged'))).toHaveLength(1);
-    expect((await r.stack.core.secretStore.getSecret(secretName))?.tags).toMatchObject({ keyId: outcome.newKeyId, managedBy: 'keyrelay' });
+    expect((await r.stack.core.secretStore.getSecret(secretName))?.tags).toMatchObject({
+      keyId: outcome.newKeyId,
+      managedBy: 'keyrelay',
+    });
     await r.assertInvariants();
   });
 
@@ -215,7 +246,9 @@ describe('rotation on the local cloud', () => {
     const now = new Date();
     const first = await r.service().advance({ runId: 'run-1', now });
     expect(first.step).toBe('stored');
-    expect((await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName))?.value).toBe(r.stack.local.clientSecret);
+    expect((await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName))?.value).toBe(
+      r.stack.local.clientSecret,
+    );
     await r.assertInvariants();
     r.stack.local.cloud.advanceClock(10 * 60_000);
     const second = await r.service().advance({ runId: 'run-2', now: new Date(now.getTime() + 20 * 60_000) });
@@ -233,7 +266,9 @@ describe('rotation on the local cloud', () => {
     expect(rolledBack.step).toBe('rolled_back');
     expect(rolledBack.events.map((event) => event.kind)).toContain('rolled_back');
     expect(ourPasswords(r)).toEqual([]);
-    expect((await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName))?.value).toBe(r.stack.local.clientSecret);
+    expect((await r.stack.core.secretStore.getSecret(r.stack.config.oauthClientSecretName))?.value).toBe(
+      r.stack.local.clientSecret,
+    );
     await r.assertInvariants();
     delete r.app.newPasswordActivation;
     const retried = await r.service().advance({ runId: 'run-3', now: addDays(now, 1.6) });
@@ -244,23 +279,39 @@ describe('rotation on the local cloud', () => {
   it.each([
     ['404', undefined],
     ['400', 400],
-  ] as const)('removePassword of a password an admin already removed (Graph answers %s) counts as done: the list decides', async (_answer, status) => {
-    const r = await started();
-    const now = new Date();
-    await r.service().advance({ runId: 'run-1', now });
-    r.app.passwordCredentials = r.app.passwordCredentials.filter((password) => password.keyId !== r.initialKeyId);
-    if (status !== undefined) r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.removePassword', kind: 'status', status });
-    const done = await r.service().advance({ runId: 'run-2', now: addDays(now, 8) });
-    expect(done).toMatchObject({ step: 'old_removed', removedKeyId: r.initialKeyId });
-    expect(done.events.find((event) => event.kind === 'old_removed')).toMatchObject({ reason: 'already_removed' });
-    await r.assertInvariants();
-  });
+  ] as const)(
+    'removePassword of a password an admin already removed (Graph answers %s) counts as done: the list decides',
+    async (_answer, status) => {
+      const r = await started();
+      const now = new Date();
+      await r.service().advance({ runId: 'run-1', now });
+      r.app.passwordCredentials = r.app.passwordCredentials.filter((password) => password.keyId !== r.initialKeyId);
+      if (status !== undefined)
+        r.stack.local.cloud.injectFault({
+          service: 'graph',
+          route: 'applications.removePassword',
+          kind: 'status',
+          status,
+        });
+      const done = await r.service().advance({ runId: 'run-2', now: addDays(now, 8) });
+      expect(done).toMatchObject({ step: 'old_removed', removedKeyId: r.initialKeyId });
+      expect(done.events.find((event) => event.kind === 'old_removed')).toMatchObject({ reason: 'already_removed' });
+      await r.assertInvariants();
+    },
+  );
 
   it('removePassword 429: the record stays switched and the next run removes the old password', async () => {
     const r = await started();
     const now = new Date();
     await r.service().advance({ runId: 'run-1', now });
-    r.stack.local.cloud.injectFault({ service: 'graph', route: 'applications.removePassword', kind: 'status', status: 429, retryAfterSeconds: 0, remaining: Infinity });
+    r.stack.local.cloud.injectFault({
+      service: 'graph',
+      route: 'applications.removePassword',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 0,
+      remaining: Infinity,
+    });
     const throttled = await r.service().advance({ runId: 'run-2', now: addDays(now, 8) });
     expect(throttled).toMatchObject({ step: 'switched', lastError: 'graph_429' });
     expect(r.app.passwordCredentials.map((password) => password.keyId)).toContain(r.initialKeyId);
@@ -275,7 +326,9 @@ describe('rotation on the local cloud', () => {
     const r = await started();
     const now = new Date();
     await r.service().advance({ runId: 'run-1', now });
-    await expect(r.service(dyingPorts(r, { removePassword: true })).advance({ runId: 'run-2', now: addDays(now, 8) })).rejects.toThrow(SimulatedCrash);
+    await expect(
+      r.service(dyingPorts(r, { removePassword: true })).advance({ runId: 'run-2', now: addDays(now, 8) }),
+    ).rejects.toThrow(SimulatedCrash);
     expect(await r.step()).toBe('switched');
     expect(r.app.passwordCredentials.map((password) => password.keyId)).not.toContain(r.initialKeyId);
     await r.assertInvariants();
@@ -287,7 +340,10 @@ describe('rotation on the local cloud', () => {
   it('two runs at once (two instances): one rotation wins, one new password, the secret in Key Vault authenticates', async () => {
     const r = await started();
     const now = new Date();
-    const outcomes = await Promise.all([r.service().advance({ runId: 'run-a', now }), r.service().advance({ runId: 'run-b', now })]);
+    const outcomes = await Promise.all([
+      r.service().advance({ runId: 'run-a', now }),
+      r.service().advance({ runId: 'run-b', now }),
+    ]);
     expect(outcomes.map((outcome) => outcome.step)).toContain('switched');
     expect(ourPasswords(r)).toHaveLength(1);
     expect(await r.stack.core.rotationStore.listHistory(r.app.appId)).toHaveLength(1);

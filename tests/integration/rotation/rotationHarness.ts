@@ -39,11 +39,15 @@ export interface RotationRig {
   close(): Promise<void>;
 }
 
-export async function startRotationRig(options: { tokenLifetimeSeconds?: number; overlapDays?: string } = {}): Promise<RotationRig> {
+export async function startRotationRig(
+  options: { tokenLifetimeSeconds?: number; overlapDays?: string } = {},
+): Promise<RotationRig> {
   const stack = await startTestStack({
     cloud: {
       initialSecretEndDateTime: addDays(new Date(), 20),
-      ...(options.tokenLifetimeSeconds !== undefined ? { accessTokenLifetimeSeconds: options.tokenLifetimeSeconds } : {}),
+      ...(options.tokenLifetimeSeconds !== undefined
+        ? { accessTokenLifetimeSeconds: options.tokenLifetimeSeconds }
+        : {}),
     },
     settings: { ROTATION_LEAD_DAYS: '30', ROTATION_OVERLAP_DAYS: options.overlapDays ?? '7' },
   });
@@ -99,7 +103,10 @@ export async function startRotationRig(options: { tokenLifetimeSeconds?: number;
       // I2: at most one orphan password of ours; the person's password untouched.
       const record = (await stack.core.rotationStore.get(KEYRELAY_APP_ID))?.record;
       const orphans = app.passwordCredentials.filter(
-        (password) => password.displayName?.startsWith(OURS) && password.keyId !== current!.tags.keyId && password.keyId !== record?.newKeyId,
+        (password) =>
+          password.displayName?.startsWith(OURS) &&
+          password.keyId !== current!.tags.keyId &&
+          password.keyId !== record?.newKeyId,
       );
       expect(orphans.length).toBeLessThanOrEqual(1);
       expect(app.passwordCredentials.map((password) => password.keyId)).toContain(humanKeyId);

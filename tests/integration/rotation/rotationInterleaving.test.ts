@@ -28,7 +28,8 @@ afterEach(async () => {
 
 async function interleave(r: RotationRig, step: (typeof STEPS)[number], mode: (typeof MODES)[number]) {
   const start = new Date();
-  if (step === 'before_remove') expect((await r.service().advance({ runId: 'run-0', now: start })).step).toBe('switched');
+  if (step === 'before_remove')
+    expect((await r.service().advance({ runId: 'run-0', now: start })).step).toBe('switched');
   const aNow = step === 'before_remove' ? addDays(start, 8) : start;
   const bNow = mode === 'lease_expired' || mode === 'slow_expired' ? new Date(aNow.getTime() + LEASE_EXPIRED_MS) : aNow;
   const slow = mode === 'slow_read' || mode === 'slow_expired';
@@ -36,7 +37,11 @@ async function interleave(r: RotationRig, step: (typeof STEPS)[number], mode: (t
   const bHasRead = gate();
   const serviceB =
     mode === 'stale_read' || slow
-      ? r.service({ rotationStore: withHooks(r.stack.core.rotationStore, 'get', { after: (_args, call) => (call === 1 ? bHasRead.hold() : undefined) }) })
+      ? r.service({
+          rotationStore: withHooks(r.stack.core.rotationStore, 'get', {
+            after: (_args, call) => (call === 1 ? bHasRead.hold() : undefined),
+          }),
+        })
       : r.service();
   let runB: Promise<RotationOutcome> | undefined;
   if (mode === 'stale_read') {
@@ -55,7 +60,11 @@ async function interleave(r: RotationRig, step: (typeof STEPS)[number], mode: (t
   const overrides =
     step === 'before_remove'
       ? { appDirectory: withHooks(r.stack.core.appDirectory, 'removePassword', { before: runBHere }) }
-      : { rotationStore: withHooks(r.stack.core.rotationStore, 'update', { after: ([record]) => (record.step === step ? runBHere() : undefined) }) };
+      : {
+          rotationStore: withHooks(r.stack.core.rotationStore, 'update', {
+            after: ([record]) => (record.step === step ? runBHere() : undefined),
+          }),
+        };
   await r.service(overrides).advance({ runId: 'run-a', now: aNow });
   expect(fired, `instance B ran at step ${step}`).toBe(true);
   if (slow) bHasRead.release();

@@ -69,14 +69,19 @@ async function requestToken(resource: Resource, moment: string): Promise<number[
   expect(decodeJwt(grant.accessToken).aud, `${resource} audience ${moment}`).toBe(AUDIENCES[resource]);
   await stack.local.verifier.verify(grant.accessToken, AUDIENCES[resource]);
   if (resource === 'smtp') {
-    expect(Buffer.from(grant.xoauth2 ?? '', 'base64').toString('utf8')).toBe(`user=${MARIO}\x01auth=Bearer ${grant.accessToken}\x01\x01`);
+    expect(Buffer.from(grant.xoauth2 ?? '', 'base64').toString('utf8')).toBe(
+      `user=${MARIO}\x01auth=Bearer ${grant.accessToken}\x01\x01`,
+    );
   }
   // Every request makes the host refresh at Entra with the client secret it holds: before answering when
   // it holds no usable token, else in the background (a held token with 10-15 minutes left is served at
   // once). Wait until that refresh has succeeded, so its statuses (401 then 200 after a removal) are all in.
   await vi.waitFor(
     () => {
-      expect(stack.local.cloud.countRequests('entra', REFRESH_ROUTE), `${resource} refreshed at Entra ${moment}`).toBeGreaterThan(refreshesBefore);
+      expect(
+        stack.local.cloud.countRequests('entra', REFRESH_ROUTE),
+        `${resource} refreshed at Entra ${moment}`,
+      ).toBeGreaterThan(refreshesBefore);
       expect(refreshStatusesSince(mark)).toContain(200);
     },
     { timeout: 10_000, interval: 20 },
@@ -93,12 +98,21 @@ async function mailStillFlows(moment: string, oldSecretJustRemoved = false): Pro
   if (oldSecretJustRemoved) {
     expect(smtp[0], `first refresh ${moment} uses the removed secret`).toBe(401);
     expect(smtp.slice(1).length).toBeGreaterThan(0);
-    expect(smtp.slice(1).every((status) => status === 200), `refreshes after the reload ${moment}: ${smtp.join(',')}`).toBe(true);
+    expect(
+      smtp.slice(1).every((status) => status === 200),
+      `refreshes after the reload ${moment}: ${smtp.join(',')}`,
+    ).toBe(true);
   } else {
-    expect(smtp.every((status) => status === 200), `smtp refreshes ${moment}: ${smtp.join(',')}`).toBe(true);
+    expect(
+      smtp.every((status) => status === 200),
+      `smtp refreshes ${moment}: ${smtp.join(',')}`,
+    ).toBe(true);
   }
   const graph = await requestToken('graph', moment);
-  expect(graph.every((status) => status === 200), `graph refreshes ${moment}: ${graph.join(',')}`).toBe(true);
+  expect(
+    graph.every((status) => status === 200),
+    `graph refreshes ${moment}: ${graph.join(',')}`,
+  ).toBe(true);
 }
 
 describe('rotation end to end over POST /api/token', () => {
@@ -127,7 +141,11 @@ describe('rotation end to end over POST /api/token', () => {
         return saved;
       },
     };
-    const rotation: RotationService = createApp(stack.config, { ...stack.overrides, logger: rotationLogger, core: (built) => ({ ...built, rotationStore: interleaved }) }).rotation();
+    const rotation: RotationService = createApp(stack.config, {
+      ...stack.overrides,
+      logger: rotationLogger,
+      core: (built) => ({ ...built, rotationStore: interleaved }),
+    }).rotation();
     const startedAt = new Date();
 
     const rotated = await rotation.advance({ runId: 'run-1', now: startedAt });
@@ -142,7 +160,9 @@ describe('rotation end to end over POST /api/token', () => {
     expect(newSecretText).not.toBe(oldSecretText);
     // Both passwords live during the overlap; the host still refreshes with the old one it holds.
     const duringOverlap = await core.appDirectory.getApplication(KEYRELAY_APP_ID);
-    expect(duringOverlap.passwordCredentials.map((password) => password.keyId)).toEqual(expect.arrayContaining([initialKeyId, newKeyId]));
+    expect(duringOverlap.passwordCredentials.map((password) => password.keyId)).toEqual(
+      expect.arrayContaining([initialKeyId, newKeyId]),
+    );
     await mailStillFlows('after run-1');
 
     const record = (await core.rotationStore.get(KEYRELAY_APP_ID))?.record;
@@ -153,7 +173,9 @@ describe('rotation end to end over POST /api/token', () => {
     const waiting = await rotation.advance({ runId: 'run-2', now: new Date(removeAfter!.getTime() - 60_000) });
     expect(waiting.step).toBe('switched');
     expect(waiting.removedKeyId).toBeUndefined();
-    expect((await core.appDirectory.getApplication(KEYRELAY_APP_ID)).passwordCredentials.map((password) => password.keyId)).toContain(initialKeyId);
+    expect(
+      (await core.appDirectory.getApplication(KEYRELAY_APP_ID)).passwordCredentials.map((password) => password.keyId),
+    ).toContain(initialKeyId);
     await mailStillFlows('after run-2, a minute before removeAfter');
 
     const removed = await rotation.advance({ runId: 'run-3', now: removeAfter! });
@@ -165,7 +187,9 @@ describe('rotation end to end over POST /api/token', () => {
     const keyIds = app.passwordCredentials.map((password) => password.keyId);
     expect(keyIds).not.toContain(initialKeyId);
     expect(keyIds).toContain(newKeyId);
-    expect(app.passwordCredentials.find((password) => password.keyId === newKeyId)?.displayName).toMatch(new RegExp(`^${OURS}`));
+    expect(app.passwordCredentials.find((password) => password.keyId === newKeyId)?.displayName).toMatch(
+      new RegExp(`^${OURS}`),
+    );
     const current = await core.secretStore.getSecret(secretName);
     expect(current?.tags.keyId).toBe(newKeyId);
     expect(current?.value).toBe(newSecretText);
@@ -175,7 +199,8 @@ describe('rotation end to end over POST /api/token', () => {
     const staged = await core.secretStore.getSecret(stagingSecretName(secretName));
     const secretTexts = [oldSecretText, newSecretText, ...(staged ? [staged.value] : [])];
     expect(host.logs.some((line) => line.includes('token.failed'))).toBe(false);
-    for (const line of [...host.logs, ...rotationLogLines]) for (const text of secretTexts) expect(line).not.toContain(text);
+    for (const line of [...host.logs, ...rotationLogLines])
+      for (const text of secretTexts) expect(line).not.toContain(text);
     expect(rotationLogLines.some((line) => line.includes('rotation.old_removed'))).toBe(true);
   });
 });

@@ -4,7 +4,13 @@
 // secret; with the admin's login it adds the credential and defers the verification.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatedApplication } from '../../../dev/cloud/context.js';
-import { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, KEYRELAY_IDENTITY_CLIENT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import {
+  ADMIN_CLIENT_ID,
+  CONTOSO_TENANT_ID,
+  KEYRELAY_IDENTITY_CLIENT_ID,
+  startLocalCloud,
+  type StartedLocalCloud,
+} from '../../../dev/cloud/index.js';
 import { runCli } from './runCli.js';
 
 const SECRET_NAME = 'oauth-client-secret';
@@ -95,9 +101,13 @@ describe('npm run setup -- --federated', { timeout: 120_000 }, () => {
   });
 
   it('refuses a credential of the same name that trusts someone else, naming the fix', async () => {
-    app.federatedIdentityCredentials = [{ ...app.federatedIdentityCredentials![0]!, subject: KEYRELAY_IDENTITY_CLIENT_ID }];
+    app.federatedIdentityCredentials = [
+      { ...app.federatedIdentityCredentials![0]!, subject: KEYRELAY_IDENTITY_CLIENT_ID },
+    ];
     const run = await runCli('setup', loginAs(ADMIN_CLIENT_ID), ['--federated']);
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('the app already has a federated credential keyrelay-managed-identity with another issuer, subject or audience');
+    expect(run.stderr).toContain(
+      'the app already has a federated credential keyrelay-managed-identity with another issuer, subject or audience',
+    );
   });
 });

@@ -10,7 +10,8 @@ import { runCli, type CliRun } from './runCli.js';
 const output = (run: CliRun): string => run.stdout + run.stderr;
 
 /** Help lines name commands and flags (`npm run setup`, `--remove-secret`): code, like a code span, not prose. */
-const withoutCommandLines = (text: string): string => text.replace(/npm run [a-z]+/g, ' ').replace(/--[a-z][a-z-]*/g, ' ');
+const withoutCommandLines = (text: string): string =>
+  text.replace(/npm run [a-z]+/g, ' ').replace(/--[a-z][a-z-]*/g, ' ');
 
 /** Settings of a real tenant whose admin has not signed in: the endpoints are never reached. */
 const TENANT = {
@@ -69,7 +70,9 @@ describe('an Italian run of the admin tools', { timeout: 90_000 }, () => {
     const run = await runCli('setup', { ...TENANT, ALERT_LOCALE: 'it' }, ['--dry-run'], { withoutAzureLogin: true });
 
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain("✗ nessun accesso Azure trovato: DefaultAzureCredential ha provato variabili d'ambiente");
+    expect(run.stderr).toContain(
+      "✗ nessun accesso Azure trovato: DefaultAzureCredential ha provato variabili d'ambiente",
+    );
     expect(run.stderr).toContain('Soluzione: Accedi con `az login`');
     expect(englishWordsIn(output(run))).toEqual([]);
   });

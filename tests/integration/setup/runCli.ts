@@ -9,7 +9,8 @@ import { join } from 'node:path';
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
 /** Settings a developer machine may carry that must not leak into the CLI under test. */
-const KEYRELAY_VARIABLES = /^(KEY_VAULT_URL|OAUTH_|AZURE_|PUBLIC_BASE_URL|ALLOWED_RETURN_URLS|GRAPH_ENDPOINT|MONITOR_SCHEDULE|ALERT_|ROTATION_|AzureWebJobsStorage)/;
+const KEYRELAY_VARIABLES =
+  /^(KEY_VAULT_URL|OAUTH_|AZURE_|PUBLIC_BASE_URL|ALLOWED_RETURN_URLS|GRAPH_ENDPOINT|MONITOR_SCHEDULE|ALERT_|ROTATION_|AzureWebJobsStorage)/;
 
 export interface CliRun {
   exitCode: number;
@@ -28,9 +29,16 @@ export interface CliOptions {
   withoutAzureLogin?: boolean;
 }
 
-export function runCli(cli: 'setup' | 'doctor', env: Record<string, string>, args: string[] = [], options: CliOptions = {}): Promise<CliRun> {
+export function runCli(
+  cli: 'setup' | 'doctor',
+  env: Record<string, string>,
+  args: string[] = [],
+  options: CliOptions = {},
+): Promise<CliRun> {
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !KEYRELAY_VARIABLES.test(name) && !(options.withoutAzureLogin && IDENTITY_VARIABLES.test(name))),
+    Object.entries(process.env).filter(
+      ([name]) => !KEYRELAY_VARIABLES.test(name) && !(options.withoutAzureLogin && IDENTITY_VARIABLES.test(name)),
+    ),
   );
   const empty = options.withoutAzureLogin ? mkdtempSync(join(tmpdir(), 'keyrelay-no-login-')) : undefined;
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', `${cli}.ts`), ...args], {
@@ -45,7 +53,11 @@ export function runCli(cli: 'setup' | 'doctor', env: Record<string, string>, arg
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) =>
-      resolve({ exitCode: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+      resolve({
+        exitCode: code ?? -1,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      }),
     );
   });
 }

@@ -2,7 +2,14 @@
 // CLI in a child process, with the admin's identity (Application.ReadWrite.All) as its Azure login.
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_CLIENT_ID, CONTOSO_TENANT_ID, KEYRELAY_IDENTITY_CLIENT_ID, KEYRELAY_IDENTITY_OBJECT_ID, startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
+import {
+  ADMIN_CLIENT_ID,
+  CONTOSO_TENANT_ID,
+  KEYRELAY_IDENTITY_CLIENT_ID,
+  KEYRELAY_IDENTITY_OBJECT_ID,
+  startLocalCloud,
+  type StartedLocalCloud,
+} from '../../../dev/cloud/index.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from '../../../dev/cloud/graphCatalog.js';
 import { createGraphApplicationDirectory } from '../../../src/shared/adapters/graphApplications.js';
 import { createGraphClient } from '../../../src/shared/adapters/graphClient.js';
@@ -24,7 +31,9 @@ let env: Record<string, string>;
 let adminVault: SecretStore;
 
 function scopeIdOf(resourceAppId: string, value: string): string {
-  const id = FIRST_PARTY_APIS.find((api) => api.appId === resourceAppId)?.oauth2PermissionScopes.find((scope) => scope.value === value)?.id;
+  const id = FIRST_PARTY_APIS.find((api) => api.appId === resourceAppId)?.oauth2PermissionScopes.find(
+    (scope) => scope.value === value,
+  )?.id;
   if (!id) throw new Error(`catalog lacks ${value}`);
   return id;
 }
@@ -38,7 +47,10 @@ function identity() {
 }
 
 function credentialOf(principal: { clientId: string; secret: string }): ClientSecretCredential {
-  return new ClientSecretCredential(CONTOSO_TENANT_ID, principal.clientId, principal.secret, { authorityHost: local.settings.AZURE_AUTHORITY_HOST, disableInstanceDiscovery: true });
+  return new ClientSecretCredential(CONTOSO_TENANT_ID, principal.clientId, principal.secret, {
+    authorityHost: local.settings.AZURE_AUTHORITY_HOST,
+    disableInstanceDiscovery: true,
+  });
 }
 
 function secretVersions(): number {
@@ -69,7 +81,10 @@ beforeAll(async () => {
   };
   adminVault = createKeyVaultSecretStore(
     { keyVaultUrl: local.settings.KEY_VAULT_URL },
-    new ClientSecretCredential(CONTOSO_TENANT_ID, admin.clientId, admin.secret, { authorityHost: local.settings.AZURE_AUTHORITY_HOST, disableInstanceDiscovery: true }),
+    new ClientSecretCredential(CONTOSO_TENANT_ID, admin.clientId, admin.secret, {
+      authorityHost: local.settings.AZURE_AUTHORITY_HOST,
+      disableInstanceDiscovery: true,
+    }),
   );
 });
 
@@ -111,10 +126,16 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(app).toMatchObject({ signInAudience: 'AzureADMultipleOrgs', webRedirectUris: [REDIRECT_URI] });
     expect(app!.requiredResourceAccess).toEqual(
       expect.arrayContaining([
-        { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccess: [{ id: scopeIdOf(EXCHANGE_ONLINE_APP_ID, 'SMTP.Send'), type: 'Scope' }] },
+        {
+          resourceAppId: EXCHANGE_ONLINE_APP_ID,
+          resourceAccess: [{ id: scopeIdOf(EXCHANGE_ONLINE_APP_ID, 'SMTP.Send'), type: 'Scope' }],
+        },
         {
           resourceAppId: MICROSOFT_GRAPH_APP_ID,
-          resourceAccess: ['Mail.Send', 'offline_access', 'openid', 'profile'].map((value) => ({ id: scopeIdOf(MICROSOFT_GRAPH_APP_ID, value), type: 'Scope' })),
+          resourceAccess: ['Mail.Send', 'offline_access', 'openid', 'profile'].map((value) => ({
+            id: scopeIdOf(MICROSOFT_GRAPH_APP_ID, value),
+            type: 'Scope',
+          })),
         },
       ]),
     );
@@ -137,7 +158,9 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(claims.appid).toBe(app!.appId);
 
     expect(run.stdout + run.stderr).not.toContain(stored!.value);
-    expect(run.stdout).toContain(`${local.settings.AZURE_AUTHORITY_HOST}/${CONTOSO_TENANT_ID}/adminconsent?client_id=${app!.appId}`);
+    expect(run.stdout).toContain(
+      `${local.settings.AZURE_AUTHORITY_HOST}/${CONTOSO_TENANT_ID}/adminconsent?client_id=${app!.appId}`,
+    );
     expect(run.stdout).toContain(`OAUTH_CLIENT_ID=${app!.appId}`);
   });
 
@@ -153,7 +176,9 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(keyrelayApps()).toHaveLength(1);
     expect(app!.passwordCredentials.map((credential) => credential.keyId)).toEqual(keyIds);
     expect(secretVersions()).toBe(versions);
-    const writes = local.cloud.requestLog().entries.filter((entry) => entry.service !== 'entra' && entry.method !== 'GET');
+    const writes = local.cloud
+      .requestLog()
+      .entries.filter((entry) => entry.service !== 'entra' && entry.method !== 'GET');
     expect(writes).toEqual([]);
     expect(run.stdout).toContain(`Web redirect URI already present: ${REDIRECT_URI}`);
     expect(run.stdout).toContain('already owns the app');
@@ -207,7 +232,9 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     const run = await runCli('setup', withoutLogin, ['--dry-run'], { withoutAzureLogin: true });
 
     expect(run.exitCode).toBe(1);
-    expect(run.stderr).toContain('✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)');
+    expect(run.stderr).toContain(
+      '✗ no Azure sign-in found: DefaultAzureCredential tried environment (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET)',
+    );
     expect(run.stderr).toMatch(/managed identity.*Azure CLI \(`az login`\)/);
     expect(run.stderr).toContain('Fix: Sign in with `az login`');
     expect(run.stderr).not.toContain('unexpected');
@@ -232,7 +259,9 @@ describe('npm run setup', { timeout: 90_000 }, () => {
 
       expect(run.exitCode, run.stderr).toBe(0);
       expect(run.stdout).toContain('a Privileged Role Administrator runs, for Application.ReadWrite.OwnedBy:');
-      expect(run.stdout).toMatch(/az rest --method POST --uri \S+\/v1\.0\/servicePrincipals\/[0-9a-f-]+\/appRoleAssignedTo --headers Content-Type=application\/json --body '\{"principalId":"[0-9a-f-]+"/);
+      expect(run.stdout).toMatch(
+        /az rest --method POST --uri \S+\/v1\.0\/servicePrincipals\/[0-9a-f-]+\/appRoleAssignedTo --headers Content-Type=application\/json --body '\{"principalId":"[0-9a-f-]+"/,
+      );
       expect(run.stdout).toContain(`"principalId":"${KEYRELAY_IDENTITY_OBJECT_ID}"`);
       expect(local.ctx.appRoleAssignments).toEqual([]);
     } finally {
@@ -243,13 +272,21 @@ describe('npm run setup', { timeout: 90_000 }, () => {
 
   it("leaves the app's service principal and keyrelay's role assignment, so the first rotation verifies its new secret at once", async () => {
     const [app] = keyrelayApps();
-    expect(local.ctx.enterpriseApps.filter((sp) => sp.appId === app!.appId && sp.tenantId === CONTOSO_TENANT_ID)).toHaveLength(1);
+    expect(
+      local.ctx.enterpriseApps.filter((sp) => sp.appId === app!.appId && sp.tenantId === CONTOSO_TENANT_ID),
+    ).toHaveLength(1);
     // Application.ReadWrite.OwnedBy and Policy.Read.All (the rotation reads the tenant's lifetime cap).
-    expect(local.ctx.appRoleAssignments.map((assignment) => assignment.principalId)).toEqual([KEYRELAY_IDENTITY_OBJECT_ID, KEYRELAY_IDENTITY_OBJECT_ID]);
+    expect(local.ctx.appRoleAssignments.map((assignment) => assignment.principalId)).toEqual([
+      KEYRELAY_IDENTITY_OBJECT_ID,
+      KEYRELAY_IDENTITY_OBJECT_ID,
+    ]);
 
     // keyrelay's own identity now rotates: its Graph token carries the granted role, it owns the app by object id.
     const keyrelay = credentialOf(identity());
-    const graph = createGraphClient(local.settings.GRAPH_ENDPOINT, async () => (await keyrelay.getToken('https://graph.microsoft.com/.default')).token);
+    const graph = createGraphClient(
+      local.settings.GRAPH_ENDPOINT,
+      async () => (await keyrelay.getToken('https://graph.microsoft.com/.default')).token,
+    );
     const secretStore = createKeyVaultSecretStore({ keyVaultUrl: local.settings.KEY_VAULT_URL }, keyrelay);
     const oauthClient = new MsalOAuthClient(
       { clientId: app!.appId, authorityHost: local.settings.AZURE_AUTHORITY_HOST, homeTenantId: CONTOSO_TENANT_ID },
@@ -257,7 +294,13 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     );
     const rotation = createRotationService({
       // Due at once: setup's 24-month secret is inside a 800-day lead.
-      config: { oauthClientId: app!.appId, oauthClientSecretName: SECRET_NAME, rotationMode: 'auto', rotationLeadDays: 800, rotationOverlapDays: 7 },
+      config: {
+        oauthClientId: app!.appId,
+        oauthClientSecretName: SECRET_NAME,
+        rotationMode: 'auto',
+        rotationLeadDays: 800,
+        rotationOverlapDays: 7,
+      },
       secretStore,
       rotationStore: new InMemoryRotationStore(),
       appDirectory: createGraphApplicationDirectory(graph),
@@ -272,5 +315,4 @@ describe('npm run setup', { timeout: 90_000 }, () => {
     expect(outcome.events.map((event) => event.kind)).toContain('verified');
     expect((await secretStore.getSecret(SECRET_NAME))?.tags.keyId).toBe(outcome.newKeyId);
   });
-
 });

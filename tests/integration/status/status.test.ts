@@ -15,7 +15,9 @@ let stack: TestStack;
 let feature: MonitorFeature;
 
 beforeAll(async () => {
-  stack = await startTestStack({ settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com' } });
+  stack = await startTestStack({
+    settings: { ALERT_MAIL_AUTH: 'managed-identity', ALERT_SENDER: 'newsletter@contoso.onmicrosoft.com' },
+  });
   const keyId = stack.local.clientSecretKeyId;
   stack.local.cloud.setCredentialEndDateTime(KEYRELAY_APP_ID, keyId, addDays(new Date(), 25));
   const mailbox = await connectMailbox(stack, 'mario.rossi@contoso.onmicrosoft.com');
@@ -42,7 +44,8 @@ describe('status', () => {
     expect(report.runs[0]?.counts.alertsSent).toBe(2);
     const json = JSON.stringify(report);
     expect(json).not.toContain(stack.local.clientSecret);
-    for (const secret of stack.local.ctx.servicePrincipals.map((principal) => principal.secret)) expect(json).not.toContain(secret);
+    for (const secret of stack.local.ctx.servicePrincipals.map((principal) => principal.secret))
+      expect(json).not.toContain(secret);
   });
 
   it('renders an Italian HTML dashboard with an inline SVG timeline under the strict CSP', async () => {
@@ -61,7 +64,10 @@ describe('status', () => {
 
   it('warns, in JSON and on the page, when the only alert channel needs the client secret it would alarm about', async () => {
     expect((await feature.status.getStatus()).warnings).toEqual([]);
-    const connectedOnly = createApp({ ...stack.config, alertMailAuth: 'connected-mailbox' }, { ...stack.overrides, rotation: false }).monitor();
+    const connectedOnly = createApp(
+      { ...stack.config, alertMailAuth: 'connected-mailbox' },
+      { ...stack.overrides, rotation: false },
+    ).monitor();
     const report = await connectedOnly.status.getStatus();
     expect(report.warnings).toEqual(['alarm_channel_needs_secret']);
     expect(renderStatusPage(report, 'en')).toContain('If Entra ID refuses the client secret no alert gets through');

@@ -38,9 +38,16 @@ describe('POST /api/token', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const grant = (await response.json()) as Record<string, unknown>;
-    expect(grant).toMatchObject({ mailbox: MARIO, resource: 'smtp', tokenType: 'Bearer', smtp: { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' } });
+    expect(grant).toMatchObject({
+      mailbox: MARIO,
+      resource: 'smtp',
+      tokenType: 'Bearer',
+      smtp: { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' },
+    });
     const accessToken = String(grant.accessToken);
-    expect(Buffer.from(String(grant.xoauth2), 'base64').toString('utf8')).toBe(`user=${MARIO}\x01auth=Bearer ${accessToken}\x01\x01`);
+    expect(Buffer.from(String(grant.xoauth2), 'base64').toString('utf8')).toBe(
+      `user=${MARIO}\x01auth=Bearer ${accessToken}\x01\x01`,
+    );
     expect(await stack.local.verifier.verify(accessToken, 'https://outlook.office.com')).toMatchObject({ upn: MARIO });
     expect(host.logs.join('\n')).not.toContain(accessToken);
   });
@@ -62,14 +69,19 @@ describe('POST /api/token', () => {
   });
 
   it('answers with the tenant of the cached account, and audits the hand-out without the address', async () => {
-    const grant = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as Record<string, unknown>;
+    const grant = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as Record<
+      string,
+      unknown
+    >;
     expect(grant).toMatchObject({ mailbox: MARIO, tenantId: CONTOSO_TENANT_ID });
-    const audit = new RegExp(`audit\\.token mailbox=[0-9a-f]{32} tid=${CONTOSO_TENANT_ID} resource=graph outcome=issued`);
+    const audit = new RegExp(
+      `audit\\.token mailbox=[0-9a-f]{32} tid=${CONTOSO_TENANT_ID} resource=graph outcome=issued`,
+    );
     await vi.waitFor(() => expect(host.logs.some((line) => audit.test(line))).toBe(true));
     expect(host.logs.filter((line) => line.includes('audit.')).join('\n')).not.toContain(MARIO);
   });
 
-  it('refuses a row whose address is not the cached account\'s (a renamed or reused upn): 409, no token handed out', async () => {
+  it("refuses a row whose address is not the cached account's (a renamed or reused upn): 409, no token handed out", async () => {
     const newsletter = await connectMailbox(stack, 'newsletter@contoso.onmicrosoft.com');
     await stack.core.mailboxRegistry.upsert({ ...newsletter.record, upn: 'old.name@contoso.onmicrosoft.com' });
     const response = await postToken(JSON.stringify({ mailbox: 'old.name@contoso.onmicrosoft.com', resource: 'smtp' }));
@@ -97,7 +109,13 @@ describe('POST /api/token', () => {
   it('an unknown 500 logs the error name and its cause name, never the message', async () => {
     await connectMailbox(stack, GIULIA);
     // Key Vault refusing keyrelay (403) is no outage and no bad input: a generic 500 for the caller.
-    stack.local.cloud.injectFault({ service: 'keyvault', route: 'secrets.get', kind: 'status', status: 403, remaining: Infinity });
+    stack.local.cloud.injectFault({
+      service: 'keyvault',
+      route: 'secrets.get',
+      kind: 'status',
+      status: 403,
+      remaining: Infinity,
+    });
     try {
       const response = await postToken(JSON.stringify({ mailbox: GIULIA, resource: 'graph' }));
       expect(response.status).toBe(500);
@@ -147,7 +165,13 @@ describe('SMTP with a real client and /api/token', () => {
 
   function transportFor(mailbox: string, accessToken: string) {
     const [host, port] = stack.settings.SMTP_ENDPOINT!.split(':');
-    return nodemailer.createTransport({ host, port: Number(port), secure: false, requireTLS: true, auth: { type: 'OAuth2', user: mailbox, accessToken } });
+    return nodemailer.createTransport({
+      host,
+      port: Number(port),
+      secure: false,
+      requireTLS: true,
+      auth: { type: 'OAuth2', user: mailbox, accessToken },
+    });
   }
 
   const stringContaining = (text: string): unknown => expect.stringContaining(text);
@@ -159,31 +183,47 @@ describe('SMTP with a real client and /api/token', () => {
   it('sends a mail with AUTH XOAUTH2 over STARTTLS, and the mail lands in the outbox', async () => {
     const { accessToken } = await smtpGrant(MARIO);
 
-    const info = await transportFor(MARIO, accessToken).sendMail({ from: MARIO, to: 'cliente@example.com', subject: 'Prova SMTP keyrelay', text: 'Ciao dal test.' });
+    const info = await transportFor(MARIO, accessToken).sendMail({
+      from: MARIO,
+      to: 'cliente@example.com',
+      subject: 'Prova SMTP keyrelay',
+      text: 'Ciao dal test.',
+    });
 
     expect(info.accepted).toEqual(['cliente@example.com']);
     const delivered = stack.local.cloud.outbox().find((message) => message.message.subject === 'Prova SMTP keyrelay');
-    expect(delivered).toMatchObject({ from: MARIO, message: { toRecipients: [{ emailAddress: { address: 'cliente@example.com' } }] } });
+    expect(delivered).toMatchObject({
+      from: MARIO,
+      message: { toRecipients: [{ emailAddress: { address: 'cliente@example.com' } }] },
+    });
   });
 
   it('a mailbox with SMTP AUTH disabled is refused with 535 5.7.139, a shared mailbox with 535 5.7.3', async () => {
     const { accessToken } = await smtpGrant(MARIO);
     user(MARIO).smtpAuthDisabled = true;
     try {
-      await expect(transportFor(MARIO, accessToken).verify()).rejects.toMatchObject({ responseCode: 535, response: stringContaining('5.7.139') });
+      await expect(transportFor(MARIO, accessToken).verify()).rejects.toMatchObject({
+        responseCode: 535,
+        response: stringContaining('5.7.139'),
+      });
     } finally {
       user(MARIO).smtpAuthDisabled = false;
     }
     user(MARIO).sharedMailbox = true;
     try {
-      await expect(transportFor(MARIO, accessToken).verify()).rejects.toMatchObject({ responseCode: 535, response: stringContaining('5.7.3') });
+      await expect(transportFor(MARIO, accessToken).verify()).rejects.toMatchObject({
+        responseCode: 535,
+        response: stringContaining('5.7.3'),
+      });
     } finally {
       user(MARIO).sharedMailbox = false;
     }
   });
 
   it('refuses a Graph-audience token and a token presented for another mailbox', async () => {
-    const graph = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as { accessToken: string };
+    const graph = (await (await postToken(JSON.stringify({ mailbox: MARIO, resource: 'graph' }))).json()) as {
+      accessToken: string;
+    };
     await expect(transportFor(MARIO, graph.accessToken).verify()).rejects.toMatchObject({ responseCode: 535 });
     const { accessToken } = await smtpGrant(MARIO);
     await expect(transportFor(GIULIA, accessToken).verify()).rejects.toMatchObject({ responseCode: 535 });

@@ -5,14 +5,29 @@ import { HELP_HEADINGS, USAGE_ERRORS } from '../../../src/cli/arguments.js';
 import { DOCTOR_TEXT, SETUP_TEXT } from '../../../src/cli/cliMessages.js';
 import { DOCTOR_OPTIONS, SETUP_OPTIONS } from '../../../src/cli/options.js';
 import { DOCTOR_FINDINGS } from '../../../src/shared/services/doctor/doctorMessages.js';
-import { IDENTITY_KINDS, SECRET_REASONS, SETUP_FAILURES, SETUP_STEPS } from '../../../src/shared/services/setup/setupMessages.js';
+import {
+  IDENTITY_KINDS,
+  SECRET_REASONS,
+  SETUP_FAILURES,
+  SETUP_STEPS,
+} from '../../../src/shared/services/setup/setupMessages.js';
 import { SETTING_PROBLEMS } from '../../../src/shared/settingProblems.js';
 import { englishWordsIn, missingKeys } from '../../support/catalogues.js';
 
 /** Parameters as the services pass them (ids, names, counts); also a number where a template takes one. */
-const SAMPLE = new Proxy({}, {
-  get: (_target, name) => (name === Symbol.toPrimitive ? () => 3 : name === 'count' || name === 'daysLeft' || name === 'daysAgo' || name === 'status' ? 3 : name === 'tried' ? 'environment,managed-identity,azure-cli' : 'x1'),
-});
+const SAMPLE = new Proxy(
+  {},
+  {
+    get: (_target, name) =>
+      name === Symbol.toPrimitive
+        ? () => 3
+        : name === 'count' || name === 'daysLeft' || name === 'daysAgo' || name === 'status'
+          ? 3
+          : name === 'tried'
+            ? 'environment,managed-identity,azure-cli'
+            : 'x1',
+  },
+);
 
 /** Every leaf of a catalogue in one language, functions called with sample parameters. */
 function leaves(value: unknown): string[] {

@@ -1,7 +1,14 @@
 // `--help` and the parser read one option table per tool: this proves the help lists exactly the options
 // the parser accepts, one line each, in both languages, so the two cannot drift.
 import { describe, expect, it } from 'vitest';
-import { helpText, parseArguments, runLocale, UsageError, usageErrorText, type OptionTable } from '../../../src/cli/arguments.js';
+import {
+  helpText,
+  parseArguments,
+  runLocale,
+  UsageError,
+  usageErrorText,
+  type OptionTable,
+} from '../../../src/cli/arguments.js';
 import { DOCTOR_OPTIONS, DOCTOR_USAGES, SETUP_OPTIONS, SETUP_USAGES } from '../../../src/cli/options.js';
 import { LOCALES } from '../../../src/shared/presentation/locale.js';
 
@@ -12,9 +19,7 @@ const TOOLS = [
 
 /** The flags an option line of the help names (`  --name ...`). */
 function helpFlags(help: string): string[] {
-  return help
-    .split('\n')
-    .flatMap((line) => /^ {2}--([a-z][a-z-]*)\b/.exec(line)?.[1] ?? []);
+  return help.split('\n').flatMap((line) => /^ {2}--([a-z][a-z-]*)\b/.exec(line)?.[1] ?? []);
 }
 
 /** Every flag the parser accepts, found by asking it (a value for string options). */

@@ -15,7 +15,10 @@ function commandsIn(markdown: string): string[] {
   for (const [, , body = ''] of markdown.matchAll(SHELL_BLOCK)) {
     const joined = body.replace(/[\\`]\n\s*/g, ' ');
     for (const line of joined.split('\n')) {
-      const command = line.replace(/(^|\s)#.*$/, '').replace(/\s+/g, ' ').trim();
+      const command = line
+        .replace(/(^|\s)#.*$/, '')
+        .replace(/\s+/g, ' ')
+        .trim();
       if (command !== '') commands.push(command);
     }
   }
@@ -25,7 +28,9 @@ function commandsIn(markdown: string): string[] {
 /** A test that runs the command: its file, and what that file must contain to really run it. */
 type RunBy = { test: string; holds: readonly string[] } | { notRunHere: string };
 
-const AZURE = { notRunHere: 'needs an Azure subscription and tenant (azd / az): checked by hand at deployment, docs/deploy.md' } as const;
+const AZURE = {
+  notRunHere: 'needs an Azure subscription and tenant (azd / az): checked by hand at deployment, docs/deploy.md',
+} as const;
 const EXCHANGE = { notRunHere: 'needs an Exchange Online tenant and its PowerShell module' } as const;
 const HOST_TEST = 'tests/integration/host/cli.test.ts';
 const SETUP_TEST = 'tests/integration/setup/setup.test.ts';
@@ -45,18 +50,30 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   'npm run cloud': { test: HOST_TEST, holds: ['spawnCloud(', 'export ('] },
   // README: the product's API, as the product calls it (local host, function key)
   'curl -s -X POST "https://<app>.azurewebsites.net/api/token" -H "x-functions-key: $KEYRELAY_FUNCTION_KEY" -H \'content-type: application/json\' -d \'{"mailbox":"newsletter@contoso.com","resource":"smtp"}\'':
-    { test: 'tests/integration/token/tokenRoute.test.ts', holds: ["'x-functions-key'", '/api/token', "resource: 'smtp'"] },
+    {
+      test: 'tests/integration/token/tokenRoute.test.ts',
+      holds: ["'x-functions-key'", '/api/token', "resource: 'smtp'"],
+    },
   'curl -s "https://<app>.azurewebsites.net/api/mailboxes/newsletter@contoso.com" -H "x-functions-key: $KEYRELAY_FUNCTION_KEY"':
-    { test: 'tests/integration/mailboxes/mailboxes.test.ts', holds: ['mailboxes/${encodeURIComponent(', 'x-functions-key'] },
+    {
+      test: 'tests/integration/mailboxes/mailboxes.test.ts',
+      holds: ['mailboxes/${encodeURIComponent(', 'x-functions-key'],
+    },
   // README: deploy and setup
   'azd up': AZURE,
   'npm run setup': { test: SETUP_TEST, holds: ["runCli('setup', env)"] },
   'npm run setup -- --federated': { test: FEDERATED_TEST, holds: ["'--federated'"] },
   'npm run doctor': { test: DOCTOR_TEST, holds: ["runCli('doctor'"] },
-  'npm run doctor -- --help': { test: 'tests/integration/setup/language.test.ts', holds: ["runCli('doctor'", "'--help'"] },
+  'npm run doctor -- --help': {
+    test: 'tests/integration/setup/language.test.ts',
+    holds: ["runCli('doctor'", "'--help'"],
+  },
   'npm run setup -- --federated --dry-run': { test: FEDERATED_TEST, holds: ["'--federated'", "'--dry-run'"] },
   'azd env set OAUTH_CLIENT_CREDENTIAL federated && azd provision': AZURE,
-  'npm run setup -- --federated --remove-secret': { test: FEDERATED_TEST, holds: ["'--federated'", "'--remove-secret'"] },
+  'npm run setup -- --federated --remove-secret': {
+    test: FEDERATED_TEST,
+    holds: ["'--federated'", "'--remove-secret'"],
+  },
   // docs/deploy.md
   'azd auth login': AZURE,
   'azd env new keyrelay-prod': AZURE,
@@ -65,24 +82,35 @@ const RUN_BY: Readonly<Record<string, RunBy>> = {
   'azd env set ALERT_SENDER "keyrelay-alerts@contoso.com"': AZURE,
   'azd env set ALLOWED_RETURN_URLS "https://crm.contoso.com"': AZURE,
   'azd env set KEYRELAY_STATUS_ADMIN_GROUP_ID "<object id of the Entra group allowed to open /api/status>"': AZURE,
-  'APP_ID=<keyrelay\'s OAUTH_CLIENT_ID>; HOST=<the Function App\'s host name>': AZURE,
+  "APP_ID=<keyrelay's OAUTH_CLIENT_ID>; HOST=<the Function App's host name>": AZURE,
   'az ad app update --id "$APP_ID" --web-redirect-uris "https://$HOST/api/oauth/callback" "https://$HOST/.auth/login/aad/callback" --enable-id-token-issuance true --set groupMembershipClaims=SecurityGroup':
     AZURE,
-  'az bicep build --file infra/main.bicep --stdout > /dev/null': { notRunHere: 'needs the Azure CLI; tests/unit/infra checks the Bicep files as text' },
+  'az bicep build --file infra/main.bicep --stdout > /dev/null': {
+    notRunHere: 'needs the Azure CLI; tests/unit/infra checks the Bicep files as text',
+  },
   'Connect-ExchangeOnline': EXCHANGE,
   "$clientId = '<AZURE_MANAGED_IDENTITY_CLIENT_ID>'": EXCHANGE,
   "$principalId = '<AZURE_MANAGED_IDENTITY_PRINCIPAL_ID>'": EXCHANGE,
   "$sender = 'keyrelay-alerts@contoso.com'": EXCHANGE,
   "New-ServicePrincipal -AppId $clientId -ObjectId $principalId -DisplayName 'keyrelay alerts'": EXCHANGE,
-  'New-ManagementScope -Name \'keyrelay alert sender\' -RecipientRestrictionFilter "PrimarySmtpAddress -eq \'$sender\'"': EXCHANGE,
-  "New-ManagementRoleAssignment -Name 'keyrelay alerts Mail.Send' -App $principalId -Role 'Application Mail.Send' -CustomResourceScope 'keyrelay alert sender'": EXCHANGE,
+  "New-ManagementScope -Name 'keyrelay alert sender' -RecipientRestrictionFilter \"PrimarySmtpAddress -eq '$sender'\"":
+    EXCHANGE,
+  "New-ManagementRoleAssignment -Name 'keyrelay alerts Mail.Send' -App $principalId -Role 'Application Mail.Send' -CustomResourceScope 'keyrelay alert sender'":
+    EXCHANGE,
   'Test-ServicePrincipalAuthorization -Identity $principalId -Resource $sender': EXCHANGE,
   "Test-ServicePrincipalAuthorization -Identity $principalId -Resource 'someone.else@contoso.com'": EXCHANGE,
 };
 
 function documentedCommands(): { file: string; command: string }[] {
-  const files = ['README.md', ...readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
-  return files.flatMap((file) => commandsIn(readFileSync(join(repoRoot, file), 'utf8')).map((command) => ({ file, command })));
+  const files = [
+    'README.md',
+    ...readdirSync(join(repoRoot, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  return files.flatMap((file) =>
+    commandsIn(readFileSync(join(repoRoot, file), 'utf8')).map((command) => ({ file, command })),
+  );
 }
 
 describe('commands shown in README.md and docs/*.md', () => {
@@ -90,7 +118,10 @@ describe('commands shown in README.md and docs/*.md', () => {
 
   it('finds the commands of the docs (the extraction works)', () => {
     expect(documented.map(({ command }) => command)).toContain('npm run host -- --local-cloud');
-    expect(commandsIn('```sh\nnpm run a   # why\n# only a comment\nfoo \\\n  --bar\n```\n')).toEqual(['npm run a', 'foo --bar']);
+    expect(commandsIn('```sh\nnpm run a   # why\n# only a comment\nfoo \\\n  --bar\n```\n')).toEqual([
+      'npm run a',
+      'foo --bar',
+    ]);
   });
 
   it.each(documented)('$file: `$command` is run by a named test (or named as needing a real tenant)', ({ command }) => {

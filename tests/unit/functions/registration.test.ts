@@ -52,7 +52,9 @@ describe('function registrations', () => {
   });
 
   it('loads the one build entry that package.json main names', () => {
-    expect(app.entryFiles.map((file) => file.slice(repositoryRoot.length + 1).replaceAll('\\', '/'))).toEqual(['dist/index.js']);
+    expect(app.entryFiles.map((file) => file.slice(repositoryRoot.length + 1).replaceAll('\\', '/'))).toEqual([
+      'dist/index.js',
+    ]);
   });
 
   it('registers exactly one function per file, named after it', () => {

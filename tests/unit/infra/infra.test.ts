@@ -46,17 +46,27 @@ describe('infra structural invariants', () => {
 
   it('checks that the status dashboard sits behind App Service Authentication, admin group only', () => {
     expect(
-      checkInfra(withEdit('infra/app/apiAuth.bicep', 'requireAuthentication: true', 'requireAuthentication: false'), SETTING_NAMES),
+      checkInfra(
+        withEdit('infra/app/apiAuth.bicep', 'requireAuthentication: true', 'requireAuthentication: false'),
+        SETTING_NAMES,
+      ),
     ).toEqual(['status dashboard: authsettingsV2 must set globalValidation.requireAuthentication: true (has false)']);
-    expect(checkInfra(withEdit('infra/app/apiAuth.bicep', "        '/api/health'\n", "        '/api/health'\n        '/api/status'\n"), SETTING_NAMES)).toEqual([
-      'status dashboard: authsettingsV2 must not exclude /api/status',
-    ]);
+    expect(
+      checkInfra(
+        withEdit(
+          'infra/app/apiAuth.bicep',
+          "        '/api/health'\n",
+          "        '/api/health'\n        '/api/status'\n",
+        ),
+        SETTING_NAMES,
+      ),
+    ).toEqual(['status dashboard: authsettingsV2 must not exclude /api/status']);
     expect(checkInfra(withEdit('infra/app/apiAuth.bicep', "        '/api/mailboxes/*'\n", ''), SETTING_NAMES)).toEqual([
       'status dashboard: authsettingsV2 must exclude /api/mailboxes/* (function key or anonymous)',
     ]);
-    expect(
-      checkInfra(withEdit('infra/app/apiAuth.bicep', /groups: \[[^\]]*\]/, 'groups: []'), SETTING_NAMES),
-    ).toEqual(['status dashboard: authsettingsV2 must allow only the admin group (allowedPrincipals.groups)']);
+    expect(checkInfra(withEdit('infra/app/apiAuth.bicep', /groups: \[[^\]]*\]/, 'groups: []'), SETTING_NAMES)).toEqual([
+      'status dashboard: authsettingsV2 must allow only the admin group (allowedPrincipals.groups)',
+    ]);
   });
 
   it('reports a removed role assignment by role and principal', () => {
@@ -127,19 +137,33 @@ describe('infra structural invariants', () => {
   });
 
   it('reports a federated credential whose subject is not the managed identity', () => {
-    const files = withEdit('infra/app/appRegistration.bicep', '  subject: managedIdentityPrincipalId\n', "  subject: 'someone-else'\n");
+    const files = withEdit(
+      'infra/app/appRegistration.bicep',
+      '  subject: managedIdentityPrincipalId\n',
+      "  subject: 'someone-else'\n",
+    );
     expect(checkInfra(files, SETTING_NAMES)).toEqual([
       "federated credential: subject must be the managed identity's object id (managedIdentityPrincipalId)",
     ]);
   });
 
   it('reports a missing federated credential and a deployment that defaults to secret', () => {
-    const withoutCredential = withEdit('infra/app/appRegistration.bicep', /\nresource managedIdentityCredential [\s\S]*?\n}\n/, '\n');
+    const withoutCredential = withEdit(
+      'infra/app/appRegistration.bicep',
+      /\nresource managedIdentityCredential [\s\S]*?\n}\n/,
+      '\n',
+    );
     expect(checkInfra(withoutCredential, SETTING_NAMES)).toEqual([
       'federated credential: expected exactly one Microsoft.Graph/applications/federatedIdentityCredentials resource',
     ]);
-    const secretByDefault = withEdit('infra/main.bicep', "param oauthClientCredential string = 'federated'", "param oauthClientCredential string = 'secret'");
-    expect(checkInfra(secretByDefault, SETTING_NAMES)).toEqual(["infra/main.bicep: oauthClientCredential must default to 'federated'"]);
+    const secretByDefault = withEdit(
+      'infra/main.bicep',
+      "param oauthClientCredential string = 'federated'",
+      "param oauthClientCredential string = 'secret'",
+    );
+    expect(checkInfra(secretByDefault, SETTING_NAMES)).toEqual([
+      "infra/main.bicep: oauthClientCredential must default to 'federated'",
+    ]);
   });
 
   it('reports a setting the schema gains but the Bicep does not set', () => {

@@ -305,24 +305,30 @@ export const ROUTES_OUTSIDE_APP_SERVICE_AUTH = [
 /** Issue 16: the status dashboard sits behind App Service Authentication (Entra, admin group only). */
 function checkStatusAuthentication(resources: BicepResource[]): string[] {
   const auth = resources.find(
-    (r) => r.type.startsWith('Microsoft.Web/sites/config@') && objectProperties(r.body).get('name') === "'authsettingsV2'",
+    (r) =>
+      r.type.startsWith('Microsoft.Web/sites/config@') && objectProperties(r.body).get('name') === "'authsettingsV2'",
   );
-  if (auth === undefined) return ['status dashboard: no Microsoft.Web/sites/config authsettingsV2 resource (App Service Authentication)'];
+  if (auth === undefined)
+    return ['status dashboard: no Microsoft.Web/sites/config authsettingsV2 resource (App Service Authentication)'];
   const problems: string[] = [];
   const expect = (path: readonly string[], value: string) => {
     const actual = propertyAt(auth.body, ['properties', ...path]);
-    if (actual !== value) problems.push(`status dashboard: authsettingsV2 must set ${path.join('.')}: ${value} (has ${actual ?? 'nothing'})`);
+    if (actual !== value)
+      problems.push(
+        `status dashboard: authsettingsV2 must set ${path.join('.')}: ${value} (has ${actual ?? 'nothing'})`,
+      );
   };
   expect(['platform', 'enabled'], 'true');
   expect(['globalValidation', 'requireAuthentication'], 'true');
   expect(['globalValidation', 'unauthenticatedClientAction'], "'RedirectToLoginPage'");
   expect(['identityProviders', 'azureActiveDirectory', 'enabled'], 'true');
   expect(['httpSettings', 'requireHttps'], 'true');
-  const excluded = [...(propertyAt(auth.body, ['properties', 'globalValidation', 'excludedPaths']) ?? '').matchAll(/'([^']*)'/g)].map(
-    (match) => match[1] ?? '',
-  );
+  const excluded = [
+    ...(propertyAt(auth.body, ['properties', 'globalValidation', 'excludedPaths']) ?? '').matchAll(/'([^']*)'/g),
+  ].map((match) => match[1] ?? '');
   for (const route of ROUTES_OUTSIDE_APP_SERVICE_AUTH) {
-    if (!excluded.includes(route)) problems.push(`status dashboard: authsettingsV2 must exclude ${route} (function key or anonymous)`);
+    if (!excluded.includes(route))
+      problems.push(`status dashboard: authsettingsV2 must exclude ${route} (function key or anonymous)`);
   }
   for (const path of excluded.filter((candidate) => !ROUTES_OUTSIDE_APP_SERVICE_AUTH.includes(candidate))) {
     problems.push(`status dashboard: authsettingsV2 must not exclude ${path}`);
@@ -409,18 +415,30 @@ function checkAppRegistration(files: Readonly<Record<string, string>>, resources
  */
 function checkFederatedCredential(files: Readonly<Record<string, string>>, graphResources: BicepResource[]): string[] {
   const problems: string[] = [];
-  const credentials = graphResources.filter((r) => r.type.startsWith('Microsoft.Graph/applications/federatedIdentityCredentials@') && !r.existing);
+  const credentials = graphResources.filter(
+    (r) => r.type.startsWith('Microsoft.Graph/applications/federatedIdentityCredentials@') && !r.existing,
+  );
   const credential = credentials[0];
   if (credentials.length !== 1 || credential === undefined) {
-    return ['federated credential: expected exactly one Microsoft.Graph/applications/federatedIdentityCredentials resource'];
+    return [
+      'federated credential: expected exactly one Microsoft.Graph/applications/federatedIdentityCredentials resource',
+    ];
   }
   const properties = objectProperties(credential.body);
   if (properties.get('subject') !== 'managedIdentityPrincipalId') {
-    problems.push("federated credential: subject must be the managed identity's object id (managedIdentityPrincipalId)");
+    problems.push(
+      "federated credential: subject must be the managed identity's object id (managedIdentityPrincipalId)",
+    );
   }
   const issuer = properties.get('issuer') ?? '';
-  if (!issuer.includes('environment().authentication.loginEndpoint') || !issuer.includes('tenant().tenantId') || !issuer.endsWith("/v2.0'")) {
-    problems.push("federated credential: issuer must be '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'");
+  if (
+    !issuer.includes('environment().authentication.loginEndpoint') ||
+    !issuer.includes('tenant().tenantId') ||
+    !issuer.endsWith("/v2.0'")
+  ) {
+    problems.push(
+      "federated credential: issuer must be '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'",
+    );
   }
   if (!/^\[\s*federatedTokenAudience\s*\]$/.test(properties.get('audiences') ?? '')) {
     problems.push('federated credential: audiences must be [federatedTokenAudience]');

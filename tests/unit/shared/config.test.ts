@@ -56,8 +56,10 @@ describe('loadConfig', () => {
   describe('ALLOWED_TENANTS', () => {
     it('takes a comma list of tenant ids, lower-cased', () => {
       expect(
-        loadConfig({ ...requiredOnly, ALLOWED_TENANTS: 'AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee, 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d' })
-          .allowedTenants,
+        loadConfig({
+          ...requiredOnly,
+          ALLOWED_TENANTS: 'AAAAAAAA-bbbb-cccc-dddd-eeeeeeeeeeee, 9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+        }).allowedTenants,
       ).toEqual(['aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee', '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d']);
     });
 
@@ -66,10 +68,13 @@ describe('loadConfig', () => {
     });
 
     it('refuses a domain name or a mixture with *', () => {
-      expect(configError({ ...requiredOnly, ALLOWED_TENANTS: 'contoso.com' }).problems[0]?.setting).toBe('ALLOWED_TENANTS');
-      expect(configError({ ...requiredOnly, ALLOWED_TENANTS: '*,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }).problems[0]?.setting).toBe(
+      expect(configError({ ...requiredOnly, ALLOWED_TENANTS: 'contoso.com' }).problems[0]?.setting).toBe(
         'ALLOWED_TENANTS',
       );
+      expect(
+        configError({ ...requiredOnly, ALLOWED_TENANTS: '*,aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }).problems[0]
+          ?.setting,
+      ).toBe('ALLOWED_TENANTS');
     });
 
     it('abuse limits take whole numbers from 1', () => {
@@ -81,35 +86,58 @@ describe('loadConfig', () => {
 
     it('is required when AZURE_TENANT_ID is a domain name (no tenant id to default to)', () => {
       const error = configError({ ...requiredOnly, AZURE_TENANT_ID: 'contoso.onmicrosoft.com' });
-      expect(error.problems).toEqual([{ setting: 'ALLOWED_TENANTS', problem: expect.stringContaining('required when AZURE_TENANT_ID is a domain') as string }]);
+      expect(error.problems).toEqual([
+        {
+          setting: 'ALLOWED_TENANTS',
+          problem: expect.stringContaining('required when AZURE_TENANT_ID is a domain') as string,
+        },
+      ]);
     });
   });
 
   it('derives FEDERATED_TOKEN_AUDIENCE from the cloud of AZURE_AUTHORITY_HOST unless it is set', () => {
     const federated = { ...requiredOnly, OAUTH_CLIENT_CREDENTIAL: 'federated' };
-    expect(loadConfig(federated)).toMatchObject({ oauthClientCredential: 'federated', federatedTokenAudience: 'api://AzureADTokenExchange' });
-    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).federatedTokenAudience).toBe(
-      'api://AzureADTokenExchangeUSGov',
+    expect(loadConfig(federated)).toMatchObject({
+      oauthClientCredential: 'federated',
+      federatedTokenAudience: 'api://AzureADTokenExchange',
+    });
+    expect(
+      loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).federatedTokenAudience,
+    ).toBe('api://AzureADTokenExchangeUSGov');
+    expect(
+      loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn' }).federatedTokenAudience,
+    ).toBe('api://AzureADTokenExchangeChina');
+    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).federatedTokenAudience).toBe(
+      'api://AzureADTokenExchange',
     );
-    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://login.chinacloudapi.cn' }).federatedTokenAudience).toBe(
-      'api://AzureADTokenExchangeChina',
-    );
-    expect(loadConfig({ ...federated, AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443' }).federatedTokenAudience).toBe('api://AzureADTokenExchange');
-    expect(loadConfig({ ...federated, FEDERATED_TOKEN_AUDIENCE: 'api://contoso-exchange' }).federatedTokenAudience).toBe('api://contoso-exchange');
+    expect(
+      loadConfig({ ...federated, FEDERATED_TOKEN_AUDIENCE: 'api://contoso-exchange' }).federatedTokenAudience,
+    ).toBe('api://contoso-exchange');
   });
 
   it('reports a wrong OAUTH_CLIENT_CREDENTIAL and FEDERATED_TOKEN_AUDIENCE together, naming each', () => {
-    const error = configError({ ...requiredOnly, OAUTH_CLIENT_CREDENTIAL: 'certificate', FEDERATED_TOKEN_AUDIENCE: 'api://AzureADTokenExchange/.default' });
-    expect(error.problems.map((problem) => problem.setting)).toEqual(['OAUTH_CLIENT_CREDENTIAL', 'FEDERATED_TOKEN_AUDIENCE']);
+    const error = configError({
+      ...requiredOnly,
+      OAUTH_CLIENT_CREDENTIAL: 'certificate',
+      FEDERATED_TOKEN_AUDIENCE: 'api://AzureADTokenExchange/.default',
+    });
+    expect(error.problems.map((problem) => problem.setting)).toEqual([
+      'OAUTH_CLIENT_CREDENTIAL',
+      'FEDERATED_TOKEN_AUDIENCE',
+    ]);
     expect(error.problems[0]?.problem).toBe('expected one of: secret, federated');
     expect(error.problems[1]?.problem).toContain('without /.default');
-    expect(configError({ ...requiredOnly, FEDERATED_TOKEN_AUDIENCE: 'AzureADTokenExchange' }).problems[0]?.setting).toBe('FEDERATED_TOKEN_AUDIENCE');
+    expect(
+      configError({ ...requiredOnly, FEDERATED_TOKEN_AUDIENCE: 'AzureADTokenExchange' }).problems[0]?.setting,
+    ).toBe('FEDERATED_TOKEN_AUDIENCE');
   });
 
   it('takes ALERT_TIME_ZONE as an IANA zone and names it when it is not one', () => {
     expect(loadConfig({ ...requiredOnly, ALERT_TIME_ZONE: 'UTC' }).alertTimeZone).toBe('UTC');
     const error = configError({ ...requiredOnly, ALERT_TIME_ZONE: 'Rome' });
-    expect(error.problems).toEqual([{ setting: 'ALERT_TIME_ZONE', problem: 'expected an IANA time zone name, e.g. Europe/Rome or UTC' }]);
+    expect(error.problems).toEqual([
+      { setting: 'ALERT_TIME_ZONE', problem: 'expected an IANA time zone name, e.g. Europe/Rome or UTC' },
+    ]);
   });
 
   it('names all three wrong settings in one ConfigError message', () => {

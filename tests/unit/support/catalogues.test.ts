@@ -9,7 +9,11 @@ describe('catalogue checks', () => {
 
   it('finds English words in Italian prose but not in code, URLs, addresses or setting names', () => {
     expect(englishWordsIn('Il segreto è stato switched ieri')).toEqual(['switched']);
-    expect(englishWordsIn('Esegui `npm run setup`, poi apri https://example.com/the/secret e imposta ALERT_SENDER per ops@contoso.com')).toEqual([]);
+    expect(
+      englishWordsIn(
+        'Esegui `npm run setup`, poi apri https://example.com/the/secret e imposta ALERT_SENDER per ops@contoso.com',
+      ),
+    ).toEqual([]);
     expect(englishWordsIn('<p class="secret">Segreto rinnovato</p>')).toEqual([]);
   });
 });

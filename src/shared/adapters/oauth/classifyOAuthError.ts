@@ -9,7 +9,16 @@ import { DEFAULT_RETRY_AFTER_SECONDS, type RetryingNetworkClient } from './retry
  * Entra's refusals of a client assertion from a federated credential: the app's own credential, not the
  * request. AADSTS70021 arrives as `invalid_request`, so the code decides, not the OAuth error.
  */
-const CLIENT_ASSERTION_REFUSALS = new Set(['AADSTS70021', 'AADSTS700211', 'AADSTS700212', 'AADSTS700213', 'AADSTS7002137', 'AADSTS7002138', 'AADSTS700024', 'AADSTS700027']);
+const CLIENT_ASSERTION_REFUSALS = new Set([
+  'AADSTS70021',
+  'AADSTS700211',
+  'AADSTS700212',
+  'AADSTS700213',
+  'AADSTS7002137',
+  'AADSTS7002138',
+  'AADSTS700024',
+  'AADSTS700027',
+]);
 
 const AADSTS_PATTERN = /AADSTS(\d{4,9})/;
 
@@ -17,7 +26,11 @@ const AADSTS_PATTERN = /AADSTS(\d{4,9})/;
  * Maps an MSAL (or network) error to keyrelay's failure kinds by whose problem it is (domain/entraFailure);
  * never keeps Entra's free text. `homeTenant`: the request went to keyrelay's home tenant.
  */
-export function classifyOAuthError(error: unknown, network: Pick<RetryingNetworkClient, 'lastRetryAfterSeconds'> | undefined, homeTenant: boolean): OAuthFailure {
+export function classifyOAuthError(
+  error: unknown,
+  network: Pick<RetryingNetworkClient, 'lastRetryAfterSeconds'> | undefined,
+  homeTenant: boolean,
+): OAuthFailure {
   if (error instanceof OAuthClientError) return error.failure;
   if (error instanceof AuthError) {
     const aadsts = error.errorMessage.match(AADSTS_PATTERN)?.[1] ?? (error as ServerError).errorNo;
@@ -37,7 +50,12 @@ export function classifyOAuthError(error: unknown, network: Pick<RetryingNetwork
     if (owner === 'tenant') return { kind: 'tenant_refused', errorCode };
     // Unconfirmed refusals stay invalid_client here; the client confirms them in the home tenant.
     if (owner === 'keyrelay' || owner === 'client_unconfirmed') return { kind: 'invalid_client', errorCode };
-    if (status === 429 || (status !== undefined && status >= 500) || error.errorCode === 'temporarily_unavailable' || isNetworkErrorCode(error.errorCode)) {
+    if (
+      status === 429 ||
+      (status !== undefined && status >= 500) ||
+      error.errorCode === 'temporarily_unavailable' ||
+      isNetworkErrorCode(error.errorCode)
+    ) {
       return { kind: 'unavailable', retryAfterSeconds: network?.lastRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS };
     }
     if (network?.lastRetryAfterSeconds !== undefined) {
@@ -49,5 +67,10 @@ export function classifyOAuthError(error: unknown, network: Pick<RetryingNetwork
 }
 
 function isNetworkErrorCode(code: string): boolean {
-  return code === 'network_error' || code === 'endpoints_resolution_error' || code === 'post_request_failed' || code === 'get_request_failed';
+  return (
+    code === 'network_error' ||
+    code === 'endpoints_resolution_error' ||
+    code === 'post_request_failed' ||
+    code === 'get_request_failed'
+  );
 }

@@ -107,7 +107,8 @@ export class MsalOAuthClient implements OAuthClient {
       expiresOn: result.expiresOn ?? new Date(0),
       serializedCache,
       cacheChanged: bridge.changed,
-      refreshTokenChanged: bridge.changed && refreshTokenSecrets(serializedCache) !== refreshTokenSecrets(request.serializedCache),
+      refreshTokenChanged:
+        bridge.changed && refreshTokenSecrets(serializedCache) !== refreshTokenSecrets(request.serializedCache),
       account: {
         homeAccountId: result.account?.homeAccountId ?? '',
         tenantId: result.account?.tenantId ?? '',
@@ -137,7 +138,10 @@ export class MsalOAuthClient implements OAuthClient {
     const network = this.networkClient();
     try {
       const app = await this.createApplication(this.settings.homeTenantId, credential, network);
-      await app.acquireTokenByClientCredential({ scopes: [graphAppScope(graphEndpointOfAuthority(this.settings.authorityHost))], skipCache: true });
+      await app.acquireTokenByClientCredential({
+        scopes: [graphAppScope(graphEndpointOfAuthority(this.settings.authorityHost))],
+        skipCache: true,
+      });
       return { ok: true };
     } catch (error) {
       return { ok: false, failure: this.withFix(classifyOAuthError(error, network, true)) };
@@ -171,14 +175,18 @@ export class MsalOAuthClient implements OAuthClient {
       try {
         app = await this.createApplication(tenant, credential, network, bridge);
       } catch (error) {
-        throw new OAuthClientError({ kind: 'unavailable', retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS }, { cause: error });
+        throw new OAuthClientError(
+          { kind: 'unavailable', retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS },
+          { cause: error },
+        );
       }
       try {
         const result = await operation(app);
         if (!result) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_token' });
         return result;
       } catch (error) {
-        if (error instanceof OAuthClientError) throw new OAuthClientError(this.withFix(error.failure), { cause: error.cause });
+        if (error instanceof OAuthClientError)
+          throw new OAuthClientError(this.withFix(error.failure), { cause: error.cause });
         const homeTenant = this.isHomeTenant(tenant);
         let failure = classifyOAuthError(error, network, homeTenant);
         // A rotated secret may have replaced ours in Key Vault: try the one read after ours, once.
@@ -192,7 +200,8 @@ export class MsalOAuthClient implements OAuthClient {
         }
         // DESIGN §3: a customer tenant's refusal is evidence about keyrelay's credential only when the
         // home tenant refuses the same credential too; otherwise it is that tenant's problem alone.
-        if (failure.kind === 'invalid_client' && !homeTenant) failure = await this.confirmInHomeTenant(credential, failure);
+        if (failure.kind === 'invalid_client' && !homeTenant)
+          failure = await this.confirmInHomeTenant(credential, failure);
         throw new OAuthClientError(this.withFix(failure), { cause: error });
       }
     }
@@ -202,7 +211,10 @@ export class MsalOAuthClient implements OAuthClient {
     return tenant.toLowerCase() === this.settings.homeTenantId.toLowerCase();
   }
 
-  private async confirmInHomeTenant(credential: ClientCredential, failure: OAuthFailure & { kind: 'invalid_client' }): Promise<OAuthFailure> {
+  private async confirmInHomeTenant(
+    credential: ClientCredential,
+    failure: OAuthFailure & { kind: 'invalid_client' },
+  ): Promise<OAuthFailure> {
     const home = await this.verify(credential);
     if (home.ok) return { kind: 'tenant_refused', errorCode: failure.errorCode };
     return home.failure.kind === 'invalid_client' ? home.failure : failure;
@@ -260,7 +272,9 @@ export class MsalOAuthClient implements OAuthClient {
 }
 
 async function fetchAuthorityMetadata(authority: string, network: RetryingNetworkClient): Promise<string> {
-  const response = await network.sendGetRequestAsync<AuthorityMetadata>(`${authority}/v2.0/.well-known/openid-configuration`);
+  const response = await network.sendGetRequestAsync<AuthorityMetadata>(
+    `${authority}/v2.0/.well-known/openid-configuration`,
+  );
   if (response.status !== 200 || !response.body.token_endpoint) {
     throw new Error(`authority metadata answered ${response.status}`);
   }

@@ -28,7 +28,11 @@ export class RetryingNetworkClient implements INetworkModule {
     return this.send<T>('POST', url, options);
   }
 
-  private async send<T>(method: 'GET' | 'POST', url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+  private async send<T>(
+    method: 'GET' | 'POST',
+    url: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> {
     for (let attempt = 1; ; attempt++) {
       this.requestCount++;
       // Covers the body too: a stalled Entra ID must not hold the request path for minutes.

@@ -1,7 +1,13 @@
 // AlertLedger on Table storage: one row per credential × threshold. Every transition is an ETag-guarded
 // create or replace, so two monitor runs racing for one alert cannot both win.
 import { odata } from '@azure/data-tables';
-import { ALERT_CLAIM_LEASE_MS, type AlertClaim, type AlertLedger, type AlertLedgerEntry, StoreConflictError } from '../../ports/index.js';
+import {
+  ALERT_CLAIM_LEASE_MS,
+  type AlertClaim,
+  type AlertLedger,
+  type AlertLedgerEntry,
+  StoreConflictError,
+} from '../../ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,

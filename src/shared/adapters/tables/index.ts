@@ -1,7 +1,15 @@
 // Every Table-storage port from one storage setting (Config.storage) and, for identity-based storage,
 // the app's Azure credential.
 import type { TokenCredential } from '@azure/identity';
-import type { AlertLedger, AttemptLimiter, MailboxRegistry, RotationRecordBase, RotationStore, RunReportStore, UsedFlows } from '../../ports/index.js';
+import type {
+  AlertLedger,
+  AttemptLimiter,
+  MailboxRegistry,
+  RotationRecordBase,
+  RotationStore,
+  RunReportStore,
+  UsedFlows,
+} from '../../ports/index.js';
 import { createTableAlertLedger } from './alertLedger.js';
 import { createTableMailboxRegistry } from './mailboxRegistry.js';
 import { createTableRotationStore } from './rotationStore.js';

@@ -5,7 +5,14 @@
 // their address is read or bound, and listed as they are until then.
 import type { TableClient } from '@azure/data-tables';
 import { MailboxTakenError } from '../../errors.js';
-import { type MailboxListing, type MailboxRecord, type MailboxRegistry, type MailboxStatus, StoreConflictError, StoreRequestError } from '../../ports/index.js';
+import {
+  type MailboxListing,
+  type MailboxRecord,
+  type MailboxRegistry,
+  type MailboxStatus,
+  StoreConflictError,
+  StoreRequestError,
+} from '../../ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,
@@ -194,7 +201,8 @@ export function createTableMailboxRegistry(tables: TableAccess, tableName = MAIL
         throw toStoreError(err, 'write mailbox');
       }
       const previousUpn = previous === undefined ? undefined : optionalStringProperty(previous.upn);
-      if (previousUpn !== undefined && normaliseUpn(previousUpn) !== stored.upn) await releaseAddress(client, previousUpn, key);
+      if (previousUpn !== undefined && normaliseUpn(previousUpn) !== stored.upn)
+        await releaseAddress(client, previousUpn, key);
       return fromRow({ ...entity, etag });
     },
 
@@ -312,7 +320,13 @@ function fromRow(row: Row): MailboxRecord {
     ...(ref !== undefined && { ref }),
     // An unknown state (a newer version wrote it) reads as not checked rather than a broken row.
     ...((smtpAuth === 'ok' || smtpAuth === 'disabled' || smtpAuth === 'unknown') &&
-      smtpAuthCheckedAt !== undefined && { smtpAuth: { state: smtpAuth, checkedAt: smtpAuthCheckedAt, ...(smtpAuthCode !== undefined && { code: smtpAuthCode }) } }),
+      smtpAuthCheckedAt !== undefined && {
+        smtpAuth: {
+          state: smtpAuth,
+          checkedAt: smtpAuthCheckedAt,
+          ...(smtpAuthCode !== undefined && { code: smtpAuthCode }),
+        },
+      }),
     etag: row.etag,
   };
 }

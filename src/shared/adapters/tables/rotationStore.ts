@@ -2,7 +2,12 @@
 // history row per rotation (its latest state) sits in the same partition and is written in the same
 // transaction, so history never disagrees with `current`. History row keys sort newest first.
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { type RotationRecordBase, type RotationStore, StoreConflictError, type StoredRotation } from '../../ports/index.js';
+import {
+  type RotationRecordBase,
+  type RotationStore,
+  StoreConflictError,
+  type StoredRotation,
+} from '../../ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import { readRow, stringProperty, tableKey, type Row, type TableAccess } from './tableAccess.js';
 

@@ -89,7 +89,8 @@ export function validateIdTokenClaims(claims: Record<string, unknown>, expected:
   if (typeof tid !== 'string' || !GUID.test(tid)) return fail('id_token_invalid_tid', 'tid');
   if (iss === undefined) return fail('id_token_missing_claim', 'iss');
   // Multi-tenant apps must check the issuer against the token's own tenant (Entra's "validate issuer").
-  if (!issuerHostsOf(expected.authorityHost).some((host) => iss === `${host}/${tid}/v2.0`)) return fail('id_token_issuer_mismatch', 'iss');
+  if (!issuerHostsOf(expected.authorityHost).some((host) => iss === `${host}/${tid}/v2.0`))
+    return fail('id_token_issuer_mismatch', 'iss');
   if (aud === undefined) return fail('id_token_missing_claim', 'aud');
   if (!audienceMatches(aud, azp, expected.clientId)) return fail('id_token_audience_mismatch', 'aud');
   if (nonce === undefined) return fail('id_token_missing_claim', 'nonce');

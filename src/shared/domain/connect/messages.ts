@@ -481,7 +481,7 @@ export const CONNECT_FAILURE_MESSAGES = {
       explanation:
         "Questo indirizzo di posta è già collegato a keyrelay da un altro account Microsoft 365 (un'altra organizzazione o un utente diverso). Per sicurezza non è stato sostituito.",
       nextSteps: [
-        "Se il collegamento esistente non serve più, un amministratore di ActNow deve prima scollegare la casella.",
+        'Se il collegamento esistente non serve più, un amministratore di ActNow deve prima scollegare la casella.',
         "Poi ricollega la casella con l'account che la possiede.",
       ],
     },
@@ -528,16 +528,17 @@ export const CONNECT_FAILURE_MESSAGES = {
     it: {
       title: 'Limite di caselle raggiunto',
       explanation:
-        "La tua organizzazione ha già collegato il numero massimo di caselle ammesso da keyrelay. Non è stato salvato nulla.",
+        'La tua organizzazione ha già collegato il numero massimo di caselle ammesso da keyrelay. Non è stato salvato nulla.',
       nextSteps: [
         "Scollega da ActNow le caselle che non servono più, oppure chiedi all'amministratore di keyrelay di alzare il limite.",
       ],
     },
     en: {
       title: 'Mailbox limit reached',
-      explanation:
-        'Your organisation has already connected as many mailboxes as keyrelay allows. Nothing was stored.',
-      nextSteps: ['Disconnect mailboxes that are no longer needed in ActNow, or ask the keyrelay administrator to raise the limit.'],
+      explanation: 'Your organisation has already connected as many mailboxes as keyrelay allows. Nothing was stored.',
+      nextSteps: [
+        'Disconnect mailboxes that are no longer needed in ActNow, or ask the keyrelay administrator to raise the limit.',
+      ],
     },
   },
 } satisfies Record<string, Localized>;

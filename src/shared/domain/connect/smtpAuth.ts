@@ -33,7 +33,12 @@ export interface SmtpAuthAdvice {
 export function smtpAuthAdvice(locale: Locale, upn: string, check: SmtpAuthCheck): SmtpAuthAdvice {
   const command = `Set-CASMailbox -Identity ${upn} -SmtpClientAuthenticationDisabled $false`;
   if (check.state === 'ok') {
-    return { summary: locale === 'it' ? 'Invio SMTP (AUTH XOAUTH2) verificato: funziona.' : 'SMTP submission (AUTH XOAUTH2) checked: it works.' };
+    return {
+      summary:
+        locale === 'it'
+          ? 'Invio SMTP (AUTH XOAUTH2) verificato: funziona.'
+          : 'SMTP submission (AUTH XOAUTH2) checked: it works.',
+    };
   }
   if (check.state === 'disabled') {
     return locale === 'it'
@@ -42,7 +47,8 @@ export function smtpAuthAdvice(locale: Locale, upn: string, check: SmtpAuthCheck
           fix: `Un amministratore Exchange lo attiva: interfaccia di amministrazione di Exchange > Destinatari > Cassette postali > ${upn} > Gestisci app di posta elettronica > "SMTP autenticato", oppure in PowerShell: ${command} (se è disattivato per tutto il tenant: Set-TransportConfig -SmtpClientAuthenticationDisabled $false).`,
         }
       : {
-          summary: 'Exchange refuses SMTP submission for this mailbox (535 5.7.139: SMTP AUTH is disabled for the mailbox or the tenant).',
+          summary:
+            'Exchange refuses SMTP submission for this mailbox (535 5.7.139: SMTP AUTH is disabled for the mailbox or the tenant).',
           fix: `An Exchange admin enables it: Exchange admin center > Recipients > Mailboxes > ${upn} > Manage email apps > "Authenticated SMTP", or in PowerShell: ${command} (if it is off for the whole tenant: Set-TransportConfig -SmtpClientAuthenticationDisabled $false).`,
         };
   }

@@ -38,7 +38,8 @@ export function cachedMailboxAccount(secretName: string, serializedCache: string
   if (typeof homeAccountId !== 'string' || typeof username !== 'string' || typeof realm !== 'string') return undefined;
   // MSAL's home account id is `oid.tid` (client_info uid.utid).
   const [objectId, tenantId, ...rest] = homeAccountId.split('.');
-  if (objectId === undefined || tenantId === undefined || rest.length > 0 || objectId === '' || tenantId === '') return undefined;
+  if (objectId === undefined || tenantId === undefined || rest.length > 0 || objectId === '' || tenantId === '')
+    return undefined;
   if (tenantId.toLowerCase() !== realm.toLowerCase()) return undefined;
   const address = canonicalMailboxAddress(username);
   if (!address.ok) return undefined;

@@ -18,20 +18,31 @@ export interface CredentialAlarmMessage {
   subject: string;
   html: string;
   webhook: AdaptiveCardMessage & {
-    keyrelay: { type: 'keyrelay.credential_refused'; version: 1; appId: string; code: string; at: string; portalUrl: string };
+    keyrelay: {
+      type: 'keyrelay.credential_refused';
+      version: 1;
+      appId: string;
+      code: string;
+      at: string;
+      portalUrl: string;
+    };
   };
 }
 
 export const CREDENTIAL_ALARM_TEXT: Record<
   Locale,
-  { subject: (app: string, code: string) => string; lines: (code: string, at: string) => string[]; portalAction: string }
+  {
+    subject: (app: string, code: string) => string;
+    lines: (code: string, at: string) => string[];
+    portalAction: string;
+  }
 > = {
   it: {
     subject: (app, code) => `[keyrelay] URGENTE ${app}: Entra ID rifiuta il segreto client (${code})`,
     lines: (code, at) => [
       `Dal ${at} Entra ID rifiuta il segreto client di keyrelay (${code}): keyrelay non può più dare token alle caselle, quindi la posta non parte.`,
       'Esegui subito `npm run doctor` per la causa. Se il segreto è scaduto o è stato eliminato, creane uno nuovo con `npm run setup` (lo scrive direttamente in Key Vault) oppure passa a OAUTH_CLIENT_CREDENTIAL=federated.',
-      'Questo avviso arriva al massimo una volta all\'ora finché il problema resta.',
+      "Questo avviso arriva al massimo una volta all'ora finché il problema resta.",
     ],
     portalAction: 'Apri Certificati e segreti',
   },
@@ -71,7 +82,14 @@ export function renderCredentialAlarm(facts: CredentialAlarmFacts, zone: Display
         ],
         [{ type: 'Action.OpenUrl', title: text.portalAction, url: portalUrl }],
       ),
-      keyrelay: { type: 'keyrelay.credential_refused', version: 1, appId: facts.appId, code: facts.code, at: facts.at.toISOString(), portalUrl },
+      keyrelay: {
+        type: 'keyrelay.credential_refused',
+        version: 1,
+        appId: facts.appId,
+        code: facts.code,
+        at: facts.at.toISOString(),
+        portalUrl,
+      },
     },
   };
 }

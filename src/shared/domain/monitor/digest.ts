@@ -18,7 +18,8 @@ export interface DigestApp {
 }
 
 /** `step_failed`: a rotation step keeps failing (or the rotation is stuck in one step); the action names the code. */
-export type RotationFailureReason = RotationBlockedReason | 'verification_failed' | 'upstream_unavailable' | 'step_failed';
+export type RotationFailureReason =
+  RotationBlockedReason | 'verification_failed' | 'upstream_unavailable' | 'step_failed';
 
 export type DigestAction =
   | { kind: 'rotation-planned'; on: Date }
@@ -154,258 +155,264 @@ interface Messages {
 function italian(zone: DisplayZone): Messages {
   const date = (d: Date): string => formatDate(d, zone);
   const messages: Messages = {
-  kind: {
-    'client-secret': 'segreto client',
-    certificate: 'certificato',
-    'key-vault-secret': 'segreto Key Vault',
-    'mailbox-grant': 'accesso alla casella',
-  },
-  remaining: (days, state) => {
-    if (state === 'expired')
-      return days === 0 ? 'scaduto oggi' : `scaduto da ${Math.abs(days)} ${Math.abs(days) === 1 ? 'giorno' : 'giorni'}`;
-    if (days === 0) return 'scade oggi';
-    if (days === 1) return 'scade domani';
-    return `scade tra ${days} giorni`;
-  },
-  expiresOn: (at) => `${date(at)}, ore ${formatTime(at, zone)}`,
-  impact: (item) =>
-    item.credential.kind === 'mailbox-grant'
-      ? `${PRODUCT} smetterà di inviare posta da ${item.credential.label} finché la casella non verrà ricollegata.`
-      : item.credential.kind === 'key-vault-secret'
-        ? `Chi usa il segreto ${item.credential.label} non potrà più autenticarsi.`
-        : isUnusedSecret(item)
-          ? 'Nessun impatto su keyrelay, che non lo usa; chi usa ancora questo segreto non potrà più autenticarsi.'
-          : `keyrelay non potrà più rinnovare i token: ${PRODUCT} smetterà di inviare posta da tutte le caselle collegate.`,
-  action: (action, kind) => {
-    switch (action.kind) {
-      case 'rotation-planned':
-        return `keyrelay lo rinnoverà automaticamente il ${date(action.on)}.`;
-      case 'rotated':
-        return `keyrelay lo ha rinnovato il ${date(action.on)}; il nuovo segreto vale fino al ${date(action.newExpiresAt)}. Nessuna azione richiesta.`;
-      case 'rotation-failed':
-        return `Il rinnovo automatico non è riuscito: ${failureText(messages, action)}`;
-      case 'alert-only':
-        return kind === 'client-secret'
-          ? 'Il rinnovo automatico è disattivato (ROTATION_MODE=alert-only): rinnovalo a mano seguendo i passi qui sotto.'
-          : 'keyrelay non può rinnovarlo da solo: rinnovalo a mano.';
-      case 'not-in-use':
-        return 'keyrelay non usa questo segreto: non serve rinnovarlo.';
-      case 'in-use-unknown':
-        return 'keyrelay non riesce a stabilire quale segreto client sta usando, quindi non può rinnovarlo da solo: rinnovalo a mano seguendo i passi qui sotto.';
-    }
-  },
-  failure: {
-    permission_denied:
-      "all'identità di keyrelay manca il permesso Application.ReadWrite.OwnedBy o non è proprietaria dell'app.",
-    policy_lifetime:
-      "i criteri del tenant limitano la durata dei segreti client sotto ogni durata provata da keyrelay: concedi all'identità di keyrelay Policy.Read.All perché legga il limite, oppure passa a OAUTH_CLIENT_CREDENTIAL=federated (nessun segreto da rinnovare).",
-    policy_forbidden:
-      "i criteri del tenant vietano i segreti client per quest'app: passa a OAUTH_CLIENT_CREDENTIAL=federated, l'identità gestita di keyrelay come credenziale federata dell'app (nessun segreto da rinnovare).",
-    verification_failed:
-      'il nuovo segreto non è stato accettato da Entra ID ed è stato rimosso; il segreto attuale resta in uso. keyrelay riproverà domani.',
-    upstream_unavailable:
-      'Microsoft Graph o Key Vault non erano raggiungibili; keyrelay riproverà alla prossima esecuzione.',
-    step_failed:
-      'un passo del rinnovo non è riuscito{code}:{fix} Il segreto attuale resta in uso. keyrelay riprova a ogni esecuzione, ma se il problema persiste rinnova il segreto a mano seguendo i passi qui sotto.',
-  },
-  subject: (app, headline, more) => `${subjectTag(app)} ${headline}${more > 0 ? ` (+${more})` : ''}`,
-  subjectRenewed: (app, renewedOn) => `${subjectTag(app)} segreto client rinnovato il ${renewedOn}, nessuna azione richiesta`,
-  subjectReconnectOnly: (app, count) =>
-    `${subjectTag(app)} ${count === 1 ? '1 casella da ricollegare' : `${count} caselle da ricollegare`}`,
-  subjectNothing: (app) => `${subjectTag(app)} nessuna credenziale in scadenza`,
-  subjectNothingToDo: (app) => `${subjectTag(app)} nessuna azione richiesta`,
-  nothingToDo: 'nessuna azione richiesta',
-  renewalFailed: 'rinnovo automatico non riuscito',
-  notNeededHeadline: (count) => (count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`),
-  notNeeded:
-    "Non più necessario: keyrelay usa la credenziale federata e non tocca questo segreto. Eliminalo dal portale (Certificati e segreti) quando nient'altro lo usa.",
-  quietHeading: 'Nessuna azione richiesta',
-  quietIntro: 'Segreti client che keyrelay non usa più; sono elencati solo perché si avvicinano alla scadenza.',
-  superseded: (item, fate) => {
-    const what = `Vecchio segreto client «${item.credential.label}» (scade il ${date(item.expiresAt)})`;
-    switch (fate.kind) {
-      case 'removal':
-        return `${what}: sostituito dal rinnovo, non più in uso. keyrelay lo rimuoverà da solo dal ${date(fate.on)}.`;
-      case 'kept':
-        return `${what}: sostituito dal rinnovo, non più in uso. keyrelay lo lascia fino alla scadenza (\`ROTATION_OVERLAP_DAYS=never\`); nessun impatto su keyrelay.`;
-      case 'not-keyrelay':
-        return `Segreto client «${item.credential.label}» (scade il ${date(item.expiresAt)}): keyrelay non lo usa e non lo tocca, nessun impatto su keyrelay. Se nient'altro lo usa, puoi eliminarlo dal portale.`;
-    }
-  },
-  title: 'Credenziali in scadenza',
-  titleOther: 'Riepilogo di keyrelay',
-  renewalHeading: 'Segreto client rinnovato',
-  renewal: (renewal) => {
-    const renewed = `keyrelay ha rinnovato il segreto client il ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: il nuovo segreto vale fino al ${date(renewal.newExpiresAt)} ed è già in uso` : ' e il nuovo segreto è già in uso'}.`;
-    const expiring = renewal.oldExpiresAt ? ` (in scadenza il ${date(renewal.oldExpiresAt)})` : '';
-    const old = renewal.oldRemovedAt
-      ? `Il vecchio segreto${expiring} è stato rimosso il ${date(renewal.oldRemovedAt)}.`
-      : renewal.oldRemovalAfter
-        ? `keyrelay rimuoverà il vecchio segreto${expiring} dal ${date(renewal.oldRemovalAfter)} in poi.`
-        : `keyrelay non rimuove il vecchio segreto${expiring}: resta valido fino alla sua scadenza.`;
-    return `${renewed} ${old} Nessuna azione richiesta.`;
-  },
-  intro: (app) =>
-    `Riepilogo di keyrelay per l'app «${app.displayName}» (ID applicazione ${app.appId}, tenant ${app.tenantId}).`,
-  credentialsHeading: 'Cosa scade',
-  columns: ['Credenziale', 'Scadenza', 'Giorni', 'Impatto', 'Cosa fa keyrelay'],
-  stepsHeading: 'Cosa devi fare',
-  manualSteps: [
-    "Apri Certificati e segreti dell'app nel portale di Azure (link qui sotto).",
-    'In Segreti client scegli Nuovo segreto client: descrizione «ActNow», scadenza 24 mesi.',
-    'Non copiare il valore in un blocco note o in una mail: salvalo direttamente nel segreto Key Vault che keyrelay legge (con il comando di setup di keyrelay).',
-    'In Autorizzazioni API verifica i permessi delegati SMTP.Send (Office 365 Exchange Online), Mail.Send e offline_access (Microsoft Graph), con il consenso amministratore.',
-  ],
-  automaticStep:
-    "Meglio ancora: lascia che keyrelay rinnovi il segreto da solo. Concedi all'identità gestita di keyrelay il permesso applicativo Application.ReadWrite.OwnedBy e rendila proprietaria dell'app.",
-  portalLink: 'Apri Certificati e segreti nel portale di Azure',
-  reconnectHeading: 'Caselle da ricollegare',
-  reconnectIntro:
-    "L'accesso di queste caselle è stato revocato o è scaduto: finché non vengono ricollegate, ActNow non può inviare posta da esse.",
-  reconnectLink: 'Ricollega',
-  errorCode: (code) => `codice errore \`${code}\``,
-  fix: (code) => rotationErrorFix(code, 'it'),
-  missingPermission: (permission) =>
-    `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
-  historyHeading: 'Rinnovi automatici',
-  history: (entry) => {
-    const old = entry.oldRemovedAt
-      ? `vecchio segreto rimosso il ${date(entry.oldRemovedAt)}`
-      : entry.oldRemovalAfter
-        ? `vecchio segreto da rimuovere dal ${date(entry.oldRemovalAfter)} in poi`
-        : 'vecchio segreto lasciato fino alla sua scadenza';
-    return `Segreto rinnovato il ${date(entry.renewedAt)}, ${old}.`;
-  },
-  footer: 'Messaggio automatico di keyrelay. Non contiene segreti.',
-};
+    kind: {
+      'client-secret': 'segreto client',
+      certificate: 'certificato',
+      'key-vault-secret': 'segreto Key Vault',
+      'mailbox-grant': 'accesso alla casella',
+    },
+    remaining: (days, state) => {
+      if (state === 'expired')
+        return days === 0
+          ? 'scaduto oggi'
+          : `scaduto da ${Math.abs(days)} ${Math.abs(days) === 1 ? 'giorno' : 'giorni'}`;
+      if (days === 0) return 'scade oggi';
+      if (days === 1) return 'scade domani';
+      return `scade tra ${days} giorni`;
+    },
+    expiresOn: (at) => `${date(at)}, ore ${formatTime(at, zone)}`,
+    impact: (item) =>
+      item.credential.kind === 'mailbox-grant'
+        ? `${PRODUCT} smetterà di inviare posta da ${item.credential.label} finché la casella non verrà ricollegata.`
+        : item.credential.kind === 'key-vault-secret'
+          ? `Chi usa il segreto ${item.credential.label} non potrà più autenticarsi.`
+          : isUnusedSecret(item)
+            ? 'Nessun impatto su keyrelay, che non lo usa; chi usa ancora questo segreto non potrà più autenticarsi.'
+            : `keyrelay non potrà più rinnovare i token: ${PRODUCT} smetterà di inviare posta da tutte le caselle collegate.`,
+    action: (action, kind) => {
+      switch (action.kind) {
+        case 'rotation-planned':
+          return `keyrelay lo rinnoverà automaticamente il ${date(action.on)}.`;
+        case 'rotated':
+          return `keyrelay lo ha rinnovato il ${date(action.on)}; il nuovo segreto vale fino al ${date(action.newExpiresAt)}. Nessuna azione richiesta.`;
+        case 'rotation-failed':
+          return `Il rinnovo automatico non è riuscito: ${failureText(messages, action)}`;
+        case 'alert-only':
+          return kind === 'client-secret'
+            ? 'Il rinnovo automatico è disattivato (ROTATION_MODE=alert-only): rinnovalo a mano seguendo i passi qui sotto.'
+            : 'keyrelay non può rinnovarlo da solo: rinnovalo a mano.';
+        case 'not-in-use':
+          return 'keyrelay non usa questo segreto: non serve rinnovarlo.';
+        case 'in-use-unknown':
+          return 'keyrelay non riesce a stabilire quale segreto client sta usando, quindi non può rinnovarlo da solo: rinnovalo a mano seguendo i passi qui sotto.';
+      }
+    },
+    failure: {
+      permission_denied:
+        "all'identità di keyrelay manca il permesso Application.ReadWrite.OwnedBy o non è proprietaria dell'app.",
+      policy_lifetime:
+        "i criteri del tenant limitano la durata dei segreti client sotto ogni durata provata da keyrelay: concedi all'identità di keyrelay Policy.Read.All perché legga il limite, oppure passa a OAUTH_CLIENT_CREDENTIAL=federated (nessun segreto da rinnovare).",
+      policy_forbidden:
+        "i criteri del tenant vietano i segreti client per quest'app: passa a OAUTH_CLIENT_CREDENTIAL=federated, l'identità gestita di keyrelay come credenziale federata dell'app (nessun segreto da rinnovare).",
+      verification_failed:
+        'il nuovo segreto non è stato accettato da Entra ID ed è stato rimosso; il segreto attuale resta in uso. keyrelay riproverà domani.',
+      upstream_unavailable:
+        'Microsoft Graph o Key Vault non erano raggiungibili; keyrelay riproverà alla prossima esecuzione.',
+      step_failed:
+        'un passo del rinnovo non è riuscito{code}:{fix} Il segreto attuale resta in uso. keyrelay riprova a ogni esecuzione, ma se il problema persiste rinnova il segreto a mano seguendo i passi qui sotto.',
+    },
+    subject: (app, headline, more) => `${subjectTag(app)} ${headline}${more > 0 ? ` (+${more})` : ''}`,
+    subjectRenewed: (app, renewedOn) =>
+      `${subjectTag(app)} segreto client rinnovato il ${renewedOn}, nessuna azione richiesta`,
+    subjectReconnectOnly: (app, count) =>
+      `${subjectTag(app)} ${count === 1 ? '1 casella da ricollegare' : `${count} caselle da ricollegare`}`,
+    subjectNothing: (app) => `${subjectTag(app)} nessuna credenziale in scadenza`,
+    subjectNothingToDo: (app) => `${subjectTag(app)} nessuna azione richiesta`,
+    nothingToDo: 'nessuna azione richiesta',
+    renewalFailed: 'rinnovo automatico non riuscito',
+    notNeededHeadline: (count) =>
+      count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`,
+    notNeeded:
+      "Non più necessario: keyrelay usa la credenziale federata e non tocca questo segreto. Eliminalo dal portale (Certificati e segreti) quando nient'altro lo usa.",
+    quietHeading: 'Nessuna azione richiesta',
+    quietIntro: 'Segreti client che keyrelay non usa più; sono elencati solo perché si avvicinano alla scadenza.',
+    superseded: (item, fate) => {
+      const what = `Vecchio segreto client «${item.credential.label}» (scade il ${date(item.expiresAt)})`;
+      switch (fate.kind) {
+        case 'removal':
+          return `${what}: sostituito dal rinnovo, non più in uso. keyrelay lo rimuoverà da solo dal ${date(fate.on)}.`;
+        case 'kept':
+          return `${what}: sostituito dal rinnovo, non più in uso. keyrelay lo lascia fino alla scadenza (\`ROTATION_OVERLAP_DAYS=never\`); nessun impatto su keyrelay.`;
+        case 'not-keyrelay':
+          return `Segreto client «${item.credential.label}» (scade il ${date(item.expiresAt)}): keyrelay non lo usa e non lo tocca, nessun impatto su keyrelay. Se nient'altro lo usa, puoi eliminarlo dal portale.`;
+      }
+    },
+    title: 'Credenziali in scadenza',
+    titleOther: 'Riepilogo di keyrelay',
+    renewalHeading: 'Segreto client rinnovato',
+    renewal: (renewal) => {
+      const renewed = `keyrelay ha rinnovato il segreto client il ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: il nuovo segreto vale fino al ${date(renewal.newExpiresAt)} ed è già in uso` : ' e il nuovo segreto è già in uso'}.`;
+      const expiring = renewal.oldExpiresAt ? ` (in scadenza il ${date(renewal.oldExpiresAt)})` : '';
+      const old = renewal.oldRemovedAt
+        ? `Il vecchio segreto${expiring} è stato rimosso il ${date(renewal.oldRemovedAt)}.`
+        : renewal.oldRemovalAfter
+          ? `keyrelay rimuoverà il vecchio segreto${expiring} dal ${date(renewal.oldRemovalAfter)} in poi.`
+          : `keyrelay non rimuove il vecchio segreto${expiring}: resta valido fino alla sua scadenza.`;
+      return `${renewed} ${old} Nessuna azione richiesta.`;
+    },
+    intro: (app) =>
+      `Riepilogo di keyrelay per l'app «${app.displayName}» (ID applicazione ${app.appId}, tenant ${app.tenantId}).`,
+    credentialsHeading: 'Cosa scade',
+    columns: ['Credenziale', 'Scadenza', 'Giorni', 'Impatto', 'Cosa fa keyrelay'],
+    stepsHeading: 'Cosa devi fare',
+    manualSteps: [
+      "Apri Certificati e segreti dell'app nel portale di Azure (link qui sotto).",
+      'In Segreti client scegli Nuovo segreto client: descrizione «ActNow», scadenza 24 mesi.',
+      'Non copiare il valore in un blocco note o in una mail: salvalo direttamente nel segreto Key Vault che keyrelay legge (con il comando di setup di keyrelay).',
+      'In Autorizzazioni API verifica i permessi delegati SMTP.Send (Office 365 Exchange Online), Mail.Send e offline_access (Microsoft Graph), con il consenso amministratore.',
+    ],
+    automaticStep:
+      "Meglio ancora: lascia che keyrelay rinnovi il segreto da solo. Concedi all'identità gestita di keyrelay il permesso applicativo Application.ReadWrite.OwnedBy e rendila proprietaria dell'app.",
+    portalLink: 'Apri Certificati e segreti nel portale di Azure',
+    reconnectHeading: 'Caselle da ricollegare',
+    reconnectIntro:
+      "L'accesso di queste caselle è stato revocato o è scaduto: finché non vengono ricollegate, ActNow non può inviare posta da esse.",
+    reconnectLink: 'Ricollega',
+    errorCode: (code) => `codice errore \`${code}\``,
+    fix: (code) => rotationErrorFix(code, 'it'),
+    missingPermission: (permission) =>
+      `keyrelay non ha potuto leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date qui sotto vengono da Key Vault. Concedi il permesso perché keyrelay veda ogni segreto e certificato.`,
+    historyHeading: 'Rinnovi automatici',
+    history: (entry) => {
+      const old = entry.oldRemovedAt
+        ? `vecchio segreto rimosso il ${date(entry.oldRemovedAt)}`
+        : entry.oldRemovalAfter
+          ? `vecchio segreto da rimuovere dal ${date(entry.oldRemovalAfter)} in poi`
+          : 'vecchio segreto lasciato fino alla sua scadenza';
+      return `Segreto rinnovato il ${date(entry.renewedAt)}, ${old}.`;
+    },
+    footer: 'Messaggio automatico di keyrelay. Non contiene segreti.',
+  };
   return messages;
 }
 
 function english(zone: DisplayZone): Messages {
   const date = (d: Date): string => formatDate(d, zone);
   const messages: Messages = {
-  kind: {
-    'client-secret': 'client secret',
-    certificate: 'certificate',
-    'key-vault-secret': 'Key Vault secret',
-    'mailbox-grant': 'mailbox access',
-  },
-  remaining: (days, state) => {
-    if (state === 'expired')
-      return days === 0 ? 'expired today' : `expired ${Math.abs(days)} ${Math.abs(days) === 1 ? 'day' : 'days'} ago`;
-    if (days === 0) return 'expires today';
-    if (days === 1) return 'expires tomorrow';
-    return `expires in ${days} days`;
-  },
-  expiresOn: (at) => `${date(at)}, ${formatTime(at, zone)}`,
-  impact: (item) =>
-    item.credential.kind === 'mailbox-grant'
-      ? `${PRODUCT} will stop sending mail from ${item.credential.label} until the mailbox is reconnected.`
-      : item.credential.kind === 'key-vault-secret'
-        ? `Whatever uses the secret ${item.credential.label} will no longer authenticate.`
-        : isUnusedSecret(item)
-          ? 'No impact on keyrelay, which does not use it; whatever still uses this secret will no longer authenticate.'
-          : `keyrelay will no longer be able to refresh tokens: ${PRODUCT} will stop sending mail from every connected mailbox.`,
-  action: (action, kind) => {
-    switch (action.kind) {
-      case 'rotation-planned':
-        return `keyrelay will renew it automatically on ${date(action.on)}.`;
-      case 'rotated':
-        return `keyrelay renewed it on ${date(action.on)}; the new secret is valid until ${date(action.newExpiresAt)}. Nothing to do.`;
-      case 'rotation-failed':
-        return `Automatic renewal failed: ${failureText(messages, action)}`;
-      case 'alert-only':
-        return kind === 'client-secret'
-          ? 'Automatic renewal is off (ROTATION_MODE=alert-only): renew it by hand with the steps below.'
-          : 'keyrelay cannot renew it by itself: renew it by hand.';
-      case 'not-in-use':
-        return 'keyrelay does not use this secret: there is nothing to renew.';
-      case 'in-use-unknown':
-        return 'keyrelay cannot tell which client secret it uses, so it cannot renew it by itself: renew it by hand with the steps below.';
-    }
-  },
-  failure: {
-    permission_denied: "keyrelay's identity lacks Application.ReadWrite.OwnedBy or is not an owner of the app.",
-    policy_lifetime:
-      "the tenant's policy caps client secret lifetime below every lifetime keyrelay tried: grant keyrelay's identity Policy.Read.All so it can read the cap, or switch to OAUTH_CLIENT_CREDENTIAL=federated (no secret to renew).",
-    policy_forbidden:
-      "the tenant's policy forbids client secrets for this app: switch to OAUTH_CLIENT_CREDENTIAL=federated, keyrelay's managed identity as the app's federated credential (no secret to renew).",
-    verification_failed:
-      'Entra ID did not accept the new secret, so it was removed; the current secret stays in use. keyrelay will try again tomorrow.',
-    upstream_unavailable: 'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',
-    step_failed:
-      'a renewal step failed{code}:{fix} The current secret stays in use. keyrelay tries again on every run, but if this persists renew the secret by hand with the steps below.',
-  },
-  subject: (app, headline, more) => `${subjectTag(app)} ${headline}${more > 0 ? ` (+${more})` : ''}`,
-  subjectRenewed: (app, renewedOn) => `${subjectTag(app)} client secret renewed on ${renewedOn}, nothing to do`,
-  subjectReconnectOnly: (app, count) =>
-    `${subjectTag(app)} ${count === 1 ? '1 mailbox to reconnect' : `${count} mailboxes to reconnect`}`,
-  subjectNothing: (app) => `${subjectTag(app)} no credential expiring`,
-  subjectNothingToDo: (app) => `${subjectTag(app)} nothing to do`,
-  nothingToDo: 'nothing to do',
-  renewalFailed: 'automatic renewal failed',
-  notNeededHeadline: (count) => (count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`),
-  notNeeded:
-    'No longer needed: keyrelay uses the federated credential and does not touch this secret. Delete it in the portal (Certificates & secrets) once nothing else uses it.',
-  quietHeading: 'No action needed',
-  quietIntro: 'Client secrets keyrelay no longer uses; listed only because they near their expiry.',
-  superseded: (item, fate) => {
-    const what = `Old client secret "${item.credential.label}" (expires on ${date(item.expiresAt)})`;
-    switch (fate.kind) {
-      case 'removal':
-        return `${what}: replaced by the renewal, no longer in use. keyrelay removes it itself on or after ${date(fate.on)}.`;
-      case 'kept':
-        return `${what}: replaced by the renewal, no longer in use. keyrelay leaves it until it expires (\`ROTATION_OVERLAP_DAYS=never\`); no impact on keyrelay.`;
-      case 'not-keyrelay':
-        return `Client secret "${item.credential.label}" (expires on ${date(item.expiresAt)}): keyrelay does not use it and does not touch it, no impact on keyrelay. If nothing else uses it, you may delete it in the portal.`;
-    }
-  },
-  title: 'Expiring credentials',
-  titleOther: 'keyrelay summary',
-  renewalHeading: 'Client secret renewed',
-  renewal: (renewal) => {
-    const renewed = `keyrelay renewed the client secret on ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: the new secret is valid until ${date(renewal.newExpiresAt)} and already in use` : ' and the new secret is already in use'}.`;
-    const expiring = renewal.oldExpiresAt ? ` (expiring on ${date(renewal.oldExpiresAt)})` : '';
-    const old = renewal.oldRemovedAt
-      ? `The old secret${expiring} was removed on ${date(renewal.oldRemovedAt)}.`
-      : renewal.oldRemovalAfter
-        ? `keyrelay will remove the old secret${expiring} on or after ${date(renewal.oldRemovalAfter)}.`
-        : `keyrelay does not remove the old secret${expiring}: it stays valid until it expires.`;
-    return `${renewed} ${old} Nothing to do.`;
-  },
-  intro: (app) =>
-    `keyrelay digest for the app "${app.displayName}" (application ID ${app.appId}, tenant ${app.tenantId}).`,
-  credentialsHeading: 'What expires',
-  columns: ['Credential', 'Expires', 'Days', 'Impact', 'What keyrelay does'],
-  stepsHeading: 'What you need to do',
-  manualSteps: [
-    "Open the app's Certificates & secrets page in the Azure portal (link below).",
-    'Under Client secrets choose New client secret: description "ActNow", expiry 24 months.',
-    'Do not copy the value into a notepad or an e-mail: store it directly in the Key Vault secret keyrelay reads (with the keyrelay setup command).',
-    'Under API permissions check the delegated permissions SMTP.Send (Office 365 Exchange Online), Mail.Send and offline_access (Microsoft Graph), with admin consent.',
-  ],
-  automaticStep:
-    "Better: let keyrelay renew the secret itself. Grant keyrelay's managed identity the application permission Application.ReadWrite.OwnedBy and make it an owner of the app.",
-  portalLink: 'Open Certificates & secrets in the Azure portal',
-  reconnectHeading: 'Mailboxes to reconnect',
-  reconnectIntro:
-    'Access to these mailboxes was revoked or has expired: until they are reconnected, ActNow cannot send mail from them.',
-  reconnectLink: 'Reconnect',
-  errorCode: (code) => `error code \`${code}\``,
-  fix: (code) => rotationErrorFix(code, 'en'),
-  missingPermission: (permission) =>
-    `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,
-  historyHeading: 'Automatic renewals',
-  history: (entry) => {
-    const old = entry.oldRemovedAt
-      ? `old secret removed on ${date(entry.oldRemovedAt)}`
-      : entry.oldRemovalAfter
-        ? `old secret to be removed on or after ${date(entry.oldRemovalAfter)}`
-        : 'old secret left until it expires';
-    return `Secret renewed on ${date(entry.renewedAt)}, ${old}.`;
-  },
-  footer: 'Automatic message from keyrelay. It contains no secrets.',
-};
+    kind: {
+      'client-secret': 'client secret',
+      certificate: 'certificate',
+      'key-vault-secret': 'Key Vault secret',
+      'mailbox-grant': 'mailbox access',
+    },
+    remaining: (days, state) => {
+      if (state === 'expired')
+        return days === 0 ? 'expired today' : `expired ${Math.abs(days)} ${Math.abs(days) === 1 ? 'day' : 'days'} ago`;
+      if (days === 0) return 'expires today';
+      if (days === 1) return 'expires tomorrow';
+      return `expires in ${days} days`;
+    },
+    expiresOn: (at) => `${date(at)}, ${formatTime(at, zone)}`,
+    impact: (item) =>
+      item.credential.kind === 'mailbox-grant'
+        ? `${PRODUCT} will stop sending mail from ${item.credential.label} until the mailbox is reconnected.`
+        : item.credential.kind === 'key-vault-secret'
+          ? `Whatever uses the secret ${item.credential.label} will no longer authenticate.`
+          : isUnusedSecret(item)
+            ? 'No impact on keyrelay, which does not use it; whatever still uses this secret will no longer authenticate.'
+            : `keyrelay will no longer be able to refresh tokens: ${PRODUCT} will stop sending mail from every connected mailbox.`,
+    action: (action, kind) => {
+      switch (action.kind) {
+        case 'rotation-planned':
+          return `keyrelay will renew it automatically on ${date(action.on)}.`;
+        case 'rotated':
+          return `keyrelay renewed it on ${date(action.on)}; the new secret is valid until ${date(action.newExpiresAt)}. Nothing to do.`;
+        case 'rotation-failed':
+          return `Automatic renewal failed: ${failureText(messages, action)}`;
+        case 'alert-only':
+          return kind === 'client-secret'
+            ? 'Automatic renewal is off (ROTATION_MODE=alert-only): renew it by hand with the steps below.'
+            : 'keyrelay cannot renew it by itself: renew it by hand.';
+        case 'not-in-use':
+          return 'keyrelay does not use this secret: there is nothing to renew.';
+        case 'in-use-unknown':
+          return 'keyrelay cannot tell which client secret it uses, so it cannot renew it by itself: renew it by hand with the steps below.';
+      }
+    },
+    failure: {
+      permission_denied: "keyrelay's identity lacks Application.ReadWrite.OwnedBy or is not an owner of the app.",
+      policy_lifetime:
+        "the tenant's policy caps client secret lifetime below every lifetime keyrelay tried: grant keyrelay's identity Policy.Read.All so it can read the cap, or switch to OAUTH_CLIENT_CREDENTIAL=federated (no secret to renew).",
+      policy_forbidden:
+        "the tenant's policy forbids client secrets for this app: switch to OAUTH_CLIENT_CREDENTIAL=federated, keyrelay's managed identity as the app's federated credential (no secret to renew).",
+      verification_failed:
+        'Entra ID did not accept the new secret, so it was removed; the current secret stays in use. keyrelay will try again tomorrow.',
+      upstream_unavailable:
+        'Microsoft Graph or Key Vault could not be reached; keyrelay will try again on the next run.',
+      step_failed:
+        'a renewal step failed{code}:{fix} The current secret stays in use. keyrelay tries again on every run, but if this persists renew the secret by hand with the steps below.',
+    },
+    subject: (app, headline, more) => `${subjectTag(app)} ${headline}${more > 0 ? ` (+${more})` : ''}`,
+    subjectRenewed: (app, renewedOn) => `${subjectTag(app)} client secret renewed on ${renewedOn}, nothing to do`,
+    subjectReconnectOnly: (app, count) =>
+      `${subjectTag(app)} ${count === 1 ? '1 mailbox to reconnect' : `${count} mailboxes to reconnect`}`,
+    subjectNothing: (app) => `${subjectTag(app)} no credential expiring`,
+    subjectNothingToDo: (app) => `${subjectTag(app)} nothing to do`,
+    nothingToDo: 'nothing to do',
+    renewalFailed: 'automatic renewal failed',
+    notNeededHeadline: (count) =>
+      count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`,
+    notNeeded:
+      'No longer needed: keyrelay uses the federated credential and does not touch this secret. Delete it in the portal (Certificates & secrets) once nothing else uses it.',
+    quietHeading: 'No action needed',
+    quietIntro: 'Client secrets keyrelay no longer uses; listed only because they near their expiry.',
+    superseded: (item, fate) => {
+      const what = `Old client secret "${item.credential.label}" (expires on ${date(item.expiresAt)})`;
+      switch (fate.kind) {
+        case 'removal':
+          return `${what}: replaced by the renewal, no longer in use. keyrelay removes it itself on or after ${date(fate.on)}.`;
+        case 'kept':
+          return `${what}: replaced by the renewal, no longer in use. keyrelay leaves it until it expires (\`ROTATION_OVERLAP_DAYS=never\`); no impact on keyrelay.`;
+        case 'not-keyrelay':
+          return `Client secret "${item.credential.label}" (expires on ${date(item.expiresAt)}): keyrelay does not use it and does not touch it, no impact on keyrelay. If nothing else uses it, you may delete it in the portal.`;
+      }
+    },
+    title: 'Expiring credentials',
+    titleOther: 'keyrelay summary',
+    renewalHeading: 'Client secret renewed',
+    renewal: (renewal) => {
+      const renewed = `keyrelay renewed the client secret on ${date(renewal.renewedAt)}${renewal.newExpiresAt ? `: the new secret is valid until ${date(renewal.newExpiresAt)} and already in use` : ' and the new secret is already in use'}.`;
+      const expiring = renewal.oldExpiresAt ? ` (expiring on ${date(renewal.oldExpiresAt)})` : '';
+      const old = renewal.oldRemovedAt
+        ? `The old secret${expiring} was removed on ${date(renewal.oldRemovedAt)}.`
+        : renewal.oldRemovalAfter
+          ? `keyrelay will remove the old secret${expiring} on or after ${date(renewal.oldRemovalAfter)}.`
+          : `keyrelay does not remove the old secret${expiring}: it stays valid until it expires.`;
+      return `${renewed} ${old} Nothing to do.`;
+    },
+    intro: (app) =>
+      `keyrelay digest for the app "${app.displayName}" (application ID ${app.appId}, tenant ${app.tenantId}).`,
+    credentialsHeading: 'What expires',
+    columns: ['Credential', 'Expires', 'Days', 'Impact', 'What keyrelay does'],
+    stepsHeading: 'What you need to do',
+    manualSteps: [
+      "Open the app's Certificates & secrets page in the Azure portal (link below).",
+      'Under Client secrets choose New client secret: description "ActNow", expiry 24 months.',
+      'Do not copy the value into a notepad or an e-mail: store it directly in the Key Vault secret keyrelay reads (with the keyrelay setup command).',
+      'Under API permissions check the delegated permissions SMTP.Send (Office 365 Exchange Online), Mail.Send and offline_access (Microsoft Graph), with admin consent.',
+    ],
+    automaticStep:
+      "Better: let keyrelay renew the secret itself. Grant keyrelay's managed identity the application permission Application.ReadWrite.OwnedBy and make it an owner of the app.",
+    portalLink: 'Open Certificates & secrets in the Azure portal',
+    reconnectHeading: 'Mailboxes to reconnect',
+    reconnectIntro:
+      'Access to these mailboxes was revoked or has expired: until they are reconnected, ActNow cannot send mail from them.',
+    reconnectLink: 'Reconnect',
+    errorCode: (code) => `error code \`${code}\``,
+    fix: (code) => rotationErrorFix(code, 'en'),
+    missingPermission: (permission) =>
+      `keyrelay could not read the app's credentials from Microsoft Graph (permission ${permission} is missing): the dates below come from Key Vault. Grant it so keyrelay sees every secret and certificate.`,
+    historyHeading: 'Automatic renewals',
+    history: (entry) => {
+      const old = entry.oldRemovedAt
+        ? `old secret removed on ${date(entry.oldRemovedAt)}`
+        : entry.oldRemovalAfter
+          ? `old secret to be removed on or after ${date(entry.oldRemovalAfter)}`
+          : 'old secret left until it expires';
+      return `Secret renewed on ${date(entry.renewedAt)}, ${old}.`;
+    },
+    footer: 'Automatic message from keyrelay. It contains no secrets.',
+  };
   return messages;
 }
 
@@ -431,7 +438,10 @@ export function isQuietItem(item: DigestItem, input: Pick<DigestInput, 'clientCr
 }
 
 /** The renewal that replaced this password, from the history the digest carries. */
-export function supersededFate(item: DigestItem, input: Pick<DigestInput, 'renewal' | 'rotationHistory'>): SupersededFate {
+export function supersededFate(
+  item: DigestItem,
+  input: Pick<DigestInput, 'renewal' | 'rotationHistory'>,
+): SupersededFate {
   const keyId = item.credential.keyId;
   const entries = [...(input.renewal ? [input.renewal] : []), ...input.rotationHistory];
   const entry = keyId === undefined ? undefined : entries.find((candidate) => candidate.oldKeyId === keyId);
@@ -457,10 +467,10 @@ function needsAction(item: DigestItem): boolean {
  * expired before expiring, then fewest days left.
  */
 export function sortDigestItems(items: readonly DigestItem[]): DigestItem[] {
-  const rank = (item: DigestItem): number => (item.credential.kind === 'client-secret' && item.credential.inUse === true ? 0 : 1);
+  const rank = (item: DigestItem): number =>
+    item.credential.kind === 'client-secret' && item.credential.inUse === true ? 0 : 1;
   return [...items].sort(
-    (a, b) =>
-      rank(a) - rank(b) || (a.state === b.state ? a.daysLeft - b.daysLeft : a.state === 'expired' ? -1 : 1),
+    (a, b) => rank(a) - rank(b) || (a.state === b.state ? a.daysLeft - b.daysLeft : a.state === 'expired' ? -1 : 1),
   );
 }
 
@@ -486,7 +496,9 @@ export function digestParts(input: DigestInput): DigestParts {
   const announced = input.renewal?.oldKeyId;
   return {
     items: sorted.filter((item) => !isQuietItem(item, input)),
-    quiet: sorted.filter((item) => isQuietItem(item, input) && (announced === undefined || item.credential.keyId !== announced)),
+    quiet: sorted.filter(
+      (item) => isQuietItem(item, input) && (announced === undefined || item.credential.keyId !== announced),
+    ),
   };
 }
 
@@ -500,7 +512,8 @@ function subjectText(input: DigestInput, { items, quiet }: DigestParts, messages
   const app = input.app.displayName;
   const headline = (item: DigestItem) =>
     `${describeItem(item, zone)} (${formatDate(item.expiresAt, zone)})${item.action.kind === 'rotation-failed' ? `: ${messages.renewalFailed}` : ''}`;
-  const leftovers = items.filter((item) => item.action.kind === 'not-in-use').length + (input.federated?.leftovers.length ?? 0);
+  const leftovers =
+    items.filter((item) => item.action.kind === 'not-in-use').length + (input.federated?.leftovers.length ?? 0);
   const toDo = items.filter((item) => needsAction(item));
   // Keyrelay unable to authenticate outranks any expiry.
   if (input.federated?.problem) {
@@ -557,7 +570,13 @@ export function mailHtmlText(text: string): string {
   return escapeHtml(text).replace(CODE_SPAN, (_span, code: string) => `<code style="${CODE_STYLE}">${code}</code>`);
 }
 
-function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, zone: DisplayZone, subject: string): string {
+function renderHtml(
+  input: DigestInput,
+  parts: DigestParts,
+  messages: Messages,
+  zone: DisplayZone,
+  subject: string,
+): string {
   const e = mailHtmlText;
   const attribute = escapeHtml;
   const { items, quiet } = parts;
@@ -574,10 +593,17 @@ function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, 
     html.push(`<p style="${STYLE.notice}">${e(messages.missingPermission(input.missingPermission))}</p>`);
   const gaps = describeRunGaps(input.runErrors ?? [], zone.locale);
   if (gaps.length > 0) {
-    html.push(`<h2 style="${STYLE.h2}">${e(runGapsHeading(zone.locale))}</h2>`, `<ul>${gaps.map((gap) => `<li>${e(gap)}</li>`).join('')}</ul>`);
+    html.push(
+      `<h2 style="${STYLE.h2}">${e(runGapsHeading(zone.locale))}</h2>`,
+      `<ul>${gaps.map((gap) => `<li>${e(gap)}</li>`).join('')}</ul>`,
+    );
   }
   if (input.federated)
-    html.push(...federatedParagraphs(input.federated, zone).map((paragraph) => `<p style="${STYLE.notice}">${e(paragraph)}</p>`));
+    html.push(
+      ...federatedParagraphs(input.federated, zone).map(
+        (paragraph) => `<p style="${STYLE.notice}">${e(paragraph)}</p>`,
+      ),
+    );
   if (input.renewal) {
     if (title !== messages.renewalHeading) html.push(`<h2 style="${STYLE.h2}">${e(messages.renewalHeading)}</h2>`);
     html.push(`<p>${e(messages.renewal(input.renewal))}</p>`);
@@ -609,7 +635,9 @@ function renderHtml(input: DigestInput, parts: DigestParts, messages: Messages, 
     html.push(`<p>${e(messages.automaticStep)}</p>`);
   }
   if (items.length > 0)
-    html.push(`<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`);
+    html.push(
+      `<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`,
+    );
   if (input.reconnects.length > 0) {
     // A mail about reconnects alone already carries the heading as its title.
     if (title !== messages.reconnectHeading) html.push(`<h2 style="${STYLE.h2}">${e(messages.reconnectHeading)}</h2>`);
@@ -691,7 +719,12 @@ function renderText(input: DigestInput, { items, quiet }: DigestParts, messages:
     lines.push('');
   }
   if (quiet.length > 0) {
-    lines.push(messages.quietHeading, messages.quietIntro, ...quiet.map((item) => `- ${messages.superseded(item, supersededFate(item, input))}`), '');
+    lines.push(
+      messages.quietHeading,
+      messages.quietIntro,
+      ...quiet.map((item) => `- ${messages.superseded(item, supersededFate(item, input))}`),
+      '',
+    );
   }
   const history = historyLines(input, messages);
   if (history.length > 0) lines.push(messages.historyHeading, ...history.map((line) => `- ${line}`), '');
@@ -713,7 +746,10 @@ export function withOneLineTexts(input: DigestInput): DigestInput {
   return {
     ...input,
     app: { ...input.app, displayName: oneLine(input.app.displayName) },
-    items: input.items.map((item) => ({ ...item, credential: { ...item.credential, label: oneLine(item.credential.label) } })),
+    items: input.items.map((item) => ({
+      ...item,
+      credential: { ...item.credential, label: oneLine(item.credential.label) },
+    })),
     reconnects: input.reconnects.map((mailbox) => ({ ...mailbox, upn: oneLine(mailbox.upn) })),
   };
 }

@@ -22,7 +22,11 @@ export const CALENDAR_TEXT: Record<
     /** The event sits on the expiry: it names what expires, never a countdown that goes stale. */
     expirySummary: (kind: string, label: string) => string;
     renewalSummary: (app: string) => string;
-    renewalDescription: (renewal: RenewalNotice & { newExpiresAt: Date }, renewsFrom: Date, date: (value: Date) => string) => string;
+    renewalDescription: (
+      renewal: RenewalNotice & { newExpiresAt: Date },
+      renewsFrom: Date,
+      date: (value: Date) => string,
+    ) => string;
   }
 > = {
   it: {
@@ -40,26 +44,29 @@ export const CALENDAR_TEXT: Record<
 };
 
 /** Events for the digest `input` renders, most important first, at most `maxEvents`. */
-export function digestCalendarEvents(input: DigestInput, locale: Locale, options: DigestCalendarOptions): ExpiryEventInput[] {
+export function digestCalendarEvents(
+  input: DigestInput,
+  locale: Locale,
+  options: DigestCalendarOptions,
+): ExpiryEventInput[] {
   const zone: DisplayZone = { locale, timeZone: input.timeZone };
   const messages = digestMessages(zone);
   const text = CALENDAR_TEXT[locale];
   const expiring = digestParts(input)
     .items.filter(
-      (item) => item.state === 'expiring' && item.credential.kind !== 'mailbox-grant' && item.action.kind !== 'not-in-use',
+      (item) =>
+        item.state === 'expiring' && item.credential.kind !== 'mailbox-grant' && item.action.kind !== 'not-in-use',
     )
-    .map(
-      (item): ExpiryEventInput => ({
-        uid: `${item.credential.id}:${item.expiresAt.toISOString()}@keyrelay`,
-        summary: text.expirySummary(messages.kind[item.credential.kind], item.credential.label),
-        // What happens if nothing is done: the digest's steps ("below") are not in the calendar.
-        description: `${messages.columns[1]}: ${messages.expiresOn(item.expiresAt)}. ${messages.impact(item)}`,
-        expiresAt: item.expiresAt,
-        alarmsHoursBefore: options.alarmsHoursBefore,
-        timeZone: input.timeZone,
-        ...(item.credential.appId ? { url: portalCredentialsUrl(item.credential.appId) } : {}),
-      }),
-    );
+    .map((item): ExpiryEventInput => ({
+      uid: `${item.credential.id}:${item.expiresAt.toISOString()}@keyrelay`,
+      summary: text.expirySummary(messages.kind[item.credential.kind], item.credential.label),
+      // What happens if nothing is done: the digest's steps ("below") are not in the calendar.
+      description: `${messages.columns[1]}: ${messages.expiresOn(item.expiresAt)}. ${messages.impact(item)}`,
+      expiresAt: item.expiresAt,
+      alarmsHoursBefore: options.alarmsHoursBefore,
+      timeZone: input.timeZone,
+      ...(item.credential.appId ? { url: portalCredentialsUrl(item.credential.appId) } : {}),
+    }));
   return [...renewalEvent(input, zone, options), ...expiring].slice(0, options.maxEvents);
 }
 
@@ -78,7 +85,9 @@ function renewalEvent(input: DigestInput, zone: DisplayZone, options: DigestCale
     {
       uid: `app:${input.app.appId}:renewed-secret:${newExpiresAt.toISOString()}@keyrelay`,
       summary: text.renewalSummary(input.app.displayName),
-      description: text.renewalDescription({ ...renewal, newExpiresAt }, renewsFrom, (value) => formatDate(value, zone)),
+      description: text.renewalDescription({ ...renewal, newExpiresAt }, renewsFrom, (value) =>
+        formatDate(value, zone),
+      ),
       expiresAt: newExpiresAt,
       allDay: true,
       timeZone: input.timeZone,

@@ -24,9 +24,13 @@ export interface FederatedIdentity {
  */
 export type FederatedMatch = 'matching' | 'missing' | 'mismatch';
 
-export function matchFederatedCredential(credentials: readonly FederatedCredentialRecord[], identity: FederatedIdentity): FederatedMatch {
+export function matchFederatedCredential(
+  credentials: readonly FederatedCredentialRecord[],
+  identity: FederatedIdentity,
+): FederatedMatch {
   const sameIssuer = credentials.filter((c) => c.issuer === identity.issuer);
-  if (sameIssuer.some((c) => c.subject === identity.subject && c.audiences.includes(identity.audience))) return 'matching';
+  if (sameIssuer.some((c) => c.subject === identity.subject && c.audiences.includes(identity.audience)))
+    return 'matching';
   return sameIssuer.length === 0 ? 'missing' : 'mismatch';
 }
 
@@ -59,7 +63,8 @@ export const FEDERATED_MESSAGES = {
       refused: `Entra ID rifiuta la credenziale federata di keyrelay{code}: ActNow non può inviare posta. Esegui \`npm run doctor\` per la causa e \`${FEDERATED_SETUP_COMMAND}\` per ripararla.`,
     },
     code: (code: string) => ` (codice ${code})`,
-    leftoverHeadline: (count: number) => (count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`),
+    leftoverHeadline: (count: number) =>
+      count === 1 ? '1 segreto client non più necessario' : `${count} segreti client non più necessari`,
     leftover: (secret: LeftoverSecret, date: (value: Date) => string) =>
       secret.where === 'app'
         ? `Segreto client «${secret.label}» dell'app (scade il ${date(secret.expiresAt)}): non più necessario, keyrelay usa la credenziale federata. Eliminalo dal portale.`
@@ -73,7 +78,8 @@ export const FEDERATED_MESSAGES = {
       refused: `Entra ID refuses keyrelay's federated credential{code}: ActNow cannot send mail. Run \`npm run doctor\` for the cause and \`${FEDERATED_SETUP_COMMAND}\` to repair it.`,
     },
     code: (code: string) => ` (code ${code})`,
-    leftoverHeadline: (count: number) => (count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`),
+    leftoverHeadline: (count: number) =>
+      count === 1 ? '1 client secret no longer needed' : `${count} client secrets no longer needed`,
     leftover: (secret: LeftoverSecret, date: (value: Date) => string) =>
       secret.where === 'app'
         ? `Client secret "${secret.label}" on the app (expires on ${date(secret.expiresAt)}): no longer needed, keyrelay uses the federated credential. Remove it in the portal.`

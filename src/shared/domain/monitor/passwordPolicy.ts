@@ -36,7 +36,13 @@ export function durationDays(text: string): number | undefined {
   const match = DURATION.exec(text.trim());
   if (!match || text.trim() === 'P' || text.trim().endsWith('T')) return undefined;
   const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
-    number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const totalDays = years * 365 + months * 30 + weeks * 7 + days + (hours + minutes / 60 + seconds / 3600) / 24;
   return Math.floor(totalDays);
@@ -63,6 +69,7 @@ export function effectivePasswordPolicy(policies: AppManagementPolicies): Passwo
  * when nothing shorter is left to try.
  */
 export function shorterLifetimeDays(requestedDays: number, knownCapDays: number | undefined): number | undefined {
-  const candidate = knownCapDays !== undefined ? Math.min(knownCapDays - 2, requestedDays - 1) : FALLBACK_CAPPED_LIFETIME_DAYS - 1;
+  const candidate =
+    knownCapDays !== undefined ? Math.min(knownCapDays - 2, requestedDays - 1) : FALLBACK_CAPPED_LIFETIME_DAYS - 1;
   return candidate >= 1 && candidate < requestedDays ? candidate : undefined;
 }

@@ -3,16 +3,28 @@
 // the digest, the status page and the run report's readers. Italian and English.
 import type { Locale } from '../../presentation/locale.js';
 
-type Fix = 'permission' | 'vault_permission' | 'transient' | 'storage' | 'verify' | 'remove_refused' | 'staged_missing' | 'stuck' | 'unknown';
+type Fix =
+  | 'permission'
+  | 'vault_permission'
+  | 'transient'
+  | 'storage'
+  | 'verify'
+  | 'remove_refused'
+  | 'staged_missing'
+  | 'stuck'
+  | 'unknown';
 
 export const ROTATION_FIXES: Record<Locale, Record<Fix, string>> = {
   it: {
     permission:
       "concedi all'identità di keyrelay Application.ReadWrite.OwnedBy e rendila proprietaria dell'app (`npm run setup` lo fa).",
     vault_permission: "assegna all'identità di keyrelay il ruolo `Key Vault Secrets Officer` sul vault.",
-    transient: 'servizio Microsoft occupato o irraggiungibile: keyrelay riprova alla prossima esecuzione, nulla da fare se passa.',
-    storage: "Table storage (AzureWebJobsStorage) non scrivibile: controlla l'account di archiviazione e i permessi dell'identità.",
-    verify: 'Entra ID non accetta ancora il nuovo segreto: keyrelay riprova fino alla scadenza, poi lo ritira; il segreto attuale resta in uso.',
+    transient:
+      'servizio Microsoft occupato o irraggiungibile: keyrelay riprova alla prossima esecuzione, nulla da fare se passa.',
+    storage:
+      "Table storage (AzureWebJobsStorage) non scrivibile: controlla l'account di archiviazione e i permessi dell'identità.",
+    verify:
+      'Entra ID non accetta ancora il nuovo segreto: keyrelay riprova fino alla scadenza, poi lo ritira; il segreto attuale resta in uso.',
     remove_refused:
       'Key Vault nomina di nuovo questa password (ripristinata a mano?): keyrelay non la rimuove; verifica che il segreto in Key Vault sia quello scritto da keyrelay.',
     staged_missing: 'la copia in attesa (<nome>-next) è stata cancellata: keyrelay ritira la password e ricomincia.',
@@ -20,11 +32,15 @@ export const ROTATION_FIXES: Record<Locale, Record<Fix, string>> = {
     unknown: 'esegui `npm run doctor` per la causa.',
   },
   en: {
-    permission: "grant keyrelay's identity Application.ReadWrite.OwnedBy and make it an owner of the app (`npm run setup` does both).",
+    permission:
+      "grant keyrelay's identity Application.ReadWrite.OwnedBy and make it an owner of the app (`npm run setup` does both).",
     vault_permission: "give keyrelay's identity the `Key Vault Secrets Officer` role on the vault.",
-    transient: 'a Microsoft service was busy or unreachable: keyrelay retries on the next run; nothing to do if it clears.',
-    storage: "Table storage (AzureWebJobsStorage) could not be written: check the storage account and the identity's access.",
-    verify: 'Entra ID does not accept the new secret yet: keyrelay retries until the deadline, then takes it back; the current secret stays in use.',
+    transient:
+      'a Microsoft service was busy or unreachable: keyrelay retries on the next run; nothing to do if it clears.',
+    storage:
+      "Table storage (AzureWebJobsStorage) could not be written: check the storage account and the identity's access.",
+    verify:
+      'Entra ID does not accept the new secret yet: keyrelay retries until the deadline, then takes it back; the current secret stays in use.',
     remove_refused:
       'Key Vault names this password again (restored by hand?): keyrelay will not remove it; check that the secret in Key Vault is the one keyrelay wrote.',
     staged_missing: 'the staged copy (<name>-next) was deleted: keyrelay takes the password back and starts again.',

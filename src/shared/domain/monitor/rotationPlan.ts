@@ -159,7 +159,8 @@ export function rotationSettled(
   record: RotationRecord | undefined,
   facts: Pick<RotationFacts, 'inUseKeyId' | 'overlapDays'>,
 ): boolean {
-  if (!record || record.step === 'old_removed' || record.step === 'failed' || record.step === 'rolled_back') return true;
+  if (!record || record.step === 'old_removed' || record.step === 'failed' || record.step === 'rolled_back')
+    return true;
   return record.step === 'switched' && oldKeyToRemove(record, facts) === undefined;
 }
 

@@ -47,7 +47,8 @@ export const RUN_WORDS: Readonly<Record<Locale, RunWords>> = {
     digestElsewhere: "avvisi lasciati a un'altra esecuzione in corso",
     keptAlive: (n) => `${plural(n, 'casella inattiva tenuta', 'caselle inattive tenute')} in vita`,
     keepAliveFailed: (n) => `${plural(n, 'rinnovo di accesso non riuscito', 'rinnovi di accesso non riusciti')}`,
-    keepAliveCarriedOver: (n) => `${plural(n, 'rinnovo di accesso rimandato', 'rinnovi di accesso rimandati')} alla prossima esecuzione`,
+    keepAliveCarriedOver: (n) =>
+      `${plural(n, 'rinnovo di accesso rimandato', 'rinnovi di accesso rimandati')} alla prossima esecuzione`,
     registryRebuilt: (n) => `${plural(n, 'casella ripristinata', 'caselle ripristinate')} nel registro`,
     alarmSent: (n) => `allarme inviato tramite ${plural(n, 'canale', 'canali')}`,
     alarmUndelivered: 'allarme non recapitato: nessun canale ha risposto',
@@ -115,7 +116,8 @@ export function describeRun(counts: Readonly<Record<string, number>>, locale: Lo
   const reconnect = count('reconnectRequired');
   if (due > 0) parts.push(w.expiring(due));
   if (reconnect > 0) parts.push(w.reconnect(reconnect));
-  if (due === 0 && reconnect === 0 && counts.alertsDue !== undefined) parts.push(sent > 0 ? w.nothingElseExpiring : w.nothingExpiring);
+  if (due === 0 && reconnect === 0 && counts.alertsDue !== undefined)
+    parts.push(sent > 0 ? w.nothingElseExpiring : w.nothingExpiring);
   if (count('rotationSteps') > 0) parts.push(w.rotationAdvanced(count('rotationSteps')));
   if (count('rotationByAnotherInstance') > 0) parts.push(w.rotationElsewhere);
   if (count('keepAlives') > 0) parts.push(w.keptAlive(count('keepAlives')));

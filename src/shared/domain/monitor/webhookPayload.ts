@@ -55,7 +55,13 @@ export function adaptiveCardMessage(summary: string, body: unknown[], actions: u
       {
         contentType: 'application/vnd.microsoft.card.adaptive',
         contentUrl: null,
-        content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body,
+          actions,
+        },
       },
     ],
   };
@@ -104,9 +110,14 @@ export function buildWebhookPayload(untrusted: DigestInput, locale: Locale): Web
   const md = escapeCardMarkdown;
   const facts = items.map((item) => ({
     title: md(item.credential.label),
-    value: md(`${describeItem(item, zone)} — ${formatDate(item.expiresAt, zone)}. ${itemActionText(item, input, messages)}`),
+    value: md(
+      `${describeItem(item, zone)} — ${formatDate(item.expiresAt, zone)}. ${itemActionText(item, input, messages)}`,
+    ),
   }));
-  const reconnectFacts = input.reconnects.map((mailbox) => ({ title: md(mailbox.upn), value: md(messages.reconnectIntro) }));
+  const reconnectFacts = input.reconnects.map((mailbox) => ({
+    title: md(mailbox.upn),
+    value: md(messages.reconnectIntro),
+  }));
   const body: unknown[] = [
     { type: 'TextBlock', text: md(subject), weight: 'Bolder', size: 'Medium', wrap: true },
     { type: 'TextBlock', text: md(messages.intro(input.app)), wrap: true },

@@ -4,7 +4,18 @@
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
 import { homeAccountIdsInCache } from '../../domain/mailboxes/mailboxCache.js';
-import { type AttemptLimiter, type DeletableSecretStore, isStoreConflict, type MailboxRecord, type MailboxRegistry, OAuthClientError, type RedeemCodeRequest, type RedeemedCode, type SmtpAuthProbe, type UsedFlows } from '../../ports/index.js';
+import {
+  type AttemptLimiter,
+  type DeletableSecretStore,
+  isStoreConflict,
+  type MailboxRecord,
+  type MailboxRegistry,
+  OAuthClientError,
+  type RedeemCodeRequest,
+  type RedeemedCode,
+  type SmtpAuthProbe,
+  type UsedFlows,
+} from '../../ports/index.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
@@ -115,7 +126,14 @@ export type CallbackRejectionCode =
 
 /** Every outcome carries the cookies to clear, so that a used or broken flow cookie never lingers. */
 export type CallbackOutcome =
-  | { kind: 'connected'; upn: string; ref?: string; smtpAuth: SmtpAuthCheck; redirectTo?: string; clearCookies: FlowCookie[] }
+  | {
+      kind: 'connected';
+      upn: string;
+      ref?: string;
+      smtpAuth: SmtpAuthCheck;
+      redirectTo?: string;
+      clearCookies: FlowCookie[];
+    }
   | {
       kind: 'signInError';
       signInError: UpstreamSignInError;
@@ -236,7 +254,10 @@ export class ConnectService {
     }
 
     // Abuse limit: sign-ins started per client address per hour, before any cookie or key is made.
-    await this.withinLimit(`connect-client:${mailboxDigest(input.clientAddress ?? 'unknown')}`, settings.connectAttemptsPerClientPerHour);
+    await this.withinLimit(
+      `connect-client:${mailboxDigest(input.clientAddress ?? 'unknown')}`,
+      settings.connectAttemptsPerClientPerHour,
+    );
 
     const pkce = createPkce();
     const state = randomState();
@@ -357,7 +378,8 @@ export class ConnectService {
     }
     // Abuse limits: completed sign-ins per tenant per hour, and mailboxes per tenant (a new identity only).
     await this.withinLimit(`connect-tenant:${identity.tid}`, settings.connectAttemptsPerTenantPerHour);
-    if (await this.tenantIsFull(identity)) return this.refuse(identity, 'tenant_mailbox_limit', clearCookies, flow.returnUrl);
+    if (await this.tenantIsFull(identity))
+      return this.refuse(identity, 'tenant_mailbox_limit', clearCookies, flow.returnUrl);
     // DESIGN §3: the account that signed in must be the one the product named (the picker lets anyone choose).
     if (flow.loginHint !== undefined && !isAddress(flow.loginHint, identity.upn)) {
       return this.refuse(identity, 'account_mismatch', clearCookies, flow.returnUrl);
@@ -389,7 +411,8 @@ export class ConnectService {
       });
     } catch (error) {
       // Another identity bound the address between the check above and now: its row stands.
-      if (error instanceof MailboxTakenError) return this.refuse(identity, 'mailbox_taken', clearCookies, flow.returnUrl);
+      if (error instanceof MailboxTakenError)
+        return this.refuse(identity, 'mailbox_taken', clearCookies, flow.returnUrl);
       throw error;
     }
     logger.info('connect.completed', { tid: identity.tid, mailbox: mailboxDigest(identity.upn) });
@@ -492,7 +515,11 @@ export class ConnectService {
     if (failure.kind === 'invalid_client') {
       // keyrelay's own credential was refused: nothing the person signing in can fix; nothing is stored.
       this.deps.logger.error('connect.failed', { code: `invalid_client_${failure.errorCode}` });
-      throw new UpstreamUnavailableError(CREDENTIAL_REFUSED_RETRY_AFTER_SECONDS, credentialRefusedMessage(failure.fix), { cause: error });
+      throw new UpstreamUnavailableError(
+        CREDENTIAL_REFUSED_RETRY_AFTER_SECONDS,
+        credentialRefusedMessage(failure.fix),
+        { cause: error },
+      );
     }
     // MSAL compares the id token's nonce itself (FACTS.md) and refuses before we see the token.
     if (failure.kind === 'rejected' && failure.errorCode === 'nonce_mismatch') {

@@ -1,7 +1,17 @@
 // `npm run doctor`: probes every dependency keyrelay has (Key Vault, Graph, Entra ID, the mailbox
 // registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
 import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
-import { type AppRegistrationAdmin, azureLoginMissing, GraphRequestError, type MailboxRecord, type MailboxRegistry, type OAuthFailure, type SecretStore, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
+import {
+  type AppRegistrationAdmin,
+  azureLoginMissing,
+  GraphRequestError,
+  type MailboxRecord,
+  type MailboxRegistry,
+  type OAuthFailure,
+  type SecretStore,
+  StoreRequestError,
+  StoreUnavailableError,
+} from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
@@ -31,7 +41,10 @@ export interface AzureCaller {
 
 export interface DoctorDependencies {
   secretStore: SecretStore;
-  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'listOwners' | 'listAppRoleGrants' | 'findServicePrincipal'>;
+  apps: Pick<
+    AppRegistrationAdmin,
+    'findApplicationByAppId' | 'listOwners' | 'listAppRoleGrants' | 'findServicePrincipal'
+  >;
   describeCaller(): Promise<AzureCaller>;
   verifyClientSecret(clientSecret: string): Promise<{ ok: true } | { ok: false; failure: OAuthFailure }>;
   mailboxRegistry: Pick<MailboxRegistry, 'list'>;
@@ -44,7 +57,14 @@ export interface DoctorDependencies {
 
 export type DoctorConfig = Pick<
   Config,
-  'oauthClientId' | 'azureTenantId' | 'keyVaultUrl' | 'oauthClientSecretName' | 'redirectUri' | 'publicBaseUrl' | 'authorityHost' | 'rotationLeadDays'
+  | 'oauthClientId'
+  | 'azureTenantId'
+  | 'keyVaultUrl'
+  | 'oauthClientSecretName'
+  | 'redirectUri'
+  | 'publicBaseUrl'
+  | 'authorityHost'
+  | 'rotationLeadDays'
 > &
   AlarmChannelSettings &
   Partial<Pick<Config, 'oauthClientCredential'>>;
@@ -59,7 +79,9 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
   const federatedCheck = config.oauthClientCredential === 'federated' ? deps.federatedCheck : undefined;
   const [graph, secretCheck, roleGrants, federated] = await Promise.all([
     probeGraph(deps, config, caller),
-    secret.ok && secret.value?.value && !federatedCheck ? probeSecret(deps, secret.value.value) : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
+    secret.ok && secret.value?.value && !federatedCheck
+      ? probeSecret(deps, secret.value.value)
+      : Promise.resolve<SecretCheckObservation>({ kind: 'not_run' }),
     caller.ok && !caller.value.graphRoles.some((role) => role === OWNED_BY_ROLE || role === WRITE_ALL_ROLE)
       ? probeRoleGrants(deps, caller.value.objectId)
       : Promise.resolve([]),
@@ -78,7 +100,11 @@ export async function runDoctor(deps: DoctorDependencies, config: DoctorConfig):
     alarmChannelsWithoutSecret: alarmChannelsWithoutSecret(config),
   };
   const posture = config.oauthClientCredential ?? 'secret';
-  return evaluateFindings(context, { keyVault, graph, secretCheck, mailboxes, roleGrants, posture, ...(federated ? { federated } : {}) }, deps.clock.now());
+  return evaluateFindings(
+    context,
+    { keyVault, graph, secretCheck, mailboxes, roleGrants, posture, ...(federated ? { federated } : {}) },
+    deps.clock.now(),
+  );
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -92,7 +118,8 @@ function settle<T>(pending: Promise<T>): Promise<Settled<T>> {
 
 /** A short, secret-free description of a failure: status codes and class names only. */
 function describeFailure(error: unknown): string {
-  if (error instanceof GraphRequestError) return error.failure.status === 0 ? 'no answer' : `HTTP ${error.failure.status} ${error.failure.code}`;
+  if (error instanceof GraphRequestError)
+    return error.failure.status === 0 ? 'no answer' : `HTTP ${error.failure.status} ${error.failure.code}`;
   if (error instanceof StoreUnavailableError || error instanceof StoreRequestError) {
     return error.statusCode === undefined ? 'no answer' : `HTTP ${error.statusCode}`;
   }
@@ -104,7 +131,8 @@ function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['get
     const { error } = secret;
     const noLogin = azureLoginMissing(error);
     if (noLogin) return { kind: 'no_login', tried: noLogin.tried.join(',') };
-    if (error instanceof StoreRequestError && (error.statusCode === 401 || error.statusCode === 403)) return { kind: 'denied', status: error.statusCode };
+    if (error instanceof StoreRequestError && (error.statusCode === 401 || error.statusCode === 403))
+      return { kind: 'denied', status: error.statusCode };
     return { kind: 'unavailable', detail: describeFailure(error) };
   }
   const value = secret.value;
@@ -119,10 +147,16 @@ function keyVaultObservation(secret: Settled<Awaited<ReturnType<SecretStore['get
   };
 }
 
-async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller: Settled<AzureCaller>): Promise<GraphObservation> {
+async function probeGraph(
+  deps: DoctorDependencies,
+  config: DoctorConfig,
+  caller: Settled<AzureCaller>,
+): Promise<GraphObservation> {
   if (!caller.ok) {
     const noLogin = azureLoginMissing(caller.error);
-    return noLogin ? { kind: 'no_login', tried: noLogin.tried.join(',') } : { kind: 'unavailable', detail: describeFailure(caller.error) };
+    return noLogin
+      ? { kind: 'no_login', tried: noLogin.tried.join(',') }
+      : { kind: 'unavailable', detail: describeFailure(caller.error) };
   }
   const callerRoles = caller.value.graphRoles;
   try {
@@ -135,7 +169,11 @@ async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller
       callerRoles,
       callerOwnsApp: owners.some((owner) => owner.id === objectId || owner.appId === clientId),
       webRedirectUris: app.webRedirectUris,
-      passwordCredentials: app.passwordCredentials.map(({ keyId, hint, endDateTime }) => ({ keyId, hint, endDateTime })),
+      passwordCredentials: app.passwordCredentials.map(({ keyId, hint, endDateTime }) => ({
+        keyId,
+        hint,
+        endDateTime,
+      })),
     };
   } catch (error) {
     if (error instanceof GraphRequestError && error.failure.status === 403) return { kind: 'denied', callerRoles };
@@ -146,10 +184,15 @@ async function probeGraph(deps: DoctorDependencies, config: DoctorConfig, caller
 /** The Graph app roles granted to the identity, with their dates; none when Graph will not say. */
 async function probeRoleGrants(deps: DoctorDependencies, principalId: string): Promise<RoleGrantObservation[]> {
   try {
-    const [graphPrincipal, grants] = await Promise.all([deps.apps.findServicePrincipal(MICROSOFT_GRAPH_APP_ID), deps.apps.listAppRoleGrants(principalId)]);
+    const [graphPrincipal, grants] = await Promise.all([
+      deps.apps.findServicePrincipal(MICROSOFT_GRAPH_APP_ID),
+      deps.apps.listAppRoleGrants(principalId),
+    ]);
     return grants.flatMap((grant) => {
       const role = graphPrincipal?.appRoles.find((candidate) => candidate.id === grant.appRoleId)?.value;
-      return role !== undefined && grant.resourceId === graphPrincipal?.id && grant.createdDateTime !== null ? [{ role, grantedAt: new Date(grant.createdDateTime) }] : [];
+      return role !== undefined && grant.resourceId === graphPrincipal?.id && grant.createdDateTime !== null
+        ? [{ role, grantedAt: new Date(grant.createdDateTime) }]
+        : [];
     });
   } catch {
     // Reading assignments may itself be denied: the missing-role finding then stands as it is.
@@ -165,10 +208,18 @@ async function probeSecret(deps: DoctorDependencies, clientSecret: string): Prom
   return { kind: 'rejected', errorCode: failure.errorCode };
 }
 
-async function probeFederated(deps: DoctorDependencies, config: DoctorConfig, check: FederatedCheck): Promise<FederatedObservation> {
+async function probeFederated(
+  deps: DoctorDependencies,
+  config: DoctorConfig,
+  check: FederatedCheck,
+): Promise<FederatedObservation> {
   try {
     const app = await deps.apps.findApplicationByAppId(config.oauthClientId);
-    const result = await check.check({ ...(app ? { appObjectId: app.id } : {}), credentials: [], now: deps.clock.now() });
+    const result = await check.check({
+      ...(app ? { appObjectId: app.id } : {}),
+      credentials: [],
+      now: deps.clock.now(),
+    });
     return { state: result.state, ...(result.errorCode !== undefined ? { errorCode: result.errorCode } : {}) };
   } catch {
     return { state: 'unknown' };

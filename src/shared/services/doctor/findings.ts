@@ -104,7 +104,8 @@ export interface RoleGrantObservation {
 /** FACTS.md: managed-identity tokens keep their app roles for about 24 hours after a new grant. */
 export const ROLE_CACHE_MS = 24 * 60 * 60 * 1000;
 
-export type SecretCheckObservation = { kind: 'ok' } | { kind: 'rejected'; errorCode: string } | { kind: 'unavailable' } | { kind: 'not_run' };
+export type SecretCheckObservation =
+  { kind: 'ok' } | { kind: 'rejected'; errorCode: string } | { kind: 'unavailable' } | { kind: 'not_run' };
 
 export type MailboxObservation =
   /** `smtpAuth`: the SMTP AUTH check per connected mailbox (by upn). */
@@ -136,13 +137,19 @@ const CONSENT_ERROR = '65001';
 
 export function settingsFindings(problems: readonly SettingProblem[]): Finding[] {
   if (problems.length === 0) return [{ code: 'settings_ok', severity: 'ok', params: {} }];
-  return problems.map(({ setting, problem }) => ({ code: 'settings_invalid', severity: 'problem', params: { setting, problem } }));
+  return problems.map(({ setting, problem }) => ({
+    code: 'settings_invalid',
+    severity: 'problem',
+    params: { setting, problem },
+  }));
 }
 
 export function evaluateFindings(context: DoctorContext, observations: DoctorObservations, now: Date): Finding[] {
   const { federated, posture } = observations;
   return onceEach('azure_login_missing', [
-    ...(posture === undefined ? [] : [finding(posture === 'federated' ? 'posture_federated' : 'posture_secret', 'info', { appId: context.appId })]),
+    ...(posture === undefined
+      ? []
+      : [finding(posture === 'federated' ? 'posture_federated' : 'posture_secret', 'info', { appId: context.appId })]),
     ...keyVaultFindings(context, observations.keyVault, federated !== undefined),
     ...cachedRole(graphFindings(context, observations.graph), observations.roleGrants ?? [], context, now),
     ...(federated ? federatedFindings(context, federated, observations) : secretFindings(context, observations, now)),
@@ -155,7 +162,9 @@ export function evaluateFindings(context: DoctorContext, observations: DoctorObs
 
 /** Key Vault and Graph both fail without an Azure sign-in: say it once. */
 function onceEach(code: FindingCode, findings: Finding[]): Finding[] {
-  return findings.filter((item, index) => item.code !== code || findings.findIndex((other) => other.code === code) === index);
+  return findings.filter(
+    (item, index) => item.code !== code || findings.findIndex((other) => other.code === code) === index,
+  );
 }
 
 /** DESIGN §6: the alarm for a refused secret must not depend on that secret. */
@@ -163,7 +172,11 @@ function alarmChannelFindings(context: DoctorContext): Finding[] {
   return context.alarmChannelsWithoutSecret.length === 0 ? [finding('alarm_channel_needs_secret', 'warning')] : [];
 }
 
-const finding = (code: FindingCode, severity: Severity, params: Finding['params'] = {}): Finding => ({ code, severity, params });
+const finding = (code: FindingCode, severity: Severity, params: Finding['params'] = {}): Finding => ({
+  code,
+  severity,
+  params,
+});
 
 function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservation, federated: boolean): Finding[] {
   const params = { vault: context.keyVaultUrl, identity: context.identity, secretName: context.secretName };
@@ -172,7 +185,9 @@ function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservati
       return [finding('key_vault_ok', 'ok', params)];
     case 'missing':
       // Federated: no client secret exists, and none is needed.
-      return federated ? [finding('key_vault_ok', 'ok', params)] : [finding('key_vault_ok', 'ok', params), finding('client_secret_missing', 'problem', params)];
+      return federated
+        ? [finding('key_vault_ok', 'ok', params)]
+        : [finding('key_vault_ok', 'ok', params), finding('client_secret_missing', 'problem', params)];
     case 'denied':
       return [finding('key_vault_access_denied', 'problem', { ...params, status: observation.status })];
     case 'no_login':
@@ -186,8 +201,17 @@ function keyVaultFindings(context: DoctorContext, observation: KeyVaultObservati
  * A missing rotation role that was granted less than a day ago is the managed identity's token cache, not
  * a missing grant: say when it will work instead of asking for a grant that exists.
  */
-function cachedRole(findings: Finding[], grants: readonly RoleGrantObservation[], context: DoctorContext, now: Date): Finding[] {
-  const recent = grants.find((grant) => (grant.role === OWNED_BY_ROLE || grant.role === WRITE_ALL_ROLE) && now.getTime() - grant.grantedAt.getTime() < ROLE_CACHE_MS);
+function cachedRole(
+  findings: Finding[],
+  grants: readonly RoleGrantObservation[],
+  context: DoctorContext,
+  now: Date,
+): Finding[] {
+  const recent = grants.find(
+    (grant) =>
+      (grant.role === OWNED_BY_ROLE || grant.role === WRITE_ALL_ROLE) &&
+      now.getTime() - grant.grantedAt.getTime() < ROLE_CACHE_MS,
+  );
   if (!recent) return findings;
   return findings.map((item) =>
     item.code === 'graph_permission_missing'
@@ -207,8 +231,11 @@ function graphFindings(context: DoctorContext, observation: GraphObservation): F
     case 'ok': {
       const roles = new Set(observation.callerRoles);
       // A read may succeed through a read-only role (Application.Read.All): rotating needs ReadWrite.All, or OwnedBy + ownership.
-      if (roles.has(WRITE_ALL_ROLE) || (roles.has(OWNED_BY_ROLE) && observation.callerOwnsApp)) return [finding('graph_ok', 'ok', params)];
-      return roles.has(OWNED_BY_ROLE) ? [finding('app_not_owned', 'problem', params)] : [finding('graph_permission_missing', 'problem', params)];
+      if (roles.has(WRITE_ALL_ROLE) || (roles.has(OWNED_BY_ROLE) && observation.callerOwnsApp))
+        return [finding('graph_ok', 'ok', params)];
+      return roles.has(OWNED_BY_ROLE)
+        ? [finding('app_not_owned', 'problem', params)]
+        : [finding('graph_permission_missing', 'problem', params)];
     }
     case 'denied': {
       const roles = new Set(observation.callerRoles);
@@ -250,12 +277,17 @@ function secretFindings(context: DoctorContext, observations: DoctorObservations
     else if (daysLeft < context.rotationLeadDays) findings.push(finding('secret_expiring', 'warning', expiry));
     else findings.push(finding('secret_ok', 'ok', expiry));
   }
-  if (secretCheck.kind === 'rejected' && !expired) findings.push(finding('secret_rejected', 'problem', { ...params, errorCode: secretCheck.errorCode }));
+  if (secretCheck.kind === 'rejected' && !expired)
+    findings.push(finding('secret_rejected', 'problem', { ...params, errorCode: secretCheck.errorCode }));
   if (secretCheck.kind === 'unavailable') findings.push(finding('secret_check_unavailable', 'warning', params));
   return findings;
 }
 
-function federatedFindings(context: DoctorContext, federated: FederatedObservation, observations: DoctorObservations): Finding[] {
+function federatedFindings(
+  context: DoctorContext,
+  federated: FederatedObservation,
+  observations: DoctorObservations,
+): Finding[] {
   const params = { appId: context.appId, identity: context.identity, secretName: context.secretName };
   const findings: Finding[] = [];
   switch (federated.state) {
@@ -264,10 +296,14 @@ function federatedFindings(context: DoctorContext, federated: FederatedObservati
       break;
     case 'missing':
     case 'mismatch':
-      findings.push(finding(federated.state === 'missing' ? 'federated_missing' : 'federated_mismatch', 'problem', params));
+      findings.push(
+        finding(federated.state === 'missing' ? 'federated_missing' : 'federated_mismatch', 'problem', params),
+      );
       break;
     case 'refused':
-      findings.push(finding('federated_refused', 'problem', { ...params, errorCode: federated.errorCode ?? 'unknown' }));
+      findings.push(
+        finding('federated_refused', 'problem', { ...params, errorCode: federated.errorCode ?? 'unknown' }),
+      );
       break;
     case 'unknown':
       findings.push(finding('federated_unchecked', 'warning', params));
@@ -276,7 +312,13 @@ function federatedFindings(context: DoctorContext, federated: FederatedObservati
   const { graph, keyVault } = observations;
   // Passwords no longer needed: warnings, not problems (they do no harm until someone leaks one).
   for (const password of graph.kind === 'ok' ? graph.passwordCredentials : []) {
-    findings.push(finding('federated_leftover_password', 'warning', { ...params, keyId: password.keyId, expiresOn: password.endDateTime }));
+    findings.push(
+      finding('federated_leftover_password', 'warning', {
+        ...params,
+        keyId: password.keyId,
+        expiresOn: password.endDateTime,
+      }),
+    );
   }
   if (keyVault.kind === 'ok') findings.push(finding('federated_leftover_secret', 'warning', params));
   return findings;
@@ -290,12 +332,18 @@ function redirectUriFindings(context: DoctorContext, graph: GraphObservation): F
   const params = { redirectUri: context.redirectUri, appId: context.appId };
   if (graph.kind !== 'ok') return [finding('redirect_uri_unchecked', 'info', params)];
   if (graph.webRedirectUris.includes(context.redirectUri)) return [finding('redirect_uri_ok', 'ok', params)];
-  return [finding('redirect_uri_mismatch', 'problem', { ...params, registered: graph.webRedirectUris.join(', ') || '-' })];
+  return [
+    finding('redirect_uri_mismatch', 'problem', { ...params, registered: graph.webRedirectUris.join(', ') || '-' }),
+  ];
 }
 
 function mailboxFindings(context: DoctorContext, observation: MailboxObservation, now: Date): Finding[] {
-  if (observation.kind === 'unavailable') return [finding('mailboxes_unavailable', 'problem', { detail: observation.detail })];
-  const consentParams = { consentUrl: adminConsentUrl(context.authorityHost, context.tenantId, context.appId), connectUrl: `${context.publicBaseUrl}/api/connect` };
+  if (observation.kind === 'unavailable')
+    return [finding('mailboxes_unavailable', 'problem', { detail: observation.detail })];
+  const consentParams = {
+    consentUrl: adminConsentUrl(context.authorityHost, context.tenantId, context.appId),
+    connectUrl: `${context.publicBaseUrl}/api/connect`,
+  };
   const { mailboxes } = observation;
   // Consent cannot be tested headless: a connected mailbox is the proof that someone consented.
   if (mailboxes.length === 0) return [finding('consent_missing', 'problem', consentParams)];
@@ -303,16 +351,35 @@ function mailboxFindings(context: DoctorContext, observation: MailboxObservation
   for (const mailbox of [...mailboxes].sort((a, b) => a.upn.localeCompare(b.upn))) {
     const params = { upn: mailbox.upn, reconnectUrl: reconnectUrl(context.publicBaseUrl, mailbox.upn) };
     if (mailbox.status === 'ok') {
-      findings.push(finding('mailbox_ok', 'ok', { ...params, daysSinceRefresh: Math.max(0, Math.floor((now.getTime() - mailbox.lastRefreshAt.getTime()) / DAY_MS)) }));
+      findings.push(
+        finding('mailbox_ok', 'ok', {
+          ...params,
+          daysSinceRefresh: Math.max(0, Math.floor((now.getTime() - mailbox.lastRefreshAt.getTime()) / DAY_MS)),
+        }),
+      );
     } else if (mailbox.lastErrorCode?.includes(CONSENT_ERROR)) {
-      findings.push(finding('mailbox_consent_missing', 'problem', { ...params, ...consentParams, errorCode: mailbox.lastErrorCode }));
+      findings.push(
+        finding('mailbox_consent_missing', 'problem', {
+          ...params,
+          ...consentParams,
+          errorCode: mailbox.lastErrorCode,
+        }),
+      );
     } else {
-      findings.push(finding('mailbox_reconnect_required', 'problem', { ...params, errorCode: mailbox.lastErrorCode ?? '-' }));
+      findings.push(
+        finding('mailbox_reconnect_required', 'problem', { ...params, errorCode: mailbox.lastErrorCode ?? '-' }),
+      );
     }
   }
   for (const [upn, check] of Object.entries(observation.smtpAuth).sort(([a], [b]) => a.localeCompare(b))) {
     const severity = check.state === 'ok' ? 'ok' : check.state === 'disabled' ? 'problem' : 'info';
-    findings.push(finding('mailbox_smtp_auth', severity, { upn, state: check.state, ...(check.code !== undefined && { code: check.code }) }));
+    findings.push(
+      finding('mailbox_smtp_auth', severity, {
+        upn,
+        state: check.state,
+        ...(check.code !== undefined && { code: check.code }),
+      }),
+    );
   }
   return findings;
 }

@@ -8,7 +8,13 @@ import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { InvalidRequestError, MailboxNotConnectedError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
-import type { AlertLedger, DeletableSecretStore, MailboxRecord, MailboxRegistry, MailboxStatus } from '../../ports/index.js';
+import type {
+  AlertLedger,
+  DeletableSecretStore,
+  MailboxRecord,
+  MailboxRegistry,
+  MailboxStatus,
+} from '../../ports/index.js';
 
 /** One mailbox as the product sees it: no secret, no cache name, no object id. */
 export interface MailboxView {
@@ -28,11 +34,10 @@ export interface MailboxList {
 }
 
 export type MailboxesRequest =
-  | { kind: 'list' }
-  | { kind: 'get'; mailbox: string }
-  | { kind: 'disconnect'; mailbox: string };
+  { kind: 'list' } | { kind: 'get'; mailbox: string } | { kind: 'disconnect'; mailbox: string };
 
-export type MailboxesAnswer = { kind: 'list'; body: MailboxList } | { kind: 'one'; body: MailboxView } | { kind: 'disconnected' };
+export type MailboxesAnswer =
+  { kind: 'list'; body: MailboxList } | { kind: 'one'; body: MailboxView } | { kind: 'disconnected' };
 
 export interface MailboxesDependencies {
   mailboxRegistry: MailboxRegistry;
@@ -55,7 +60,9 @@ export function parseMailboxesRequest(method: string, mailboxParameter: string |
   }
   const address = canonicalMailboxAddress(mailboxParameter);
   if (!address.ok) throw new InvalidRequestError(MAILBOX_EXPECTED);
-  return verb === 'DELETE' ? { kind: 'disconnect', mailbox: address.address } : { kind: 'get', mailbox: address.address };
+  return verb === 'DELETE'
+    ? { kind: 'disconnect', mailbox: address.address }
+    : { kind: 'get', mailbox: address.address };
 }
 
 export function toMailboxView(record: MailboxRecord): MailboxView {
@@ -86,7 +93,9 @@ export function createMailboxesService(deps: MailboxesDependencies): MailboxesSe
     const record = await find(mailbox);
     const cacheDeleted = await secretStore.deleteSecret(record.cacheSecretName);
     await mailboxRegistry.remove(mailbox);
-    const alertsForgotten = await alertLedger.forget(credentialIds.mailboxGrant(`${record.tenantId}.${record.objectId}`));
+    const alertsForgotten = await alertLedger.forget(
+      credentialIds.mailboxGrant(`${record.tenantId}.${record.objectId}`),
+    );
     tokens.forget(mailbox);
     logger.info('mailbox.disconnected', { tid: record.tenantId, cacheDeleted, alertsForgotten });
     deps.audit?.record({ action: 'disconnect', mailbox, tenantId: record.tenantId, outcome: 'disconnected' });

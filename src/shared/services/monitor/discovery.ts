@@ -1,7 +1,15 @@
 // Discovery, the first step of a monitor run (DESIGN §6): the app registration's passwords and
 // certificates from Graph (keyrelay's Azure identity, never the monitored secret), Key Vault secrets that
 // carry an expiry (properties only), and the mailbox registry. The status page shows the same picture.
-import { type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type MailboxRecord, type MailboxRegistry, type SecretStore, type SecretSummary } from '../../ports/index.js';
+import {
+  type AppRegistration,
+  type AppRegistrationDirectory,
+  GraphRequestError,
+  type MailboxRecord,
+  type MailboxRegistry,
+  type SecretStore,
+  type SecretSummary,
+} from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import { credentialIds, type MonitoredCredential } from '../../domain/monitor/credentials.js';
 import type { DigestApp } from '../../domain/monitor/digest.js';
@@ -40,11 +48,15 @@ export interface Discovery {
 /** One Graph read of the app registration, or why it failed (a 403 means a missing permission). */
 export type AppLookup = { ok: true; app: AppRegistration } | { ok: false; status: number; code: string };
 
-export async function readApplication(directory: DiscoveryDependencies['appDirectory'], appId: string): Promise<AppLookup> {
+export async function readApplication(
+  directory: DiscoveryDependencies['appDirectory'],
+  appId: string,
+): Promise<AppLookup> {
   try {
     return { ok: true, app: await directory.getApplication(appId) };
   } catch (error) {
-    if (error instanceof GraphRequestError) return { ok: false, status: error.failure.status, code: error.failure.code };
+    if (error instanceof GraphRequestError)
+      return { ok: false, status: error.failure.status, code: error.failure.code };
     return { ok: false, status: 0, code: 'unknown' };
   }
 }
@@ -58,7 +70,9 @@ async function listExpiringSecrets(store: SecretStore, errors: string[]): Promis
     }
   } catch (error) {
     const status = (error as { statusCode?: unknown }).statusCode;
-    errors.push(`${secrets.length > 0 ? 'key_vault_listing_incomplete' : 'key_vault_unavailable'}${typeof status === 'number' ? `:${status}` : ''}`);
+    errors.push(
+      `${secrets.length > 0 ? 'key_vault_listing_incomplete' : 'key_vault_unavailable'}${typeof status === 'number' ? `:${status}` : ''}`,
+    );
   }
   return secrets;
 }
@@ -91,20 +105,18 @@ function optionalDate(text: string | null): Date | undefined {
 }
 
 function appCredentials(app: AppRegistration, inUse: string | undefined): MonitoredCredential[] {
-  const passwords = app.passwordCredentials.map(
-    (password): MonitoredCredential => ({
-      id: credentialIds.appPassword(app.appId, password.keyId),
-      kind: 'client-secret',
-      label: password.displayName ?? password.keyId,
-      appId: app.appId,
-      keyId: password.keyId,
-      ...(password.startDateTime !== null ? { startsAt: new Date(password.startDateTime) } : {}),
-      expiresAt: new Date(password.endDateTime),
-      managedByKeyrelay: password.displayName?.startsWith(KEYRELAY_DISPLAY_NAME_PREFIX) === true,
-      // Unknown stays unknown: "not in use" is a claim the digest makes to the admin.
-      ...(inUse !== undefined ? { inUse: password.keyId === inUse } : {}),
-    }),
-  );
+  const passwords = app.passwordCredentials.map((password): MonitoredCredential => ({
+    id: credentialIds.appPassword(app.appId, password.keyId),
+    kind: 'client-secret',
+    label: password.displayName ?? password.keyId,
+    appId: app.appId,
+    keyId: password.keyId,
+    ...(password.startDateTime !== null ? { startsAt: new Date(password.startDateTime) } : {}),
+    expiresAt: new Date(password.endDateTime),
+    managedByKeyrelay: password.displayName?.startsWith(KEYRELAY_DISPLAY_NAME_PREFIX) === true,
+    // Unknown stays unknown: "not in use" is a claim the digest makes to the admin.
+    ...(inUse !== undefined ? { inUse: password.keyId === inUse } : {}),
+  }));
   const certificates = app.keyCredentials.map((key): MonitoredCredential => {
     const startsAt = optionalDate(key.startDateTime);
     return {
@@ -155,7 +167,10 @@ function hasExpiry(secret: SecretSummary): secret is SecretSummary & { expiresOn
 }
 
 /** `app`: the monitor run's own read of the app registration, reused instead of a second Graph call. */
-export async function discoverCredentials(deps: DiscoveryDependencies, given: { app?: AppLookup } = {}): Promise<Discovery> {
+export async function discoverCredentials(
+  deps: DiscoveryDependencies,
+  given: { app?: AppLookup } = {},
+): Promise<Discovery> {
   const { config } = deps;
   const errors: string[] = [];
   const [lookup, secrets, mailboxes] = await Promise.all([
@@ -178,7 +193,10 @@ export async function discoverCredentials(deps: DiscoveryDependencies, given: { 
 
   if (lookup.ok) {
     const { app } = lookup;
-    const inUse = config.oauthClientCredential === 'federated' ? NO_PASSWORD_IN_USE : await inUseKeyId(app, clientSecret, deps, errors);
+    const inUse =
+      config.oauthClientCredential === 'federated'
+        ? NO_PASSWORD_IN_USE
+        : await inUseKeyId(app, clientSecret, deps, errors);
     return {
       app: { appId: app.appId, tenantId: config.azureTenantId, displayName: app.displayName },
       appObjectId: app.id,

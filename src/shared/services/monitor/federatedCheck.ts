@@ -2,7 +2,12 @@
 // app's federated credential still names keyrelay's identity and that Entra accepts the assertion (an
 // urgent notice once a day while it does not), and name every password left on the app or the client
 // secret left in Key Vault as no longer needed (once each). The monitor sends what this returns.
-import { type FederatedIdentityClaims, type FederatedIdentityCredential, OAuthClientError, type VerifyResult } from '../../ports/index.js';
+import {
+  type FederatedIdentityClaims,
+  type FederatedIdentityCredential,
+  OAuthClientError,
+  type VerifyResult,
+} from '../../ports/index.js';
 
 import type { MonitoredCredential } from '../../domain/monitor/credentials.js';
 import {
@@ -40,16 +45,24 @@ export interface FederatedCheckResult {
 
 export interface FederatedCheck {
   /** `appObjectId`: undefined when Graph could not read the app this run. */
-  check(input: { appObjectId?: string; credentials: readonly MonitoredCredential[]; now: Date }): Promise<FederatedCheckResult>;
+  check(input: {
+    appObjectId?: string;
+    credentials: readonly MonitoredCredential[];
+    now: Date;
+  }): Promise<FederatedCheckResult>;
 }
 
 export function createFederatedCheck(deps: FederatedCheckDependencies): FederatedCheck {
-  async function problemOf(appObjectId: string | undefined, errors: string[]): Promise<FederatedProblem | 'unknown' | undefined> {
+  async function problemOf(
+    appObjectId: string | undefined,
+    errors: string[],
+  ): Promise<FederatedProblem | 'unknown' | undefined> {
     let identity: FederatedIdentityClaims;
     try {
       identity = await deps.identity();
     } catch (error) {
-      if (error instanceof OAuthClientError && error.failure.kind === 'invalid_client') return { state: 'refused', errorCode: error.failure.errorCode };
+      if (error instanceof OAuthClientError && error.failure.kind === 'invalid_client')
+        return { state: 'refused', errorCode: error.failure.errorCode };
       throw error;
     }
     if (appObjectId === undefined) {
@@ -92,14 +105,21 @@ export function createFederatedCheck(deps: FederatedCheckDependencies): Federate
           federated: { leftovers: [leftover] },
         });
       }
-      if (problem === undefined || problem === 'unknown') return { notices, errors, state: problem === undefined ? 'matching' : 'unknown' };
-      return { notices, errors, state: problem.state, ...(problem.errorCode !== undefined ? { errorCode: problem.errorCode } : {}) };
+      if (problem === undefined || problem === 'unknown')
+        return { notices, errors, state: problem === undefined ? 'matching' : 'unknown' };
+      return {
+        notices,
+        errors,
+        state: problem.state,
+        ...(problem.errorCode !== undefined ? { errorCode: problem.errorCode } : {}),
+      };
     },
   };
 }
 
 function leftoverOf(credential: MonitoredCredential, clientSecretName: string): LeftoverSecret | undefined {
-  if (credential.kind === 'client-secret') return { label: credential.label, where: 'app', expiresAt: credential.expiresAt };
+  if (credential.kind === 'client-secret')
+    return { label: credential.label, where: 'app', expiresAt: credential.expiresAt };
   if (credential.kind === 'key-vault-secret' && credential.label === clientSecretName) {
     return { label: credential.label, where: 'key-vault', expiresAt: credential.expiresAt };
   }

@@ -9,7 +9,14 @@
 // finds every alert already sent.
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
-import { type AlertLedger, GraphRequestError, type MailboxRecord, type RotationStore, type RunReportStore, StoreConflictError } from '../../ports/index.js';
+import {
+  type AlertLedger,
+  GraphRequestError,
+  type MailboxRecord,
+  type RotationStore,
+  type RunReportStore,
+  StoreConflictError,
+} from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../domain/clock.js';
 import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
@@ -49,7 +56,12 @@ import {
   type DiscoveryDependencies,
 } from './discovery.js';
 import type { AlertMailer, AlertWebhook, MailboxKeepAlive } from '../../ports/index.js';
-import type { RotationAdvancer, RotationEventKind, RotationOutcome, RotationOutcomeStep } from '../../ports/rotationOutcome.js';
+import type {
+  RotationAdvancer,
+  RotationEventKind,
+  RotationOutcome,
+  RotationOutcomeStep,
+} from '../../ports/rotationOutcome.js';
 import type { FederatedCheck } from './federatedCheck.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';
@@ -61,7 +73,12 @@ const ICS_ALARM_HOURS = [7 * 24, 24] as const;
 const MAX_ICS_ATTACHMENTS = 5;
 const DIGEST_HISTORY_ENTRIES = 3;
 /** Rotation steps that change the app's password list: discovery must read the app again after them. */
-const PASSWORD_LIST_CHANGES: ReadonlySet<RotationEventKind> = new Set(['added', 'orphan_removed', 'old_removed', 'rolled_back']);
+const PASSWORD_LIST_CHANGES: ReadonlySet<RotationEventKind> = new Set([
+  'added',
+  'orphan_removed',
+  'old_removed',
+  'rolled_back',
+]);
 const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'permission_denied',
   'policy_lifetime',
@@ -70,7 +87,12 @@ const ROTATION_FAILURES: readonly RotationFailureReason[] = [
   'upstream_unavailable',
 ];
 /** Rotation steps a rotation passes through within one run; sitting in one longer than a day means it is stuck. */
-const ROTATION_STEPS_IN_PROGRESS: ReadonlySet<RotationOutcomeStep> = new Set(['planned', 'added', 'stored', 'verified']);
+const ROTATION_STEPS_IN_PROGRESS: ReadonlySet<RotationOutcomeStep> = new Set([
+  'planned',
+  'added',
+  'stored',
+  'verified',
+]);
 const ROTATION_STUCK_AFTER_DAYS = 1;
 /** Another instance holds the rotation: it reports on the client secret, this run says only that. */
 const CONCURRENT_ROTATION_RUN = 'concurrent_run';
@@ -96,7 +118,9 @@ export type ExpirySettings = Pick<
 >;
 
 export type MonitorSettings = ExpirySettings &
-  Pick<Config, 'alertRecipients' | 'alertLocale' | 'alertTimeZone' | 'oauthClientCredential'> & { alertSender?: string | undefined };
+  Pick<Config, 'alertRecipients' | 'alertLocale' | 'alertTimeZone' | 'oauthClientCredential'> & {
+    alertSender?: string | undefined;
+  };
 
 export interface MonitorDependencies extends DiscoveryDependencies {
   config: MonitorSettings;
@@ -236,13 +260,21 @@ function stepReport(counts: Record<string, number> = {}, errors: string[] = []):
 export function createMonitorService(deps: MonitorDependencies): MonitorService {
   const { config, alertLedger, runReports, logger } = deps;
 
-  async function advanceRotation(run: RunContext, lookup: AppLookup): Promise<{ rotation: RotationView; errors: string[] }> {
+  async function advanceRotation(
+    run: RunContext,
+    lookup: AppLookup,
+  ): Promise<{ rotation: RotationView; errors: string[] }> {
     if (config.rotationMode !== 'auto' || !deps.rotation) return { rotation: {}, errors: [] };
-    if (!run.budget.allows(deps.clock.now(), ROTATION_ALLOWANCE_MS)) return { rotation: {}, errors: ['rotation_deferred:budget'] };
+    if (!run.budget.allows(deps.clock.now(), ROTATION_ALLOWANCE_MS))
+      return { rotation: {}, errors: ['rotation_deferred:budget'] };
     let progress: RotationOutcome;
     try {
       // Without the app (Graph failed) the rotation reads it itself and reports why it could not.
-      progress = await deps.rotation.advance({ runId: run.runId, now: run.now, ...(lookup.ok ? { app: lookup.app } : {}) });
+      progress = await deps.rotation.advance({
+        runId: run.runId,
+        now: run.now,
+        ...(lookup.ok ? { app: lookup.app } : {}),
+      });
     } catch (error) {
       logger.error('monitor.rotation_failed', { code: failureCode(error) });
       return { rotation: { failure: 'upstream_unavailable' }, errors: [`rotation_failed:${failureCode(error)}`] };
@@ -257,9 +289,15 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
   }
 
   /** A failure the digest must name: blocked, rolled back, a failed step mid-rotation, or a step that stopped moving. */
-  function judgeRotation(progress: RotationOutcome, stepError: string | undefined, now: Date, errors: string[]): RotationView {
+  function judgeRotation(
+    progress: RotationOutcome,
+    stepError: string | undefined,
+    now: Date,
+    errors: string[],
+  ): RotationView {
     if (isRotationFailure(progress.blockedReason)) return { progress, failure: progress.blockedReason };
-    if (progress.events.some((event) => event.kind === 'rolled_back')) return { progress, failure: 'verification_failed' };
+    if (progress.events.some((event) => event.kind === 'rolled_back'))
+      return { progress, failure: 'verification_failed' };
     if (!ROTATION_STEPS_IN_PROGRESS.has(progress.step)) return { progress };
     // Mid-rotation, the secret is not renewed yet: a failed step, or a step that stopped moving, is a failure.
     if (stepError !== undefined) return { progress, failure: 'step_failed', failureCode: stepError };
@@ -313,7 +351,11 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
    * A rotation failure is news on its own, not only beside a threshold alert: mailed once per secret in use
    * and failure code (a rotation retried daily under a new id does not repeat it; a new secret may).
    */
-  function rotationFailureNotices(evaluations: readonly ExpiryEvaluation[], rotation: RotationView, now: Date): Notice[] {
+  function rotationFailureNotices(
+    evaluations: readonly ExpiryEvaluation[],
+    rotation: RotationView,
+    now: Date,
+  ): Notice[] {
     if (!rotation.failure) return [];
     const inUse = evaluations.find(
       (evaluation) => evaluation.credential.kind === 'client-secret' && evaluation.credential.inUse === true,
@@ -403,7 +445,10 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       .slice(0, DIGEST_HISTORY_ENTRIES);
   }
 
-  function calendarAttachments(input: DigestInput, now: Date): Array<{ name: string; contentType: string; contentBytes: string }> {
+  function calendarAttachments(
+    input: DigestInput,
+    now: Date,
+  ): Array<{ name: string; contentType: string; contentBytes: string }> {
     const events = digestCalendarEvents(input, config.alertLocale, {
       rotationLeadDays: config.rotationLeadDays,
       alarmsHoursBefore: ICS_ALARM_HOURS,
@@ -474,7 +519,11 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
         // One unreadable ledger row (an older version, a hand edit) skips its alert, never the digest.
         counts.ledgerRowsSkipped = (counts.ledgerRowsSkipped ?? 0) + 1;
         errors.push(`ledger_row_skipped:${notice.credentialId}|${notice.threshold}:${failureCode(error)}`);
-        logger.warn('monitor.ledger_row_skipped', { credentialId: notice.credentialId, threshold: notice.threshold, code: failureCode(error) });
+        logger.warn('monitor.ledger_row_skipped', {
+          credentialId: notice.credentialId,
+          threshold: notice.threshold,
+          code: failureCode(error),
+        });
         continue;
       }
       if (claim === 'claimed') claimed.push(notice);
@@ -552,7 +601,11 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
   }
 
   /** 3. What the run owes the admins: due thresholds, rotation news, reconnects, the federated posture. */
-  async function owe(run: RunContext, { rotation }: Rotated, { discovery, mailboxes, evaluations, evaluatedAt }: Survey): Promise<Owed> {
+  async function owe(
+    run: RunContext,
+    { rotation }: Rotated,
+    { discovery, mailboxes, evaluations, evaluatedAt }: Survey,
+  ): Promise<Owed> {
     const due = dueAlerts(evaluations);
     const reconnects = reconnectNotices(mailboxes, run.now);
     const federated = await deps.federatedCheck?.check({
@@ -566,7 +619,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
     // While another instance rotates, what this run read of the client secret may already be stale (a
     // "expires in 20 days" beside that instance's "renewed"): the lease holder reports it; unclaimed, it
     // stays due for the next run should that instance fail to.
-    const aboutTheSecret = (notice: Notice) => notice.item?.credential.kind === 'client-secret' || notice.renewal !== undefined;
+    const aboutTheSecret = (notice: Notice) =>
+      notice.item?.credential.kind === 'client-secret' || notice.renewal !== undefined;
     const notices = [
       ...due.map((alert) => alertNotice(alert, rotation, run.now)),
       ...rotationFailureNotices(evaluations, rotation, run.now),
@@ -582,7 +636,13 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
    * sent (or release them when the deciding channel failed, so the next run retries). `errorsSoFar`: what
    * the digest's "could not check" section lists.
    */
-  async function alert(run: RunContext, { rotation }: Rotated, { discovery }: Survey, { notices }: Owed, errorsSoFar: readonly string[]): Promise<Alerted> {
+  async function alert(
+    run: RunContext,
+    { rotation }: Rotated,
+    { discovery }: Survey,
+    { notices }: Owed,
+    errorsSoFar: readonly string[],
+  ): Promise<Alerted> {
     if (notices.length === 0) return stepReport();
     const { runId, now } = run;
     const day = utcDay(now);
@@ -596,7 +656,9 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       if (claimed.length === 0) return { counts, errors };
       // A credential appears once, even when a threshold and a rotation failure both speak of it.
       const items = [
-        ...new Map(claimed.flatMap((notice) => (notice.item ? [[notice.item.credential.id, notice.item] as const] : []))).values(),
+        ...new Map(
+          claimed.flatMap((notice) => (notice.item ? [[notice.item.credential.id, notice.item] as const] : [])),
+        ).values(),
       ];
       const input: DigestInput = {
         app: discovery.app,
@@ -610,7 +672,9 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       };
       const renewal = claimed.find((notice) => notice.renewal)?.renewal;
       if (renewal) input.renewal = renewal;
-      const federated = mergeFederatedNotices(claimed.flatMap((notice) => (notice.federated ? [notice.federated] : [])));
+      const federated = mergeFederatedNotices(
+        claimed.flatMap((notice) => (notice.federated ? [notice.federated] : [])),
+      );
       if (federated) input.federated = federated;
       const rendered = renderDigest(input, config.alertLocale);
       const delivery = await deliver(input, rendered, now);
@@ -657,7 +721,8 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
             logger.info('monitor.keep_alive', { tenantId: grant.tenantId, idleDays, result });
             if (result === 'reconnect_required') {
               const current = await deps.mailboxRegistry.get(grant.upn);
-              if (current?.status === 'ok') await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', deps.clock.now());
+              if (current?.status === 'ok')
+                await deps.mailboxRegistry.markReconnectRequired(grant.upn, 'invalid_grant', deps.clock.now());
             }
             return { refreshed };
           } catch (error) {
@@ -692,7 +757,9 @@ export function createMonitorService(deps: MonitorDependencies): MonitorService 
       logger.info('monitor.run_started', { runId });
       // From the clock, not `now`: a run asked to judge another day still has the host's real timeout.
       const startedAt = deps.clock.now();
-      const budget = deps.budget ? runBudget(startedAt, deps.budget.timeoutMs, deps.budget.marginMs) : runBudget(startedAt);
+      const budget = deps.budget
+        ? runBudget(startedAt, deps.budget.timeoutMs, deps.budget.marginMs)
+        : runBudget(startedAt);
       const run: RunContext = { runId, now, budget };
       // What the steps report so far: kept when a later step throws (a partial run is reported as such).
       const counts: Record<string, number> = {};

@@ -24,7 +24,9 @@ export function identifyInUseCredential(
   if (secret === undefined) return { kind: 'unknown' };
   const tagged = secret.tags.keyId;
   if (tagged !== undefined) {
-    return passwords.some((password) => password.keyId === tagged) ? { kind: 'known', keyId: tagged, source: 'tag' } : { kind: 'unknown' };
+    return passwords.some((password) => password.keyId === tagged)
+      ? { kind: 'known', keyId: tagged, source: 'tag' }
+      : { kind: 'unknown' };
   }
   const hint = secret.value.slice(0, HINT_LENGTH);
   const matches = passwords.filter((password) => hint.length === HINT_LENGTH && password.hint === hint);

@@ -16,7 +16,18 @@
 // takes the record's lease with an ETag-checked write; a run that finds a live lease of another run, or
 // loses that write, stops quietly. As a second line of defence no password is removed while the Key Vault
 // secret names it.
-import { type AddedPassword, type AppPasswordCredential, type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type OAuthClient, type RotationStore, type SecretStore, StoreConflictError, type StoredRotation } from '../../ports/index.js';
+import {
+  type AddedPassword,
+  type AppPasswordCredential,
+  type AppRegistration,
+  type AppRegistrationDirectory,
+  GraphRequestError,
+  type OAuthClient,
+  type RotationStore,
+  type SecretStore,
+  StoreConflictError,
+  type StoredRotation,
+} from '../../ports/index.js';
 import type { Config } from '../../config.js';
 import {
   applyRotationEvent,
@@ -32,12 +43,21 @@ import {
   type RotationRecord,
 } from '../../domain/monitor/rotationPlan.js';
 import { addDays } from '../../domain/monitor/expiryPolicy.js';
-import { effectivePasswordPolicy, shorterLifetimeDays, type PasswordPolicy } from '../../domain/monitor/passwordPolicy.js';
+import {
+  effectivePasswordPolicy,
+  shorterLifetimeDays,
+  type PasswordPolicy,
+} from '../../domain/monitor/passwordPolicy.js';
 import type { Logger } from '../../logger.js';
 import { identifyInUseCredential, type InUseCredential } from './inUseCredential.js';
 import type { RotationAdvancer, RotationOutcome, RotationOutcomeEvent } from '../../ports/rotationOutcome.js';
 
-export type { RotationAdvancer, RotationEventKind, RotationOutcome, RotationOutcomeEvent } from '../../ports/rotationOutcome.js';
+export type {
+  RotationAdvancer,
+  RotationEventKind,
+  RotationOutcome,
+  RotationOutcomeEvent,
+} from '../../ports/rotationOutcome.js';
 
 /** The use case: the monitor's RotationAdvancer. */
 export type RotationService = RotationAdvancer;
@@ -45,7 +65,10 @@ export type RotationService = RotationAdvancer;
 export type SecretVerifier = Pick<OAuthClient, 'verifyClientSecret'>;
 
 export interface RotationServiceDependencies {
-  config: Pick<Config, 'oauthClientId' | 'oauthClientSecretName' | 'rotationMode' | 'rotationLeadDays' | 'rotationOverlapDays'>;
+  config: Pick<
+    Config,
+    'oauthClientId' | 'oauthClientSecretName' | 'rotationMode' | 'rotationLeadDays' | 'rotationOverlapDays'
+  >;
   secretStore: SecretStore;
   rotationStore: RotationStore<RotationRecord>;
   appDirectory: AppRegistrationDirectory;
@@ -95,7 +118,8 @@ const DAY_MS = 86_400_000;
 /** A stable code for a failure: `graph_429`, `keyvault_409`, … — never the upstream message. */
 function errorCodeOf(error: unknown, service: 'graph' | 'keyvault' | 'table'): string {
   // The Graph client reports a lost connection (timeout, reset) with a status of 0 or -1.
-  if (error instanceof GraphRequestError) return error.failure.status <= 0 ? 'graph_no_answer' : `graph_${error.failure.status}`;
+  if (error instanceof GraphRequestError)
+    return error.failure.status <= 0 ? 'graph_no_answer' : `graph_${error.failure.status}`;
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number') return `${service}_${status}`;
   return `${service}_failed`;
@@ -156,10 +180,17 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
   const verifyBackoffMs = deps.verifyBackoffMs ?? DEFAULT_VERIFY_BACKOFF_MS;
   const verifyDeadlineMinutes = deps.verifyDeadlineMinutes ?? DEFAULT_VERIFY_DEADLINE_MINUTES;
 
-  function identify(current: Parameters<typeof identifyInUseCredential>[0], passwords: readonly AppPasswordCredential[]): InUseCredential {
+  function identify(
+    current: Parameters<typeof identifyInUseCredential>[0],
+    passwords: readonly AppPasswordCredential[],
+  ): InUseCredential {
     return identifyInUseCredential(
       current,
-      passwords.map((password) => ({ keyId: password.keyId, hint: password.hint, endDateTime: new Date(password.endDateTime) })),
+      passwords.map((password) => ({
+        keyId: password.keyId,
+        hint: password.hint,
+        endDateTime: new Date(password.endDateTime),
+      })),
     );
   }
 
@@ -170,15 +201,29 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
   async function findInUse(passwords: readonly AppPasswordCredential[]): Promise<InUseCredential> {
     const current = await secretStore.getSecret(secretName);
     const inUse = identify(current, passwords);
-    if (current !== undefined && inUse.kind === 'known' && inUse.source === 'hint' && !untaggableVersions.has(current.version)) {
+    if (
+      current !== undefined &&
+      inUse.kind === 'known' &&
+      inUse.source === 'hint' &&
+      !untaggableVersions.has(current.version)
+    ) {
       try {
-        await secretStore.updateSecretTags(secretName, current.version, { ...current.tags, appId, keyId: inUse.keyId, managedBy: 'keyrelay' });
+        await secretStore.updateSecretTags(secretName, current.version, {
+          ...current.tags,
+          appId,
+          keyId: inUse.keyId,
+          managedBy: 'keyrelay',
+        });
         logger.info('rotation.in_use_tagged', { appId, keyId: inUse.keyId });
       } catch (error) {
         // No room for our tags (Key Vault allows 15) or no right to write them: the hint identifies the
         // secret on every run, and the rotation record keeps the keyId; the switch writes a tagged version.
         untaggableVersions.add(current.version);
-        logger.warn('rotation.in_use_untagged', { appId, keyId: inUse.keyId, errorCode: errorCodeOf(error, 'keyvault') });
+        logger.warn('rotation.in_use_untagged', {
+          appId,
+          keyId: inUse.keyId,
+          errorCode: errorCodeOf(error, 'keyvault'),
+        });
       }
     }
     return inUse;
@@ -189,7 +234,12 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
     const history = await rotationStore.listHistory(appId);
     const current = await rotationStore.get(appId);
     const endOf = (keyId: string) => app.passwordCredentials.find((password) => password.keyId === keyId)?.endDateTime;
-    const end = inUse.kind === 'known' ? endOf(inUse.keyId) : inUse.kind === 'ambiguous' ? inUse.earliest.endDateTime.toISOString() : undefined;
+    const end =
+      inUse.kind === 'known'
+        ? endOf(inUse.keyId)
+        : inUse.kind === 'ambiguous'
+          ? inUse.earliest.endDateTime.toISOString()
+          : undefined;
     const plannedFor = end === undefined ? undefined : addDays(new Date(end), -config.rotationLeadDays);
     return {
       appId,
@@ -226,7 +276,12 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
       let passwords = [...app.passwordCredentials];
       let stored: StoredRotation<RotationRecord> | undefined = await rotationStore.get(appId);
       if (leasedToOtherRun(stored?.record, runId, runStartedAt)) {
-        logger.info('rotation.concurrent_run', { appId, runId, rotationId: stored?.record.rotationId, step: stored?.record.step });
+        logger.info('rotation.concurrent_run', {
+          appId,
+          runId,
+          rotationId: stored?.record.rotationId,
+          step: stored?.record.step,
+        });
         return {
           appId,
           step: stored?.record.step ?? 'idle',
@@ -297,7 +352,13 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
       }
 
       async function recordFailure(record: RotationRecord, errorCode: string): Promise<never> {
-        logger.warn('rotation.step_failed', { appId, runId, rotationId: record.rotationId, step: record.step, errorCode });
+        logger.warn('rotation.step_failed', {
+          appId,
+          runId,
+          rotationId: record.rotationId,
+          step: record.step,
+          errorCode,
+        });
         await save(record, { type: 'stepFailed', errorCode }).catch(() => undefined);
         throw new RunStop(errorCode);
       }
@@ -318,9 +379,15 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
         } catch (error) {
           throw new RunStop(errorCodeOf(error, 'keyvault'));
         }
-        const protectedKeyIds = inUseNow.kind === 'known' ? [inUseNow.keyId] : inUseNow.kind === 'ambiguous' ? inUseNow.keyIds : [];
+        const protectedKeyIds =
+          inUseNow.kind === 'known' ? [inUseNow.keyId] : inUseNow.kind === 'ambiguous' ? inUseNow.keyIds : [];
         if (protectedKeyIds.includes(keyId)) {
-          logger.error('rotation.remove_refused_in_use', { appId, runId, rotationId: stored?.record.rotationId, keyId });
+          logger.error('rotation.remove_refused_in_use', {
+            appId,
+            runId,
+            rotationId: stored?.record.rotationId,
+            keyId,
+          });
           throw new RemovalRefusedError();
         }
         const result = await appDirectory.removePassword(app.id, keyId);
@@ -350,7 +417,8 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
           throw new GraphRequestError({ status: 400, code: 'CredentialTypeNotAllowedAsPerAppPolicy' });
         }
         const end = policy?.maxLifetimeDays !== undefined ? rotationEndDate(now, policy.maxLifetimeDays) : plannedEnd;
-        const add = (endDateTime: Date) => appDirectory.addPassword(app.id, { displayName, endDateTime: endDateTime.toISOString() });
+        const add = (endDateTime: Date) =>
+          appDirectory.addPassword(app.id, { displayName, endDateTime: endDateTime.toISOString() });
         try {
           return await add(end);
         } catch (error) {
@@ -405,7 +473,8 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
           } catch (error) {
             throw new RunStop(errorCodeOf(error, 'keyvault'));
           }
-          const inUseKeyId = inUse.kind === 'known' ? inUse.keyId : inUse.kind === 'ambiguous' ? inUse.earliest.keyId : undefined;
+          const inUseKeyId =
+            inUse.kind === 'known' ? inUse.keyId : inUse.kind === 'ambiguous' ? inUse.earliest.keyId : undefined;
           const current = stored?.record;
           const facts = {
             now,
@@ -423,7 +492,11 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               // Both ETag/existence-checked: of two runs starting at once, one closes and creates, the other stops.
               if (stored) await rotationStore.close(appId, stored.etag);
               // An ambiguous hint names no password for sure: the rotation may never remove any of them.
-              const fresh = newRotationRecord({ appId, oldKeyId: inUse.kind === 'known' ? inUse.keyId : undefined, now });
+              const fresh = newRotationRecord({
+                appId,
+                oldKeyId: inUse.kind === 'known' ? inUse.keyId : undefined,
+                now,
+              });
               stored = await rotationStore.create({ ...fresh, lease: newRotationLease(runId, runStartedAt) });
             } catch (error) {
               if (error instanceof StoreConflictError) throw concurrentRun('planned');
@@ -470,14 +543,29 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
                 return await recordFailure(record, errorCodeOf(error, 'graph'));
               }
               secretInHand = { keyId: added.keyId, text: added.secretText };
-              passwords.push({ keyId: added.keyId, displayName: action.displayName, hint: added.hint, startDateTime: null, endDateTime: added.endDateTime });
+              passwords.push({
+                keyId: added.keyId,
+                displayName: action.displayName,
+                hint: added.hint,
+                startDateTime: null,
+                endDateTime: added.endDateTime,
+              });
               try {
-                await save(record, { type: 'passwordAdded', keyId: added.keyId, endDateTime: new Date(added.endDateTime) });
+                await save(record, {
+                  type: 'passwordAdded',
+                  keyId: added.keyId,
+                  endDateTime: new Date(added.endDateTime),
+                });
               } catch (stop) {
                 // Unrecorded, the password would be an orphan of ours: take it back at once. If that fails it
                 // carries this rotation's displayName, and the run that owns the rotation removes it.
                 await removePassword(added.keyId).catch((error: unknown) => {
-                  logger.warn('rotation.unrecorded_remove_failed', { appId, runId, keyId: added.keyId, errorCode: removalErrorCode(error) });
+                  logger.warn('rotation.unrecorded_remove_failed', {
+                    appId,
+                    runId,
+                    keyId: added.keyId,
+                    errorCode: removalErrorCode(error),
+                  });
                 });
                 throw stop;
               }
@@ -499,7 +587,8 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               break;
             }
             case 'storeSecret': {
-              if (!secretInHand || record.newKeyId === undefined) throw new Error('storeSecret without the secret in hand');
+              if (!secretInHand || record.newKeyId === undefined)
+                throw new Error('storeSecret without the secret in hand');
               let version: string;
               try {
                 ({ version } = await secretStore.setSecret(stagingName, secretInHand.text, {
@@ -539,7 +628,12 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
                 log('rotation.verified', { keyId: record.newKeyId });
               } else {
                 await save(record, { type: 'verifyFailed', errorCode: verification.errorCode });
-                logger.warn('rotation.verify_failed', { appId, runId, rotationId: record.rotationId, errorCode: verification.errorCode });
+                logger.warn('rotation.verify_failed', {
+                  appId,
+                  runId,
+                  rotationId: record.rotationId,
+                  errorCode: verification.errorCode,
+                });
               }
               break;
             }
@@ -580,7 +674,12 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
               }
               await save(record, { type: 'oldRemoved' });
               removedKeyId = action.keyId;
-              events.push({ kind: 'old_removed', at: now, keyId: action.keyId, ...(result === 'not_found' ? { reason: 'already_removed' } : {}) });
+              events.push({
+                kind: 'old_removed',
+                at: now,
+                keyId: action.keyId,
+                ...(result === 'not_found' ? { reason: 'already_removed' } : {}),
+              });
               log('rotation.old_removed', { keyId: action.keyId, result });
               break;
             }
@@ -589,7 +688,13 @@ export function createRotationService(deps: RotationServiceDependencies): Rotati
                 await removePassword(action.keyId);
               } catch (error) {
                 const errorCode = removalErrorCode(error);
-                logger.warn('rotation.leftover_remove_failed', { appId, runId, rotationId: record.rotationId, keyId: action.keyId, errorCode });
+                logger.warn('rotation.leftover_remove_failed', {
+                  appId,
+                  runId,
+                  rotationId: record.rotationId,
+                  keyId: action.keyId,
+                  errorCode,
+                });
                 throw new RunStop(errorCode);
               }
               events.push({ kind: 'orphan_removed', at: now, keyId: action.keyId });

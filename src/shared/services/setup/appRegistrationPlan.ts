@@ -1,6 +1,13 @@
 // Pure decisions of `npm run setup`: which permissions the app registration must request, what to change
 // on an existing registration, and whether the client secret in Key Vault is still a usable one.
-import type { ApplicationChanges, AppPasswordCredential, ManagedAppRegistration, PublishedPermissions, RequiredResourceAccess, SecretValue } from '../../ports/index.js';
+import type {
+  ApplicationChanges,
+  AppPasswordCredential,
+  ManagedAppRegistration,
+  PublishedPermissions,
+  RequiredResourceAccess,
+  SecretValue,
+} from '../../ports/index.js';
 
 /** Well-known application ids of the resource APIs (the same in every tenant). */
 export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';
@@ -10,9 +17,17 @@ export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
  * Delegated permissions, by value: SMTP XOAUTH2 needs Exchange's SMTP.Send; Graph Mail.Send only covers
  * Graph sendMail (DESIGN §1). Ids are looked up in the tenant's service principals, never typed.
  */
-export const REQUIRED_DELEGATED_PERMISSIONS: readonly { resourceAppId: string; resourceName: string; scopes: readonly string[] }[] = [
+export const REQUIRED_DELEGATED_PERMISSIONS: readonly {
+  resourceAppId: string;
+  resourceName: string;
+  scopes: readonly string[];
+}[] = [
   { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceName: 'Office 365 Exchange Online', scopes: ['SMTP.Send'] },
-  { resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceName: 'Microsoft Graph', scopes: ['Mail.Send', 'offline_access', 'openid', 'profile'] },
+  {
+    resourceAppId: MICROSOFT_GRAPH_APP_ID,
+    resourceName: 'Microsoft Graph',
+    scopes: ['Mail.Send', 'offline_access', 'openid', 'profile'],
+  },
 ];
 
 export const MULTI_TENANT_AUDIENCE = 'AzureADMultipleOrgs';
@@ -28,7 +43,9 @@ export class PermissionNotPublishedError extends Error {
 }
 
 /** The requiredResourceAccess entries keyrelay needs, with ids from the resources' published scopes. */
-export function requiredResourceAccessFrom(published: ReadonlyMap<string, PublishedPermissions>): RequiredResourceAccess[] {
+export function requiredResourceAccessFrom(
+  published: ReadonlyMap<string, PublishedPermissions>,
+): RequiredResourceAccess[] {
   return REQUIRED_DELEGATED_PERMISSIONS.map(({ resourceAppId, resourceName, scopes }) => {
     const resource = published.get(resourceAppId);
     return {
@@ -43,8 +60,14 @@ export function requiredResourceAccessFrom(published: ReadonlyMap<string, Publis
 }
 
 /** Adds what is missing and keeps everything the registration already requests (an admin may have added more). */
-export function mergeResourceAccess(existing: readonly RequiredResourceAccess[], required: readonly RequiredResourceAccess[]): RequiredResourceAccess[] {
-  const merged = existing.map((entry) => ({ resourceAppId: entry.resourceAppId, resourceAccess: [...entry.resourceAccess] }));
+export function mergeResourceAccess(
+  existing: readonly RequiredResourceAccess[],
+  required: readonly RequiredResourceAccess[],
+): RequiredResourceAccess[] {
+  const merged = existing.map((entry) => ({
+    resourceAppId: entry.resourceAppId,
+    resourceAccess: [...entry.resourceAccess],
+  }));
   for (const wanted of required) {
     let entry = merged.find((candidate) => candidate.resourceAppId === wanted.resourceAppId);
     if (!entry) {
@@ -52,7 +75,8 @@ export function mergeResourceAccess(existing: readonly RequiredResourceAccess[],
       merged.push(entry);
     }
     for (const access of wanted.resourceAccess) {
-      if (!entry.resourceAccess.some((candidate) => candidate.id === access.id && candidate.type === access.type)) entry.resourceAccess.push(access);
+      if (!entry.resourceAccess.some((candidate) => candidate.id === access.id && candidate.type === access.type))
+        entry.resourceAccess.push(access);
     }
   }
   return merged;
@@ -98,16 +122,24 @@ export type StoredSecretState =
  * The secret in Key Vault is usable when it belongs to this app, names (tag keyId) a password the app
  * still has, and that password has not expired. Only then does setup leave it alone.
  */
-export function storedSecretState(secret: SecretValue | undefined, app: Pick<ManagedAppRegistration, 'appId' | 'passwordCredentials'>, now: Date): StoredSecretState {
+export function storedSecretState(
+  secret: SecretValue | undefined,
+  app: Pick<ManagedAppRegistration, 'appId' | 'passwordCredentials'>,
+  now: Date,
+): StoredSecretState {
   if (!secret?.value) return { usable: false, reason: 'missing' };
   if (!secret.enabled) return { usable: false, reason: 'disabled' };
   if (secret.tags.appId !== undefined && secret.tags.appId !== app.appId) return { usable: false, reason: 'other_app' };
   const keyId = secret.tags.keyId;
   // DESIGN §6: a secret stored by hand has no keyId tag; Graph's hint (first three characters) names it when unambiguous.
-  const byHint = app.passwordCredentials.filter((candidate) => candidate.hint !== null && candidate.hint === secret.value.slice(0, 3));
+  const byHint = app.passwordCredentials.filter(
+    (candidate) => candidate.hint !== null && candidate.hint === secret.value.slice(0, 3),
+  );
   if (keyId === undefined && byHint.length !== 1) return { usable: false, reason: 'untagged' };
   const credential =
-    keyId === undefined ? byHint[0] : app.passwordCredentials.find((candidate) => candidate.keyId.toLowerCase() === keyId.toLowerCase());
+    keyId === undefined
+      ? byHint[0]
+      : app.passwordCredentials.find((candidate) => candidate.keyId.toLowerCase() === keyId.toLowerCase());
   if (!credential) return { usable: false, reason: 'credential_gone' };
   if (Date.parse(credential.endDateTime) <= now.getTime()) return { usable: false, reason: 'expired' };
   return { usable: true, credential };

@@ -6,7 +6,13 @@
 //      login is keyrelay's identity); elsewhere the step says so and nothing further happens;
 //   3. the switch: OAUTH_CLIENT_CREDENTIAL=federated (setup names the command; it cannot set app settings);
 //   4. only after a verified switch, remove the old client secret from Graph and Key Vault (--remove-secret).
-import type { AppRegistrationAdmin, AppRegistrationDirectory, FederatedCredentialDirectory, SecretStore, VerifyResult } from '../../ports/index.js';
+import type {
+  AppRegistrationAdmin,
+  AppRegistrationDirectory,
+  FederatedCredentialDirectory,
+  SecretStore,
+  VerifyResult,
+} from '../../ports/index.js';
 
 import { matchFederatedCredential } from '../../domain/monitor/federatedPosture.js';
 import { SetupFailure } from './setupFailure.js';

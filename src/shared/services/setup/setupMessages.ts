@@ -71,9 +71,9 @@ export const SECRET_REASONS: Record<Locale, Record<string, string>> = {
   it: {
     missing: 'Key Vault non ne contiene uno',
     disabled: 'quello in Key Vault è disabilitato',
-    other_app: 'quello in Key Vault appartiene a un\'altra app',
+    other_app: "quello in Key Vault appartiene a un'altra app",
     untagged: 'quello in Key Vault non indica a quale credenziale corrisponde',
-    credential_gone: 'la credenziale di quello in Key Vault non esiste più nell\'app',
+    credential_gone: "la credenziale di quello in Key Vault non esiste più nell'app",
     expired: 'quello in Key Vault è scaduto',
   },
   en: {
@@ -81,7 +81,7 @@ export const SECRET_REASONS: Record<Locale, Record<string, string>> = {
     disabled: 'the one in Key Vault is disabled',
     other_app: 'the one in Key Vault belongs to another app',
     untagged: 'the one in Key Vault does not say which credential it is',
-    credential_gone: "the one in Key Vault names a credential the app no longer has",
+    credential_gone: 'the one in Key Vault names a credential the app no longer has',
     expired: 'the one in Key Vault has expired',
   },
 };
@@ -122,7 +122,8 @@ export function secretReasonText(locale: Locale, reason: string): string {
 export const SETUP_STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
   it: {
     app_found: (p) => `registrazione app trovata: ${p.displayName} (client id ${p.appId})`,
-    app_create: (p) => `registrazione app creata: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
+    app_create: (p) =>
+      `registrazione app creata: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
     audience_set: () => 'registrazione resa multi-tenant (AzureADMultipleOrgs)',
     audience_ok: () => 'registrazione già multi-tenant',
     redirect_uri_set: (p) => `redirect URI Web impostato: ${p.redirectUri}`,
@@ -133,38 +134,47 @@ export const SETUP_STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     owner_ok: (p) => `identità di keyrelay (${p.identityClientId}) già proprietaria dell'app`,
     owner_skipped: () =>
       `proprietario non impostato: nessuna identità indicata (--identity-client-id o AZURE_MANAGED_IDENTITY_CLIENT_ID)`,
-    service_principal_create: (p) => `service principal dell'app creato nel tenant${p.appId ? ` (${p.appId})` : ''}: senza, Entra rifiuta le credenziali client (AADSTS7000229)`,
+    service_principal_create: (p) =>
+      `service principal dell'app creato nel tenant${p.appId ? ` (${p.appId})` : ''}: senza, Entra rifiuta le credenziali client (AADSTS7000229)`,
     service_principal_ok: () => "service principal dell'app già presente nel tenant",
-    role_grant: (p) => `ruolo applicativo Microsoft Graph ${p.role} concesso all'identità di keyrelay (i token dell'identità gestita lo vedono entro 24 ore)`,
+    role_grant: (p) =>
+      `ruolo applicativo Microsoft Graph ${p.role} concesso all'identità di keyrelay (i token dell'identità gestita lo vedono entro 24 ore)`,
     role_ok: (p) => `ruolo applicativo Microsoft Graph ${p.role} già concesso all'identità di keyrelay`,
     role_grant_command: (p) =>
       `il tuo account non può concedere ruoli applicativi: un Privileged Role Administrator esegue, per ${p.role}:\n    ${p.command}`,
-    secret_ok: (p) => `segreto client in Key Vault (\`${p.secretName}\`) valido fino al ${p.expiresOn}: nessun nuovo segreto`,
+    secret_ok: (p) =>
+      `segreto client in Key Vault (\`${p.secretName}\`) valido fino al ${p.expiresOn}: nessun nuovo segreto`,
     secret_create: (p) =>
       `segreto client creato (scade il ${p.expiresOn}) e scritto direttamente in Key Vault come \`${p.secretName}\`, perché ${p.reason}`,
-    next_client_id: (p) => `Imposta OAUTH_CLIENT_ID=${p.appId} nelle impostazioni dell'app (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\` e poi \`azd provision\`).`,
+    next_client_id: (p) =>
+      `Imposta OAUTH_CLIENT_ID=${p.appId} nelle impostazioni dell'app (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\` e poi \`azd provision\`).`,
     next_consent: (p) =>
       `Un amministratore di ogni tenant le cui caselle si collegheranno apre il link di consenso e accetta i permessi:\n    ${p.consentUrl}\n    (per un altro tenant sostituisci ${p.tenant} con il suo ID o dominio)`,
     next_connect: (p) => `Collega ogni casella di posta una volta: ${p.connectUrl}`,
     next_doctor: () => 'Controlla tutto con `npm run doctor`.',
-    fic_ok: (p) => `credenziale federata ${p.name} già presente: soggetto ${p.subject} (object id dell'identità), audience ${p.audience}`,
-    fic_add: (p) => `credenziale federata ${p.name} aggiunta all'app: soggetto ${p.subject} (object id dell'identità), audience ${p.audience}`,
+    fic_ok: (p) =>
+      `credenziale federata ${p.name} già presente: soggetto ${p.subject} (object id dell'identità), audience ${p.audience}`,
+    fic_add: (p) =>
+      `credenziale federata ${p.name} aggiunta all'app: soggetto ${p.subject} (object id dell'identità), audience ${p.audience}`,
     fic_verify: () => "token verificato con l'asserzione dell'identità",
     fic_verified: () => "Entra ID accetta l'asserzione dell'identità di keyrelay: token ottenuto senza segreto",
     fic_verify_elsewhere: (p) =>
       `verifica rimandata: l'accesso Azure di questo comando non è l'identità di keyrelay (${p.subject}); la verifica la fanno \`npm run doctor\` e il monitor dove gira keyrelay`,
     setting_ok: () => 'OAUTH_CLIENT_CREDENTIAL=federated già impostato',
     secret_none: (p) => `nessun segreto client \`${p.secretName}\` in Key Vault: niente da rimuovere`,
-    secret_removed: (p) => `vecchio segreto client rimosso dall'app (keyId ${p.keyId}) e da Key Vault (\`${p.secretName}\`)`,
+    secret_removed: (p) =>
+      `vecchio segreto client rimosso dall'app (keyId ${p.keyId}) e da Key Vault (\`${p.secretName}\`)`,
     next_switch: () =>
       "Passa a OAUTH_CLIENT_CREDENTIAL=federated nelle impostazioni dell'app (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated` e poi `azd provision`; in locale: `local.settings.json`), poi riesegui `npm run setup -- --federated`.",
-    next_remove_after_switch: () => 'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio segreto client.',
+    next_remove_after_switch: () =>
+      'Dopo il passaggio, `npm run setup -- --federated --remove-secret` rimuove il vecchio segreto client.',
     next_remove_secret: (p) =>
       `Il segreto client \`${p.secretName}\` non serve più: rimuovilo dall'app e da Key Vault con \`npm run setup -- --federated --remove-secret\`.`,
   },
   en: {
     app_found: (p) => `app registration found: ${p.displayName} (client id ${p.appId})`,
-    app_create: (p) => `app registration created: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
+    app_create: (p) =>
+      `app registration created: ${p.displayName}${p.appId ? ` (client id ${p.appId})` : ''}, multi-tenant`,
     audience_set: () => 'registration made multi-tenant (AzureADMultipleOrgs)',
     audience_ok: () => 'registration already multi-tenant',
     redirect_uri_set: (p) => `Web redirect URI set: ${p.redirectUri}`,
@@ -174,31 +184,39 @@ export const SETUP_STEPS: Record<Locale, Record<SetupMessageCode, Template>> = {
     owner_add: (p) => `keyrelay's identity (${p.identityClientId}) added as owner of the app`,
     owner_ok: (p) => `keyrelay's identity (${p.identityClientId}) already owns the app`,
     owner_skipped: () => 'owner not set: no identity given (--identity-client-id or AZURE_MANAGED_IDENTITY_CLIENT_ID)',
-    service_principal_create: (p) => `service principal of the app created in the tenant${p.appId ? ` (${p.appId})` : ''}: without it Entra refuses client credentials (AADSTS7000229)`,
+    service_principal_create: (p) =>
+      `service principal of the app created in the tenant${p.appId ? ` (${p.appId})` : ''}: without it Entra refuses client credentials (AADSTS7000229)`,
     service_principal_ok: () => 'service principal of the app already in the tenant',
-    role_grant: (p) => `Microsoft Graph app role ${p.role} granted to keyrelay's identity (managed-identity tokens show it within 24 hours)`,
+    role_grant: (p) =>
+      `Microsoft Graph app role ${p.role} granted to keyrelay's identity (managed-identity tokens show it within 24 hours)`,
     role_ok: (p) => `Microsoft Graph app role ${p.role} already granted to keyrelay's identity`,
-    role_grant_command: (p) => `your account may not grant app roles: a Privileged Role Administrator runs, for ${p.role}:\n    ${p.command}`,
+    role_grant_command: (p) =>
+      `your account may not grant app roles: a Privileged Role Administrator runs, for ${p.role}:\n    ${p.command}`,
     secret_ok: (p) => `client secret in Key Vault (${p.secretName}) valid until ${p.expiresOn}: no new secret`,
     secret_create: (p) =>
       `client secret created (expires ${p.expiresOn}) and written straight into Key Vault as ${p.secretName}, because ${p.reason}`,
-    next_client_id: (p) => `Set OAUTH_CLIENT_ID=${p.appId} in the app settings (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\`, then \`azd provision\`).`,
+    next_client_id: (p) =>
+      `Set OAUTH_CLIENT_ID=${p.appId} in the app settings (azd: \`azd env set OAUTH_CLIENT_ID ${p.appId}\`, then \`azd provision\`).`,
     next_consent: (p) =>
       `An administrator of each tenant whose mailboxes will connect opens the consent link and accepts the permissions:\n    ${p.consentUrl}\n    (for another tenant replace ${p.tenant} with its ID or domain)`,
     next_connect: (p) => `Connect each mailbox once: ${p.connectUrl}`,
     next_doctor: () => 'Check everything with `npm run doctor`.',
-    fic_ok: (p) => `federated credential ${p.name} already present: subject ${p.subject} (the identity's object id), audience ${p.audience}`,
-    fic_add: (p) => `federated credential ${p.name} added to the app: subject ${p.subject} (the identity's object id), audience ${p.audience}`,
+    fic_ok: (p) =>
+      `federated credential ${p.name} already present: subject ${p.subject} (the identity's object id), audience ${p.audience}`,
+    fic_add: (p) =>
+      `federated credential ${p.name} added to the app: subject ${p.subject} (the identity's object id), audience ${p.audience}`,
     fic_verify: () => "token verified with the identity's assertion",
     fic_verified: () => "Entra ID accepts keyrelay's identity's assertion: token obtained without a secret",
     fic_verify_elsewhere: (p) =>
       `verification deferred: this command's Azure login is not keyrelay's identity (${p.subject}); \`npm run doctor\` and the monitor verify it where keyrelay runs`,
     setting_ok: () => 'OAUTH_CLIENT_CREDENTIAL=federated already set',
     secret_none: (p) => `no client secret ${p.secretName} in Key Vault: nothing to remove`,
-    secret_removed: (p) => `old client secret removed from the app (keyId ${p.keyId}) and from Key Vault (${p.secretName})`,
+    secret_removed: (p) =>
+      `old client secret removed from the app (keyId ${p.keyId}) and from Key Vault (${p.secretName})`,
     next_switch: () =>
       'Switch the app setting to OAUTH_CLIENT_CREDENTIAL=federated (azd: `azd env set OAUTH_CLIENT_CREDENTIAL federated`, then `azd provision`; locally: local.settings.json), then run `npm run setup -- --federated` again.',
-    next_remove_after_switch: () => 'After the switch, `npm run setup -- --federated --remove-secret` removes the old client secret.',
+    next_remove_after_switch: () =>
+      'After the switch, `npm run setup -- --federated --remove-secret` removes the old client secret.',
     next_remove_secret: (p) =>
       `The client secret ${p.secretName} is no longer needed: remove it from the app and Key Vault with \`npm run setup -- --federated --remove-secret\`.`,
   },
@@ -215,15 +233,18 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
     },
     graph_denied_manage_apps: {
       problem: () => 'il tuo account non può leggere o modificare le registrazioni app (Microsoft Graph 403)',
-      fix: () => 'Serve il ruolo Entra ID Application Administrator o Cloud Application Administrator (o Application.ReadWrite.All).',
+      fix: () =>
+        'Serve il ruolo Entra ID Application Administrator o Cloud Application Administrator (o Application.ReadWrite.All).',
     },
     graph_denied_add_owner: {
       problem: () => "il tuo account non può aggiungere proprietari all'app (Microsoft Graph 403)",
-      fix: () => "Serve il ruolo Application Administrator o Cloud Application Administrator, oppure essere proprietario dell'app.",
+      fix: () =>
+        "Serve il ruolo Application Administrator o Cloud Application Administrator, oppure essere proprietario dell'app.",
     },
     key_vault_denied: {
       problem: (p) => `il tuo account non può scrivere segreti in Key Vault (${p.vault}, 403)`,
-      fix: (p) => `Assegnati il ruolo \`Key Vault Secrets Officer\` sul vault: \`az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>\`.`,
+      fix: (p) =>
+        `Assegnati il ruolo \`Key Vault Secrets Officer\` sul vault: \`az role assignment create --role "Key Vault Secrets Officer" --assignee <tuo account> --scope <id del vault ${p.vault}>\`.`,
     },
     app_not_found: {
       problem: (p) => `OAUTH_CLIENT_ID=${p.appId} non corrisponde a nessuna registrazione app nel tenant ${p.tenant}`,
@@ -231,7 +252,8 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
     },
     app_name_ambiguous: {
       problem: (p) => `${p.count} registrazioni app si chiamano "${p.displayName}"`,
-      fix: () => 'Imposta OAUTH_CLIENT_ID con il client id di quella giusta, oppure usa --app-name con un nome univoco.',
+      fix: () =>
+        'Imposta OAUTH_CLIENT_ID con il client id di quella giusta, oppure usa --app-name con un nome univoco.',
     },
     permission_not_published: {
       problem: (p) => `${p.resource} non pubblica il permesso delegato ${p.scope} in questo tenant`,
@@ -239,14 +261,17 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
     },
     identity_not_found: {
       problem: (p) => `nessun service principal con client id ${p.identityClientId} (identità di keyrelay)`,
-      fix: () => 'Controlla --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, oppure passa --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
+      fix: () =>
+        'Controlla --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, oppure passa --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
     },
     secret_lifetime_policy: {
-      problem: () => 'un criterio del tenant limita la durata dei segreti client (CredentialInvalidLifetimeAsPerAppPolicy)',
+      problem: () =>
+        'un criterio del tenant limita la durata dei segreti client (CredentialInvalidLifetimeAsPerAppPolicy)',
       fix: () => 'Riprova con una durata minore, es. `--secret-months 6`.',
     },
     secret_type_policy: {
-      problem: () => 'un criterio del tenant vieta i segreti client per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
+      problem: () =>
+        'un criterio del tenant vieta i segreti client per questa app (CredentialTypeNotAllowedAsPerAppPolicy)',
       fix: () => "Chiedi un'eccezione al criterio per questa app: keyrelay oggi usa un segreto client.",
     },
     service_unavailable: {
@@ -262,16 +287,19 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
       fix: () => 'Imposta AZURE_MANAGED_IDENTITY_PRINCIPAL_ID (output di azd) o passa --identity-object-id.',
     },
     federated_tenant_id: {
-      problem: (p) => `AZURE_TENANT_ID=${p.tenant} non è un ID tenant (GUID): l'emittente della credenziale federata lo richiede`,
+      problem: (p) =>
+        `AZURE_TENANT_ID=${p.tenant} non è un ID tenant (GUID): l'emittente della credenziale federata lo richiede`,
       fix: () => "Imposta AZURE_TENANT_ID all'ID (GUID) del tenant della registrazione app.",
     },
     federated_credential_conflict: {
       problem: (p) => `l'app ha già una credenziale federata ${p.name} con emittente, soggetto o audience diversi`,
-      fix: () => 'Correggila o eliminala nel portale (Certificati e segreti > Credenziali federate) e riesegui il comando.',
+      fix: () =>
+        'Correggila o eliminala nel portale (Certificati e segreti > Credenziali federate) e riesegui il comando.',
     },
     federated_verify_failed: {
       problem: (p) => `Entra ID non accetta l'asserzione dell'identità (${p.code})`,
-      fix: () => "Controlla con `npm run doctor`; identità e registrazione app devono stare nello stesso tenant. L'impostazione non è stata cambiata.",
+      fix: () =>
+        "Controlla con `npm run doctor`; identità e registrazione app devono stare nello stesso tenant. L'impostazione non è stata cambiata.",
     },
     unexpected: {
       problem: (p) => `errore inatteso durante: ${p.step}`,
@@ -284,11 +312,13 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
         p.tried
           ? `no Azure sign-in found: DefaultAzureCredential tried ${identityKindsText('en', p.tried)} and none gave a token`
           : 'no usable Azure sign-in: Entra ID or the service refused the login it found',
-      fix: () => 'Sign in with `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
+      fix: () =>
+        'Sign in with `az login` (or `azd auth login`) with an administrator account of the tenant and try again.',
     },
     graph_denied_manage_apps: {
       problem: () => 'your account may not read or change app registrations (Microsoft Graph 403)',
-      fix: () => 'You need the Entra ID role Application Administrator or Cloud Application Administrator (or Application.ReadWrite.All).',
+      fix: () =>
+        'You need the Entra ID role Application Administrator or Cloud Application Administrator (or Application.ReadWrite.All).',
     },
     graph_denied_add_owner: {
       problem: () => 'your account may not add owners to the app (Microsoft Graph 403)',
@@ -296,7 +326,8 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
     },
     key_vault_denied: {
       problem: (p) => `your account may not write secrets to Key Vault (${p.vault}, 403)`,
-      fix: (p) => `Give yourself "Key Vault Secrets Officer" on the vault: az role assignment create --role "Key Vault Secrets Officer" --assignee <your account> --scope <resource id of ${p.vault}>.`,
+      fix: (p) =>
+        `Give yourself "Key Vault Secrets Officer" on the vault: az role assignment create --role "Key Vault Secrets Officer" --assignee <your account> --scope <resource id of ${p.vault}>.`,
     },
     app_not_found: {
       problem: (p) => `OAUTH_CLIENT_ID=${p.appId} names no app registration in tenant ${p.tenant}`,
@@ -308,11 +339,13 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
     },
     permission_not_published: {
       problem: (p) => `${p.resource} publishes no delegated permission ${p.scope} in this tenant`,
-      fix: () => 'Check that the tenant has Exchange Online and Microsoft Graph (Microsoft 365 licences) and try again.',
+      fix: () =>
+        'Check that the tenant has Exchange Online and Microsoft Graph (Microsoft 365 licences) and try again.',
     },
     identity_not_found: {
       problem: (p) => `no service principal with client id ${p.identityClientId} (keyrelay's identity)`,
-      fix: () => 'Check --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, or pass --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
+      fix: () =>
+        'Check --identity-client-id / AZURE_MANAGED_IDENTITY_CLIENT_ID, or pass --identity-object-id (AZURE_MANAGED_IDENTITY_PRINCIPAL_ID).',
     },
     secret_lifetime_policy: {
       problem: () => 'a tenant policy limits the lifetime of client secrets (CredentialInvalidLifetimeAsPerAppPolicy)',
@@ -335,16 +368,19 @@ export const SETUP_FAILURES: Record<Locale, Record<SetupFailureCode, { problem: 
       fix: () => 'Set AZURE_MANAGED_IDENTITY_PRINCIPAL_ID (an azd output) or pass --identity-object-id.',
     },
     federated_tenant_id: {
-      problem: (p) => `AZURE_TENANT_ID=${p.tenant} is not a tenant id (GUID): the federated credential's issuer needs one`,
+      problem: (p) =>
+        `AZURE_TENANT_ID=${p.tenant} is not a tenant id (GUID): the federated credential's issuer needs one`,
       fix: () => "Set AZURE_TENANT_ID to the id (GUID) of the app registration's tenant.",
     },
     federated_credential_conflict: {
       problem: (p) => `the app already has a federated credential ${p.name} with another issuer, subject or audience`,
-      fix: () => 'Fix or delete it in the portal (Certificates & secrets > Federated credentials) and run the command again.',
+      fix: () =>
+        'Fix or delete it in the portal (Certificates & secrets > Federated credentials) and run the command again.',
     },
     federated_verify_failed: {
       problem: (p) => `Entra ID does not accept the identity's assertion (${p.code})`,
-      fix: () => 'Check with `npm run doctor`; the identity and the app registration must be in the same tenant. The setting was not changed.',
+      fix: () =>
+        'Check with `npm run doctor`; the identity and the app registration must be in the same tenant. The setting was not changed.',
     },
     unexpected: {
       problem: (p) => `unexpected error during: ${p.step}`,
@@ -371,13 +407,23 @@ export function displayParams<P extends Readonly<Record<string, string | number>
   return shown as P;
 }
 
-export function renderSetupMessage(locale: Locale, message: SetupMessage, timeZone: string = DEFAULT_TIME_ZONE): string {
+export function renderSetupMessage(
+  locale: Locale,
+  message: SetupMessage,
+  timeZone: string = DEFAULT_TIME_ZONE,
+): string {
   const params = displayParams(message.params, { locale, timeZone });
   const reason = params.reason;
-  return SETUP_STEPS[locale][message.code](reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) });
+  return SETUP_STEPS[locale][message.code](
+    reason === undefined ? params : { ...params, reason: secretReasonText(locale, String(reason)) },
+  );
 }
 
-export function renderSetupFailure(locale: Locale, code: SetupFailureCode, params: MessageParams): { problem: string; fix: string } {
+export function renderSetupFailure(
+  locale: Locale,
+  code: SetupFailureCode,
+  params: MessageParams,
+): { problem: string; fix: string } {
   const template = SETUP_FAILURES[locale][code];
   return { problem: template.problem(params), fix: template.fix(params) };
 }

@@ -1,7 +1,15 @@
 // `npm run setup`: the portal procedure of the seed as one idempotent use case. Each step reads first and
 // changes only what differs, so a second run changes nothing. The client secret goes from Graph's
 // addPassword answer straight into Key Vault: it is never returned, printed, logged or written to disk.
-import { type AppRegistrationAdmin, type AppRegistrationDirectory, GraphRequestError, type ManagedAppRegistration, type PublishedPermissions, type RequiredResourceAccess, type SecretStore } from '../../ports/index.js';
+import {
+  type AppRegistrationAdmin,
+  type AppRegistrationDirectory,
+  GraphRequestError,
+  type ManagedAppRegistration,
+  type PublishedPermissions,
+  type RequiredResourceAccess,
+  type SecretStore,
+} from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
 import {
   adminConsentUrl,
@@ -48,9 +56,15 @@ export interface SetupOutcome {
 
 export const SECRET_DISPLAY_NAME = 'keyrelay (npm run setup)';
 
-const PERMISSION_LIST = REQUIRED_DELEGATED_PERMISSIONS.flatMap(({ resourceName, scopes }) => scopes.map((scope) => `${resourceName} ${scope}`)).join(', ');
+const PERMISSION_LIST = REQUIRED_DELEGATED_PERMISSIONS.flatMap(({ resourceName, scopes }) =>
+  scopes.map((scope) => `${resourceName} ${scope}`),
+).join(', ');
 
-export async function runSetup(deps: SetupDependencies, options: SetupOptions, onStep: (step: SetupStep) => void = () => undefined): Promise<SetupOutcome> {
+export async function runSetup(
+  deps: SetupDependencies,
+  options: SetupOptions,
+  onStep: (step: SetupStep) => void = () => undefined,
+): Promise<SetupOutcome> {
   const { settings, dryRun } = options;
   const steps: SetupStep[] = [];
   const record = (status: StepStatus, code: SetupMessageCode, params: MessageParams = {}): void => {
@@ -58,7 +72,8 @@ export async function runSetup(deps: SetupDependencies, options: SetupOptions, o
     steps.push(step);
     onStep(step);
   };
-  const changed = (code: SetupMessageCode, params: MessageParams = {}): void => record(dryRun ? 'planned' : 'done', code, params);
+  const changed = (code: SetupMessageCode, params: MessageParams = {}): void =>
+    record(dryRun ? 'planned' : 'done', code, params);
 
   const existing = await step('find app registration', () => findApplication(deps.apps, settings, options.appName));
   const required = await step('look up permissions', () => lookUpRequiredAccess(deps.apps));
@@ -67,14 +82,26 @@ export async function runSetup(deps: SetupDependencies, options: SetupOptions, o
   if (existing) {
     record('unchanged', 'app_found', { displayName: existing.displayName, appId: existing.appId });
     const { changes, kinds } = planApplicationChanges(existing, settings.redirectUri, required);
-    if (kinds.length > 0 && !dryRun) await step('update app registration', () => deps.apps.updateApplication(existing.id, changes));
-    record(kinds.includes('audience') ? (dryRun ? 'planned' : 'done') : 'unchanged', kinds.includes('audience') ? 'audience_set' : 'audience_ok');
-    record(kinds.includes('redirectUri') ? (dryRun ? 'planned' : 'done') : 'unchanged', kinds.includes('redirectUri') ? 'redirect_uri_set' : 'redirect_uri_ok', {
-      redirectUri: settings.redirectUri,
-    });
-    record(kinds.includes('permissions') ? (dryRun ? 'planned' : 'done') : 'unchanged', kinds.includes('permissions') ? 'permissions_set' : 'permissions_ok', {
-      permissions: PERMISSION_LIST,
-    });
+    if (kinds.length > 0 && !dryRun)
+      await step('update app registration', () => deps.apps.updateApplication(existing.id, changes));
+    record(
+      kinds.includes('audience') ? (dryRun ? 'planned' : 'done') : 'unchanged',
+      kinds.includes('audience') ? 'audience_set' : 'audience_ok',
+    );
+    record(
+      kinds.includes('redirectUri') ? (dryRun ? 'planned' : 'done') : 'unchanged',
+      kinds.includes('redirectUri') ? 'redirect_uri_set' : 'redirect_uri_ok',
+      {
+        redirectUri: settings.redirectUri,
+      },
+    );
+    record(
+      kinds.includes('permissions') ? (dryRun ? 'planned' : 'done') : 'unchanged',
+      kinds.includes('permissions') ? 'permissions_set' : 'permissions_ok',
+      {
+        permissions: PERMISSION_LIST,
+      },
+    );
   } else {
     if (!dryRun) {
       app = await step('create app registration', () =>
@@ -100,7 +127,13 @@ export async function runSetup(deps: SetupDependencies, options: SetupOptions, o
   const appId = app?.appId;
   if (appId !== undefined) {
     if (settings.oauthClientId !== appId) nextSteps.push({ code: 'next_client_id', params: { appId } });
-    nextSteps.push({ code: 'next_consent', params: { consentUrl: adminConsentUrl(settings.authorityHost, settings.azureTenantId, appId), tenant: settings.azureTenantId } });
+    nextSteps.push({
+      code: 'next_consent',
+      params: {
+        consentUrl: adminConsentUrl(settings.authorityHost, settings.azureTenantId, appId),
+        tenant: settings.azureTenantId,
+      },
+    });
   }
   nextSteps.push({ code: 'next_connect', params: { connectUrl: `${settings.publicBaseUrl}/api/connect` } });
   nextSteps.push({ code: 'next_doctor', params: {} });
@@ -116,10 +149,15 @@ export async function step<T>(name: string, operation: () => Promise<T>): Promis
   }
 }
 
-export async function findApplication(apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'findApplicationsByDisplayName'>, settings: SetupSettings, appName: string): Promise<ManagedAppRegistration | undefined> {
+export async function findApplication(
+  apps: Pick<AppRegistrationAdmin, 'findApplicationByAppId' | 'findApplicationsByDisplayName'>,
+  settings: SetupSettings,
+  appName: string,
+): Promise<ManagedAppRegistration | undefined> {
   if (settings.oauthClientId !== undefined) {
     const app = await apps.findApplicationByAppId(settings.oauthClientId);
-    if (!app) throw new SetupFailure('app_not_found', { appId: settings.oauthClientId, tenant: settings.azureTenantId });
+    if (!app)
+      throw new SetupFailure('app_not_found', { appId: settings.oauthClientId, tenant: settings.azureTenantId });
     return app;
   }
   const matches = await apps.findApplicationsByDisplayName(appName);
@@ -136,7 +174,8 @@ async function lookUpRequiredAccess(apps: AppRegistrationAdmin): Promise<Require
   try {
     return requiredResourceAccessFrom(published);
   } catch (error) {
-    if (error instanceof PermissionNotPublishedError) throw new SetupFailure('permission_not_published', { resource: error.resourceName, scope: error.scope });
+    if (error instanceof PermissionNotPublishedError)
+      throw new SetupFailure('permission_not_published', { resource: error.resourceName, scope: error.scope });
     throw error;
   }
 }
@@ -147,7 +186,12 @@ type RecordStep = (status: StepStatus, code: SetupMessageCode, params?: MessageP
  * Entra refuses client credentials of an app without a service principal in its home tenant (AADSTS7000229),
  * and Graph `POST /applications` does not create one (the portal does): without it no rotation verifies.
  */
-async function ensureServicePrincipal(deps: SetupDependencies, app: ManagedAppRegistration | undefined, dryRun: boolean, record: RecordStep): Promise<void> {
+async function ensureServicePrincipal(
+  deps: SetupDependencies,
+  app: ManagedAppRegistration | undefined,
+  dryRun: boolean,
+  record: RecordStep,
+): Promise<void> {
   if (!app) return record('planned', 'service_principal_create', { appId: '' });
   const existing = await step('find service principal', () => deps.apps.findServicePrincipal(app.appId));
   if (existing) return record('unchanged', 'service_principal_ok', { appId: app.appId });
@@ -169,13 +213,24 @@ export function requiredIdentityRoles(alertMailAuth: SetupSettings['alertMailAut
  * app-only token's roles). An account that may not grant (Microsoft Graph 403: it takes
  * AppRoleAssignment.ReadWrite.All, e.g. a Privileged Role Administrator) gets the exact command instead.
  */
-async function ensureRoleGrants(deps: SetupDependencies, settings: SetupSettings, principalId: string, dryRun: boolean, record: RecordStep): Promise<void> {
+async function ensureRoleGrants(
+  deps: SetupDependencies,
+  settings: SetupSettings,
+  principalId: string,
+  dryRun: boolean,
+  record: RecordStep,
+): Promise<void> {
   const graph = await step('look up Microsoft Graph', () => deps.apps.findServicePrincipal(MICROSOFT_GRAPH_APP_ID));
-  if (!graph) throw new SetupFailure('permission_not_published', { resource: 'Microsoft Graph', scope: 'Application.ReadWrite.OwnedBy' });
+  if (!graph)
+    throw new SetupFailure('permission_not_published', {
+      resource: 'Microsoft Graph',
+      scope: 'Application.ReadWrite.OwnedBy',
+    });
   const grants = await step('read app role assignments', () => deps.apps.listAppRoleGrants(principalId));
   for (const role of requiredIdentityRoles(settings.alertMailAuth)) {
     const appRoleId = graph.appRoles.find((candidate) => candidate.value === role)?.id;
-    if (appRoleId === undefined) throw new SetupFailure('permission_not_published', { resource: 'Microsoft Graph', scope: role });
+    if (appRoleId === undefined)
+      throw new SetupFailure('permission_not_published', { resource: 'Microsoft Graph', scope: role });
     if (grants.some((grant) => grant.resourceId === graph.id && grant.appRoleId === appRoleId)) {
       record('unchanged', 'role_ok', { role });
       continue;
@@ -189,20 +244,30 @@ async function ensureRoleGrants(deps: SetupDependencies, settings: SetupSettings
       await deps.apps.grantAppRole(grant);
       record('done', 'role_grant', { role });
     } catch (error) {
-      if (!(error instanceof GraphRequestError && error.failure.status === 403)) throw setupFailureOf(error, 'grant app role');
+      if (!(error instanceof GraphRequestError && error.failure.status === 403))
+        throw setupFailureOf(error, 'grant app role');
       record('skipped', 'role_grant_command', { role, command: appRoleGrantCommand(settings.graphEndpoint, grant) });
     }
   }
 }
 
 /** The one command a Privileged Role Administrator runs to grant the role (Azure CLI, same Graph call). */
-export function appRoleGrantCommand(graphEndpoint: string, grant: { principalId: string; resourceId: string; appRoleId: string }): string {
+export function appRoleGrantCommand(
+  graphEndpoint: string,
+  grant: { principalId: string; resourceId: string; appRoleId: string },
+): string {
   const body = JSON.stringify(grant);
   return `az rest --method POST --uri ${graphEndpoint}/v1.0/servicePrincipals/${grant.resourceId}/appRoleAssignedTo --headers Content-Type=application/json --body '${body}'`;
 }
 
 /** Makes keyrelay's identity an owner of the app; resolves its directory object id (undefined: no identity given). */
-async function ensureOwner(deps: SetupDependencies, settings: SetupSettings, app: ManagedAppRegistration | undefined, dryRun: boolean, record: RecordStep): Promise<string | undefined> {
+async function ensureOwner(
+  deps: SetupDependencies,
+  settings: SetupSettings,
+  app: ManagedAppRegistration | undefined,
+  dryRun: boolean,
+  record: RecordStep,
+): Promise<string | undefined> {
   const identityClientId = settings.identityClientId;
   if (identityClientId === undefined) {
     record('skipped', 'owner_skipped');
@@ -228,7 +293,12 @@ async function ensureOwner(deps: SetupDependencies, settings: SetupSettings, app
   return objectId;
 }
 
-async function ensureClientSecret(deps: SetupDependencies, options: SetupOptions, app: ManagedAppRegistration | undefined, record: RecordStep): Promise<void> {
+async function ensureClientSecret(
+  deps: SetupDependencies,
+  options: SetupOptions,
+  app: ManagedAppRegistration | undefined,
+  record: RecordStep,
+): Promise<void> {
   const { settings } = options;
   const secretName = settings.oauthClientSecretName;
   const now = deps.clock.now();
@@ -239,7 +309,11 @@ async function ensureClientSecret(deps: SetupDependencies, options: SetupOptions
   }
   const endDateTime = secretEndDate(now, options.secretLifetimeMonths);
   if (options.dryRun || !app) {
-    return record('planned', 'secret_create', { secretName, expiresOn: endDateTime.toISOString(), reason: state.reason });
+    return record('planned', 'secret_create', {
+      secretName,
+      expiresOn: endDateTime.toISOString(),
+      reason: state.reason,
+    });
   }
   const added = await step('create client secret', () =>
     deps.passwords.addPassword(app.id, { displayName: SECRET_DISPLAY_NAME, endDateTime: endDateTime.toISOString() }),

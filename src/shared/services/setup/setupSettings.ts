@@ -2,7 +2,12 @@
 // OAUTH_CLIENT_ID yet) and as an azd hook (no AzureWebJobsStorage in azd's environment), so it asks
 // loadConfig to validate everything and keeps only the problems of the settings it uses.
 import { ConfigError, type SettingProblem } from '../../errors.js';
-import { federatedTokenAudienceFor, loadConfig, type OAuthClientCredentialKind, type SettingsSource } from '../../config.js';
+import {
+  federatedTokenAudienceFor,
+  loadConfig,
+  type OAuthClientCredentialKind,
+  type SettingsSource,
+} from '../../config.js';
 import { LOCALES, type Locale } from '../../presentation/locale.js';
 import { settingProblem } from '../../settingProblems.js';
 
@@ -76,17 +81,24 @@ export function loadSetupSettings(source: SettingsSource, flags: SetupFlags = {}
     if (!(error instanceof ConfigError)) throw error;
     problems.push(
       ...error.problems.filter(
-        ({ setting }) => SETUP_SETTINGS.has(setting) && !(setting === 'OAUTH_CLIENT_ID' && valueOf(source, setting) === undefined),
+        ({ setting }) =>
+          SETUP_SETTINGS.has(setting) && !(setting === 'OAUTH_CLIENT_ID' && valueOf(source, setting) === undefined),
       ),
     );
   }
   const identityClientId = flags.identityClientId ?? valueOf(source, IDENTITY_CLIENT_ID_SETTING);
   const identityObjectId = flags.identityObjectId ?? valueOf(source, IDENTITY_OBJECT_ID_SETTING);
   if (identityClientId !== undefined && !GUID.test(identityClientId)) {
-    problems.push({ setting: `--identity-client-id / ${IDENTITY_CLIENT_ID_SETTING}`, problem: settingProblem('identity_client_id') });
+    problems.push({
+      setting: `--identity-client-id / ${IDENTITY_CLIENT_ID_SETTING}`,
+      problem: settingProblem('identity_client_id'),
+    });
   }
   if (identityObjectId !== undefined && !GUID.test(identityObjectId)) {
-    problems.push({ setting: `--identity-object-id / ${IDENTITY_OBJECT_ID_SETTING}`, problem: settingProblem('identity_object_id') });
+    problems.push({
+      setting: `--identity-object-id / ${IDENTITY_OBJECT_ID_SETTING}`,
+      problem: settingProblem('identity_object_id'),
+    });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -106,7 +118,9 @@ export function loadSetupSettings(source: SettingsSource, flags: SetupFlags = {}
     redirectUri: `${publicBaseUrl}/api/oauth/callback`,
     authorityHost,
     graphEndpoint: withoutTrailingSlash(valueOf(source, 'GRAPH_ENDPOINT') ?? DEFAULTS.GRAPH_ENDPOINT),
-    locale: flags.locale ?? ((LOCALES as readonly string[]).includes(localeSetting) ? (localeSetting as Locale) : DEFAULTS.ALERT_LOCALE),
+    locale:
+      flags.locale ??
+      ((LOCALES as readonly string[]).includes(localeSetting) ? (localeSetting as Locale) : DEFAULTS.ALERT_LOCALE),
     ...(identityClientId !== undefined && { identityClientId }),
     ...(identityObjectId !== undefined && { identityObjectId }),
     alertMailAuth: valueOf(source, 'ALERT_MAIL_AUTH') === 'managed-identity' ? 'managed-identity' : 'connected-mailbox',

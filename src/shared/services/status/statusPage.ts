@@ -54,13 +54,16 @@ const it: StatusLabels = {
   title: 'Stato di keyrelay',
   language: 'Lingua',
   generated: 'Aggiornato il',
-  posture: { federated: 'Credenziale: identità gestita federata, nessun segreto da far scadere', secret: 'Credenziale: segreto client in Key Vault (rinnovato da keyrelay)' },
+  posture: {
+    federated: 'Credenziale: identità gestita federata, nessun segreto da far scadere',
+    secret: 'Credenziale: segreto client in Key Vault (rinnovato da keyrelay)',
+  },
   app: 'App',
   missingPermission: (permission) =>
     `keyrelay non può leggere le credenziali dell'app da Microsoft Graph (manca il permesso ${permission}): le date vengono da Key Vault.`,
   sourceErrors: 'Fonti non leggibili',
   alarmChannelNeedsSecret:
-    "Se Entra ID rifiuta il segreto client nessun avviso arriva: la posta da una casella collegata ha bisogno di quel segreto. Imposta ALERT_WEBHOOK_URL o ALERT_MAIL_AUTH=managed-identity.",
+    'Se Entra ID rifiuta il segreto client nessun avviso arriva: la posta da una casella collegata ha bisogno di quel segreto. Imposta ALERT_WEBHOOK_URL o ALERT_MAIL_AUTH=managed-identity.',
   timeline: 'Prossime scadenze',
   timelineCaption: 'Giorni rimasti per ogni credenziale e casella (scala in giorni da oggi).',
   credentials: 'Credenziali',
@@ -95,7 +98,10 @@ const en: StatusLabels = {
   title: 'keyrelay status',
   language: 'Language',
   generated: 'Updated',
-  posture: { federated: 'Credential: federated managed identity, no secret to expire', secret: 'Credential: client secret in Key Vault (rotated by keyrelay)' },
+  posture: {
+    federated: 'Credential: federated managed identity, no secret to expire',
+    secret: 'Credential: client secret in Key Vault (rotated by keyrelay)',
+  },
   app: 'App',
   missingPermission: (permission) =>
     `keyrelay cannot read the app's credentials from Microsoft Graph (permission ${permission} is missing): dates come from Key Vault.`,
@@ -252,9 +258,17 @@ function renderTimeline(report: StatusReport, labels: StatusLabels): string {
   const percent = (days: number): string => `${(share(days) * 100).toFixed(2)}%`;
   const ticks = timelineTicks(span);
   const axis = ticks
-    .map((tick, index) => `<span${index === ticks.length - 1 ? ' class="last"' : ''} style="left:${percent(tick)}">${tick}</span>`)
+    .map(
+      (tick, index) =>
+        `<span${index === ticks.length - 1 ? ' class="last"' : ''} style="left:${percent(tick)}">${tick}</span>`,
+    )
     .join('');
-  const gridLines = ticks.map((tick) => `<line x1="${share(tick) * 1000}" y1="0" x2="${share(tick) * 1000}" y2="14" stroke="#d0d7de" stroke-width="2"/>`).join('');
+  const gridLines = ticks
+    .map(
+      (tick) =>
+        `<line x1="${share(tick) * 1000}" y1="0" x2="${share(tick) * 1000}" y2="14" stroke="#d0d7de" stroke-width="2"/>`,
+    )
+    .join('');
   const items = rows.map((row) => {
     const width = Math.max(4, share(row.daysLeft) * 1000);
     const bar = `<svg viewBox="0 0 1000 14" preserveAspectRatio="none" aria-hidden="true">${gridLines}<rect x="0" y="1" width="${width.toFixed(1)}" height="12" rx="3" fill="${BAR_COLOURS[row.tone]}"/></svg>`;
@@ -310,11 +324,21 @@ function renderMailbox(mailbox: MailboxHealth, labels: StatusLabels, zone: Displ
 
 function renderMailboxes(report: StatusReport, labels: StatusLabels, zone: DisplayZone): string {
   const e = escapeHtml;
-  if (report.mailboxes.length === 0) return `<h2>${e(labels.mailboxes)}</h2><p class="meta">${e(labels.noMailboxes)}</p>`;
-  return `<h2>${e(labels.mailboxes)}</h2>${table(labels.mailboxColumns, report.mailboxes.map((m) => renderMailbox(m, labels, zone)))}`;
+  if (report.mailboxes.length === 0)
+    return `<h2>${e(labels.mailboxes)}</h2><p class="meta">${e(labels.noMailboxes)}</p>`;
+  return `<h2>${e(labels.mailboxes)}</h2>${table(
+    labels.mailboxColumns,
+    report.mailboxes.map((m) => renderMailbox(m, labels, zone)),
+  )}`;
 }
 
-function renderRuns(title: string, runs: StatusReport['runs'], labels: StatusLabels, zone: DisplayZone, emptyText?: string): string {
+function renderRuns(
+  title: string,
+  runs: StatusReport['runs'],
+  labels: StatusLabels,
+  zone: DisplayZone,
+  emptyText?: string,
+): string {
   const e = escapeHtml;
   if (runs.length === 0) return emptyText ? `<h2>${e(title)}</h2><p class="meta">${e(emptyText)}</p>` : '';
   const rows = runs.map((run) => {
@@ -340,7 +364,9 @@ function renderRotations(report: StatusReport, labels: StatusLabels, zone: Displ
       ...(rotation.blockedReason ? [`<code>${e(rotation.blockedReason)}</code>`] : []),
       // The latest rotation's failing step with what to do about it; older rotations keep only their code.
       ...(rotation.lastError
-        ? [`<code>${e(rotation.lastError)}</code>${rotation === report.rotations[0] ? ` ${e(rotationErrorFix(rotation.lastError, zone.locale))}` : ''}`]
+        ? [
+            `<code>${e(rotation.lastError)}</code>${rotation === report.rotations[0] ? ` ${e(rotationErrorFix(rotation.lastError, zone.locale))}` : ''}`,
+          ]
         : []),
     ];
     const cells: Cell[] = [
@@ -372,7 +398,8 @@ export function statusPageLocale(lang: string | null, acceptLanguage: string | n
 /** Plain links, no script (the CSP forbids it): the same query (the function key's `code` included) with `lang` set. */
 function renderLanguageSwitch(locale: Locale, query: URLSearchParams, labels: StatusLabels): string {
   const links = LOCALES.map((other) => {
-    if (other === locale) return `<strong lang="${other}" aria-current="true">${escapeHtml(LANGUAGE_NAMES[other])}</strong>`;
+    if (other === locale)
+      return `<strong lang="${other}" aria-current="true">${escapeHtml(LANGUAGE_NAMES[other])}</strong>`;
     const params = new URLSearchParams(query);
     params.set('lang', other);
     return `<a lang="${other}" hreflang="${other}" href="?${escapeHtml(params.toString())}">${escapeHtml(LANGUAGE_NAMES[other])}</a>`;
@@ -381,7 +408,11 @@ function renderLanguageSwitch(locale: Locale, query: URLSearchParams, labels: St
 }
 
 /** `query`: the request's query string, kept in the language links (the function key travels in `code`). */
-export function renderStatusPage(report: StatusReport, locale: Locale, query: URLSearchParams = new URLSearchParams()): string {
+export function renderStatusPage(
+  report: StatusReport,
+  locale: Locale,
+  query: URLSearchParams = new URLSearchParams(),
+): string {
   const labels = STATUS_LABELS[locale];
   const zone = zoneOf(report, locale);
   const e = escapeHtml;
@@ -390,7 +421,9 @@ export function renderStatusPage(report: StatusReport, locale: Locale, query: UR
     report.sourceErrors.length > 0
       ? `<p class="notice">${e(labels.sourceErrors)}: ${report.sourceErrors.map((code) => `<code>${e(code)}</code>`).join(' ')}</p>`
       : '',
-    report.warnings.includes('alarm_channel_needs_secret') ? `<p class="notice">${e(labels.alarmChannelNeedsSecret)}</p>` : '',
+    report.warnings.includes('alarm_channel_needs_secret')
+      ? `<p class="notice">${e(labels.alarmChannelNeedsSecret)}</p>`
+      : '',
     renderRunGaps(report, locale),
   ].join('');
   const body = [

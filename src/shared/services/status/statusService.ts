@@ -16,7 +16,10 @@ const RUNS_SHOWN = 5;
 const REPORTS_READ = 20;
 const ROTATIONS_SHOWN = 5;
 
-export type StatusSettings = ExpirySettings & AlarmChannelSettings & Pick<Config, 'alertTimeZone'> & Partial<Pick<Config, 'oauthClientCredential'>>;
+export type StatusSettings = ExpirySettings &
+  AlarmChannelSettings &
+  Pick<Config, 'alertTimeZone'> &
+  Partial<Pick<Config, 'oauthClientCredential'>>;
 
 export interface StatusDependencies extends DiscoveryDependencies {
   config: StatusSettings;
@@ -177,7 +180,11 @@ export function createStatusService(deps: StatusDependencies): StatusService {
         ...(discovery.missingPermission ? { missingPermission: discovery.missingPermission } : {}),
         sourceErrors,
         warnings: alarmChannelsWithoutSecret(config).length === 0 ? ['alarm_channel_needs_secret'] : [],
-        settings: { rotationMode: config.rotationMode, alertThresholdsDays: [...config.alertThresholdsDays], timeZone: config.alertTimeZone },
+        settings: {
+          rotationMode: config.rotationMode,
+          alertThresholdsDays: [...config.alertThresholdsDays],
+          timeZone: config.alertTimeZone,
+        },
         credentials,
         mailboxes,
         runs: allReports

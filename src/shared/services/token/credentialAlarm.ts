@@ -11,7 +11,6 @@ import { renderCredentialAlarm } from '../../domain/monitor/credentialAlarmMessa
 import type { Locale } from '../../presentation/locale.js';
 import type { Logger } from '../../logger.js';
 
-
 /** Channels that work without the client secret; each optional. */
 export interface CredentialAlarmChannels {
   appId: string;
@@ -43,18 +42,24 @@ export function createRunReportCredentialAlarm(
 ): CredentialAlarm {
   async function notify(code: string, at: Date): Promise<string[]> {
     if (!channels) return [];
-    const message = renderCredentialAlarm({ appId: channels.appId, code, at }, { locale: channels.locale, timeZone: channels.timeZone });
+    const message = renderCredentialAlarm(
+      { appId: channels.appId, code, at },
+      { locale: channels.locale, timeZone: channels.timeZone },
+    );
     const { webhook, mail } = channels;
     const deliveries: Array<Promise<string>> = [];
     if (webhook) deliveries.push(webhook.notify(message.webhook).then(() => 'webhook'));
     if (mail) {
       deliveries.push(
-        mail.mailer.send({ from: mail.from, to: [...mail.to], subject: message.subject, html: message.html, attachments: [] }).then(() => 'mail'),
+        mail.mailer
+          .send({ from: mail.from, to: [...mail.to], subject: message.subject, html: message.html, attachments: [] })
+          .then(() => 'mail'),
       );
     }
     const results = await Promise.allSettled(deliveries);
     for (const result of results) {
-      if (result.status === 'rejected') logger.error('token.credential_alarm_not_sent', { code, reason: errorName(result.reason) });
+      if (result.status === 'rejected')
+        logger.error('token.credential_alarm_not_sent', { code, reason: errorName(result.reason) });
     }
     return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   }
@@ -91,9 +96,14 @@ export function createRunReportCredentialAlarm(
         .finish(runId, {
           finishedAt: clock.now(),
           counts: { credentialAlarms: 1, credentialAlarmChannels: sentThrough.length },
-          errors: [`credential_rejected:${code}`, ...(channels && sentThrough.length === 0 ? ['credential_alarm_not_sent'] : [])],
+          errors: [
+            `credential_rejected:${code}`,
+            ...(channels && sentThrough.length === 0 ? ['credential_alarm_not_sent'] : []),
+          ],
         })
-        .catch((error: unknown) => logger.error('token.credential_alarm_not_recorded', { code, reason: errorName(error) }));
+        .catch((error: unknown) =>
+          logger.error('token.credential_alarm_not_recorded', { code, reason: errorName(error) }),
+        );
     },
   };
 }

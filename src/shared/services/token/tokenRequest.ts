@@ -17,17 +17,16 @@ export interface TokenRequest {
   resource: TokenResource;
 }
 
-const MAILBOX_EXPECTED = 'mailbox: expected the user principal name of a connected mailbox, e.g. user@contoso.com (at most 256 characters)';
+const MAILBOX_EXPECTED =
+  'mailbox: expected the user principal name of a connected mailbox, e.g. user@contoso.com (at most 256 characters)';
 
 const tokenRequestSchema = z.object({
-  mailbox: z
-    .string({ error: MAILBOX_EXPECTED })
-    .transform((mailbox, context) => {
-      const address = canonicalMailboxAddress(mailbox);
-      if (address.ok) return address.address;
-      context.addIssue({ code: 'custom', message: MAILBOX_EXPECTED });
-      return z.NEVER;
-    }),
+  mailbox: z.string({ error: MAILBOX_EXPECTED }).transform((mailbox, context) => {
+    const address = canonicalMailboxAddress(mailbox);
+    if (address.ok) return address.address;
+    context.addIssue({ code: 'custom', message: MAILBOX_EXPECTED });
+    return z.NEVER;
+  }),
   resource: z.enum(TOKEN_RESOURCES, { error: "resource: expected 'smtp' or 'graph'" }).default('smtp'),
 });
 
@@ -68,14 +67,20 @@ export function parseTokenRequest(rawBody: string): TokenRequest {
   try {
     body = JSON.parse(rawBody);
   } catch {
-    throw new InvalidRequestError('The request body must be JSON: {"mailbox": "user@contoso.com", "resource": "smtp" | "graph"}.');
+    throw new InvalidRequestError(
+      'The request body must be JSON: {"mailbox": "user@contoso.com", "resource": "smtp" | "graph"}.',
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidRequestError('The request body must be a JSON object: {"mailbox": "user@contoso.com", "resource": "smtp" | "graph"}.');
+    throw new InvalidRequestError(
+      'The request body must be a JSON object: {"mailbox": "user@contoso.com", "resource": "smtp" | "graph"}.',
+    );
   }
   const parsed = tokenRequestSchema.safeParse(body);
   if (!parsed.success) {
-    throw new InvalidRequestError(`Invalid request: ${[...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ')}.`);
+    throw new InvalidRequestError(
+      `Invalid request: ${[...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ')}.`,
+    );
   }
   return parsed.data;
 }

@@ -4,9 +4,25 @@
 // by every concurrent request for the same mailbox.
 import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
 import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
-import { type CachedAccount, type OAuthClient, type MailboxRecord, type MailboxRegistry, OAuthClientError, type OAuthFailure, type SecretStore, type SecretValue, StoreConflictError, StoreUnavailableError } from '../../ports/index.js';
+import {
+  type CachedAccount,
+  type OAuthClient,
+  type MailboxRecord,
+  type MailboxRegistry,
+  OAuthClientError,
+  type OAuthFailure,
+  type SecretStore,
+  type SecretValue,
+  StoreConflictError,
+  StoreUnavailableError,
+} from '../../ports/index.js';
 import type { Clock } from '../../domain/clock.js';
-import { ADMIN_CONSENT_SCOPES, adminConsentUrl, GRAPH_MAIL_SEND_SCOPE, SMTP_SEND_SCOPE } from '../../domain/connect/authorizeRequest.js';
+import {
+  ADMIN_CONSENT_SCOPES,
+  adminConsentUrl,
+  GRAPH_MAIL_SEND_SCOPE,
+  SMTP_SEND_SCOPE,
+} from '../../domain/connect/authorizeRequest.js';
 import {
   errorName,
   KeyrelayError,
@@ -73,7 +89,14 @@ export interface TokenService {
 export type MailboxTokenClient = Pick<OAuthClient, 'acquireTokenSilently'>;
 
 export interface TokenServiceDependencies {
-  config: { publicBaseUrl: string; oauthTenant: string; allowedTenants: AllowedTenants; oauthClientId: string; authorityHost: string; redirectUri: string };
+  config: {
+    publicBaseUrl: string;
+    oauthTenant: string;
+    allowedTenants: AllowedTenants;
+    oauthClientId: string;
+    authorityHost: string;
+    redirectUri: string;
+  };
   clock: Clock;
   secretStore: SecretStore;
   mailboxRegistry: MailboxRegistry;
@@ -88,7 +111,8 @@ export interface TokenServiceDependencies {
 
 /** While the registry is rebuilt from Key Vault (the monitor's next run): ask again in a minute. */
 const REGISTRY_REBUILD_RETRY_AFTER_SECONDS = 60;
-export const REGISTRY_REBUILDING_MESSAGE = 'The mailbox registry is being rebuilt from the token caches in Key Vault; try again shortly.';
+export const REGISTRY_REBUILDING_MESSAGE =
+  'The mailbox registry is being rebuilt from the token caches in Key Vault; try again shortly.';
 
 export function xoauth2String(mailbox: string, accessToken: string): string {
   return Buffer.from(`user=${mailbox}\x01auth=Bearer ${accessToken}\x01\x01`, 'utf8').toString('base64');
@@ -122,10 +146,19 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
 
   function grant(mailbox: string, resource: TokenResource, token: HeldToken): TokenGrant {
     if (token.answer?.mailbox !== mailbox || token.answer.resource !== resource) {
-      const base = { mailbox, tenantId: token.tenantId, resource, tokenType: 'Bearer' as const, accessToken: token.accessToken, expiresOn: token.expiresOn.toISOString() };
+      const base = {
+        mailbox,
+        tenantId: token.tenantId,
+        resource,
+        tokenType: 'Bearer' as const,
+        accessToken: token.accessToken,
+        expiresOn: token.expiresOn.toISOString(),
+      };
       // Frozen: the same object answers every warm request for this token.
       token.answer = Object.freeze(
-        resource === 'smtp' ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: Object.freeze({ ...SMTP_ENDPOINT }) } : base,
+        resource === 'smtp'
+          ? { ...base, xoauth2: xoauth2String(mailbox, token.accessToken), smtp: Object.freeze({ ...SMTP_ENDPOINT }) }
+          : base,
       );
     }
     return token.answer;
@@ -154,7 +187,9 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
     const key = keyOf(mailbox, resource);
     const pending = inFlight.get(key);
     if (pending) return pending;
-    const refresh = oneAfterAnother(mailbox, () => coldPath(mailbox, resource, false)).finally(() => inFlight.delete(key));
+    const refresh = oneAfterAnother(mailbox, () => coldPath(mailbox, resource, false)).finally(() =>
+      inFlight.delete(key),
+    );
     inFlight.set(key, refresh);
     return refresh;
   }
@@ -162,14 +197,20 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   function refreshInBackground(mailbox: string, resource: TokenResource): void {
     refreshShared(mailbox, resource).catch((error: unknown) => {
       // The held token keeps serving; the next request past the threshold tries again.
-      logger.warn('token.background_refresh_failed', { resource, code: error instanceof KeyrelayError ? error.code : errorName(error) });
+      logger.warn('token.background_refresh_failed', {
+        resource,
+        code: error instanceof KeyrelayError ? error.code : errorName(error),
+      });
     });
   }
 
   async function loadRecord(mailbox: string): Promise<MailboxRecord> {
     const record = await mailboxRegistry.get(mailbox);
     // Another tenant's mailbox gets the same answer as an unknown one: nothing to learn from probing.
-    const tenantMismatch = record !== undefined && GUID.test(deps.config.oauthTenant) && record.tenantId.toLowerCase() !== deps.config.oauthTenant.toLowerCase();
+    const tenantMismatch =
+      record !== undefined &&
+      GUID.test(deps.config.oauthTenant) &&
+      record.tenantId.toLowerCase() !== deps.config.oauthTenant.toLowerCase();
     if (record === undefined || tenantMismatch) {
       forget(mailbox);
       // DESIGN §5: after storage loss the mailbox is most likely connected, its row not yet rebuilt: never 404 then.
@@ -199,7 +240,10 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       return await deps.registryLoss.registryLost();
     } catch (cause) {
       // Cannot tell a lost registry from an unknown mailbox: a 404 could make the product drop a connected one.
-      throw new UpstreamUnavailableError(REGISTRY_REBUILD_RETRY_AFTER_SECONDS, undefined, { cause, message: 'registry loss check failed' });
+      throw new UpstreamUnavailableError(REGISTRY_REBUILD_RETRY_AFTER_SECONDS, undefined, {
+        cause,
+        message: 'registry loss check failed',
+      });
     }
   }
 
@@ -222,10 +266,18 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       // The answer is the same; the next cold request will reach Entra again and mark it then.
       logger.error('token.mark_reconnect_failed', { errorCode, reason: errorName(error) });
     }
-    throw new ReconnectRequiredError(connectUrl(mailbox), tenantId === undefined ? {} : { adminConsentUrl: tenantConsentUrl(tenantId) });
+    throw new ReconnectRequiredError(
+      connectUrl(mailbox),
+      tenantId === undefined ? {} : { adminConsentUrl: tenantConsentUrl(tenantId) },
+    );
   }
 
-  async function failureToError(mailbox: string, tenantId: string, failure: OAuthFailure, cause: unknown): Promise<never> {
+  async function failureToError(
+    mailbox: string,
+    tenantId: string,
+    failure: OAuthFailure,
+    cause: unknown,
+  ): Promise<never> {
     switch (failure.kind) {
       case 'reconnect_required':
         return requireReconnect(mailbox, failure.errorCode);
@@ -305,13 +357,19 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       }
     }
     if (timeLeft(result) < MIN_TOKEN_LIFETIME_MS) {
-      throw new UpstreamUnavailableError(60, undefined, { message: 'Entra issued an access token with less than 10 minutes left' });
+      throw new UpstreamUnavailableError(60, undefined, {
+        message: 'Entra issued an access token with less than 10 minutes left',
+      });
     }
     // The token is handed out under the row's address only when the cache answers for that very identity
     // and address (a row written for one account must never lend another account's token).
     if (!cacheAnswersFor(record, result.account)) return requireReconnect(mailbox, 'cache_account_mismatch');
 
-    const token: HeldToken = { accessToken: result.accessToken, expiresOn: result.expiresOn, tenantId: record.tenantId };
+    const token: HeldToken = {
+      accessToken: result.accessToken,
+      expiresOn: result.expiresOn,
+      tenantId: record.tenantId,
+    };
     heldTokens.set(keyOf(mailbox, resource), token);
     if (refreshTokenChanged && clock.now().getTime() - stored.updatedOn.getTime() >= CACHE_WRITE_MIN_AGE_MS) {
       await writeCacheBack(mailbox, stored, result.serializedCache);
@@ -332,7 +390,12 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
       } catch (error) {
         // A 409 means another instance wrote at the same moment: its refresh token works as well as ours.
         if (error instanceof StoreConflictError && attempt < CACHE_WRITE_ATTEMPTS) continue;
-        const code = error instanceof StoreConflictError ? 'keyvault_conflict' : error instanceof StoreUnavailableError ? 'keyvault_unavailable' : 'keyvault_write_failed';
+        const code =
+          error instanceof StoreConflictError
+            ? 'keyvault_conflict'
+            : error instanceof StoreUnavailableError
+              ? 'keyvault_unavailable'
+              : 'keyvault_write_failed';
         // The refresh succeeded and the token is good: answer it; the stored refresh token still works.
         logger.error('token.cache_write_failed', { code, attempts: attempt });
         try {
@@ -358,25 +421,25 @@ export function createTokenService(deps: TokenServiceDependencies): TokenService
   }
 
   async function handOut(request: TokenRequest): Promise<TokenGrant> {
-      const mailbox = normaliseMailbox(request.mailbox);
-      const { resource } = request;
-      const held = heldTokens.get(keyOf(mailbox, resource));
-      if (held && timeLeft(held) >= MIN_TOKEN_LIFETIME_MS) {
-        // Long enough for a session: answer now; a token near its end is renewed behind the answer.
-        if (timeLeft(held) < PROACTIVE_REFRESH_MS) refreshInBackground(mailbox, resource);
-        return grant(mailbox, resource, held);
+    const mailbox = normaliseMailbox(request.mailbox);
+    const { resource } = request;
+    const held = heldTokens.get(keyOf(mailbox, resource));
+    if (held && timeLeft(held) >= MIN_TOKEN_LIFETIME_MS) {
+      // Long enough for a session: answer now; a token near its end is renewed behind the answer.
+      if (timeLeft(held) < PROACTIVE_REFRESH_MS) refreshInBackground(mailbox, resource);
+      return grant(mailbox, resource, held);
+    }
+    try {
+      return grant(mailbox, resource, await refreshShared(mailbox, resource));
+    } catch (error) {
+      // Entra or Key Vault is down but the token we hold still lasts long enough: serve it.
+      const current = heldTokens.get(keyOf(mailbox, resource));
+      if (current && isUpstreamOutage(error) && timeLeft(current) >= MIN_TOKEN_LIFETIME_MS) {
+        logger.warn('token.refresh_failed_serving_held', { resource });
+        return grant(mailbox, resource, current);
       }
-      try {
-        return grant(mailbox, resource, await refreshShared(mailbox, resource));
-      } catch (error) {
-        // Entra or Key Vault is down but the token we hold still lasts long enough: serve it.
-        const current = heldTokens.get(keyOf(mailbox, resource));
-        if (current && isUpstreamOutage(error) && timeLeft(current) >= MIN_TOKEN_LIFETIME_MS) {
-          logger.warn('token.refresh_failed_serving_held', { resource });
-          return grant(mailbox, resource, current);
-        }
-        throw error;
-      }
+      throw error;
+    }
   }
 
   return {
@@ -426,5 +489,7 @@ function cacheAnswersFor(record: MailboxRecord, account: CachedAccount): boolean
 }
 
 function isUpstreamOutage(error: unknown): boolean {
-  return error instanceof UpstreamUnavailableError || (error instanceof KeyrelayError && error.code === UPSTREAM_UNAVAILABLE);
+  return (
+    error instanceof UpstreamUnavailableError || (error instanceof KeyrelayError && error.code === UPSTREAM_UNAVAILABLE)
+  );
 }

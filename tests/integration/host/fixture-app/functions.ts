@@ -8,7 +8,12 @@ app.http('echoItem', {
   authLevel: 'function',
   handler: async (request) => ({
     status: 200,
-    jsonBody: { params: request.params, method: request.method, query: request.query.get('q'), body: await request.text() },
+    jsonBody: {
+      params: request.params,
+      method: request.method,
+      query: request.query.get('q'),
+      body: await request.text(),
+    },
     cookies: [{ name: 'fixture', value: 'baked', httpOnly: true, secure: true, sameSite: 'Lax', path: '/' }],
   }),
 });

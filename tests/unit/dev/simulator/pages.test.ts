@@ -11,7 +11,11 @@ const MAIL = {
   from: SENDER,
   message: {
     subject: '[keyrelay] segreto client rinnovato',
-    body: { contentType: 'html', content: '<!doctype html><html lang="it"><body><h1>Segreto client rinnovato</h1><p>Il nuovo segreto vale fino al 3 dicembre 2028.</p></body></html>' },
+    body: {
+      contentType: 'html',
+      content:
+        '<!doctype html><html lang="it"><body><h1>Segreto client rinnovato</h1><p>Il nuovo segreto vale fino al 3 dicembre 2028.</p></body></html>',
+    },
     toRecipients: [{ emailAddress: { address: 'giulia.bianchi@contoso.onmicrosoft.com' } }],
   },
 };
@@ -33,17 +37,46 @@ function model(locale: Locale, timeZone = 'Europe/Rome'): DashboardModel {
         credentialPosture: 'secret',
         mailboxes: [
           { upn: SENDER, status: 'ok', lastRefreshAt: '2026-12-04T14:50:00.000Z', daysUntilInactivityExpiry: 90 },
-          { upn: 'mario.rossi@contoso.onmicrosoft.com', status: 'reconnect_required', lastRefreshAt: '2026-12-02T08:00:00.000Z', daysUntilInactivityExpiry: 88 },
+          {
+            upn: 'mario.rossi@contoso.onmicrosoft.com',
+            status: 'reconnect_required',
+            lastRefreshAt: '2026-12-02T08:00:00.000Z',
+            daysUntilInactivityExpiry: 88,
+          },
         ],
         runs: [
-          { runId: 'run-1', startedAt: '2026-12-04T14:51:00.000Z', finishedAt: '2026-12-04T14:51:04.000Z', counts: { credentials: 3, mailboxes: 1, alertsDue: 0, reconnectRequired: 0, alertsSent: 1, digestsSent: 1 }, errors: [] },
+          {
+            runId: 'run-1',
+            startedAt: '2026-12-04T14:51:00.000Z',
+            finishedAt: '2026-12-04T14:51:04.000Z',
+            counts: { credentials: 3, mailboxes: 1, alertsDue: 0, reconnectRequired: 0, alertsSent: 1, digestsSent: 1 },
+            errors: [],
+          },
           { runId: 'run-2', startedAt: '2026-12-04T15:00:00.000Z', counts: {}, errors: [] },
         ],
         rotations: [{ rotationId: 'r1', step: 'switched', startedAt: '2026-12-04T14:51:01.000Z' }],
       },
     },
-    lastToken: { mailbox: SENDER, expiresOn: '2026-12-04T15:51:00.000Z', accessTokenPreview: 'eyJ0eXAi…', xoauth2Parts: [`user=${SENDER}`, 'auth=Bearer eyJ0eXAi…'], xoauth2Matches: true, smtp: { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' } },
-    secrets: { ok: true, rows: [{ keyId: 'aaaaaaaa-0000', displayName: 'keyrelay', endDateTime: '2026-12-24T14:51:00.000Z', daysLeft: 20, inUse: true }] },
+    lastToken: {
+      mailbox: SENDER,
+      expiresOn: '2026-12-04T15:51:00.000Z',
+      accessTokenPreview: 'eyJ0eXAi…',
+      xoauth2Parts: [`user=${SENDER}`, 'auth=Bearer eyJ0eXAi…'],
+      xoauth2Matches: true,
+      smtp: { host: 'smtp.office365.com', port: 587, security: 'STARTTLS' },
+    },
+    secrets: {
+      ok: true,
+      rows: [
+        {
+          keyId: 'aaaaaaaa-0000',
+          displayName: 'keyrelay',
+          endDateTime: '2026-12-24T14:51:00.000Z',
+          daysLeft: 20,
+          inUse: true,
+        },
+      ],
+    },
     outbox: [MAIL],
     expireDaysDefault: 20,
   };
@@ -88,7 +121,9 @@ describe('simulator pages', () => {
     const short = mailFrameHeight(MAIL.message.body.content);
     expect(short).toBeGreaterThanOrEqual(160);
     expect(short).toBeLessThan(300);
-    const long = mailFrameHeight(`<body>${'<p>Un paragrafo abbastanza lungo da andare a capo almeno due volte su una colonna di seicento pixel, come un avviso vero.</p>'.repeat(12)}</body>`);
+    const long = mailFrameHeight(
+      `<body>${'<p>Un paragrafo abbastanza lungo da andare a capo almeno due volte su una colonna di seicento pixel, come un avviso vero.</p>'.repeat(12)}</body>`,
+    );
     expect(long).toBeGreaterThan(short + 400);
     expect(renderMail('it', 'Europe/Rome', MAIL)).toContain(`style="height:${short}px"`);
   });

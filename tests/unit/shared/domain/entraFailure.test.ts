@@ -22,7 +22,8 @@ const FROM_HOME_TENANT: Record<ErrorOwner, EntraFailureOwner> = {
 
 describe('whoseEntraRefusal over the documented error bodies', () => {
   it('every fixture names its documentation source', () => {
-    for (const documented of DOCUMENTED_ENTRA_ERRORS) expect(documented.source, `AADSTS${documented.aadsts}`).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+    for (const documented of DOCUMENTED_ENTRA_ERRORS)
+      expect(documented.source, `AADSTS${documented.aadsts}`).toMatch(/^https:\/\/learn\.microsoft\.com\//);
   });
 
   for (const documented of DOCUMENTED_ENTRA_ERRORS) {
@@ -39,6 +40,8 @@ describe('whoseEntraRefusal over the documented error bodies', () => {
   }
 
   it('an unknown refusal is nobody in particular: no reconnect, no alarm', () => {
-    expect(whoseEntraRefusal({ error: 'invalid_request', aadsts: 90014, status: 400, homeTenant: false })).toBe('other');
+    expect(whoseEntraRefusal({ error: 'invalid_request', aadsts: 90014, status: 400, homeTenant: false })).toBe(
+      'other',
+    );
   });
 });

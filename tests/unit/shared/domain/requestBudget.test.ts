@@ -41,7 +41,8 @@ describe('RequestBudget', () => {
       await budget.take();
       taken.push(time.elapsed());
     }
-    for (const start of taken) expect(taken.filter((at) => at >= start && at < start + 10_000).length).toBeLessThanOrEqual(4);
+    for (const start of taken)
+      expect(taken.filter((at) => at >= start && at < start + 10_000).length).toBeLessThanOrEqual(4);
   });
 
   it('refuses a limit below one request', () => {

@@ -31,9 +31,15 @@ describe('toErrorResult', () => {
   });
 
   it('adds connectUrl to a 409 reconnect_required', () => {
-    const result = toErrorResult(new ReconnectRequiredError('https://keyrelay.example.com/api/connect?loginHint=a%40b.c'), json);
+    const result = toErrorResult(
+      new ReconnectRequiredError('https://keyrelay.example.com/api/connect?loginHint=a%40b.c'),
+      json,
+    );
     expect(result.status).toBe(409);
-    expect(result.jsonBody).toMatchObject({ error: 'reconnect_required', connectUrl: 'https://keyrelay.example.com/api/connect?loginHint=a%40b.c' });
+    expect(result.jsonBody).toMatchObject({
+      error: 'reconnect_required',
+      connectUrl: 'https://keyrelay.example.com/api/connect?loginHint=a%40b.c',
+    });
   });
 
   it('sets Retry-After on a 503 upstream_unavailable, rounded up to whole seconds', () => {
@@ -52,13 +58,19 @@ describe('toErrorResult', () => {
   });
 
   it('never includes the cause or log message of a KeyrelayError', () => {
-    const error = new InvalidRequestError('resource must be smtp or graph', { message: 'token=abc123', cause: new Error('refresh_token=xyz') });
+    const error = new InvalidRequestError('resource must be smtp or graph', {
+      message: 'token=abc123',
+      cause: new Error('refresh_token=xyz'),
+    });
     expect(JSON.stringify(toErrorResult(error, json))).not.toMatch(/abc123|xyz/);
     expect(toErrorResult(error, { format: 'html', locale: 'en' }).body).not.toMatch(/abc123|xyz/);
   });
 
   it('renders an Italian HTML page with the strict security headers for browser routes', () => {
-    const result = toErrorResult(new ReconnectRequiredError('https://k.example.com/api/connect?x="<y>"'), { format: 'html', locale: 'it' });
+    const result = toErrorResult(new ReconnectRequiredError('https://k.example.com/api/connect?x="<y>"'), {
+      format: 'html',
+      locale: 'it',
+    });
     expect(result.status).toBe(409);
     expect(result.headers).toMatchObject({
       'Content-Type': 'text/html; charset=utf-8',

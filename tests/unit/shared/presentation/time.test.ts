@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDateTime, formatShortDateTime, isTimeZone } from '../../../../src/shared/presentation/time.js';
+import {
+  formatDate,
+  formatDateTime,
+  formatShortDateTime,
+  isTimeZone,
+} from '../../../../src/shared/presentation/time.js';
 
 const summer = new Date('2026-07-04T06:00:00Z');
 const winter = new Date('2026-12-04T23:30:00Z');
@@ -17,6 +22,10 @@ describe('presentation time', () => {
   });
 
   it('knows IANA zones and refuses anything else', () => {
-    expect(['Europe/Rome', 'UTC', 'America/New_York', 'Rome', '', 'CET+1'].filter(isTimeZone)).toEqual(['Europe/Rome', 'UTC', 'America/New_York']);
+    expect(['Europe/Rome', 'UTC', 'America/New_York', 'Rome', '', 'CET+1'].filter(isTimeZone)).toEqual([
+      'Europe/Rome',
+      'UTC',
+      'America/New_York',
+    ]);
   });
 });

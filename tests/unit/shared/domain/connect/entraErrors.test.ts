@@ -5,11 +5,7 @@ import {
   explainSignInError,
   type ConnectFailureCode,
 } from '../../../../../src/shared/domain/connect/entraErrors.js';
-import {
-  AADSTS_MESSAGES,
-  adminConsentText,
-  connectedText,
-} from '../../../../../src/shared/domain/connect/messages.js';
+import { AADSTS_MESSAGES, adminConsentText, connectedText } from '../../../../../src/shared/domain/connect/messages.js';
 import type { Locale } from '../../../../../src/shared/presentation/locale.js';
 
 const LOCALES: Locale[] = ['it', 'en'];

@@ -72,8 +72,12 @@ describe('validateIdTokenClaims accepts', () => {
 
   it('in the China cloud, the issuer host login.partner.microsoftonline.cn for sign-ins at login.chinacloudapi.cn', () => {
     const china = { ...expected, authorityHost: 'https://login.chinacloudapi.cn' };
-    expect(validateIdTokenClaims(claims({ iss: `https://login.partner.microsoftonline.cn/${TID}/v2.0` }), china).ok).toBe(true);
-    expect(validateIdTokenClaims(claims({ iss: `https://login.microsoftonline.com/${TID}/v2.0` }), china).ok).toBe(false);
+    expect(
+      validateIdTokenClaims(claims({ iss: `https://login.partner.microsoftonline.cn/${TID}/v2.0` }), china).ok,
+    ).toBe(true);
+    expect(validateIdTokenClaims(claims({ iss: `https://login.microsoftonline.com/${TID}/v2.0` }), china).ok).toBe(
+      false,
+    );
   });
 });
 

@@ -46,7 +46,10 @@ describe('canonicalMailboxAddress', () => {
   });
 
   it('refuses letters that stay non-ASCII after NFKC (Cyrillic а)', () => {
-    expect(canonicalMailboxAddress('m\u0430rio@contoso.com')).toEqual({ ok: false, reason: 'not_a_user_principal_name' });
+    expect(canonicalMailboxAddress('m\u0430rio@contoso.com')).toEqual({
+      ok: false,
+      reason: 'not_a_user_principal_name',
+    });
   });
 
   it('refuses characters that NFKC turns into markup', () => {

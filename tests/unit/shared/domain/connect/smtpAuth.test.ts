@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { smtpAuthAdvice, smtpAuthCheckOf } from '../../../../../src/shared/domain/connect/smtpAuth.js';
 
-const DISABLED = '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.';
+const DISABLED =
+  '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.';
 
 describe('smtpAuthCheckOf', () => {
   it("reads Exchange's 535 5.7.139 as SMTP AUTH disabled", () => {
@@ -9,7 +10,10 @@ describe('smtpAuthCheckOf', () => {
   });
 
   it('keeps 5.7.3 (shared mailbox, token not taken) as unknown with its code, and no answer as smtp_unreachable', () => {
-    expect(smtpAuthCheckOf({ responseCode: 535, response: '535 5.7.3 Authentication unsuccessful' })).toEqual({ state: 'unknown', code: '5.7.3' });
+    expect(smtpAuthCheckOf({ responseCode: 535, response: '535 5.7.3 Authentication unsuccessful' })).toEqual({
+      state: 'unknown',
+      code: '5.7.3',
+    });
     expect(smtpAuthCheckOf(undefined)).toEqual({ state: 'unknown', code: 'smtp_unreachable' });
   });
 });
@@ -22,6 +26,8 @@ describe('smtpAuthAdvice', () => {
   });
 
   it('explains the shared-mailbox trap for 5.7.3', () => {
-    expect(smtpAuthAdvice('it', 'info@contoso.com', { state: 'unknown', code: '5.7.3' }).fix).toContain('casella condivisa');
+    expect(smtpAuthAdvice('it', 'info@contoso.com', { state: 'unknown', code: '5.7.3' }).fix).toContain(
+      'casella condivisa',
+    );
   });
 });

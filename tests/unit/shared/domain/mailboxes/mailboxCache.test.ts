@@ -10,18 +10,31 @@ function cache(accounts: Record<string, unknown>): string {
   return JSON.stringify({ Account: accounts, AccessToken: {}, RefreshToken: {}, IdToken: {}, AppMetadata: {} });
 }
 
-const account = { home_account_id: `${OID}.${TID}`, environment: 'login.microsoftonline.com', realm: TID, local_account_id: OID, username: 'Mario.Rossi@Contoso.com', authority_type: 'MSSTS' };
+const account = {
+  home_account_id: `${OID}.${TID}`,
+  environment: 'login.microsoftonline.com',
+  realm: TID,
+  local_account_id: OID,
+  username: 'Mario.Rossi@Contoso.com',
+  authority_type: 'MSSTS',
+};
 
 describe('cachedMailboxAccount', () => {
   it('reads the identity and the canonical address from the one Account entry', () => {
-    expect(cachedMailboxAccount(NAME, cache({ key: account }))).toEqual({ tenantId: TID, objectId: OID, upn: 'mario.rossi@contoso.com' });
+    expect(cachedMailboxAccount(NAME, cache({ key: account }))).toEqual({
+      tenantId: TID,
+      objectId: OID,
+      upn: 'mario.rossi@contoso.com',
+    });
   });
 
   it('answers undefined for text that is not an MSAL cache, or one without exactly one account', () => {
     expect(cachedMailboxAccount(NAME, 'not json')).toBeUndefined();
     expect(cachedMailboxAccount(NAME, '[]')).toBeUndefined();
     expect(cachedMailboxAccount(NAME, cache({}))).toBeUndefined();
-    expect(cachedMailboxAccount(NAME, cache({ a: account, b: { ...account, username: 'other@contoso.com' } }))).toBeUndefined();
+    expect(
+      cachedMailboxAccount(NAME, cache({ a: account, b: { ...account, username: 'other@contoso.com' } })),
+    ).toBeUndefined();
   });
 
   it('answers undefined when the account is incomplete or contradicts itself', () => {
@@ -31,7 +44,7 @@ describe('cachedMailboxAccount', () => {
     expect(cachedMailboxAccount(NAME, cache({ key: { ...account, realm: 'another-tenant' } }))).toBeUndefined();
   });
 
-  it('answers undefined for a cache stored under a name that is not its identity\'s digest', () => {
+  it("answers undefined for a cache stored under a name that is not its identity's digest", () => {
     expect(cachedMailboxAccount(`mbx-${'0'.repeat(64)}`, cache({ key: account }))).toBeUndefined();
   });
 });

@@ -13,7 +13,10 @@ import {
   connectedText,
 } from '../../../../../src/shared/domain/connect/messages.js';
 import { smtpAuthAdvice, type SmtpAuthCheck } from '../../../../../src/shared/domain/connect/smtpAuth.js';
-import { CREDENTIAL_ALARM_TEXT, renderCredentialAlarm } from '../../../../../src/shared/domain/monitor/credentialAlarmMessage.js';
+import {
+  CREDENTIAL_ALARM_TEXT,
+  renderCredentialAlarm,
+} from '../../../../../src/shared/domain/monitor/credentialAlarmMessage.js';
 import { credentialIds, type MonitoredCredential } from '../../../../../src/shared/domain/monitor/credentials.js';
 import {
   digestMessages,
@@ -52,10 +55,22 @@ const inUse: MonitoredCredential = {
   expiresAt: days(20),
   inUse: true,
 };
-const old: MonitoredCredential = { ...inUse, id: credentialIds.appPassword(APP_ID, 'k0'), keyId: 'k0', inUse: false, expiresAt: days(16) };
+const old: MonitoredCredential = {
+  ...inUse,
+  id: credentialIds.appPassword(APP_ID, 'k0'),
+  keyId: 'k0',
+  inUse: false,
+  expiresAt: days(16),
+};
 
 function item(credential: MonitoredCredential, action: DigestItem['action'], daysLeft = 20): DigestItem {
-  return { credential, daysLeft, state: daysLeft < 0 ? 'expired' : 'expiring', expiresAt: credential.expiresAt, action };
+  return {
+    credential,
+    daysLeft,
+    state: daysLeft < 0 ? 'expired' : 'expiring',
+    expiresAt: credential.expiresAt,
+    action,
+  };
 }
 
 function input(overrides: Partial<DigestInput>): DigestInput {
@@ -77,15 +92,36 @@ const FAILURES: readonly RotationFailureReason[] = [
   'upstream_unavailable',
   'step_failed',
 ];
-const STEP_CODES = ['graph_403', 'keyvault_403', 'graph_429', 'table_500', 'verify_AADSTS7000215', 'remove_refused_in_use', 'staged_secret_missing', 'stuck_switched', 'stuck_stored', 'odd'];
-const renewal = { renewedAt: NOW, newExpiresAt: days(730), oldRemovalAfter: days(7), oldExpiresAt: old.expiresAt, oldKeyId: 'k0' };
+const STEP_CODES = [
+  'graph_403',
+  'keyvault_403',
+  'graph_429',
+  'table_500',
+  'verify_AADSTS7000215',
+  'remove_refused_in_use',
+  'staged_secret_missing',
+  'stuck_switched',
+  'stuck_stored',
+  'odd',
+];
+const renewal = {
+  renewedAt: NOW,
+  newExpiresAt: days(730),
+  oldRemovalAfter: days(7),
+  oldExpiresAt: old.expiresAt,
+  oldKeyId: 'k0',
+};
 
 /** Every mail kind an admin receives, as the monitor renders it. */
 const DIGESTS: Record<string, DigestInput> = {
   expiring: input({
     items: [
       item(inUse, { kind: 'alert-only' }, 20),
-      item({ ...inUse, id: 'kv:smtp-relay', kind: 'key-vault-secret', label: 'smtp-relay' }, { kind: 'alert-only' }, -2),
+      item(
+        { ...inUse, id: 'kv:smtp-relay', kind: 'key-vault-secret', label: 'smtp-relay' },
+        { kind: 'alert-only' },
+        -2,
+      ),
       item({ ...inUse, id: 'app:x:key:c1', kind: 'certificate', label: 'cert' }, { kind: 'alert-only' }, 0),
       item({ ...inUse, id: 'grant:m1', kind: 'mailbox-grant', label: 'info@contoso.com' }, { kind: 'alert-only' }, 1),
       item({ ...inUse, inUse: undefined } as unknown as MonitoredCredential, { kind: 'in-use-unknown' }, 7),
@@ -93,9 +129,16 @@ const DIGESTS: Record<string, DigestInput> = {
     missingPermission: 'Application.Read.All',
   }),
   planned: input({ items: [item(inUse, { kind: 'rotation-planned', on: days(1) })] }),
-  renewed: input({ items: [item(old, { kind: 'not-in-use' }, 16)], renewal, rotationHistory: [renewal, { renewedAt: days(-700) }] }),
+  renewed: input({
+    items: [item(old, { kind: 'not-in-use' }, 16)],
+    renewal,
+    rotationHistory: [renewal, { renewedAt: days(-700) }],
+  }),
   rotated: input({ items: [item(inUse, { kind: 'rotated', on: NOW, newExpiresAt: days(730) })] }),
-  keptOld: input({ items: [item(old, { kind: 'not-in-use' }, 16)], rotationHistory: [{ renewedAt: days(-3), oldKeyId: 'k0' }] }),
+  keptOld: input({
+    items: [item(old, { kind: 'not-in-use' }, 16)],
+    rotationHistory: [{ renewedAt: days(-3), oldKeyId: 'k0' }],
+  }),
   unusedOther: input({ items: [item({ ...old, keyId: 'other' }, { kind: 'not-in-use' }, 16)] }),
   ...Object.fromEntries(
     FAILURES.map((reason) => [
@@ -111,25 +154,45 @@ const DIGESTS: Record<string, DigestInput> = {
   ),
   'reconnect needed': input({
     reconnects: [
-      { upn: 'info@contoso.com', reconnectUrl: 'https://keyrelay.example/api/connect?loginHint=info%40contoso.com', errorCode: 'invalid_grant:50173' },
+      {
+        upn: 'info@contoso.com',
+        reconnectUrl: 'https://keyrelay.example/api/connect?loginHint=info%40contoso.com',
+        errorCode: 'invalid_grant:50173',
+      },
     ],
   }),
   'run gaps': input({
     items: [item(inUse, { kind: 'alert-only' })],
     runErrors: [
-      'key_vault_listing_incomplete', 'key_vault_unavailable', 'mailbox_registry_unavailable', 'mailbox_rows_unreadable:2', 'graph_unavailable',
-      'ledger_row_skipped:x', 'keep_alive_failed:429', 'rotation_deferred:budget', 'client_secret_unreadable', 'mailbox_caches_unparsable:1',
+      'key_vault_listing_incomplete',
+      'key_vault_unavailable',
+      'mailbox_registry_unavailable',
+      'mailbox_rows_unreadable:2',
+      'graph_unavailable',
+      'ledger_row_skipped:x',
+      'keep_alive_failed:429',
+      'rotation_deferred:budget',
+      'client_secret_unreadable',
+      'mailbox_caches_unparsable:1',
     ],
   }),
   'federated leftovers': input({
     clientCredential: 'federated',
     items: [item(old, { kind: 'not-in-use' }, 16)],
-    federated: { leftovers: [{ label: 'ActNow', where: 'app', expiresAt: old.expiresAt }, { label: 'oauth-client-secret', where: 'key-vault', expiresAt: old.expiresAt }] },
+    federated: {
+      leftovers: [
+        { label: 'ActNow', where: 'app', expiresAt: old.expiresAt },
+        { label: 'oauth-client-secret', where: 'key-vault', expiresAt: old.expiresAt },
+      ],
+    },
   }),
   ...Object.fromEntries(
     (['missing', 'mismatch', 'refused'] as const).map((state) => [
       `federated ${state}`,
-      input({ clientCredential: 'federated', federated: { problem: { state, errorCode: 'AADSTS70021' }, leftovers: [] } }),
+      input({
+        clientCredential: 'federated',
+        federated: { problem: { state, errorCode: 'AADSTS70021' }, leftovers: [] },
+      }),
     ]),
   ),
   nothing: input({}),
@@ -164,7 +227,9 @@ describe('message catalogues: each key in both languages', () => {
     ...Object.fromEntries(Object.entries(ACTION_LABELS).map(([key, text]) => [`connect action ${key}`, text])),
     ...Object.fromEntries(Object.entries(ENTRA_ERROR_MESSAGES).map(([key, text]) => [`connect error ${key}`, text])),
     ...Object.fromEntries(Object.entries(AADSTS_MESSAGES).map(([key, text]) => [`connect AADSTS${key}`, text])),
-    ...Object.fromEntries(Object.entries(CONNECT_FAILURE_MESSAGES).map(([key, text]) => [`connect failure ${key}`, text])),
+    ...Object.fromEntries(
+      Object.entries(CONNECT_FAILURE_MESSAGES).map(([key, text]) => [`connect failure ${key}`, text]),
+    ),
   };
   it.each(Object.entries(catalogues))('%s', (_name, catalogue) => {
     expect(missingKeys(catalogue)).toEqual({ it: [], en: [] });
@@ -177,23 +242,37 @@ describe('Italian output holds no English words', () => {
     const webhook = buildWebhookPayload(digestInput, 'it');
     // The webhook's `keyrelay` member is data for programs (wire names), not text for people.
     const { keyrelay: _data, ...card } = webhook;
-    for (const text of [digest.subject, digest.html, digest.text, ...strings(card)]) expect(englishWordsIn(text)).toEqual([]);
+    for (const text of [digest.subject, digest.html, digest.text, ...strings(card)])
+      expect(englishWordsIn(text)).toEqual([]);
   });
 
   it.each(Object.entries(DIGESTS))('calendar events: %s', (_name, digestInput) => {
-    const events = digestCalendarEvents(digestInput, 'it', { rotationLeadDays: 30, alarmsHoursBefore: [168, 24], maxEvents: 5 });
+    const events = digestCalendarEvents(digestInput, 'it', {
+      rotationLeadDays: 30,
+      alarmsHoursBefore: [168, 24],
+      maxEvents: 5,
+    });
     for (const event of events) expect(englishWordsIn(`${event.summary}\n${event.description}`)).toEqual([]);
   });
 
   it('the credential alarm, mail and card', () => {
-    const alarm = renderCredentialAlarm({ appId: APP_ID, code: 'AADSTS7000222', at: NOW }, { locale: 'it', timeZone: ZONE });
+    const alarm = renderCredentialAlarm(
+      { appId: APP_ID, code: 'AADSTS7000222', at: NOW },
+      { locale: 'it', timeZone: ZONE },
+    );
     const { keyrelay: _data, ...card } = alarm.webhook;
     for (const text of [alarm.subject, alarm.html, ...strings(card)]) expect(englishWordsIn(text)).toEqual([]);
   });
 
   it('every rotation error fix and run gap', () => {
     for (const code of STEP_CODES) expect(englishWordsIn(rotationErrorFix(code, 'it'))).toEqual([]);
-    expect(englishWordsIn(describeRunGaps(['mailbox_rows_unreadable:2', 'keep_alive_failed:429', 'registry_rebuild_failed:x'], 'it').join('\n'))).toEqual([]);
+    expect(
+      englishWordsIn(
+        describeRunGaps(['mailbox_rows_unreadable:2', 'keep_alive_failed:429', 'registry_rebuild_failed:x'], 'it').join(
+          '\n',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it('the connect result pages', () => {
@@ -203,7 +282,12 @@ describe('Italian output holds no English words', () => {
       ...strings(Object.values(CONNECT_FAILURE_MESSAGES).map((text) => text.it)),
       ...strings(Object.values(ACTION_LABELS).map((text) => text.it)),
       ...strings([USER_CANCELLED.it, UNKNOWN_SIGN_IN_ERROR.it]),
-      ...strings([connectedText('it', 'info@contoso.com'), adminConsentText('it', true), adminConsentText('it', false), adminConsentAnsweredText('it')]),
+      ...strings([
+        connectedText('it', 'info@contoso.com'),
+        adminConsentText('it', true),
+        adminConsentText('it', false),
+        adminConsentAnsweredText('it'),
+      ]),
       ...SMTP_CHECKS.flatMap((check) => strings(smtpAuthAdvice('it', 'info@contoso.com', check))),
     ];
     const leaks = texts.flatMap((text) => englishWordsIn(text).map((word) => `${word}: ${text}`));

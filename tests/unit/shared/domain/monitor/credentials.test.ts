@@ -39,7 +39,12 @@ describe('alertLedgerThreshold', () => {
       keyId: 'k1',
       expiresAt: EXPIRES_AT,
     };
-    const certificate: MonitoredCredential = { ...password, id: credentialIds.appCertificate(APP_ID, 'c1'), kind: 'certificate', keyId: 'c1' };
+    const certificate: MonitoredCredential = {
+      ...password,
+      id: credentialIds.appCertificate(APP_ID, 'c1'),
+      kind: 'certificate',
+      keyId: 'c1',
+    };
     expect(alertLedgerThreshold(password, 30)).toBe('30');
     expect(alertLedgerThreshold(certificate, 'expired')).toBe('expired');
   });

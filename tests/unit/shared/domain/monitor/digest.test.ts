@@ -142,7 +142,9 @@ describe('renderDigest (English)', () => {
     expect(english.text).not.toContain('renew it automatically');
     expect(english.text).toContain('What you need to do');
     const italian = renderDigest(input({ items: [item({ action })] }), 'it');
-    expect(italian.text).toContain('Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore `keyvault_403`)');
+    expect(italian.text).toContain(
+      'Il rinnovo automatico non è riuscito: un passo del rinnovo non è riuscito (codice errore `keyvault_403`)',
+    );
   });
 
   it('orders expired items first and words them as expired', () => {
@@ -155,9 +157,14 @@ describe('renderDigest (English)', () => {
     // The secret keyrelay authenticates with comes first: every mailbox depends on it.
     expect(digest.subject).toBe('[keyrelay] ActNow: client secret "ActNow" expires in 30 days (24 November 2026) (+1)');
     expect(digest.text.indexOf('"ActNow" expires')).toBeLessThan(digest.text.indexOf('"other"'));
-    const third = item({ credential: { ...secret, id: 'kv:third', kind: 'key-vault-secret', label: 'third' }, daysLeft: 7 });
+    const third = item({
+      credential: { ...secret, id: 'kv:third', kind: 'key-vault-secret', label: 'third' },
+      daysLeft: 7,
+    });
     const withoutSecret = renderDigest(input({ items: [third, expired] }), 'en');
-    expect(withoutSecret.subject).toBe('[keyrelay] ActNow: Key Vault secret "other" expired 3 days ago (24 November 2026) (+1)');
+    expect(withoutSecret.subject).toBe(
+      '[keyrelay] ActNow: Key Vault secret "other" expired 3 days ago (24 November 2026) (+1)',
+    );
     expect(withoutSecret.text.indexOf('"other"')).toBeLessThan(withoutSecret.text.indexOf('"third"'));
   });
 
@@ -210,7 +217,9 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
 
   it('names a completed renewal in the subject and title when it is the only news (it, en)', () => {
     const it_ = renderDigest(input({ items: [], renewal, rotationHistory: [renewal] }), 'it');
-    expect(it_.subject).toBe('[keyrelay] ActNow: segreto client rinnovato il 24 novembre 2026, nessuna azione richiesta');
+    expect(it_.subject).toBe(
+      '[keyrelay] ActNow: segreto client rinnovato il 24 novembre 2026, nessuna azione richiesta',
+    );
     expect(it_.html).toContain('<h1 style="font-size:20px;margin:0 0 8px 0;">Segreto client rinnovato</h1>');
     for (const body of [visibleText(it_.html), it_.text]) {
       expect(body).toContain(
@@ -235,20 +244,41 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
   });
 
   it('says when an old secret is removed, will be removed, or is kept', () => {
-    const removed = renderDigest(input({ items: [], renewal: { renewedAt: renewal.renewedAt, newExpiresAt: renewal.newExpiresAt, oldExpiresAt: renewal.oldExpiresAt, oldRemovedAt: renewal.renewedAt } }), 'en');
+    const removed = renderDigest(
+      input({
+        items: [],
+        renewal: {
+          renewedAt: renewal.renewedAt,
+          newExpiresAt: renewal.newExpiresAt,
+          oldExpiresAt: renewal.oldExpiresAt,
+          oldRemovedAt: renewal.renewedAt,
+        },
+      }),
+      'en',
+    );
     expect(removed.text).toContain('The old secret (expiring on 14 December 2026) was removed on 24 November 2026.');
     const kept = renderDigest(input({ items: [], renewal: { renewedAt: renewal.renewedAt } }), 'it');
     expect(kept.text).toContain('keyrelay non rimuove il vecchio segreto: resta valido fino alla sua scadenza.');
     const history = renderDigest(
-      input({ rotationHistory: [{ renewedAt: renewal.renewedAt, oldRemovalAfter: renewal.oldRemovalAfter }, { renewedAt: new Date('2024-11-24T06:00:00Z') }] }),
+      input({
+        rotationHistory: [
+          { renewedAt: renewal.renewedAt, oldRemovalAfter: renewal.oldRemovalAfter },
+          { renewedAt: new Date('2024-11-24T06:00:00Z') },
+        ],
+      }),
       'en',
     );
-    expect(history.text).toContain('- Secret renewed on 24 November 2026, old secret to be removed on or after 1 December 2026.');
+    expect(history.text).toContain(
+      '- Secret renewed on 24 November 2026, old secret to be removed on or after 1 December 2026.',
+    );
     expect(history.text).toContain('- Secret renewed on 24 November 2024, old secret left until it expires.');
   });
 
   it('calls a password keyrelay does not use what it is, with no impact on keyrelay and no renewal steps', () => {
-    const unused = item({ credential: { ...secret, label: 'old test secret', inUse: false }, action: { kind: 'not-in-use' } });
+    const unused = item({
+      credential: { ...secret, label: 'old test secret', inUse: false },
+      action: { kind: 'not-in-use' },
+    });
     for (const locale of ['it', 'en'] as const) {
       const digest = renderDigest(input({ items: [unused] }), locale);
       expect(digest.text).not.toContain('ROTATION_MODE');
@@ -267,21 +297,36 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
 
   it('after a rotation: the old secret goes to a quiet part with the date keyrelay removes it, and never an instruction to delete it', () => {
     const old = item({
-      credential: { ...secret, id: credentialIds.appPassword(APP_ID, 'k0'), keyId: 'k0', label: 'ActNow', inUse: false },
+      credential: {
+        ...secret,
+        id: credentialIds.appPassword(APP_ID, 'k0'),
+        keyId: 'k0',
+        label: 'ActNow',
+        inUse: false,
+      },
       daysLeft: 20,
       expiresAt: new Date('2026-12-14T06:00:00Z'),
       action: { kind: 'not-in-use' },
     });
-    const vault = item({ credential: { ...secret, id: 'kv:smtp-relay', kind: 'key-vault-secret', label: 'smtp-relay' }, daysLeft: 40 });
+    const vault = item({
+      credential: { ...secret, id: 'kv:smtp-relay', kind: 'key-vault-secret', label: 'smtp-relay' },
+      daysLeft: 40,
+    });
     const replaced = { ...renewal, oldKeyId: 'k0', oldRemovalAfter: new Date('2026-12-10T06:00:00Z') };
     const digest = renderDigest(input({ items: [old, vault], renewal: replaced, rotationHistory: [replaced] }), 'it');
-    expect(digest.subject).toBe('[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)');
+    expect(digest.subject).toBe(
+      '[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)',
+    );
     // This digest announces the renewal: its paragraph already says what happens to the old secret, once.
-    expect(digest.text).toContain('keyrelay rimuoverà il vecchio segreto (in scadenza il 14 dicembre 2026) dal 10 dicembre 2026 in poi.');
+    expect(digest.text).toContain(
+      'keyrelay rimuoverà il vecchio segreto (in scadenza il 14 dicembre 2026) dal 10 dicembre 2026 in poi.',
+    );
     expect(digest.text).not.toContain('Vecchio segreto client');
     // A later digest, the renewal only in the history: the old secret in the quiet part, with its date.
     const later = renderDigest(input({ items: [old, vault], rotationHistory: [replaced] }), 'it');
-    expect(later.subject).toBe('[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)');
+    expect(later.subject).toBe(
+      '[keyrelay] ActNow: segreto Key Vault «smtp-relay» scade tra 40 giorni (24 novembre 2026)',
+    );
     for (const body of [digest.text, visibleText(later.html), later.text]) {
       expect(body).not.toContain('scade tra 20 giorni');
       expect(body).not.toMatch(/elimina/i);
@@ -301,7 +346,10 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
     const onlyOldLater = renderDigest(input({ items: [old], rotationHistory: [replaced] }), 'en');
     expect(onlyOldLater.subject).toBe('[keyrelay] ActNow: nothing to do');
     expect(onlyOldLater.text).toContain('keyrelay removes it itself on or after 10 December 2026.');
-    const kept = renderDigest(input({ items: [old], rotationHistory: [{ renewedAt: renewal.renewedAt, oldKeyId: 'k0' }] }), 'en');
+    const kept = renderDigest(
+      input({ items: [old], rotationHistory: [{ renewedAt: renewal.renewedAt, oldKeyId: 'k0' }] }),
+      'en',
+    );
     expect(kept.subject).toBe('[keyrelay] ActNow: nothing to do');
     expect(kept.text).toContain('keyrelay leaves it until it expires (`ROTATION_OVERLAP_DAYS=never`)');
   });
@@ -317,12 +365,20 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
   });
 
   it('says when keyrelay renews the secret in use and that nothing needs doing', () => {
-    const digest = renderDigest(input({ items: [item({ action: { kind: 'rotation-planned', on: new Date('2026-10-25T05:00:00Z') } })] }), 'it');
-    expect(digest.subject).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 30 giorni (24 novembre 2026), nessuna azione richiesta');
+    const digest = renderDigest(
+      input({ items: [item({ action: { kind: 'rotation-planned', on: new Date('2026-10-25T05:00:00Z') } })] }),
+      'it',
+    );
+    expect(digest.subject).toBe(
+      '[keyrelay] ActNow: segreto client «ActNow» scade tra 30 giorni (24 novembre 2026), nessuna azione richiesta',
+    );
   });
 
   it('names an app called keyrelay once in the subject', () => {
-    const digest = renderDigest(input({ app: { appId: APP_ID, tenantId: 'contoso-tenant', displayName: 'keyrelay' }, items: [] }), 'it');
+    const digest = renderDigest(
+      input({ app: { appId: APP_ID, tenantId: 'contoso-tenant', displayName: 'keyrelay' }, items: [] }),
+      'it',
+    );
     expect(digest.subject).toBe('[keyrelay] nessuna credenziale in scadenza');
   });
 
@@ -334,7 +390,10 @@ describe('renderDigest wording for renewals and passwords not in use', () => {
   });
 
   it('explains a client secret whose use keyrelay cannot tell, with the manual steps', () => {
-    const digest = renderDigest(input({ items: [item({ credential: withoutInUse(secret), action: { kind: 'in-use-unknown' } })] }), 'en');
+    const digest = renderDigest(
+      input({ items: [item({ credential: withoutInUse(secret), action: { kind: 'in-use-unknown' } })] }),
+      'en',
+    );
     expect(digest.text).toContain('keyrelay cannot tell which client secret it uses, so it cannot renew it by itself');
     expect(digest.text).not.toContain('ROTATION_MODE');
     expect(digest.text).toContain('What you need to do');

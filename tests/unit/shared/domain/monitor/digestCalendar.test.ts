@@ -31,12 +31,28 @@ function input(overrides: Partial<DigestInput> = {}): DigestInput {
 
 describe('digestCalendarEvents', () => {
   it("after a renewal: one all-day event on the new secret's end in ALERT_TIME_ZONE, reminded the day after keyrelay plans to renew it", () => {
-    const renewal = { renewedAt: RENEWED_AT, newExpiresAt: NEW_END, oldKeyId: 'k0', oldRemovalAfter: new Date('2026-12-01T05:00:00Z') };
-    const oldItem = { credential: old, daysLeft: 16, state: 'expiring' as const, expiresAt: old.expiresAt, action: { kind: 'not-in-use' as const } };
+    const renewal = {
+      renewedAt: RENEWED_AT,
+      newExpiresAt: NEW_END,
+      oldKeyId: 'k0',
+      oldRemovalAfter: new Date('2026-12-01T05:00:00Z'),
+    };
+    const oldItem = {
+      credential: old,
+      daysLeft: 16,
+      state: 'expiring' as const,
+      expiresAt: old.expiresAt,
+      action: { kind: 'not-in-use' as const },
+    };
     const [event, ...others] = digestCalendarEvents(input({ renewal, items: [oldItem] }), 'it', OPTIONS);
     // The old secret keyrelay removes itself gets no reminder: it would be a false alarm.
     expect(others).toEqual([]);
-    expect(event).toMatchObject({ allDay: true, timeZone: 'Europe/Rome', expiresAt: NEW_END, alarmsHoursBefore: [29 * 24] });
+    expect(event).toMatchObject({
+      allDay: true,
+      timeZone: 'Europe/Rome',
+      expiresAt: NEW_END,
+      alarmsHoursBefore: [29 * 24],
+    });
     expect(event?.summary).toBe('keyrelay: scadenza del segreto client di «ActNow»');
     expect(event?.description).toContain('scade il 24 novembre 2028');
     expect(event?.description).toContain('keyrelay lo rinnova da solo dal 25 ottobre 2028');
@@ -49,11 +65,27 @@ describe('digestCalendarEvents', () => {
   it('a secret in use that the admin must renew gets a timed reminder a week and a day before', () => {
     const inUse = { ...old, id: credentialIds.appPassword(APP_ID, 'k1'), keyId: 'k1', inUse: true };
     const events = digestCalendarEvents(
-      input({ items: [{ credential: inUse, daysLeft: 16, state: 'expiring', expiresAt: inUse.expiresAt, action: { kind: 'alert-only' } }] }),
+      input({
+        items: [
+          {
+            credential: inUse,
+            daysLeft: 16,
+            state: 'expiring',
+            expiresAt: inUse.expiresAt,
+            action: { kind: 'alert-only' },
+          },
+        ],
+      }),
       'en',
       OPTIONS,
     );
-    expect(events).toEqual([expect.objectContaining({ summary: 'keyrelay: client secret "ActNow" expires', alarmsHoursBefore: [168, 24], expiresAt: inUse.expiresAt })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        summary: 'keyrelay: client secret "ActNow" expires',
+        alarmsHoursBefore: [168, 24],
+        expiresAt: inUse.expiresAt,
+      }),
+    ]);
     // Read on the day itself, the event holds no countdown that went stale.
     expect(events[0]?.description).toBe(
       'Expires: 10 December 2026, 07:00 CET. keyrelay will no longer be able to refresh tokens: ActNow will stop sending mail from every connected mailbox.',

@@ -24,7 +24,15 @@ describe('rotationErrorFix', () => {
       timeZone: 'Europe/Rome',
       items: [
         {
-          credential: { id: 'app:app-1:password:k1', kind: 'client-secret', label: 'ActNow', expiresAt: new Date('2027-01-01T00:00:00Z'), appId: 'app-1', keyId: 'k1', inUse: true },
+          credential: {
+            id: 'app:app-1:password:k1',
+            kind: 'client-secret',
+            label: 'ActNow',
+            expiresAt: new Date('2027-01-01T00:00:00Z'),
+            appId: 'app-1',
+            keyId: 'k1',
+            inUse: true,
+          },
           daysLeft: 20,
           state: 'expiring',
           expiresAt: new Date('2027-01-01T00:00:00Z'),
@@ -35,7 +43,9 @@ describe('rotationErrorFix', () => {
       rotationHistory: [],
     };
     const { text } = renderDigest(input, 'en');
-    expect(text).toContain("a renewal step failed (error code `keyvault_403`): give keyrelay's identity the `Key Vault Secrets Officer` role on the vault.");
+    expect(text).toContain(
+      "a renewal step failed (error code `keyvault_403`): give keyrelay's identity the `Key Vault Secrets Officer` role on the vault.",
+    );
     expect(text).not.toContain('will renew it automatically');
   });
 });

@@ -263,21 +263,27 @@ describe('nextRotationAction: safety nets against stale records', () => {
   it('switched after the overlap removes the old key only when Key Vault names the new key and Graph lists it', () => {
     const switched = record({ step: 'switched', newKeyId: 'new', removeAfter: T0 });
     const later = addDays(T0, 8);
-    expect(nextRotationAction(switched, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: undefined, now: later }))).toEqual({
+    expect(
+      nextRotationAction(switched, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: undefined, now: later })),
+    ).toEqual({
       kind: 'blocked',
       reason: 'in_use_unknown',
     });
-    expect(nextRotationAction(switched, facts({ graphPasswords: [OLD, HUMAN], inUseKeyId: 'new', now: later }))).toEqual({
+    expect(
+      nextRotationAction(switched, facts({ graphPasswords: [OLD, HUMAN], inUseKeyId: 'new', now: later })),
+    ).toEqual({
       kind: 'blocked',
       reason: 'in_use_unknown',
     });
-    expect(nextRotationAction(switched, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: 'human', now: later }))).toEqual({
+    expect(
+      nextRotationAction(switched, facts({ graphPasswords: [OLD, ours('new')], inUseKeyId: 'human', now: later })),
+    ).toEqual({
       kind: 'blocked',
       reason: 'in_use_unknown',
     });
   });
 
-  it('switched or finished: removes a leftover password carrying this rotation\'s name, never the new key or the one in use', () => {
+  it("switched or finished: removes a leftover password carrying this rotation's name, never the new key or the one in use", () => {
     const leftover = ours('leftover');
     const switched = record({ step: 'switched', newKeyId: 'new', removeAfter: addDays(T0, 7) });
     const graphPasswords = [OLD, HUMAN, ours('new'), leftover, ours('other-rotation', 'r0')];

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_TIMEOUT_MS, parseFunctionTimeout, REPORT_MARGIN_MS, runBudget } from '../../../../../src/shared/domain/monitor/runBudget.js';
+import {
+  FUNCTION_TIMEOUT_MS,
+  parseFunctionTimeout,
+  REPORT_MARGIN_MS,
+  runBudget,
+} from '../../../../../src/shared/domain/monitor/runBudget.js';
 
 describe('runBudget', () => {
   it("matches host.json's functionTimeout, so the monitor's budget is derived from the host's real limit", () => {
-    const host = JSON.parse(readFileSync(new URL('../../../../../host.json', import.meta.url), 'utf8')) as { functionTimeout?: string };
+    const host = JSON.parse(readFileSync(new URL('../../../../../host.json', import.meta.url), 'utf8')) as {
+      functionTimeout?: string;
+    };
     expect(parseFunctionTimeout(host.functionTimeout ?? '')).toBe(FUNCTION_TIMEOUT_MS);
   });
 

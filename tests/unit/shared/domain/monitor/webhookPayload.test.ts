@@ -104,7 +104,9 @@ describe('buildWebhookPayload', () => {
 
   it('speaks Italian when asked', () => {
     const italian = buildWebhookPayload(input, 'it');
-    expect(italian.summary).toBe('[keyrelay] ActNow: segreto client «ActNow» scade tra 7 giorni (24 novembre 2026): rinnovo automatico non riuscito');
+    expect(italian.summary).toBe(
+      '[keyrelay] ActNow: segreto client «ActNow» scade tra 7 giorni (24 novembre 2026): rinnovo automatico non riuscito',
+    );
   });
 
   it('shows an attacker-controlled address or label literally: markdown escaped, one line, JSON intact', () => {

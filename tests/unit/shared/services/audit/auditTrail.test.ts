@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { loggerFor } from '../../../../../src/shared/logger.js';
-import { auditKeyFrom, createAuditTrail, mailboxAuditDigest } from '../../../../../src/shared/services/audit/auditTrail.js';
+import {
+  auditKeyFrom,
+  createAuditTrail,
+  mailboxAuditDigest,
+} from '../../../../../src/shared/services/audit/auditTrail.js';
 
 const COOKIE_KEY = Buffer.alloc(32, 7);
 
 function recordingTrail(loadKey: () => Promise<Uint8Array>) {
   const lines: string[] = [];
-  const sink = { info: (line: string) => lines.push(line), warn: (line: string) => lines.push(line), error: (line: string) => lines.push(line) };
+  const sink = {
+    info: (line: string) => lines.push(line),
+    warn: (line: string) => lines.push(line),
+    error: (line: string) => lines.push(line),
+  };
   return { lines, trail: createAuditTrail(loadKey, loggerFor(sink)) };
 }
 
 describe('the audit trail', () => {
   it('writes one event with the keyed digest of the mailbox, the tenant, the resource and the outcome, never the address', async () => {
     const { lines, trail } = recordingTrail(() => Promise.resolve(COOKIE_KEY));
-    trail.record({ action: 'token', mailbox: 'mario@contoso.com', tenantId: 't-1', resource: 'smtp', outcome: 'issued' });
+    trail.record({
+      action: 'token',
+      mailbox: 'mario@contoso.com',
+      tenantId: 't-1',
+      resource: 'smtp',
+      outcome: 'issued',
+    });
     await trail.flushed();
     const digest = mailboxAuditDigest(auditKeyFrom(COOKIE_KEY), 'mario@contoso.com');
     expect(lines).toEqual([`audit.token mailbox=${digest} tid=t-1 resource=smtp outcome=issued`]);
@@ -34,6 +48,9 @@ describe('the audit trail', () => {
     const { lines, trail } = recordingTrail(() => Promise.reject(new Error('vault down')));
     trail.record({ action: 'token', mailbox: 'mario@contoso.com', outcome: 'upstream_unavailable' });
     await trail.flushed();
-    expect(lines).toEqual(['audit.key_unavailable reason=Error', 'audit.token mailbox=unavailable outcome=upstream_unavailable']);
+    expect(lines).toEqual([
+      'audit.key_unavailable reason=Error',
+      'audit.token mailbox=unavailable outcome=upstream_unavailable',
+    ]);
   });
 });

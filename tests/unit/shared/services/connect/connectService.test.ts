@@ -522,7 +522,10 @@ describe('ConnectService.complete', () => {
 
     it.each([
       ['signed by a key Entra does not publish', new errors.JWKSNoMatchingKey()],
-      ['with a forbidden algorithm', new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed')],
+      [
+        'with a forbidden algorithm',
+        new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed'),
+      ],
       ['that is not a JWT', new errors.JWSInvalid('Invalid Compact JWS')],
     ])('an id token %s -> id_token_bad_signature', async (_, failure) => {
       const { started, answer } = await startAndSignIn();
@@ -556,7 +559,10 @@ describe('ConnectService.complete', () => {
       const fix = 'run `npm run setup -- --federated` to repair it.';
       world.entra.nextRedeemFailure = new OAuthClientError({ kind: 'invalid_client', errorCode: 'AADSTS70021', fix });
       await expect(world.service.complete(answer.query, cookieHeader(started))).rejects.toSatisfy(
-        (error) => error instanceof UpstreamUnavailableError && error.code === 'upstream_unavailable' && error.publicMessage.includes(fix),
+        (error) =>
+          error instanceof UpstreamUnavailableError &&
+          error.code === 'upstream_unavailable' &&
+          error.publicMessage.includes(fix),
       );
       await nothingWritten(world);
     });

@@ -44,16 +44,22 @@ const healthy = (): DoctorObservations => ({
     callerRoles: ['Application.ReadWrite.OwnedBy'],
     callerOwnsApp: true,
     webRedirectUris: [context.redirectUri],
-    passwordCredentials: [{ keyId: 'key-1', hint: 'abc', endDateTime: new Date(NOW.getTime() + 300 * DAY).toISOString() }],
+    passwordCredentials: [
+      { keyId: 'key-1', hint: 'abc', endDateTime: new Date(NOW.getTime() + 300 * DAY).toISOString() },
+    ],
   },
   secretCheck: { kind: 'ok' },
   mailboxes: { kind: 'ok', mailboxes: [mailbox()], smtpAuth: { [mailbox().upn]: { state: 'ok' } } },
 });
 
-const problems = (findings: Finding[]) => findings.filter((item) => item.severity === 'problem').map((item) => item.code);
+const problems = (findings: Finding[]) =>
+  findings.filter((item) => item.severity === 'problem').map((item) => item.code);
 
 describe('evaluateFindings in federated mode', () => {
-  const federated = (state: 'matching' | 'missing' | 'mismatch' | 'refused' | 'unknown', keyVault: DoctorObservations['keyVault'] = { kind: 'missing' }): DoctorObservations => ({
+  const federated = (
+    state: 'matching' | 'missing' | 'mismatch' | 'refused' | 'unknown',
+    keyVault: DoctorObservations['keyVault'] = { kind: 'missing' },
+  ): DoctorObservations => ({
     ...healthy(),
     keyVault,
     secretCheck: { kind: 'not_run' },
@@ -65,7 +71,10 @@ describe('evaluateFindings in federated mode', () => {
     const findings = evaluateFindings(context, federated('matching', healthy().keyVault), NOW);
     expect(hasProblems(findings)).toBe(false);
     expect(findings[0]).toMatchObject({ code: 'posture_federated', severity: 'info' });
-    expect(findings.filter((item) => item.severity === 'warning').map((item) => item.code)).toEqual(['federated_leftover_password', 'federated_leftover_secret']);
+    expect(findings.filter((item) => item.severity === 'warning').map((item) => item.code)).toEqual([
+      'federated_leftover_password',
+      'federated_leftover_secret',
+    ]);
     expect(findings.map((item) => item.code)).not.toContain('secret_ok');
     expect(problems(evaluateFindings(context, federated('matching'), NOW))).toEqual([]);
   });
@@ -77,7 +86,10 @@ describe('evaluateFindings in federated mode', () => {
       expect(problem?.code).toBe(`federated_${state}`);
       expect(renderFinding('en', problem!).fix).toContain('npm run setup -- --federated');
     }
-    expect(evaluateFindings(context, federated('unknown'), NOW).find((item) => item.code === 'federated_unchecked')?.severity).toBe('warning');
+    expect(
+      evaluateFindings(context, federated('unknown'), NOW).find((item) => item.code === 'federated_unchecked')
+        ?.severity,
+    ).toBe('warning');
   });
 });
 
@@ -87,14 +99,30 @@ describe('evaluateFindings', () => {
 
     expect(hasProblems(findings)).toBe(false);
     expect(findings.find((item) => item.code === 'secret_ok')?.params).toMatchObject({ daysLeft: 300 });
-    expect(findings.find((item) => item.code === 'mailbox_smtp_auth')).toMatchObject({ severity: 'ok', params: { state: 'ok' } });
+    expect(findings.find((item) => item.code === 'mailbox_smtp_auth')).toMatchObject({
+      severity: 'ok',
+      params: { state: 'ok' },
+    });
   });
 
   it('names a mailbox whose SMTP AUTH is disabled (535 5.7.139) as a problem, with the Exchange fix', () => {
-    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [mailbox()], smtpAuth: { [mailbox().upn]: { state: 'disabled', code: '5.7.139' } } } }, NOW);
+    const findings = evaluateFindings(
+      context,
+      {
+        ...healthy(),
+        mailboxes: {
+          kind: 'ok',
+          mailboxes: [mailbox()],
+          smtpAuth: { [mailbox().upn]: { state: 'disabled', code: '5.7.139' } },
+        },
+      },
+      NOW,
+    );
     const smtp = findings.find((item) => item.code === 'mailbox_smtp_auth')!;
     expect(smtp.severity).toBe('problem');
-    expect(renderFinding('en', smtp).fix).toContain(`Set-CASMailbox -Identity ${mailbox().upn} -SmtpClientAuthenticationDisabled $false`);
+    expect(renderFinding('en', smtp).fix).toContain(
+      `Set-CASMailbox -Identity ${mailbox().upn} -SmtpClientAuthenticationDisabled $false`,
+    );
   });
 
   it('names the 24-hour role cache when the rotation role was granted less than a day ago, and says from when it works', () => {
@@ -102,24 +130,48 @@ describe('evaluateFindings', () => {
     observations.graph = { kind: 'denied', callerRoles: [] };
     const grantedAt = new Date(NOW.getTime() - 3 * 60 * 60 * 1000);
 
-    const recent = evaluateFindings(context, { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt }] }, NOW);
+    const recent = evaluateFindings(
+      context,
+      { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt }] },
+      NOW,
+    );
     const cached = recent.find((item) => item.code === 'graph_role_cached');
-    expect(cached).toMatchObject({ severity: 'info', params: { usableFrom: new Date(grantedAt.getTime() + DAY).toISOString() } });
+    expect(cached).toMatchObject({
+      severity: 'info',
+      params: { usableFrom: new Date(grantedAt.getTime() + DAY).toISOString() },
+    });
     expect(problems(recent)).not.toContain('graph_permission_missing');
     expect(renderFinding('en', cached!).title).toContain('less than 24 hours ago');
 
-    const old = evaluateFindings(context, { ...observations, roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt: new Date(NOW.getTime() - 2 * DAY) }] }, NOW);
+    const old = evaluateFindings(
+      context,
+      {
+        ...observations,
+        roleGrants: [{ role: 'Application.ReadWrite.OwnedBy', grantedAt: new Date(NOW.getTime() - 2 * DAY) }],
+      },
+      NOW,
+    );
     expect(problems(old)).toContain('graph_permission_missing');
   });
 
   it('names missing consent when no mailbox has connected', () => {
-    const findings = evaluateFindings(context, { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [], smtpAuth: {} } }, NOW);
+    const findings = evaluateFindings(
+      context,
+      { ...healthy(), mailboxes: { kind: 'ok', mailboxes: [], smtpAuth: {} } },
+      NOW,
+    );
     expect(problems(findings)).toEqual(['consent_missing']);
-    expect(findings[findings.length - 1]?.params.consentUrl).toBe('https://login.microsoftonline.com/tenant-1/adminconsent?client_id=app-1');
+    expect(findings[findings.length - 1]?.params.consentUrl).toBe(
+      'https://login.microsoftonline.com/tenant-1/adminconsent?client_id=app-1',
+    );
   });
 
   it('names missing ownership when Graph refuses an identity that holds OwnedBy', () => {
-    const findings = evaluateFindings(context, { ...healthy(), graph: { kind: 'denied', callerRoles: ['Application.ReadWrite.OwnedBy'] } }, NOW);
+    const findings = evaluateFindings(
+      context,
+      { ...healthy(), graph: { kind: 'denied', callerRoles: ['Application.ReadWrite.OwnedBy'] } },
+      NOW,
+    );
     expect(problems(findings)).toEqual(['app_not_owned']);
     expect(findings.map((item) => item.code)).toContain('redirect_uri_unchecked');
   });
@@ -134,7 +186,9 @@ describe('evaluateFindings', () => {
   });
 
   it('names the missing Graph permission when the identity holds no application role', () => {
-    expect(problems(evaluateFindings(context, { ...healthy(), graph: { kind: 'denied', callerRoles: [] } }, NOW))).toEqual(['graph_permission_missing']);
+    expect(
+      problems(evaluateFindings(context, { ...healthy(), graph: { kind: 'denied', callerRoles: [] } }, NOW)),
+    ).toEqual(['graph_permission_missing']);
   });
 
   it('names an expired secret once, not also as a rejected one', () => {
@@ -152,7 +206,10 @@ describe('evaluateFindings', () => {
     observations.graph.passwordCredentials[0]!.endDateTime = new Date(NOW.getTime() + 10 * DAY).toISOString();
 
     const findings = evaluateFindings(context, observations, NOW);
-    expect(findings.find((item) => item.code === 'secret_expiring')).toMatchObject({ severity: 'warning', params: { daysLeft: 10 } });
+    expect(findings.find((item) => item.code === 'secret_expiring')).toMatchObject({
+      severity: 'warning',
+      params: { daysLeft: 10 },
+    });
     expect(hasProblems(findings)).toBe(false);
   });
 
@@ -163,11 +220,17 @@ describe('evaluateFindings', () => {
 
     const findings = evaluateFindings(context, observations, NOW);
     expect(problems(findings)).toEqual(['redirect_uri_mismatch']);
-    expect(findings.find((item) => item.code === 'redirect_uri_mismatch')?.params.registered).toBe('https://old.example/api/oauth/callback');
+    expect(findings.find((item) => item.code === 'redirect_uri_mismatch')?.params.registered).toBe(
+      'https://old.example/api/oauth/callback',
+    );
   });
 
   it('names Key Vault access denied and skips the secret checks that need it', () => {
-    const findings = evaluateFindings(context, { ...healthy(), keyVault: { kind: 'denied', status: 403 }, secretCheck: { kind: 'not_run' } }, NOW);
+    const findings = evaluateFindings(
+      context,
+      { ...healthy(), keyVault: { kind: 'denied', status: 403 }, secretCheck: { kind: 'not_run' } },
+      NOW,
+    );
     expect(problems(findings)).toEqual(['key_vault_access_denied']);
     expect(findings.some((item) => item.code.startsWith('secret_'))).toBe(false);
   });
@@ -176,13 +239,18 @@ describe('evaluateFindings', () => {
     const observations = healthy();
     observations.mailboxes = {
       kind: 'ok',
-      mailboxes: [mailbox({ status: 'reconnect_required', lastErrorCode: 'invalid_grant:50173' }), mailbox({ upn: 'anna@fabrikam.example', status: 'reconnect_required', lastErrorCode: 'invalid_grant:65001' })],
+      mailboxes: [
+        mailbox({ status: 'reconnect_required', lastErrorCode: 'invalid_grant:50173' }),
+        mailbox({ upn: 'anna@fabrikam.example', status: 'reconnect_required', lastErrorCode: 'invalid_grant:65001' }),
+      ],
       smtpAuth: {},
     };
 
     const findings = evaluateFindings(context, observations, NOW);
     expect(problems(findings)).toEqual(['mailbox_consent_missing', 'mailbox_reconnect_required']);
-    expect(findings.find((item) => item.code === 'mailbox_reconnect_required')?.params.reconnectUrl).toBe('https://func.example/api/connect?loginHint=mario%40contoso.example');
+    expect(findings.find((item) => item.code === 'mailbox_reconnect_required')?.params.reconnectUrl).toBe(
+      'https://func.example/api/connect?loginHint=mario%40contoso.example',
+    );
   });
 });
 
@@ -190,31 +258,61 @@ describe('the alarm channel for a refused secret', () => {
   it('warns when the only alert channel is mail from a connected mailbox (which needs the refused secret)', () => {
     const observations = healthy();
     const codes = (channels: string[]) =>
-      evaluateFindings({ ...context, alarmChannelsWithoutSecret: channels }, observations, NOW).map((item) => item.code);
+      evaluateFindings({ ...context, alarmChannelsWithoutSecret: channels }, observations, NOW).map(
+        (item) => item.code,
+      );
     expect(codes([])).toContain('alarm_channel_needs_secret');
     expect(codes(['managed-identity-mail'])).not.toContain('alarm_channel_needs_secret');
-    expect(alarmChannelsWithoutSecret({ alertMailAuth: 'connected-mailbox', alertRecipients: ['a@b.example'], alertSender: 's@b.example' })).toEqual([]);
-    expect(alarmChannelsWithoutSecret({ alertMailAuth: 'managed-identity', alertRecipients: ['a@b.example'], alertSender: 's@b.example' })).toEqual([
-      'managed-identity-mail',
-    ]);
-    expect(alarmChannelsWithoutSecret({ alertMailAuth: 'connected-mailbox', alertRecipients: [], alertWebhookUrl: 'https://hook.example' })).toEqual([
-      'webhook',
-    ]);
+    expect(
+      alarmChannelsWithoutSecret({
+        alertMailAuth: 'connected-mailbox',
+        alertRecipients: ['a@b.example'],
+        alertSender: 's@b.example',
+      }),
+    ).toEqual([]);
+    expect(
+      alarmChannelsWithoutSecret({
+        alertMailAuth: 'managed-identity',
+        alertRecipients: ['a@b.example'],
+        alertSender: 's@b.example',
+      }),
+    ).toEqual(['managed-identity-mail']);
+    expect(
+      alarmChannelsWithoutSecret({
+        alertMailAuth: 'connected-mailbox',
+        alertRecipients: [],
+        alertWebhookUrl: 'https://hook.example',
+      }),
+    ).toEqual(['webhook']);
   });
 });
 
 describe('settingsFindings and renderFinding', () => {
   it('makes one problem per invalid setting', () => {
-    expect(problems(settingsFindings([{ setting: 'KEY_VAULT_URL', problem: 'missing' }, { setting: 'PUBLIC_BASE_URL', problem: 'missing' }]))).toEqual([
-      'settings_invalid',
-      'settings_invalid',
-    ]);
+    expect(
+      problems(
+        settingsFindings([
+          { setting: 'KEY_VAULT_URL', problem: 'missing' },
+          { setting: 'PUBLIC_BASE_URL', problem: 'missing' },
+        ]),
+      ),
+    ).toEqual(['settings_invalid', 'settings_invalid']);
   });
 
   it('renders a finding with its fix in Italian and in English, and an ok finding without one', () => {
-    const finding: Finding = { code: 'key_vault_access_denied', severity: 'problem', params: { identity: 'id-1', vault: 'https://kv.example', status: 403 } };
+    const finding: Finding = {
+      code: 'key_vault_access_denied',
+      severity: 'problem',
+      params: { identity: 'id-1', vault: 'https://kv.example', status: 403 },
+    };
     expect(renderFinding('it', finding).fix).toContain('Key Vault Secrets Officer');
-    expect(renderFinding('en', finding).title).toBe('Key Vault denies access to the identity id-1 (https://kv.example, HTTP 403)');
-    expect(renderFinding('en', { code: 'settings_ok', severity: 'ok', params: {} })).toEqual({ severity: 'ok', code: 'settings_ok', title: 'settings valid' });
+    expect(renderFinding('en', finding).title).toBe(
+      'Key Vault denies access to the identity id-1 (https://kv.example, HTTP 403)',
+    );
+    expect(renderFinding('en', { code: 'settings_ok', severity: 'ok', params: {} })).toEqual({
+      severity: 'ok',
+      code: 'settings_ok',
+      title: 'settings valid',
+    });
   });
 });

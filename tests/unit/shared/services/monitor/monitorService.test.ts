@@ -1,15 +1,28 @@
 // The monitor run on the in-memory ports (tests/fakes) with an injected clock: alerts once per threshold,
 // one digest per day under concurrency, retries after a failed send, Graph 403 fallback, keep-alive.
 import { describe, expect, it } from 'vitest';
-import { type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type MailboxRecord, type OutgoingMail } from '../../../../../src/shared/ports/index.js';
+import {
+  type AppRegistration,
+  type AppRegistrationDirectory,
+  GraphRequestError,
+  type MailboxRecord,
+  type OutgoingMail,
+} from '../../../../../src/shared/ports/index.js';
 
 import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
 import type { Logger } from '../../../../../src/shared/logger.js';
-import { createMonitorService, type MonitorDependencies } from '../../../../../src/shared/services/monitor/monitorService.js';
+import {
+  createMonitorService,
+  type MonitorDependencies,
+} from '../../../../../src/shared/services/monitor/monitorService.js';
 import { createRegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
 import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
 import type { MailboxKeepAlive } from '../../../../../src/shared/ports/index.js';
-import type { RotationAdvancer, RotationEventKind, RotationOutcome } from '../../../../../src/shared/ports/rotationOutcome.js';
+import type {
+  RotationAdvancer,
+  RotationEventKind,
+  RotationOutcome,
+} from '../../../../../src/shared/ports/rotationOutcome.js';
 import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
 import {
   InMemoryAlertLedger,
@@ -67,18 +80,32 @@ interface World {
 }
 
 async function world(secretExpiresAt: Date): Promise<World> {
-  const clock = { current: START, now() { return this.current; } };
+  const clock = {
+    current: START,
+    now() {
+      return this.current;
+    },
+  };
   const directory = new FakeDirectory({
     id: 'object-id',
     appId: APP_ID,
     displayName: 'ActNow',
     passwordCredentials: [
-      { keyId: KEY_ID, displayName: 'ActNow', hint: 'abc', startDateTime: addDays(secretExpiresAt, -730).toISOString(), endDateTime: secretExpiresAt.toISOString() },
+      {
+        keyId: KEY_ID,
+        displayName: 'ActNow',
+        hint: 'abc',
+        startDateTime: addDays(secretExpiresAt, -730).toISOString(),
+        endDateTime: secretExpiresAt.toISOString(),
+      },
     ],
     keyCredentials: [],
   });
   const secrets = new InMemorySecretStore(clock);
-  await secrets.setSecret(SECRET_NAME, 'abc-secret-text', { expiresOn: secretExpiresAt, tags: { appId: APP_ID, keyId: KEY_ID, managedBy: 'keyrelay' } });
+  await secrets.setSecret(SECRET_NAME, 'abc-secret-text', {
+    expiresOn: secretExpiresAt,
+    tags: { appId: APP_ID, keyId: KEY_ID, managedBy: 'keyrelay' },
+  });
   const registry = new InMemoryMailboxRegistry();
   const ledger = new InMemoryAlertLedger();
   const runs = new InMemoryRunReportStore();
@@ -156,8 +183,17 @@ describe('MonitorService.run', () => {
     const w = await world(addDays(START, 20));
     const monitor = createMonitorService(w.deps());
     const newKeyId = 'bbbbbbbb-0000-4000-8000-000000000002';
-    w.directory.app.passwordCredentials.push({ keyId: newKeyId, displayName: 'ActNow 2', hint: 'xyz', startDateTime: START.toISOString(), endDateTime: addDays(START, 730).toISOString() });
-    await w.secrets.setSecret(SECRET_NAME, 'xyz-new-secret', { expiresOn: addDays(START, 730), tags: { appId: APP_ID, keyId: newKeyId } });
+    w.directory.app.passwordCredentials.push({
+      keyId: newKeyId,
+      displayName: 'ActNow 2',
+      hint: 'xyz',
+      startDateTime: START.toISOString(),
+      endDateTime: addDays(START, 730).toISOString(),
+    });
+    await w.secrets.setSecret(SECRET_NAME, 'xyz-new-secret', {
+      expiresOn: addDays(START, 730),
+      tags: { appId: APP_ID, keyId: newKeyId },
+    });
     const result = await monitor.run();
     expect(result.counts.alertsDue).toBe(0);
     expect(w.mailer.sent).toHaveLength(0);
@@ -215,7 +251,10 @@ describe('MonitorService.run', () => {
     const w = await world(addDays(START, 30));
     const deps = w.deps();
     const { mailer: _mailer, ...withoutMailer } = deps;
-    const result = await createMonitorService({ ...withoutMailer, config: { ...deps.config, alertRecipients: [] } }).run();
+    const result = await createMonitorService({
+      ...withoutMailer,
+      config: { ...deps.config, alertRecipients: [] },
+    }).run();
     expect(result.errors).toContain('alerts_not_configured');
     expect((await w.ledger.list()).every((entry) => entry.state !== 'sent')).toBe(true);
     expect((await w.runs.latest(1))[0]?.errors).toContain('alerts_not_configured');
@@ -240,7 +279,9 @@ describe('MonitorService.run', () => {
     expect(w.mailer.sent).toHaveLength(0);
     const next = await createMonitorService(w.deps({ keepAlive })).run({ now: addDays(START, 1) });
     expect(next.counts.reconnectRequired).toBe(1);
-    expect(w.mailer.sent[0]?.html).toContain('https://keyrelay.example/api/connect?loginHint=revoked%40contoso.example');
+    expect(w.mailer.sent[0]?.html).toContain(
+      'https://keyrelay.example/api/connect?loginHint=revoked%40contoso.example',
+    );
   });
 
   it('does the urgent work first: the rotation and the digest happen before any keep-alive', async () => {
@@ -248,7 +289,9 @@ describe('MonitorService.run', () => {
     await w.registry.upsert(mailbox('idle@contoso.example', addDays(START, -8)));
     const order: string[] = [];
     const keepAlive: MailboxKeepAlive = { keepAlive: () => (order.push('keep-alive'), Promise.resolve('refreshed')) };
-    const rotation: RotationAdvancer = { advance: () => (order.push('rotation'), Promise.resolve(outcome({ events: [] }))) };
+    const rotation: RotationAdvancer = {
+      advance: () => (order.push('rotation'), Promise.resolve(outcome({ events: [] }))),
+    };
     const mailer = { send: (mail: OutgoingMail) => (order.push('digest'), w.mailer.send(mail)) };
     const deps = w.deps({ keepAlive, rotation, mailer });
     await createMonitorService({ ...deps, config: { ...deps.config, rotationMode: 'auto' } }).run();
@@ -258,7 +301,9 @@ describe('MonitorService.run', () => {
   it('keeps idle grants alive oldest first, a few at a time, and carries what the budget cannot fit to the next run', async () => {
     const w = await world(addDays(START, 400));
     for (let index = 0; index < 30; index++) {
-      await w.registry.upsert(mailbox(`m${String(index).padStart(2, '0')}@contoso.example`, addDays(START, -8 - index)));
+      await w.registry.upsert(
+        mailbox(`m${String(index).padStart(2, '0')}@contoso.example`, addDays(START, -8 - index)),
+      );
     }
     const started: string[] = [];
     let inFlight = 0;
@@ -275,7 +320,11 @@ describe('MonitorService.run', () => {
         return 'refreshed';
       },
     };
-    const deps = w.deps({ keepAlive, keepAliveConcurrency: 4, budget: { timeoutMs: 20 * 60_000, marginMs: 2 * 60_000 } });
+    const deps = w.deps({
+      keepAlive,
+      keepAliveConcurrency: 4,
+      budget: { timeoutMs: 20 * 60_000, marginMs: 2 * 60_000 },
+    });
     const first = await createMonitorService(deps).run();
     expect(mostInFlight).toBeLessThanOrEqual(4);
     expect(started[0]).toBe('m29@contoso.example');
@@ -293,7 +342,9 @@ describe('MonitorService.run', () => {
   it('a keep-alive that fails transiently is counted and retried next run, never turned into reconnect_required', async () => {
     const w = await world(addDays(START, 400));
     await w.registry.upsert(mailbox('flaky@contoso.example', addDays(START, -8)));
-    const keepAlive: MailboxKeepAlive = { keepAlive: () => Promise.reject(new GraphRequestError({ status: 503, code: 'ServiceUnavailable' })) };
+    const keepAlive: MailboxKeepAlive = {
+      keepAlive: () => Promise.reject(new GraphRequestError({ status: 503, code: 'ServiceUnavailable' })),
+    };
     const result = await createMonitorService(w.deps({ keepAlive })).run();
     expect(result.counts.keepAliveFailed).toBe(1);
     expect(result.errors).toEqual(['keep_alive_failed:503:ServiceUnavailable']);
@@ -306,7 +357,9 @@ describe('MonitorService.run', () => {
     const ledger = w.ledger;
     const brokenLedger: typeof ledger = Object.assign(Object.create(ledger) as typeof ledger, {
       claim: (credentialId: string, threshold: string, runId: string, now: Date) =>
-        credentialId.includes('other-secret') ? Promise.reject(new Error('alert row has unknown state sennt')) : ledger.claim(credentialId, threshold, runId, now),
+        credentialId.includes('other-secret')
+          ? Promise.reject(new Error('alert row has unknown state sennt'))
+          : ledger.claim(credentialId, threshold, runId, now),
     });
     const result = await createMonitorService(w.deps({ alertLedger: brokenLedger })).run();
     expect(result.counts.ledgerRowsSkipped).toBe(1);
@@ -318,8 +371,17 @@ describe('MonitorService.run', () => {
   it('alerts for a password keyrelay does not use as an old or unused one, never in terms of ROTATION_MODE', async () => {
     // The secret in use is itself too close to expiry to silence an older password.
     const w = await world(addDays(START, 50));
-    w.directory.app.passwordCredentials.push({ keyId: 'unused-key', displayName: 'old test secret', hint: 'old', startDateTime: addDays(START, -700).toISOString(), endDateTime: addDays(START, 30).toISOString() });
-    const rotation: RotationAdvancer = { advance: () => Promise.resolve(outcome({ events: [{ kind: 'waiting', at: START }], plannedFor: addDays(START, 20) })) };
+    w.directory.app.passwordCredentials.push({
+      keyId: 'unused-key',
+      displayName: 'old test secret',
+      hint: 'old',
+      startDateTime: addDays(START, -700).toISOString(),
+      endDateTime: addDays(START, 30).toISOString(),
+    });
+    const rotation: RotationAdvancer = {
+      advance: () =>
+        Promise.resolve(outcome({ events: [{ kind: 'waiting', at: START }], plannedFor: addDays(START, 20) })),
+    };
     const auto = w.deps({ rotation });
     await createMonitorService({ ...auto, config: { ...auto.config, rotationMode: 'auto' } }).run({ now: START });
     await createMonitorService(w.deps()).run({ now: addDays(START, 16) });
@@ -329,7 +391,9 @@ describe('MonitorService.run', () => {
       '[keyrelay] ActNow: nothing to do',
     ]);
     for (const mail of w.mailer.sent) {
-      expect(mail.html).toContain('Client secret &quot;old test secret&quot; (expires on 31 March 2026): keyrelay does not use it and does not touch it, no impact on keyrelay.');
+      expect(mail.html).toContain(
+        'Client secret &quot;old test secret&quot; (expires on 31 March 2026): keyrelay does not use it and does not touch it, no impact on keyrelay.',
+      );
       expect(mail.html).not.toContain('ROTATION_MODE');
     }
     // The second digest holds only the unused password: nothing to renew, so no manual renewal steps.
@@ -340,7 +404,15 @@ describe('MonitorService.run', () => {
     const w = await world(addDays(START, 30));
     // A hand-stored secret without the keyId tag whose first characters match no password: use unknown.
     await w.secrets.setSecret(SECRET_NAME, 'zzz-secret-text', { expiresOn: addDays(START, 30), tags: {} });
-    const rotation: RotationAdvancer = { advance: () => Promise.resolve(outcome({ events: [{ kind: 'blocked', at: START, reason: 'in_use_unknown' }], blockedReason: 'in_use_unknown' })) };
+    const rotation: RotationAdvancer = {
+      advance: () =>
+        Promise.resolve(
+          outcome({
+            events: [{ kind: 'blocked', at: START, reason: 'in_use_unknown' }],
+            blockedReason: 'in_use_unknown',
+          }),
+        ),
+    };
     const base = w.deps({ rotation });
     await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
     const [mail] = w.mailer.sent;
@@ -395,14 +467,25 @@ describe('MonitorService.run', () => {
     const rotation: RotationAdvancer = {
       async advance() {
         // What a real rotation leaves behind: the new password (Graph's clock a minute ahead) now in use.
-        w.directory.app.passwordCredentials.push({ keyId: newKeyId, displayName: 'keyrelay rotation rot-1', hint: 'new', startDateTime: new Date(START.getTime() + 60_000).toISOString(), endDateTime: addDays(START, 730).toISOString() });
-        await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', { expiresOn: addDays(START, 730), tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' } });
+        w.directory.app.passwordCredentials.push({
+          keyId: newKeyId,
+          displayName: 'keyrelay rotation rot-1',
+          hint: 'new',
+          startDateTime: new Date(START.getTime() + 60_000).toISOString(),
+          endDateTime: addDays(START, 730).toISOString(),
+        });
+        await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', {
+          expiresOn: addDays(START, 730),
+          tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' },
+        });
         const kinds: RotationEventKind[] = ['started', 'added', 'stored', 'verified', 'switched', 'waiting'];
         return outcome({ rotationId: 'rot-1', events: kinds.map((kind) => ({ kind, at: START })), history: [record] });
       },
     };
     const base = w.deps({ rotation });
-    const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run({ now: START });
+    const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run({
+      now: START,
+    });
     expect(result.counts.alertsDue).toBe(0);
     expect(w.mailer.sent).toHaveLength(1);
     const [mail] = w.mailer.sent;
@@ -412,7 +495,9 @@ describe('MonitorService.run', () => {
     );
     expect(mail?.html).not.toContain('expires in 20 days');
     expect(mail?.html).not.toContain('ROTATION_MODE');
-    expect((await w.ledger.list()).map((entry) => entry.credentialId)).not.toContain(`app:${APP_ID}:password:${KEY_ID}`);
+    expect((await w.ledger.list()).map((entry) => entry.credentialId)).not.toContain(
+      `app:${APP_ID}:password:${KEY_ID}`,
+    );
   });
 
   it('a rotation step failing with a Key Vault 403 is reported as rotation failed in the digest and the run report, once', async () => {
@@ -432,7 +517,18 @@ describe('MonitorService.run', () => {
     const rotation: RotationAdvancer = {
       advance: ({ now }) => {
         const record = { ...stuckAt, stepTimestamps: { planned: now, added: now } };
-        return Promise.resolve(outcome({ rotationId: 'rot-kv', step: 'added', events: [{ kind: 'orphan_removed', at: now }, { kind: 'added', at: now }], lastError: 'keyvault_403', history: [record] }));
+        return Promise.resolve(
+          outcome({
+            rotationId: 'rot-kv',
+            step: 'added',
+            events: [
+              { kind: 'orphan_removed', at: now },
+              { kind: 'added', at: now },
+            ],
+            lastError: 'keyvault_403',
+            history: [record],
+          }),
+        );
       },
     };
     const base = w.deps({ rotation });
@@ -441,7 +537,9 @@ describe('MonitorService.run', () => {
     expect(first.errors).toContain('rotation_step_failed:keyvault_403');
     expect((await w.runs.latest(1))[0]?.errors).toContain('rotation_step_failed:keyvault_403');
     expect(w.mailer.sent).toHaveLength(1);
-    expect(w.mailer.sent[0]?.html).toMatch(/Automatic renewal failed: a renewal step failed \(error code <code[^>]*>keyvault_403<\/code>\)/);
+    expect(w.mailer.sent[0]?.html).toMatch(
+      /Automatic renewal failed: a renewal step failed \(error code <code[^>]*>keyvault_403<\/code>\)/,
+    );
     expect(w.mailer.sent[0]?.html).not.toContain('renew it automatically');
     // The same failure the next days: in every run report, mailed once.
     for (const day of [1, 2]) {
@@ -460,11 +558,18 @@ describe('MonitorService.run', () => {
     await monitor.run();
     expect(w.mailer.sent).toHaveLength(1);
     w.clock.current = addDays(START, 1);
-    progress = outcome({ rotationId: 'rot-2', step: 'planned', events: [{ kind: 'started', at: w.clock.current }], lastError: 'graph_503' });
+    progress = outcome({
+      rotationId: 'rot-2',
+      step: 'planned',
+      events: [{ kind: 'started', at: w.clock.current }],
+      lastError: 'graph_503',
+    });
     const failed = await monitor.run();
     expect(failed.errors).toContain('rotation_step_failed:graph_503');
     expect(w.mailer.sent).toHaveLength(2);
-    expect(w.mailer.sent[1]?.html).toMatch(/Automatic renewal failed: a renewal step failed \(error code <code[^>]*>graph_503<\/code>\)/);
+    expect(w.mailer.sent[1]?.html).toMatch(
+      /Automatic renewal failed: a renewal step failed \(error code <code[^>]*>graph_503<\/code>\)/,
+    );
   });
 
   it('a rotation stuck in one step for more than a day is reported as rotation failed', async () => {
@@ -493,7 +598,8 @@ describe('MonitorService.run', () => {
   it('another run advancing the rotation at the same time is not reported as a failure', async () => {
     const w = await world(addDays(START, 30));
     const rotation: RotationAdvancer = {
-      advance: () => Promise.resolve(outcome({ rotationId: 'rot-4', step: 'added', events: [], lastError: 'concurrent_run' })),
+      advance: () =>
+        Promise.resolve(outcome({ rotationId: 'rot-4', step: 'added', events: [], lastError: 'concurrent_run' })),
     };
     const base = w.deps({ rotation });
     const result = await createMonitorService({ ...base, config: { ...base.config, rotationMode: 'auto' } }).run();
@@ -504,7 +610,12 @@ describe('MonitorService.run', () => {
   it('mail failing while the webhook succeeds leaves the alert unsent and retried next run', async () => {
     const w = await world(addDays(START, 30));
     const payloads: unknown[] = [];
-    const webhook = { notify: (payload: unknown) => { payloads.push(payload); return Promise.resolve(); } };
+    const webhook = {
+      notify: (payload: unknown) => {
+        payloads.push(payload);
+        return Promise.resolve();
+      },
+    };
     const monitor = createMonitorService(w.deps({ webhook }));
     w.mailer.failuresLeft = 1;
     const failed = await monitor.run();
@@ -567,7 +678,7 @@ describe('MonitorService.run', () => {
     expect(result.errors).toContain('client_secret_unreadable');
   });
 
-  it('the renewal is announced by a later run when the switching run\'s digest failed', async () => {
+  it("the renewal is announced by a later run when the switching run's digest failed", async () => {
     const w = await world(addDays(START, 20));
     const newKeyId = 'ffffffff-0000-4000-8000-000000000006';
     const record: RotationRecord = {
@@ -583,12 +694,26 @@ describe('MonitorService.run', () => {
       removeAfter: addDays(START, 7),
     };
     const kinds: RotationEventKind[] = ['started', 'added', 'stored', 'verified', 'switched'];
-    let progress = outcome({ rotationId: 'rot-5', step: 'switched', events: kinds.map((kind) => ({ kind, at: START })), history: [record] });
+    let progress = outcome({
+      rotationId: 'rot-5',
+      step: 'switched',
+      events: kinds.map((kind) => ({ kind, at: START })),
+      history: [record],
+    });
     const rotation: RotationAdvancer = {
       async advance() {
         if (!w.directory.app.passwordCredentials.some((p) => p.keyId === newKeyId)) {
-          w.directory.app.passwordCredentials.push({ keyId: newKeyId, displayName: 'keyrelay rotation rot-5', hint: 'new', startDateTime: START.toISOString(), endDateTime: addDays(START, 730).toISOString() });
-          await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', { expiresOn: addDays(START, 730), tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' } });
+          w.directory.app.passwordCredentials.push({
+            keyId: newKeyId,
+            displayName: 'keyrelay rotation rot-5',
+            hint: 'new',
+            startDateTime: START.toISOString(),
+            endDateTime: addDays(START, 730).toISOString(),
+          });
+          await w.secrets.setSecret(SECRET_NAME, 'new-secret-text', {
+            expiresOn: addDays(START, 730),
+            tags: { appId: APP_ID, keyId: newKeyId, managedBy: 'keyrelay' },
+          });
         }
         return progress;
       },
@@ -599,9 +724,16 @@ describe('MonitorService.run', () => {
     await monitor.run();
     expect(w.mailer.sent).toHaveLength(0);
     w.clock.current = addDays(START, 1);
-    progress = outcome({ rotationId: 'rot-5', step: 'switched', events: [{ kind: 'waiting', at: w.clock.current }], history: [record] });
+    progress = outcome({
+      rotationId: 'rot-5',
+      step: 'switched',
+      events: [{ kind: 'waiting', at: w.clock.current }],
+      history: [record],
+    });
     await monitor.run();
-    expect(w.mailer.sent.map((mail) => mail.subject)).toEqual(['[keyrelay] ActNow: client secret renewed on 1 March 2026, nothing to do']);
+    expect(w.mailer.sent.map((mail) => mail.subject)).toEqual([
+      '[keyrelay] ActNow: client secret renewed on 1 March 2026, nothing to do',
+    ]);
     w.clock.current = addDays(START, 2);
     await monitor.run();
     expect(w.mailer.sent).toHaveLength(1);
@@ -685,14 +817,27 @@ describe('MonitorService.run', () => {
     const UPN = 'mario.rossi@contoso.example';
 
     async function storeMailboxCache(w: World): Promise<void> {
-      const account = { home_account_id: `${OID}.${TENANT_ID}`, realm: TENANT_ID, local_account_id: OID, username: UPN, environment: 'login.microsoftonline.com' };
-      await w.secrets.setSecret(mailboxCacheSecretName(TENANT_ID, OID), JSON.stringify({ Account: { key: account } }), { tags: { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: TENANT_ID } });
+      const account = {
+        home_account_id: `${OID}.${TENANT_ID}`,
+        realm: TENANT_ID,
+        local_account_id: OID,
+        username: UPN,
+        environment: 'login.microsoftonline.com',
+      };
+      await w.secrets.setSecret(mailboxCacheSecretName(TENANT_ID, OID), JSON.stringify({ Account: { key: account } }), {
+        tags: { kind: 'mailbox-token-cache', managedBy: 'keyrelay', tid: TENANT_ID },
+      });
     }
 
     it('an empty registry beside mailbox caches is rebuilt first, reported, and its mailboxes watched in the same run', async () => {
       const w = await world(addDays(START, 200));
       await storeMailboxCache(w);
-      const registryRebuild = createRegistryRebuild({ secretStore: w.secrets, mailboxRegistry: w.registry, clock: w.clock, logger: silentLogger });
+      const registryRebuild = createRegistryRebuild({
+        secretStore: w.secrets,
+        mailboxRegistry: w.registry,
+        clock: w.clock,
+        logger: silentLogger,
+      });
       const result = await createMonitorService(w.deps({ registryRebuild })).run();
       expect(result.counts).toMatchObject({ registryRebuilt: 1, mailboxes: 1 });
       expect(result.errors).toContain('registry_rebuilt:1');
@@ -706,10 +851,18 @@ describe('MonitorService.run', () => {
       let rebuilds = 0;
       const registryRebuild = { rebuild: () => ((rebuilds += 1), Promise.reject(new Error('must not run'))) };
       const registry = w.registry;
-      const failing: typeof registry = Object.assign(Object.create(registry) as typeof registry, { scan: () => Promise.reject(new Error('table down')) });
-      const unreadable: typeof registry = Object.assign(Object.create(registry) as typeof registry, { scan: () => Promise.resolve({ records: [], unreadableRows: 3 }) });
-      expect((await createMonitorService(w.deps({ registryRebuild, mailboxRegistry: failing })).run()).errors).toContain('mailbox_registry_unavailable');
-      expect((await createMonitorService(w.deps({ registryRebuild, mailboxRegistry: unreadable })).run()).errors).toContain('mailbox_rows_unreadable:3');
+      const failing: typeof registry = Object.assign(Object.create(registry) as typeof registry, {
+        scan: () => Promise.reject(new Error('table down')),
+      });
+      const unreadable: typeof registry = Object.assign(Object.create(registry) as typeof registry, {
+        scan: () => Promise.resolve({ records: [], unreadableRows: 3 }),
+      });
+      expect(
+        (await createMonitorService(w.deps({ registryRebuild, mailboxRegistry: failing })).run()).errors,
+      ).toContain('mailbox_registry_unavailable');
+      expect(
+        (await createMonitorService(w.deps({ registryRebuild, mailboxRegistry: unreadable })).run()).errors,
+      ).toContain('mailbox_rows_unreadable:3');
       expect(rebuilds).toBe(0);
     });
   });

@@ -3,7 +3,14 @@
 // service's unit tests can check that the secret in Key Vault authenticates. A new secret can be made
 // to fail its first attempts, as Entra does while it propagates.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type AddedPassword, type AppPasswordCredential, type AppRegistration, type AppRegistrationDirectory, GraphRequestError, type OAuthFailure } from '../../../../../src/shared/ports/index.js';
+import {
+  type AddedPassword,
+  type AppPasswordCredential,
+  type AppRegistration,
+  type AppRegistrationDirectory,
+  GraphRequestError,
+  type OAuthFailure,
+} from '../../../../../src/shared/ports/index.js';
 import type { AppManagementPolicies } from '../../../../../src/shared/domain/monitor/passwordPolicy.js';
 import type { SecretVerifier } from '../../../../../src/shared/services/rotation/rotationService.js';
 
@@ -33,9 +40,21 @@ export class InMemoryAppDirectory implements AppRegistrationDirectory, SecretVer
   constructor(readonly appId: string) {}
 
   /** Adds a password as the portal would; returns its secret text. */
-  seedPassword(displayName: string, endDateTime: Date, secretText = randomBytes(24).toString('base64url')): { keyId: string; secretText: string } {
+  seedPassword(
+    displayName: string,
+    endDateTime: Date,
+    secretText = randomBytes(24).toString('base64url'),
+  ): { keyId: string; secretText: string } {
     const keyId = randomUUID();
-    this.passwords.push({ keyId, displayName, hint: secretText.slice(0, 3), startDateTime: null, endDateTime: endDateTime.toISOString(), secretText, rejectionsLeft: 0 });
+    this.passwords.push({
+      keyId,
+      displayName,
+      hint: secretText.slice(0, 3),
+      startDateTime: null,
+      endDateTime: endDateTime.toISOString(),
+      secretText,
+      rejectionsLeft: 0,
+    });
     return { keyId, secretText };
   }
 
@@ -55,7 +74,13 @@ export class InMemoryAppDirectory implements AppRegistrationDirectory, SecretVer
     await Promise.resolve();
     this.enter('getApplication');
     if (appId !== this.appId) throw graphError(404, 'Request_ResourceNotFound');
-    return { id: this.objectId, appId, displayName: 'keyrelay', passwordCredentials: this.passwords.map(publicView), keyCredentials: [] };
+    return {
+      id: this.objectId,
+      appId,
+      displayName: 'keyrelay',
+      passwordCredentials: this.passwords.map(publicView),
+      keyCredentials: [],
+    };
   }
 
   async addPassword(objectId: string, request: { displayName: string; endDateTime: string }): Promise<AddedPassword> {
@@ -120,5 +145,11 @@ export function graphError(status: number, code: string): GraphRequestError {
 }
 
 function publicView(password: StoredPassword): AppPasswordCredential {
-  return { keyId: password.keyId, displayName: password.displayName, hint: password.hint, startDateTime: password.startDateTime, endDateTime: password.endDateTime };
+  return {
+    keyId: password.keyId,
+    displayName: password.displayName,
+    hint: password.hint,
+    startDateTime: password.startDateTime,
+    endDateTime: password.endDateTime,
+  };
 }

@@ -29,7 +29,9 @@ interface World {
   deps: RotationServiceDependencies;
 }
 
-async function world(options: { oldEnd?: Date; tagged?: boolean; config?: Partial<RotationServiceDependencies['config']> } = {}): Promise<World> {
+async function world(
+  options: { oldEnd?: Date; tagged?: boolean; config?: Partial<RotationServiceDependencies['config']> } = {},
+): Promise<World> {
   const directory = new InMemoryAppDirectory(APP_ID);
   const old = directory.seedPassword('ActNow', options.oldEnd ?? addDays(T0, 20));
   const human = directory.seedPassword('made in the portal', addDays(T0, 400));
@@ -104,7 +106,14 @@ describe('RotationService.advance', () => {
   it('rotates in one run when due: adds, stages, verifies, switches Key Vault to the new secret with its tags and expiry', async () => {
     const w = await world();
     const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
-    expect(outcome.events.map((event) => event.kind)).toEqual(['started', 'added', 'stored', 'verified', 'switched', 'waiting']);
+    expect(outcome.events.map((event) => event.kind)).toEqual([
+      'started',
+      'added',
+      'stored',
+      'verified',
+      'switched',
+      'waiting',
+    ]);
     expect(outcome.step).toBe('switched');
     const [added] = w.directory.passwordsNamed(OURS);
     expect(added?.displayName).toBe(`${OURS} ${outcome.rotationId}`);
@@ -202,7 +211,9 @@ describe('RotationService.advance', () => {
 
   it('reads the tenant policy cap and asks for a day under it at the first attempt', async () => {
     const w = await world();
-    w.directory.policies = { appPolicies: [[{ restrictionType: 'passwordLifetime', state: 'enabled', maxLifetime: 'P365D' }]] };
+    w.directory.policies = {
+      appPolicies: [[{ restrictionType: 'passwordLifetime', state: 'enabled', maxLifetime: 'P365D' }]],
+    };
     const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
     expect(outcome.step).toBe('switched');
     expect(w.directory.calls.addPassword).toBe(1);
@@ -222,7 +233,10 @@ describe('RotationService.advance', () => {
 
   it('a tenant policy that forbids passwords blocks the rotation without asking Graph for one', async () => {
     const w = await world();
-    w.directory.policies = { tenantDefault: [{ restrictionType: 'passwordAddition', state: 'enabled' }], appPolicies: [] };
+    w.directory.policies = {
+      tenantDefault: [{ restrictionType: 'passwordAddition', state: 'enabled' }],
+      appPolicies: [],
+    };
     const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
     expect(outcome).toMatchObject({ step: 'failed', blockedReason: 'policy_forbidden' });
     expect(w.directory.calls.addPassword).toBe(0);
@@ -235,7 +249,10 @@ describe('RotationService.advance', () => {
     const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
     expect(outcome.step).toBe('switched');
     expect(w.logLines.some((line) => line.includes('rotation.in_use_untagged'))).toBe(true);
-    expect((await w.secrets.getSecret(SECRET_NAME))?.tags).toMatchObject({ keyId: outcome.newKeyId, managedBy: 'keyrelay' });
+    expect((await w.secrets.getSecret(SECRET_NAME))?.tags).toMatchObject({
+      keyId: outcome.newKeyId,
+      managedBy: 'keyrelay',
+    });
     expect(await currentSecretAuthenticates(w)).toBe(true);
   });
 
@@ -289,14 +306,17 @@ describe('RotationService.advance', () => {
   it('two runs at once: one rotation, one new password, the current secret authenticates', async () => {
     const w = await world();
     const service = createRotationService(w.deps);
-    const outcomes = await Promise.all([service.advance({ runId: 'run-a', now: T0 }), service.advance({ runId: 'run-b', now: T0 })]);
+    const outcomes = await Promise.all([
+      service.advance({ runId: 'run-a', now: T0 }),
+      service.advance({ runId: 'run-b', now: T0 }),
+    ]);
     expect(outcomes.some((outcome) => outcome.step === 'switched')).toBe(true);
     expect(w.directory.passwordsNamed(OURS)).toHaveLength(1);
     expect(await currentSecretAuthenticates(w)).toBe(true);
-    expect((await w.rotations.listHistory(APP_ID))).toHaveLength(1);
+    expect(await w.rotations.listHistory(APP_ID)).toHaveLength(1);
   });
 
-  it('reports a Key Vault outage while reading the secret in use as the run\'s error, changing nothing', async () => {
+  it("reports a Key Vault outage while reading the secret in use as the run's error, changing nothing", async () => {
     const w = await world();
     w.secrets.failNext('getSecret', new StoreUnavailableError('read secret: store unavailable (HTTP 503)', 503, 10));
     const outcome = await createRotationService(w.deps).advance({ runId: 'run-1', now: T0 });
@@ -325,14 +345,21 @@ describe('RotationService.advance', () => {
     const idle = await service.advance({ runId: 'run-2', now: addDays(T0, 300) });
     expect(idle).toMatchObject({ step: 'switched', plannedFor: addDays(T0, 700) });
     const due = await service.advance({ runId: 'run-3', now: addDays(T0, 705) });
-    expect(due.events.map((event) => event.kind)).toEqual(['started', 'added', 'stored', 'verified', 'switched', 'waiting']);
+    expect(due.events.map((event) => event.kind)).toEqual([
+      'started',
+      'added',
+      'stored',
+      'verified',
+      'switched',
+      'waiting',
+    ]);
     expect(due.rotationId).not.toBe(first.rotationId);
     expect((await w.secrets.getSecret(SECRET_NAME))?.expiresOn).toEqual(addDays(T0, 705 + 730));
     expect(await currentSecretAuthenticates(w)).toBe(true);
     expect(w.directory.calls.removePassword).toBe(0);
   });
 
-  it('after the switch removes a leftover password carrying this rotation\'s name, keeping the new one', async () => {
+  it("after the switch removes a leftover password carrying this rotation's name, keeping the new one", async () => {
     const w = await world();
     w.directory.newPasswordRejections = 4;
     const service = createRotationService(w.deps);
@@ -343,7 +370,9 @@ describe('RotationService.advance', () => {
     w.directory.failNext('removePassword', graphError(503, 'ServiceUnavailable'));
     const failed = await service.advance({ runId: 'run-2', now: addDays(T0, 0.01) });
     expect(failed).toMatchObject({ step: 'switched', lastError: 'graph_503' });
-    expect(w.logLines.some((line) => line.includes('rotation.leftover_remove_failed') && line.includes(leftover.keyId))).toBe(true);
+    expect(
+      w.logLines.some((line) => line.includes('rotation.leftover_remove_failed') && line.includes(leftover.keyId)),
+    ).toBe(true);
     const cleaned = await service.advance({ runId: 'run-3', now: addDays(T0, 1) });
     expect(cleaned.events).toContainEqual(expect.objectContaining({ kind: 'orphan_removed', keyId: leftover.keyId }));
     expect(w.directory.passwordsNamed(OURS).map((password) => password.keyId)).toEqual([failed.newKeyId]);
@@ -358,10 +387,14 @@ describe('RotationService.advance', () => {
     // written back (as a hand restore or a stale run would).
     const secretStore = withHooks(w.secrets, 'getSecret', {
       before: async (_args, call) => {
-        if (call === 2) await w.secrets.setSecret(SECRET_NAME, w.oldSecret, { tags: { appId: APP_ID, keyId: w.oldKeyId } });
+        if (call === 2)
+          await w.secrets.setSecret(SECRET_NAME, w.oldSecret, { tags: { appId: APP_ID, keyId: w.oldKeyId } });
       },
     });
-    const outcome = await createRotationService({ ...w.deps, secretStore }).advance({ runId: 'run-2', now: addDays(T0, 8) });
+    const outcome = await createRotationService({ ...w.deps, secretStore }).advance({
+      runId: 'run-2',
+      now: addDays(T0, 8),
+    });
     expect(outcome).toMatchObject({ step: 'switched', lastError: 'remove_refused_in_use' });
     expect(w.directory.keyIds()).toContain(w.oldKeyId);
     expect(await currentSecretAuthenticates(w)).toBe(true);
@@ -375,7 +408,9 @@ describe('RotationService.advance: concurrent runs', () => {
     const runBHasRead = gate();
     const serviceB = createRotationService({
       ...w.deps,
-      rotationStore: withHooks(w.rotations, 'get', { after: (_args, call) => (call === 1 ? runBHasRead.hold() : undefined) }),
+      rotationStore: withHooks(w.rotations, 'get', {
+        after: (_args, call) => (call === 1 ? runBHasRead.hold() : undefined),
+      }),
     });
     let runB: ReturnType<typeof serviceB.advance> | undefined;
     // Run A starts run B once it has added its password (record at 'added'); B reads the record, then is held.
@@ -410,7 +445,9 @@ describe('RotationService.advance: concurrent runs', () => {
     const runBHasRead = gate();
     const serviceB = createRotationService({
       ...w.deps,
-      rotationStore: withHooks(w.rotations, 'get', { after: (_args, call) => (call === 1 ? runBHasRead.hold() : undefined) }),
+      rotationStore: withHooks(w.rotations, 'get', {
+        after: (_args, call) => (call === 1 ? runBHasRead.hold() : undefined),
+      }),
     });
     const runB = serviceB.advance({ runId: 'run-b', now: addDays(T0, 0.1) });
     await runBHasRead.reached;

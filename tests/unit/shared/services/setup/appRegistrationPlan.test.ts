@@ -12,11 +12,19 @@ import {
   storedSecretState,
 } from '../../../../../src/shared/services/setup/appRegistrationPlan.js';
 
-const exchange: PublishedPermissions = { id: 'sp-exo', appId: EXCHANGE_ONLINE_APP_ID, oauth2PermissionScopes: [{ id: 'id-smtp', value: 'SMTP.Send' }], appRoles: [] };
+const exchange: PublishedPermissions = {
+  id: 'sp-exo',
+  appId: EXCHANGE_ONLINE_APP_ID,
+  oauth2PermissionScopes: [{ id: 'id-smtp', value: 'SMTP.Send' }],
+  appRoles: [],
+};
 const graph: PublishedPermissions = {
   id: 'sp-graph',
   appId: MICROSOFT_GRAPH_APP_ID,
-  oauth2PermissionScopes: ['Mail.Send', 'offline_access', 'openid', 'profile', 'User.Read'].map((value) => ({ id: `id-${value}`, value })),
+  oauth2PermissionScopes: ['Mail.Send', 'offline_access', 'openid', 'profile', 'User.Read'].map((value) => ({
+    id: `id-${value}`,
+    value,
+  })),
   appRoles: [{ id: 'role-mail', value: 'Mail.Send' }],
 };
 const published = new Map([
@@ -32,7 +40,10 @@ describe('requiredResourceAccessFrom', () => {
       { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccess: [{ id: 'id-smtp', type: 'Scope' }] },
       {
         resourceAppId: MICROSOFT_GRAPH_APP_ID,
-        resourceAccess: ['Mail.Send', 'offline_access', 'openid', 'profile'].map((value) => ({ id: `id-${value}`, type: 'Scope' })),
+        resourceAccess: ['Mail.Send', 'offline_access', 'openid', 'profile'].map((value) => ({
+          id: `id-${value}`,
+          type: 'Scope',
+        })),
       },
     ]);
   });
@@ -48,21 +59,41 @@ describe('planApplicationChanges', () => {
   const required = requiredResourceAccessFrom(published);
 
   it('changes nothing on a registration that already has everything', () => {
-    expect(planApplicationChanges({ signInAudience: 'AzureADMultipleOrgs', webRedirectUris: [REDIRECT], requiredResourceAccess: required }, REDIRECT, required)).toEqual({
+    expect(
+      planApplicationChanges(
+        { signInAudience: 'AzureADMultipleOrgs', webRedirectUris: [REDIRECT], requiredResourceAccess: required },
+        REDIRECT,
+        required,
+      ),
+    ).toEqual({
       changes: {},
       kinds: [],
     });
   });
 
   it('adds the redirect URI and missing permissions while keeping what an admin added', () => {
-    const extra = { resourceAppId: MICROSOFT_GRAPH_APP_ID, resourceAccess: [{ id: 'id-User.Read', type: 'Scope' as const }] };
-    const plan = planApplicationChanges({ signInAudience: 'AzureADMyOrg', webRedirectUris: ['https://other.example/cb'], requiredResourceAccess: [extra] }, REDIRECT, required);
+    const extra = {
+      resourceAppId: MICROSOFT_GRAPH_APP_ID,
+      resourceAccess: [{ id: 'id-User.Read', type: 'Scope' as const }],
+    };
+    const plan = planApplicationChanges(
+      {
+        signInAudience: 'AzureADMyOrg',
+        webRedirectUris: ['https://other.example/cb'],
+        requiredResourceAccess: [extra],
+      },
+      REDIRECT,
+      required,
+    );
 
     expect(plan.kinds).toEqual(['audience', 'redirectUri', 'permissions']);
     expect(plan.changes.signInAudience).toBe('AzureADMultipleOrgs');
     expect(plan.changes.webRedirectUris).toEqual(['https://other.example/cb', REDIRECT]);
     expect(plan.changes.requiredResourceAccess).toEqual(mergeResourceAccess([extra], required));
-    expect(plan.changes.requiredResourceAccess?.find((entry) => entry.resourceAppId === MICROSOFT_GRAPH_APP_ID)?.resourceAccess[0]).toEqual(extra.resourceAccess[0]);
+    expect(
+      plan.changes.requiredResourceAccess?.find((entry) => entry.resourceAppId === MICROSOFT_GRAPH_APP_ID)
+        ?.resourceAccess[0],
+    ).toEqual(extra.resourceAccess[0]);
   });
 });
 
@@ -74,10 +105,20 @@ describe('storedSecretState', () => {
       { keyId: 'key-old', displayName: null, hint: 'old', startDateTime: null, endDateTime: '2025-01-01T00:00:00Z' },
     ],
   };
-  const secret = (value: string, tags: Record<string, string>, enabled = true): SecretValue => ({ name: 's', value, version: 'v1', tags, updatedOn: NOW, enabled });
+  const secret = (value: string, tags: Record<string, string>, enabled = true): SecretValue => ({
+    name: 's',
+    value,
+    version: 'v1',
+    tags,
+    updatedOn: NOW,
+    enabled,
+  });
 
   it('is usable when tagged for this app with a live credential (keyId compared case-insensitively)', () => {
-    expect(storedSecretState(secret('abc-secret', { appId: 'app-1', keyId: 'key-1' }), app, NOW)).toMatchObject({ usable: true, credential: { keyId: 'KEY-1' } });
+    expect(storedSecretState(secret('abc-secret', { appId: 'app-1', keyId: 'key-1' }), app, NOW)).toMatchObject({
+      usable: true,
+      credential: { keyId: 'KEY-1' },
+    });
   });
 
   it('is usable when untagged but Graph’s hint names exactly one credential', () => {

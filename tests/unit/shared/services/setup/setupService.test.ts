@@ -1,9 +1,20 @@
 // The setup use case over in-memory ports: what it writes, what it never writes, and how a failure
 // between Graph and Key Vault is cleaned up.
 import { describe, expect, it } from 'vitest';
-import { type AddedPassword, type ApplicationChanges, type AppRegistrationAdmin, type AppRegistrationDirectory, GraphRequestError, type ManagedAppRegistration, StoreRequestError } from '../../../../../src/shared/ports/index.js';
+import {
+  type AddedPassword,
+  type ApplicationChanges,
+  type AppRegistrationAdmin,
+  type AppRegistrationDirectory,
+  GraphRequestError,
+  type ManagedAppRegistration,
+  StoreRequestError,
+} from '../../../../../src/shared/ports/index.js';
 
-import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from '../../../../../src/shared/services/setup/appRegistrationPlan.js';
+import {
+  EXCHANGE_ONLINE_APP_ID,
+  MICROSOFT_GRAPH_APP_ID,
+} from '../../../../../src/shared/services/setup/appRegistrationPlan.js';
 import { SetupFailure } from '../../../../../src/shared/services/setup/setupFailure.js';
 import { runSetup, type SetupOptions } from '../../../../../src/shared/services/setup/setupService.js';
 import { InMemorySecretStore } from '../../../../fakes/index.js';
@@ -29,13 +40,25 @@ class FakeDirectory implements AppRegistrationAdmin, Pick<AppRegistrationDirecto
   }
   createApplication(request: { displayName: string } & Required<ApplicationChanges>) {
     this.writes.push('create');
-    const app = { id: `obj-${++this.counter}`, appId: `app-${this.counter}`, displayName: request.displayName, signInAudience: request.signInAudience, webRedirectUris: request.webRedirectUris, requiredResourceAccess: request.requiredResourceAccess, passwordCredentials: [], owners: [] };
+    const app = {
+      id: `obj-${++this.counter}`,
+      appId: `app-${this.counter}`,
+      displayName: request.displayName,
+      signInAudience: request.signInAudience,
+      webRedirectUris: request.webRedirectUris,
+      requiredResourceAccess: request.requiredResourceAccess,
+      passwordCredentials: [],
+      owners: [],
+    };
     this.apps.push(app);
     return Promise.resolve(app);
   }
   updateApplication(objectId: string, changes: ApplicationChanges) {
     this.writes.push('update');
-    Object.assign(this.apps.find((app) => app.id === objectId)!, changes);
+    Object.assign(
+      this.apps.find((app) => app.id === objectId)!,
+      changes,
+    );
     return Promise.resolve();
   }
   listOwners(objectId: string) {
@@ -49,9 +72,27 @@ class FakeDirectory implements AppRegistrationAdmin, Pick<AppRegistrationDirecto
   findServicePrincipal(appId: string) {
     const own = this.servicePrincipals.get(appId);
     if (own !== undefined) return Promise.resolve({ id: own, appId, oauth2PermissionScopes: [], appRoles: [] });
-    const scopes = appId === EXCHANGE_ONLINE_APP_ID ? ['SMTP.Send'] : appId === MICROSOFT_GRAPH_APP_ID ? ['Mail.Send', 'offline_access', 'openid', 'profile'] : undefined;
-    const appRoles = appId === MICROSOFT_GRAPH_APP_ID ? ['Application.ReadWrite.OwnedBy', 'Policy.Read.All', 'Mail.Send'].map((value) => ({ id: `role-${value}`, value })) : [];
-    return Promise.resolve(scopes && { id: `sp-${appId}`, appId, oauth2PermissionScopes: scopes.map((value) => ({ id: `id-${value}`, value })), appRoles });
+    const scopes =
+      appId === EXCHANGE_ONLINE_APP_ID
+        ? ['SMTP.Send']
+        : appId === MICROSOFT_GRAPH_APP_ID
+          ? ['Mail.Send', 'offline_access', 'openid', 'profile']
+          : undefined;
+    const appRoles =
+      appId === MICROSOFT_GRAPH_APP_ID
+        ? ['Application.ReadWrite.OwnedBy', 'Policy.Read.All', 'Mail.Send'].map((value) => ({
+            id: `role-${value}`,
+            value,
+          }))
+        : [];
+    return Promise.resolve(
+      scopes && {
+        id: `sp-${appId}`,
+        appId,
+        oauth2PermissionScopes: scopes.map((value) => ({ id: `id-${value}`, value })),
+        appRoles,
+      },
+    );
   }
   createServicePrincipal(appId: string) {
     this.writes.push('createServicePrincipal');
@@ -59,7 +100,11 @@ class FakeDirectory implements AppRegistrationAdmin, Pick<AppRegistrationDirecto
     return Promise.resolve({ id: `sp-of-${appId}` });
   }
   listAppRoleGrants(principalObjectId: string) {
-    return Promise.resolve(this.grants.filter((grant) => grant.principalId === principalObjectId).map((grant) => ({ ...grant, createdDateTime: null })));
+    return Promise.resolve(
+      this.grants
+        .filter((grant) => grant.principalId === principalObjectId)
+        .map((grant) => ({ ...grant, createdDateTime: null })),
+    );
   }
   grantAppRole(grant: { principalId: string; resourceId: string; appRoleId: string }) {
     if (this.grantError) return Promise.reject(this.grantError);
@@ -71,8 +116,21 @@ class FakeDirectory implements AppRegistrationAdmin, Pick<AppRegistrationDirecto
     if (this.addPasswordError) return Promise.reject(this.addPasswordError);
     this.writes.push('addPassword');
     const keyId = `key-${++this.counter}`;
-    this.apps.find((app) => app.id === objectId)!.passwordCredentials.push({ keyId, displayName: request.displayName, hint: 'sec', startDateTime: null, endDateTime: request.endDateTime });
-    return Promise.resolve({ keyId, secretText: `secret-text-${keyId}`, hint: 'sec', endDateTime: request.endDateTime });
+    this.apps
+      .find((app) => app.id === objectId)!
+      .passwordCredentials.push({
+        keyId,
+        displayName: request.displayName,
+        hint: 'sec',
+        startDateTime: null,
+        endDateTime: request.endDateTime,
+      });
+    return Promise.resolve({
+      keyId,
+      secretText: `secret-text-${keyId}`,
+      hint: 'sec',
+      endDateTime: request.endDateTime,
+    });
   }
   removePassword(objectId: string, keyId: string): Promise<'removed' | 'not_found'> {
     this.writes.push(`removePassword:${keyId}`);
@@ -116,11 +174,22 @@ describe('runSetup', () => {
 
     const outcome = await runSetup(deps, options());
 
-    expect(directory.writes).toEqual(['create', 'createServicePrincipal', 'addOwner', 'grant:role-Application.ReadWrite.OwnedBy', 'grant:role-Policy.Read.All', 'addPassword']);
+    expect(directory.writes).toEqual([
+      'create',
+      'createServicePrincipal',
+      'addOwner',
+      'grant:role-Application.ReadWrite.OwnedBy',
+      'grant:role-Policy.Read.All',
+      'addPassword',
+    ]);
     const app = directory.apps[0]!;
     expect(app.owners).toEqual(['identity-object']);
     const stored = await secretStore.getSecret('oauth-client-secret');
-    expect(stored).toMatchObject({ value: 'secret-text-key-2', tags: { appId: app.appId, keyId: 'key-2', managedBy: 'keyrelay' }, expiresOn: new Date('2028-03-01T00:00:00Z') });
+    expect(stored).toMatchObject({
+      value: 'secret-text-key-2',
+      tags: { appId: app.appId, keyId: 'key-2', managedBy: 'keyrelay' },
+      expiresOn: new Date('2028-03-01T00:00:00Z'),
+    });
     expect(JSON.stringify(outcome)).not.toContain('secret-text');
   });
 
@@ -131,9 +200,21 @@ describe('runSetup', () => {
     await runSetup(deps, options({ settings }));
     const second = await runSetup(deps, options({ settings }));
 
-    expect(directory.grants.map((grant) => grant.appRoleId)).toEqual(['role-Application.ReadWrite.OwnedBy', 'role-Policy.Read.All', 'role-Mail.Send']);
-    expect(directory.grants.every((grant) => grant.principalId === 'identity-object' && grant.resourceId === `sp-${MICROSOFT_GRAPH_APP_ID}`)).toBe(true);
-    expect(second.steps.filter((step) => step.code.startsWith('role')).map((step) => step.code)).toEqual(['role_ok', 'role_ok', 'role_ok']);
+    expect(directory.grants.map((grant) => grant.appRoleId)).toEqual([
+      'role-Application.ReadWrite.OwnedBy',
+      'role-Policy.Read.All',
+      'role-Mail.Send',
+    ]);
+    expect(
+      directory.grants.every(
+        (grant) => grant.principalId === 'identity-object' && grant.resourceId === `sp-${MICROSOFT_GRAPH_APP_ID}`,
+      ),
+    ).toBe(true);
+    expect(second.steps.filter((step) => step.code.startsWith('role')).map((step) => step.code)).toEqual([
+      'role_ok',
+      'role_ok',
+      'role_ok',
+    ]);
   });
 
   it('prints the exact grant command when the account may not grant app roles (Graph 403), and goes on', async () => {
@@ -157,13 +238,25 @@ describe('runSetup', () => {
 
     expect(directory.writes).toEqual([]);
     expect(secretStore.calls.setSecret).toBe(0);
-    expect(outcome.steps.map((step) => step.status)).toEqual(['planned', 'planned', 'planned', 'planned', 'planned', 'planned', 'planned', 'planned']);
+    expect(outcome.steps.map((step) => step.status)).toEqual([
+      'planned',
+      'planned',
+      'planned',
+      'planned',
+      'planned',
+      'planned',
+      'planned',
+      'planned',
+    ]);
     expect(outcome.appId).toBeUndefined();
   });
 
   it('takes the password back when Key Vault refuses the secret, so no unreadable orphan stays behind', async () => {
     const { directory, secretStore, deps } = setup();
-    secretStore.failNext('setSecret', new StoreRequestError('write secret oauth-client-secret: refused (HTTP 403)', 403));
+    secretStore.failNext(
+      'setSecret',
+      new StoreRequestError('write secret oauth-client-secret: refused (HTTP 403)', 403),
+    );
 
     const failure = await runSetup(deps, options()).catch((error: unknown) => error);
 
@@ -175,7 +268,10 @@ describe('runSetup', () => {
 
   it('turns a tenant lifetime policy refusal into a failure whose fix is a shorter lifetime', async () => {
     const { directory, deps } = setup();
-    directory.addPasswordError = new GraphRequestError({ status: 400, code: 'CredentialInvalidLifetimeAsPerAppPolicy' });
+    directory.addPasswordError = new GraphRequestError({
+      status: 400,
+      code: 'CredentialInvalidLifetimeAsPerAppPolicy',
+    });
 
     const failure = await runSetup(deps, options()).catch((error: unknown) => error);
 

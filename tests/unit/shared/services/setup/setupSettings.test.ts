@@ -41,16 +41,27 @@ describe('loadSetupSettings', () => {
   });
 
   it('reads ALERT_MAIL_AUTH: managed-identity means the identity needs Mail.Send too', () => {
-    expect(loadSetupSettings({ ...azdEnvironment, ALERT_MAIL_AUTH: 'managed-identity' }).alertMailAuth).toBe('managed-identity');
+    expect(loadSetupSettings({ ...azdEnvironment, ALERT_MAIL_AUTH: 'managed-identity' }).alertMailAuth).toBe(
+      'managed-identity',
+    );
   });
 
   it('lets flags override the locale and the identity', () => {
     const other = '11111111-2222-4333-8444-555555555555';
-    expect(loadSetupSettings(azdEnvironment, { locale: 'en', identityClientId: other })).toMatchObject({ locale: 'en', identityClientId: other });
+    expect(loadSetupSettings(azdEnvironment, { locale: 'en', identityClientId: other })).toMatchObject({
+      locale: 'en',
+      identityClientId: other,
+    });
   });
 
   it('lists every problem of the settings it needs in one error, and none of the settings it does not', () => {
-    expect(problemsOf({ OAUTH_CLIENT_ID: 'not-a-guid', ALERT_RECIPIENTS: 'not an address', AZURE_MANAGED_IDENTITY_CLIENT_ID: 'x' })).toEqual([
+    expect(
+      problemsOf({
+        OAUTH_CLIENT_ID: 'not-a-guid',
+        ALERT_RECIPIENTS: 'not an address',
+        AZURE_MANAGED_IDENTITY_CLIENT_ID: 'x',
+      }),
+    ).toEqual([
       'KEY_VAULT_URL',
       'OAUTH_CLIENT_ID',
       'AZURE_TENANT_ID',

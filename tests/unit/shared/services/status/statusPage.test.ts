@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../../../../src/shared/services/status/statusService.js';
-import { renderStatusPage, STATUS_LABELS, statusPageLocale, timelineTicks } from '../../../../../src/shared/services/status/statusPage.js';
+import {
+  renderStatusPage,
+  STATUS_LABELS,
+  statusPageLocale,
+  timelineTicks,
+} from '../../../../../src/shared/services/status/statusPage.js';
 import { englishWordsIn, missingKeys } from '../../../../support/catalogues.js';
 
 const LONG_ADDRESS = 'amministrazione.fatturazione.elettronica@contoso-italia-servizi.onmicrosoft.com';
@@ -14,19 +19,69 @@ function report(timeZone = 'Europe/Rome'): StatusReport {
     warnings: [],
     settings: { rotationMode: 'auto', alertThresholdsDays: [60, 30, 14, 7, 1], timeZone },
     credentials: [
-      { id: 'a', kind: 'client-secret', label: 'rinnovo 2026-12', expiresAt: '2028-11-24T14:51:00.000Z', daysLeft: 720, status: 'ok', inUse: true, managedByKeyrelay: true },
-      { id: 'b', kind: 'client-secret', label: 'iniziale', expiresAt: '2026-12-24T14:51:00.000Z', daysLeft: 20, status: 'superseded', inUse: false, managedByKeyrelay: true },
+      {
+        id: 'a',
+        kind: 'client-secret',
+        label: 'rinnovo 2026-12',
+        expiresAt: '2028-11-24T14:51:00.000Z',
+        daysLeft: 720,
+        status: 'ok',
+        inUse: true,
+        managedByKeyrelay: true,
+      },
+      {
+        id: 'b',
+        kind: 'client-secret',
+        label: 'iniziale',
+        expiresAt: '2026-12-24T14:51:00.000Z',
+        daysLeft: 20,
+        status: 'superseded',
+        inUse: false,
+        managedByKeyrelay: true,
+      },
     ],
     mailboxes: [
-      { upn: LONG_ADDRESS, tenantId: 't', status: 'ok', connectedAt: '2026-12-01T08:00:00.000Z', lastRefreshAt: '2026-12-04T14:50:00.000Z', idleDays: 0, daysUntilInactivityExpiry: 90 },
-      { upn: 'mario.rossi@contoso.onmicrosoft.com', tenantId: 't', status: 'reconnect_required', connectedAt: '2026-12-01T08:00:00.000Z', lastRefreshAt: '2026-12-02T08:00:00.000Z', idleDays: 2, daysUntilInactivityExpiry: 88, lastErrorCode: 'invalid_grant', reconnectUrl: 'https://keyrelay.example/api/connect?loginHint=mario' },
+      {
+        upn: LONG_ADDRESS,
+        tenantId: 't',
+        status: 'ok',
+        connectedAt: '2026-12-01T08:00:00.000Z',
+        lastRefreshAt: '2026-12-04T14:50:00.000Z',
+        idleDays: 0,
+        daysUntilInactivityExpiry: 90,
+      },
+      {
+        upn: 'mario.rossi@contoso.onmicrosoft.com',
+        tenantId: 't',
+        status: 'reconnect_required',
+        connectedAt: '2026-12-01T08:00:00.000Z',
+        lastRefreshAt: '2026-12-02T08:00:00.000Z',
+        idleDays: 2,
+        daysUntilInactivityExpiry: 88,
+        lastErrorCode: 'invalid_grant',
+        reconnectUrl: 'https://keyrelay.example/api/connect?loginHint=mario',
+      },
     ],
     runs: [
-      { runId: 'run-2', startedAt: '2026-12-04T14:51:00.000Z', finishedAt: '2026-12-04T14:51:05.000Z', counts: { credentials: 2, mailboxes: 2, alertsDue: 0, reconnectRequired: 1, alertsSent: 2, rotationSteps: 5 }, errors: [] },
+      {
+        runId: 'run-2',
+        startedAt: '2026-12-04T14:51:00.000Z',
+        finishedAt: '2026-12-04T14:51:05.000Z',
+        counts: { credentials: 2, mailboxes: 2, alertsDue: 0, reconnectRequired: 1, alertsSent: 2, rotationSteps: 5 },
+        errors: [],
+      },
       { runId: 'run-3', startedAt: '2026-12-04T15:00:00.000Z', counts: {}, errors: [] },
     ],
     credentialAlarms: [],
-    rotations: [{ rotationId: 'r1', step: 'switched', startedAt: '2026-12-04T14:51:01.000Z', switchedAt: '2026-12-04T14:51:03.000Z', newEndDateTime: '2028-11-24T14:51:00.000Z' }],
+    rotations: [
+      {
+        rotationId: 'r1',
+        step: 'switched',
+        startedAt: '2026-12-04T14:51:01.000Z',
+        switchedAt: '2026-12-04T14:51:03.000Z',
+        newEndDateTime: '2028-11-24T14:51:00.000Z',
+      },
+    ],
   };
 }
 
@@ -50,7 +105,9 @@ describe('renderStatusPage', () => {
 
   it('says the runs in words and translates the rotation step ("switched")', () => {
     const italian = text(renderStatusPage(report(), 'it'));
-    expect(italian).toContain('Controllati 2 credenziali e 2 caselle, 2 avvisi inviati, 1 casella da ricollegare, rinnovo del segreto client avanzato di 5 passi');
+    expect(italian).toContain(
+      'Controllati 2 credenziali e 2 caselle, 2 avvisi inviati, 1 casella da ricollegare, rinnovo del segreto client avanzato di 5 passi',
+    );
     expect(italian).toContain('nuovo segreto in uso');
     expect(italian).toContain('in corso');
     expect(italian).not.toMatch(/alertsSent|alertsDue|switched/);
@@ -78,9 +135,24 @@ describe('renderStatusPage', () => {
 
   it('has each label in both languages and no English word on the Italian page', () => {
     expect(missingKeys(STATUS_LABELS)).toEqual({ it: [], en: [] });
-    const withNotices: StatusReport = { ...report(), missingPermission: 'Application.Read.All', sourceErrors: ['graph_unavailable'], warnings: ['alarm_channel_needs_secret'], credentialPosture: 'secret' };
+    const withNotices: StatusReport = {
+      ...report(),
+      missingPermission: 'Application.Read.All',
+      sourceErrors: ['graph_unavailable'],
+      warnings: ['alarm_channel_needs_secret'],
+      credentialPosture: 'secret',
+    };
     expect(englishWordsIn(text(renderStatusPage(withNotices, 'it')))).toEqual([]);
-    expect(englishWordsIn(text(renderStatusPage({ ...report(), credentialPosture: 'federated', runs: [], mailboxes: [], rotations: [] }, 'it')))).toEqual([]);
+    expect(
+      englishWordsIn(
+        text(
+          renderStatusPage(
+            { ...report(), credentialPosture: 'federated', runs: [], mailboxes: [], rotations: [] },
+            'it',
+          ),
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 

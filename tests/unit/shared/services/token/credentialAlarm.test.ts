@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loggerFor } from '../../../../../src/shared/logger.js';
 import type { RunOutcome, RunReportStore } from '../../../../../src/shared/ports/index.js';
-import { CREDENTIAL_ALARM_RUN_PREFIX, createRunReportCredentialAlarm } from '../../../../../src/shared/services/token/credentialAlarm.js';
+import {
+  CREDENTIAL_ALARM_RUN_PREFIX,
+  createRunReportCredentialAlarm,
+} from '../../../../../src/shared/services/token/credentialAlarm.js';
 import { InMemoryRunReportStore } from '../../../../fakes/index.js';
 
 /** Counts Table writes so that tests can prove a repeated alarm costs none. */
@@ -22,10 +25,19 @@ class CountingRunReports implements RunReportStore {
 }
 
 function setup() {
-  const clock = { ms: Date.parse('2026-03-02T09:10:00Z'), now() { return new Date(this.ms); } };
+  const clock = {
+    ms: Date.parse('2026-03-02T09:10:00Z'),
+    now() {
+      return new Date(this.ms);
+    },
+  };
   const runs = new CountingRunReports();
   const logs: string[] = [];
-  const logger = loggerFor({ info: (line) => logs.push(line), warn: (line) => logs.push(line), error: (line) => logs.push(line) });
+  const logger = loggerFor({
+    info: (line) => logs.push(line),
+    warn: (line) => logs.push(line),
+    error: (line) => logs.push(line),
+  });
   return { clock, runs, logs, alarm: createRunReportCredentialAlarm(runs, clock, logger) };
 }
 
@@ -46,7 +58,9 @@ describe('credential alarm', () => {
     clock.ms += 60 * 60 * 1000;
     await alarm.raise('AADSTS7000215');
     expect(runs.writes).toBe(6);
-    expect((await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))).toHaveLength(3);
+    expect(
+      (await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX)),
+    ).toHaveLength(3);
   });
 
   it('tries the write again on the next raise when the Table was unavailable', async () => {
@@ -59,6 +73,8 @@ describe('credential alarm', () => {
     await alarm.raise('AADSTS7000215');
     expect(logs.some((line) => line.startsWith('token.credential_alarm_not_recorded'))).toBe(true);
     await alarm.raise('AADSTS7000215');
-    expect((await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))).toHaveLength(1);
+    expect(
+      (await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX)),
+    ).toHaveLength(1);
   });
 });

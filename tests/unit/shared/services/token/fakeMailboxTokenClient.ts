@@ -23,7 +23,12 @@ export function fakeSerializedCache(
     homeAccountId,
     username,
     refreshToken: `rt-${randomBytes(8).toString('hex')}`,
-    accessTokens: Object.fromEntries(Object.entries(accessTokens).map(([scope, token]) => [scope, { secret: token.secret, expiresOn: token.expiresOn.getTime() }])),
+    accessTokens: Object.fromEntries(
+      Object.entries(accessTokens).map(([scope, token]) => [
+        scope,
+        { secret: token.secret, expiresOn: token.expiresOn.getTime() },
+      ]),
+    ),
   };
   return JSON.stringify(cache);
 }
@@ -54,25 +59,42 @@ export class FakeMailboxTokenClient implements MailboxTokenClient {
     };
   }
 
-  async acquireTokenSilently(request: Parameters<MailboxTokenClient['acquireTokenSilently']>[0]): Promise<SilentTokenResult> {
+  async acquireTokenSilently(
+    request: Parameters<MailboxTokenClient['acquireTokenSilently']>[0],
+  ): Promise<SilentTokenResult> {
     this.calls++;
     await new Promise((resolve) => setImmediate(resolve));
     const cache = JSON.parse(request.serializedCache) as FakeCache;
-    if (cache.homeAccountId !== request.homeAccountId) throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_account_in_cache' });
+    if (cache.homeAccountId !== request.homeAccountId)
+      throw new OAuthClientError({ kind: 'reconnect_required', errorCode: 'no_account_in_cache' });
     const scope = request.scopes.join(' ');
     const [, tenantId = ''] = cache.homeAccountId.split('.');
     const account = { homeAccountId: cache.homeAccountId, tenantId, username: cache.username };
     const cached = cache.accessTokens[scope];
     const now = this.clock.now().getTime();
     if (cached && !request.forceRefresh && cached.expiresOn - now > MSAL_EXPIRY_MARGIN_MS) {
-      return { accessToken: cached.secret, expiresOn: new Date(cached.expiresOn), serializedCache: request.serializedCache, cacheChanged: false, refreshTokenChanged: false, account };
+      return {
+        accessToken: cached.secret,
+        expiresOn: new Date(cached.expiresOn),
+        serializedCache: request.serializedCache,
+        cacheChanged: false,
+        refreshTokenChanged: false,
+        account,
+      };
     }
     this.refreshes++;
     if (this.pendingGate) await this.pendingGate;
     const failure = this.failures.shift();
     if (failure) throw new OAuthClientError(failure);
-    const token = { secret: `at-${scope.includes('outlook') ? 'outlook' : 'graph'}-${randomBytes(8).toString('hex')}`, expiresOn: now + this.accessTokenLifetimeMs };
-    const updated: FakeCache = { ...cache, refreshToken: `rt-${randomBytes(8).toString('hex')}`, accessTokens: { ...cache.accessTokens, [scope]: token } };
+    const token = {
+      secret: `at-${scope.includes('outlook') ? 'outlook' : 'graph'}-${randomBytes(8).toString('hex')}`,
+      expiresOn: now + this.accessTokenLifetimeMs,
+    };
+    const updated: FakeCache = {
+      ...cache,
+      refreshToken: `rt-${randomBytes(8).toString('hex')}`,
+      accessTokens: { ...cache.accessTokens, [scope]: token },
+    };
     return {
       accessToken: token.secret,
       expiresOn: new Date(token.expiresOn),

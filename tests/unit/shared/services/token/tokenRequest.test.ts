@@ -1,7 +1,11 @@
 import { ReadableStream } from 'node:stream/web';
 import { describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../../../../src/shared/errors.js';
-import { MAX_TOKEN_REQUEST_BYTES, parseTokenRequest, readTokenRequestBody } from '../../../../../src/shared/services/token/tokenRequest.js';
+import {
+  MAX_TOKEN_REQUEST_BYTES,
+  parseTokenRequest,
+  readTokenRequestBody,
+} from '../../../../../src/shared/services/token/tokenRequest.js';
 
 function rejection(rawBody: string): InvalidRequestError {
   try {
@@ -15,15 +19,24 @@ function rejection(rawBody: string): InvalidRequestError {
 
 describe('parseTokenRequest', () => {
   it('reads mailbox and resource, lowercasing the mailbox', () => {
-    expect(parseTokenRequest('{"mailbox":"Mario.Rossi@Contoso.com","resource":"graph"}')).toEqual({ mailbox: 'mario.rossi@contoso.com', resource: 'graph' });
+    expect(parseTokenRequest('{"mailbox":"Mario.Rossi@Contoso.com","resource":"graph"}')).toEqual({
+      mailbox: 'mario.rossi@contoso.com',
+      resource: 'graph',
+    });
   });
 
   it('defaults the resource to smtp', () => {
-    expect(parseTokenRequest('{"mailbox":"user@contoso.com"}')).toEqual({ mailbox: 'user@contoso.com', resource: 'smtp' });
+    expect(parseTokenRequest('{"mailbox":"user@contoso.com"}')).toEqual({
+      mailbox: 'user@contoso.com',
+      resource: 'smtp',
+    });
   });
 
   it('ignores unknown fields', () => {
-    expect(parseTokenRequest('{"mailbox":"user@contoso.com","resource":"smtp","client":"actnow"}')).toEqual({ mailbox: 'user@contoso.com', resource: 'smtp' });
+    expect(parseTokenRequest('{"mailbox":"user@contoso.com","resource":"smtp","client":"actnow"}')).toEqual({
+      mailbox: 'user@contoso.com',
+      resource: 'smtp',
+    });
   });
 
   it.each([
@@ -102,7 +115,9 @@ async function bodyRejection(promise: Promise<unknown>): Promise<InvalidRequestE
 describe('readTokenRequestBody', () => {
   it('a token request with content-length above 4 KB answers 400 without reading the body', async () => {
     const { state, body } = countingBody(['p'.repeat(1024 * 1024)]);
-    const error = await bodyRejection(readTokenRequestBody({ headers: new Headers({ 'content-length': String(1024 * 1024) }), body }));
+    const error = await bodyRejection(
+      readTokenRequestBody({ headers: new Headers({ 'content-length': String(1024 * 1024) }), body }),
+    );
     expect(error.status).toBe(400);
     expect(error.publicMessage).toContain(`${MAX_TOKEN_REQUEST_BYTES} bytes`);
     expect(state.pulls).toBe(0);
@@ -125,7 +140,9 @@ describe('readTokenRequestBody', () => {
         controller.close();
       },
     });
-    expect(await readTokenRequestBody({ headers: new Headers({ 'content-length': String(bytes.length) }), body })).toBe('{"mailbox":"àé@contoso.com"}');
+    expect(await readTokenRequestBody({ headers: new Headers({ 'content-length': String(bytes.length) }), body })).toBe(
+      '{"mailbox":"àé@contoso.com"}',
+    );
   });
 
   it('reads no body as an empty one', async () => {

@@ -1,11 +1,30 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type MailboxRecord, type MailboxRegistry, StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/ports/index.js';
-import { createRegistryRebuild, type RegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
-import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
+import {
+  type MailboxRecord,
+  type MailboxRegistry,
+  StoreConflictError,
+  StoreUnavailableError,
+} from '../../../../../src/shared/ports/index.js';
+import {
+  createRegistryRebuild,
+  type RegistryRebuild,
+} from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
+import {
+  MailboxNotConnectedError,
+  ReconnectRequiredError,
+  UpstreamUnavailableError,
+} from '../../../../../src/shared/errors.js';
 import type { AllowedTenants } from '../../../../../src/shared/domain/tenants.js';
 import { loggerFor } from '../../../../../src/shared/logger.js';
-import { CREDENTIAL_ALARM_RUN_PREFIX, createRunReportCredentialAlarm } from '../../../../../src/shared/services/token/credentialAlarm.js';
-import { createTokenService, RESOURCE_SCOPES, type TokenService } from '../../../../../src/shared/services/token/tokenService.js';
+import {
+  CREDENTIAL_ALARM_RUN_PREFIX,
+  createRunReportCredentialAlarm,
+} from '../../../../../src/shared/services/token/credentialAlarm.js';
+import {
+  createTokenService,
+  RESOURCE_SCOPES,
+  type TokenService,
+} from '../../../../../src/shared/services/token/tokenService.js';
 import { InMemoryMailboxRegistry, InMemoryRunReportStore, InMemorySecretStore } from '../../../../fakes/index.js';
 import { FakeMailboxTokenClient, fakeSerializedCache } from './fakeMailboxTokenClient.js';
 
@@ -84,9 +103,20 @@ async function setup(options: SetupOptions = {}) {
   const secrets = new InMemorySecretStore(clock);
   const tenantId = options.mailboxTenantId ?? TENANT_ID;
   const accessTokens: Record<string, { secret: string; expiresOn: Date }> = {};
-  if (options.smtpMinutesLeft !== undefined) accessTokens[RESOURCE_SCOPES.smtp] = { secret: 'at-outlook-stored', expiresOn: new Date(T0 + options.smtpMinutesLeft * MINUTE) };
-  if (options.graphMinutesLeft !== undefined) accessTokens[RESOURCE_SCOPES.graph] = { secret: 'at-graph-stored', expiresOn: new Date(T0 + options.graphMinutesLeft * MINUTE) };
-  await secrets.setSecret(CACHE_SECRET, fakeSerializedCache(`${OBJECT_ID}.${tenantId}`, accessTokens), { tags: CACHE_TAGS, contentType: 'application/json' });
+  if (options.smtpMinutesLeft !== undefined)
+    accessTokens[RESOURCE_SCOPES.smtp] = {
+      secret: 'at-outlook-stored',
+      expiresOn: new Date(T0 + options.smtpMinutesLeft * MINUTE),
+    };
+  if (options.graphMinutesLeft !== undefined)
+    accessTokens[RESOURCE_SCOPES.graph] = {
+      secret: 'at-graph-stored',
+      expiresOn: new Date(T0 + options.graphMinutesLeft * MINUTE),
+    };
+  await secrets.setSecret(CACHE_SECRET, fakeSerializedCache(`${OBJECT_ID}.${tenantId}`, accessTokens), {
+    tags: CACHE_TAGS,
+    contentType: 'application/json',
+  });
   clock.ms = T0;
   secrets.calls.setSecret = 0;
 
@@ -105,7 +135,11 @@ async function setup(options: SetupOptions = {}) {
   const client = new FakeMailboxTokenClient(clock);
   const runs = new InMemoryRunReportStore();
   const logs: string[] = [];
-  const logger = loggerFor({ info: (line) => logs.push(line), warn: (line) => logs.push(line), error: (line) => logs.push(line) });
+  const logger = loggerFor({
+    info: (line) => logs.push(line),
+    warn: (line) => logs.push(line),
+    error: (line) => logs.push(line),
+  });
   const service: TokenService = createTokenService({
     config: {
       publicBaseUrl: PUBLIC_BASE_URL,
@@ -140,11 +174,19 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('TokenService.getToken answers', () => {
-  it('smtp: the XOAUTH2 string of the mailbox and token, with the seed\'s SMTP endpoint', async () => {
+  it("smtp: the XOAUTH2 string of the mailbox and token, with the seed's SMTP endpoint", async () => {
     const { service } = await setup({ smtpMinutesLeft: 50 });
     const grant = await service.getToken({ mailbox: UPN, resource: 'smtp' });
-    expect(grant).toMatchObject({ mailbox: UPN, resource: 'smtp', tokenType: 'Bearer', accessToken: 'at-outlook-stored', expiresOn: new Date(T0 + 50 * MINUTE).toISOString() });
-    expect(Buffer.from(grant.xoauth2!, 'base64').toString('utf8')).toBe(`user=${UPN}\x01auth=Bearer at-outlook-stored\x01\x01`);
+    expect(grant).toMatchObject({
+      mailbox: UPN,
+      resource: 'smtp',
+      tokenType: 'Bearer',
+      accessToken: 'at-outlook-stored',
+      expiresOn: new Date(T0 + 50 * MINUTE).toISOString(),
+    });
+    expect(Buffer.from(grant.xoauth2!, 'base64').toString('utf8')).toBe(
+      `user=${UPN}\x01auth=Bearer at-outlook-stored\x01\x01`,
+    );
     expect(grant.smtp).toEqual({ host: 'smtp.office365.com', port: 587, security: 'STARTTLS' });
   });
 
@@ -163,12 +205,19 @@ describe('TokenService.getToken answers', () => {
 
   it('refuses (409 reconnect_required, row marked) when the cache answers for another address than the row', async () => {
     const { service, secrets, registry } = await setup({ smtpMinutesLeft: 50 });
-    await secrets.setSecret(CACHE_SECRET, fakeSerializedCache(`${OBJECT_ID}.${TENANT_ID}`, {}, 'someone.else@contoso.example'), {
-      tags: CACHE_TAGS,
-    });
+    await secrets.setSecret(
+      CACHE_SECRET,
+      fakeSerializedCache(`${OBJECT_ID}.${TENANT_ID}`, {}, 'someone.else@contoso.example'),
+      {
+        tags: CACHE_TAGS,
+      },
+    );
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toMatchObject({ code: 'reconnect_required', status: 409 });
-    expect(await registry.get(UPN)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'cache_account_mismatch' });
+    expect(await registry.get(UPN)).toMatchObject({
+      status: 'reconnect_required',
+      lastErrorCode: 'cache_account_mismatch',
+    });
   });
 
   it('matches the mailbox case-insensitively', async () => {
@@ -220,7 +269,11 @@ describe('TokenService warm path', () => {
     const grant = await service.getToken({ mailbox: UPN, resource: 'smtp' });
     expect(grant.accessToken).toBe('at-outlook-stored');
     // The refresh behind the answer meets the outage and keeps the held token.
-    await vi.waitFor(() => expect(logs.some((line) => /^token\.(background_refresh_failed|refresh_failed_serving_cached)/.test(line))).toBe(true));
+    await vi.waitFor(() =>
+      expect(logs.some((line) => /^token\.(background_refresh_failed|refresh_failed_serving_cached)/.test(line))).toBe(
+        true,
+      ),
+    );
     expect(client.refreshes).toBe(1);
     expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).accessToken).toBe('at-outlook-stored');
   });
@@ -233,12 +286,16 @@ describe('TokenService warm path', () => {
     const answers: string[] = [];
     const first = service.getToken({ mailbox: UPN, resource: 'smtp' }).then((grant) => answers.push(grant.accessToken));
     await vi.waitFor(() => expect(client.refreshes).toBe(1));
-    const second = service.getToken({ mailbox: UPN, resource: 'smtp' }).then((grant) => answers.push(grant.accessToken));
+    const second = service
+      .getToken({ mailbox: UPN, resource: 'smtp' })
+      .then((grant) => answers.push(grant.accessToken));
     // Both are answered while Entra still holds the refresh.
     await vi.waitFor(() => expect(answers).toEqual(['at-outlook-stored', 'at-outlook-stored']));
     release();
     await Promise.all([first, second]);
-    await vi.waitFor(async () => expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).accessToken).not.toBe('at-outlook-stored'));
+    await vi.waitFor(async () =>
+      expect((await service.getToken({ mailbox: UPN, resource: 'smtp' })).accessToken).not.toBe('at-outlook-stored'),
+    );
     expect(client.refreshes).toBe(1);
   });
 
@@ -299,7 +356,10 @@ describe('TokenService cold path', () => {
 
   it('runs smtp and graph refreshes of one mailbox one after the other: the second finds a fresh copy and writes nothing', async () => {
     const { service, secrets, client } = await setup({ storedAgeMs: 7 * HOUR });
-    const [smtp, graph] = await Promise.all([service.getToken({ mailbox: UPN, resource: 'smtp' }), service.getToken({ mailbox: UPN, resource: 'graph' })]);
+    const [smtp, graph] = await Promise.all([
+      service.getToken({ mailbox: UPN, resource: 'smtp' }),
+      service.getToken({ mailbox: UPN, resource: 'graph' }),
+    ]);
     expect(smtp.accessToken).toMatch(/^at-outlook-/);
     expect(graph.accessToken).toMatch(/^at-graph-/);
     expect(client.refreshes).toBe(2);
@@ -374,7 +434,10 @@ describe('TokenService failure mapping', () => {
   });
 
   it('unknown mailbox while the registry is lost (empty beside mailbox caches) -> 503 upstream_unavailable, Retry-After 60, never 404', async () => {
-    const { service, client } = await setup({ connected: false, registryLoss: { registryLost: () => Promise.resolve(true) } });
+    const { service, client } = await setup({
+      connected: false,
+      registryLoss: { registryLost: () => Promise.resolve(true) },
+    });
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ status: 503, retryAfterSeconds: 60 });
@@ -382,30 +445,56 @@ describe('TokenService failure mapping', () => {
   });
 
   it('unknown mailbox when the loss check itself fails -> 503, not 404 (a 404 could make the product drop a connected mailbox)', async () => {
-    const { service } = await setup({ connected: false, registryLoss: { registryLost: () => Promise.reject(new Error('vault down')) } });
-    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({ code: 'upstream_unavailable', status: 503 });
+    const { service } = await setup({
+      connected: false,
+      registryLoss: { registryLost: () => Promise.reject(new Error('vault down')) },
+    });
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({
+      code: 'upstream_unavailable',
+      status: 503,
+    });
   });
 
   it('the loss check is kept for 60 s per instance, then asked again', async () => {
     const { service, secrets, registry, clock } = await setup({ connected: false, registryLoss: 'real' });
     await secrets.setSecret(`mbx-${'a'.repeat(64)}`, '{}', { tags: CACHE_TAGS });
-    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({ code: 'upstream_unavailable' });
-    await registry.upsert({ upn: 'other@contoso.example', tenantId: TENANT_ID, objectId: 'other-oid', cacheSecretName: 'mbx-other', connectedAt: clock.now(), lastRefreshAt: clock.now(), status: 'ok' });
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({
+      code: 'upstream_unavailable',
+    });
+    await registry.upsert({
+      upn: 'other@contoso.example',
+      tenantId: TENANT_ID,
+      objectId: 'other-oid',
+      cacheSecretName: 'mbx-other',
+      connectedAt: clock.now(),
+      lastRefreshAt: clock.now(),
+      status: 'ok',
+    });
     clock.ms += 59_000;
-    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({ code: 'upstream_unavailable' });
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toMatchObject({
+      code: 'upstream_unavailable',
+    });
     clock.ms += 2_000;
-    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toBeInstanceOf(MailboxNotConnectedError);
+    expect(await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }))).toBeInstanceOf(
+      MailboxNotConnectedError,
+    );
   });
 
   it('a mailbox of another tenant than OAUTH_TENANT gets the same 404', async () => {
-    const { service, client } = await setup({ mailboxTenantId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d', oauthTenant: TENANT_ID });
+    const { service, client } = await setup({
+      mailboxTenantId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+      oauthTenant: TENANT_ID,
+    });
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(MailboxNotConnectedError);
     expect(client.calls).toBe(0);
   });
 
   it('a mailbox of a tenant no longer in ALLOWED_TENANTS -> 403 tenant_not_allowed, row kept, without Key Vault or Entra', async () => {
-    const { service, client, secrets, registry } = await setup({ smtpMinutesLeft: 50, allowedTenants: ['9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d'] });
+    const { service, client, secrets, registry } = await setup({
+      smtpMinutesLeft: 50,
+      allowedTenants: ['9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d'],
+    });
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toMatchObject({ code: 'tenant_not_allowed', status: 403 });
     expect({ oauth: client.calls, secretReads: secrets.calls.getSecret }).toEqual({ oauth: 0, secretReads: 0 });
@@ -416,7 +505,9 @@ describe('TokenService failure mapping', () => {
     const { service, client, secrets } = await setup({ status: 'reconnect_required', smtpMinutesLeft: 50 });
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(ReconnectRequiredError);
-    expect((error as ReconnectRequiredError).connectUrl).toBe(`${PUBLIC_BASE_URL}/api/connect?loginHint=${encodeURIComponent(UPN)}`);
+    expect((error as ReconnectRequiredError).connectUrl).toBe(
+      `${PUBLIC_BASE_URL}/api/connect?loginHint=${encodeURIComponent(UPN)}`,
+    );
     expect(client.calls).toBe(0);
     expect(secrets.calls.getSecret).toBe(0);
   });
@@ -426,7 +517,11 @@ describe('TokenService failure mapping', () => {
     client.failNextRefresh({ kind: 'reconnect_required', errorCode: 'AADSTS50173' });
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(ReconnectRequiredError);
-    expect(await registry.get(UPN)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'AADSTS50173', lastErrorAt: clock.now() });
+    expect(await registry.get(UPN)).toMatchObject({
+      status: 'reconnect_required',
+      lastErrorCode: 'AADSTS50173',
+      lastErrorAt: clock.now(),
+    });
     const refreshes = client.refreshes;
     await expect(service.getToken({ mailbox: UPN, resource: 'graph' })).rejects.toBeInstanceOf(ReconnectRequiredError);
     expect(client.refreshes).toBe(refreshes);
@@ -442,7 +537,10 @@ describe('TokenService failure mapping', () => {
 
   it('invalid_client (after the client reloaded its secret) -> 503 with Retry-After and one credential alarm per hour', async () => {
     const { service, client, runs, registry } = await setup({ smtpMinutesLeft: -5 });
-    client.failNextRefresh({ kind: 'invalid_client', errorCode: 'AADSTS7000215' }, { kind: 'invalid_client', errorCode: 'AADSTS7000215' });
+    client.failNextRefresh(
+      { kind: 'invalid_client', errorCode: 'AADSTS7000215' },
+      { kind: 'invalid_client', errorCode: 'AADSTS7000215' },
+    );
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect((error as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThan(0);
@@ -461,9 +559,13 @@ describe('TokenService failure mapping', () => {
     const consent = new URL((error as ReconnectRequiredError).adminConsentUrl!);
     expect(consent.pathname).toBe(`/${TENANT_ID}/v2.0/adminconsent`);
     expect(consent.searchParams.get('client_id')).toBe(CLIENT_ID);
-    expect(consent.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access']));
+    expect(consent.searchParams.get('scope')?.split(' ')).toEqual(
+      expect.arrayContaining(['openid', 'profile', 'offline_access']),
+    );
     expect(await registry.get(UPN)).toMatchObject({ status: 'reconnect_required', lastErrorCode: 'AADSTS700016' });
-    expect((await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))).toEqual([]);
+    expect((await runs.latest(10)).filter((report) => report.runId.startsWith(CREDENTIAL_ALARM_RUN_PREFIX))).toEqual(
+      [],
+    );
     // Not a credential refusal: once the mailbox is back, Entra is asked at once.
     const record = (await registry.get(UPN))!;
     await registry.upsert({ ...record, status: 'ok' });
@@ -499,7 +601,7 @@ describe('TokenService failure mapping', () => {
     expect((error as UpstreamUnavailableError).retryAfterSeconds).toBe(12);
   });
 
-  it('Key Vault unavailable on the read -> 503 with the store\'s Retry-After, no Entra call', async () => {
+  it("Key Vault unavailable on the read -> 503 with the store's Retry-After, no Entra call", async () => {
     const { service, secrets, client } = await setup({ smtpMinutesLeft: 50 });
     secrets.failNext('getSecret', new StoreUnavailableError('read secret: store unavailable (HTTP 429)', 429, 4));
     const error = await rejectionOf(service.getToken({ mailbox: UPN, resource: 'smtp' }));
