@@ -40,7 +40,6 @@ export const ENGLISH_WORDS = [
   'run',
   'runs',
   'sent',
-  'due',
   'alerts',
   'secret',
   'secrets',
@@ -89,10 +88,15 @@ const URL_TEXT = /\bhttps?:\/\/\S+/g;
 const SETTING_NAME = /\b[A-Z][A-Z0-9_]{2,}\b/g;
 const ADDRESS = /\S+@\S+/g;
 const HTML_TAG = /<[^>]*>/g;
+// A mail's <code> renders a `code span`; «…» quotes a name the admin gave (a secret's label), not keyrelay's words.
+const CODE_ELEMENT = /<code[^>]*>[^<]*<\/code>/g;
+const ADMIN_LABEL = /«[^»]*»/g;
 
-/** The English words found in text meant to be Italian, outside code spans, URLs, addresses and setting names. */
+/** The English words found in text meant to be Italian, outside code, admins' labels, URLs, addresses and setting names. */
 export function englishWordsIn(italian: string): string[] {
   const prose = italian
+    .replace(CODE_ELEMENT, ' ')
+    .replace(ADMIN_LABEL, ' ')
     .replace(HTML_TAG, ' ')
     .replace(CODE_SPAN, ' ')
     .replace(URL_TEXT, ' ')

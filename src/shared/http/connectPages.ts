@@ -18,7 +18,7 @@ import {
 } from '../domain/connect/messages.js';
 import { smtpAuthAdvice, type SmtpAuthAdvice } from '../domain/connect/smtpAuth.js';
 import type { CallbackOutcome, CallbackRejectionCode, ConnectStarted } from '../services/connect/connectService.js';
-import { escapeHtml } from '../presentation/html.js';
+import { escapeHtml, escapeHtmlWithCode } from '../presentation/html.js';
 import { renderPage } from './page.js';
 import { htmlResult, redirectResult, type HttpResult } from './results.js';
 
@@ -82,7 +82,7 @@ function resultPage(locale: Locale, text: ResultText, smtpAuth?: SmtpAuthAdvice)
   const smtp =
     smtpAuth === undefined
       ? ''
-      : `\n<p>${escapeHtml(smtpAuth.summary)}</p>${smtpAuth.fix === undefined ? '' : `\n<p><strong>${escapeHtml(smtpAuth.fix)}</strong></p>`}`;
+      : `\n<p>${escapeHtmlWithCode(smtpAuth.summary)}</p>${smtpAuth.fix === undefined ? '' : `\n<p><strong>${escapeHtmlWithCode(smtpAuth.fix)}</strong></p>`}`;
   return renderPage({
     lang: locale,
     title: text.title,

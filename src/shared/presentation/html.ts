@@ -12,6 +12,17 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
 }
 
+const CODE_SPAN = /`([^`]+)`/g;
+
+/**
+ * Escapes message text and shows its backtick code spans (commands, error codes, role names) as `<code>`:
+ * catalogues write code as `npm run doctor`, never as words in the prose. `codeAttributes` carries the
+ * inline style mail clients need (they drop `<style>`).
+ */
+export function escapeHtmlWithCode(text: string, codeAttributes = ''): string {
+  return escapeHtml(text).replace(CODE_SPAN, (_span, code: string) => `<code${codeAttributes}>${code}</code>`);
+}
+
 /** Only http(s) links become anchors: a `javascript:` URL must never reach an admin's browser or mail client. */
 export function safeHref(url: string): string | undefined {
   if (!URL.canParse(url)) return undefined;

@@ -95,6 +95,7 @@ export function createCore(config: Config, overrides: CoreOverrides = {}): Core 
     oauthClient: new MsalOAuthClient(
       { clientId: config.oauthClientId, authorityHost: config.authorityHost, homeTenantId: config.azureTenantId },
       clientCredential,
+      clock,
     ),
     graphAppOnly,
     appDirectory: createGraphApplicationDirectory(graphAppOnly),

@@ -15,5 +15,10 @@ describe('catalogue checks', () => {
       ),
     ).toEqual([]);
     expect(englishWordsIn('<p class="secret">Segreto rinnovato</p>')).toEqual([]);
+    expect(
+      englishWordsIn(
+        'Il segreto «old secret» ha il codice <code style="x">stuck_switched</code>, verifica in due passaggi',
+      ),
+    ).toEqual([]);
   });
 });

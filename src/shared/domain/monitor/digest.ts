@@ -2,7 +2,7 @@
 // and the admin's steps — Italian by default, English available. HTML with inline styles only (mail
 // clients strip <style> and block remote assets); every interpolated value is escaped. The input never
 // carries secret values.
-import { escapeHtml, safeHref } from '../../presentation/html.js';
+import { escapeHtml, escapeHtmlWithCode, safeHref } from '../../presentation/html.js';
 import type { Locale } from '../../presentation/locale.js';
 import { formatDate, formatTime, type DisplayZone } from '../../presentation/time.js';
 import { rotationErrorFix } from './rotationErrorFix.js';
@@ -562,12 +562,11 @@ const STYLE = {
   quiet: 'color:#605e5c;font-size:13px;',
 };
 
-const CODE_SPAN = /`([^`]+)`/g;
 const CODE_STYLE = 'font-family:Consolas,Menlo,monospace;font-size:13px;background:#f3f2f1;padding:0 3px;';
 
 /** Escaped text for mail HTML, with the messages' `code spans` (commands, error codes) as monospace <code>. */
 export function mailHtmlText(text: string): string {
-  return escapeHtml(text).replace(CODE_SPAN, (_span, code: string) => `<code style="${CODE_STYLE}">${code}</code>`);
+  return escapeHtmlWithCode(text, ` style="${CODE_STYLE}"`);
 }
 
 function renderHtml(

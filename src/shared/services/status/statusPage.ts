@@ -5,7 +5,7 @@ import { rotationErrorFix } from '../../domain/monitor/rotationErrorFix.js';
 import { describeRunGaps, runGapsHeading } from '../../domain/monitor/runGaps.js';
 import { describeRotationStep, describeRun } from '../../domain/monitor/runSummary.js';
 import { isLocale, LOCALES, pickLocale, type Locale } from '../../presentation/locale.js';
-import { escapeHtml } from '../../presentation/html.js';
+import { escapeHtml, escapeHtmlWithCode } from '../../presentation/html.js';
 import { formatDateTime, formatShortDateTime, type DisplayZone } from '../../presentation/time.js';
 import type { CredentialStatus, MailboxHealth, StatusReport } from './statusService.js';
 
@@ -365,7 +365,7 @@ function renderRotations(report: StatusReport, labels: StatusLabels, zone: Displ
       // The latest rotation's failing step with what to do about it; older rotations keep only their code.
       ...(rotation.lastError
         ? [
-            `<code>${e(rotation.lastError)}</code>${rotation === report.rotations[0] ? ` ${e(rotationErrorFix(rotation.lastError, zone.locale))}` : ''}`,
+            `<code>${e(rotation.lastError)}</code>${rotation === report.rotations[0] ? ` ${escapeHtmlWithCode(rotationErrorFix(rotation.lastError, zone.locale))}` : ''}`,
           ]
         : []),
     ];

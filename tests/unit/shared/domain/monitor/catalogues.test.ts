@@ -31,15 +31,7 @@ import { ROTATION_FIXES, rotationErrorFix } from '../../../../../src/shared/doma
 import { RUN_GAPS_TEXT, describeRunGaps } from '../../../../../src/shared/domain/monitor/runGaps.js';
 import { buildWebhookPayload } from '../../../../../src/shared/domain/monitor/webhookPayload.js';
 import type { Locale } from '../../../../../src/shared/presentation/locale.js';
-import { englishWordsIn as wordsIn, missingKeys } from '../../../../support/catalogues.js';
-
-/**
- * Names the admin gave (a secret's label, «oauth-client-secret») are theirs, not keyrelay's wording; a mail's
- * <code> is its rendering of a `code span`; and `due` is also Italian ("verifica in due passaggi"), so it
- * cannot count as English here.
- */
-const englishWordsIn = (italian: string): string[] =>
-  wordsIn(italian.replace(/«[^»]*»/g, '«»').replace(/<code[^>]*>[^<]*<\/code>/g, ' ')).filter((word) => word !== 'due');
+import { englishWordsIn, missingKeys } from '../../../../support/catalogues.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const NOW = new Date('2026-11-24T05:00:00Z');
