@@ -36,13 +36,14 @@ const HOST_TEST = 'tests/integration/host/cli.test.ts';
 const SETUP_TEST = 'tests/integration/setup/setup.test.ts';
 const FEDERATED_TEST = 'tests/integration/setup/federatedSetup.test.ts';
 const DOCTOR_TEST = 'tests/integration/doctor/doctor.test.ts';
-const DEMO_TEST = 'tests/e2e/demo.test.ts';
+// tests/e2e/demo.test.ts and screenshots.test.ts start the demo through this helper.
+const DEMO_TEST = 'tests/e2e/demoProcess.ts';
 
 const RUN_BY: Readonly<Record<string, RunBy>> = {
   // README: quick start, host, demo
-  'npm ci && npm run demo': { test: DEMO_TEST, holds: ["spawn('npm', ['run', 'demo']"] },
-  'npm ci': { test: DEMO_TEST, holds: ["spawn('npm', ['run', 'demo']"] },
-  'npm run demo': { test: DEMO_TEST, holds: ["spawn('npm', ['run', 'demo']"] },
+  'npm ci && npm run demo': { test: DEMO_TEST, holds: ["spawn('npm', ['run', 'demo'"] },
+  'npm ci': { test: DEMO_TEST, holds: ["spawn('npm', ['run', 'demo'"] },
+  'npm run demo': { test: DEMO_TEST, holds: ["spawn('npm', ['run', 'demo'"] },
   'npm test': { notRunHere: 'it is the test run itself (typecheck, lint, build, vitest)' },
   'npm run bench': { notRunHere: 'the benchmark: about 10 minutes, run on demand; its parts are bench/*.ts' },
   'npm run host -- --local-cloud': { test: HOST_TEST, holds: ["spawnHost(['--local-cloud'"] },
