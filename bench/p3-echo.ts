@@ -2,8 +2,8 @@
 // /api/token for P3. It reads a same-size JSON body and answers JSON of the byte length the bench names
 // in `x-bench-answer-bytes` (the token answer's length), so that the two differ only in keyrelay's work.
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { jsonResult } from '../src/shared/http/index.js';
-import { readTokenRequestBody } from '../src/shared/services/token/tokenRequest.js';
+import { jsonResult } from '#src/shared/http/index.js';
+import { readTokenRequestBody } from '#src/shared/services/token/tokenRequest.js';
 
 export const ANSWER_BYTES_HEADER = 'x-bench-answer-bytes';
 

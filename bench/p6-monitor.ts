@@ -9,10 +9,10 @@ import pLimit from 'p-limit';
 import { performance } from 'node:perf_hooks';
 import { KEYRELAY_APP_ID } from '../dev/cloud/index.js';
 import type { RequestLogEntry } from '../dev/cloud/context.js';
-import type { Logger } from '../src/shared/logger.js';
-import type { MailboxRecord } from '../src/shared/ports/index.js';
-import { createApp } from '../src/shared/runtime/app.js';
-import { DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '../src/shared/runtime/core.js';
+import type { Logger } from '#src/shared/logger.js';
+import type { MailboxRecord } from '#src/shared/ports/index.js';
+import { createApp } from '#src/shared/runtime/app.js';
+import { DEFAULT_KEY_VAULT_LISTING_PAGES_PER_10S } from '#src/shared/runtime/core.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
 import type { BenchContext, BenchRow, BenchSection } from './context.js';
 

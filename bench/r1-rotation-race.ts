@@ -11,15 +11,15 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { KEYRELAY_APP_ID } from '../dev/cloud/index.js';
-import { addDays } from '../src/shared/domain/monitor/expiryPolicy.js';
-import { ROTATION_LEASE_MINUTES, rotationDisplayName } from '../src/shared/domain/monitor/rotationPlan.js';
-import type { Logger } from '../src/shared/logger.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { ROTATION_LEASE_MINUTES, rotationDisplayName } from '#src/shared/domain/monitor/rotationPlan.js';
+import type { Logger } from '#src/shared/logger.js';
 import {
   createRotationService,
   type RotationOutcome,
   type RotationService,
   type RotationServiceDependencies,
-} from '../src/shared/services/rotation/rotationService.js';
+} from '#src/shared/services/rotation/rotationService.js';
 import { aroundEveryCall, gate, withHooks } from '../tests/support/callHooks.js';
 import { startTestStack, type TestStack } from '../tests/support/stack.js';
 import type { BenchContext, BenchRow, BenchSection } from './context.js';

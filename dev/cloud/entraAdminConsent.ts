@@ -9,7 +9,7 @@
 import type { EmulatedApplication, EmulatedTenant, LocalCloudContext } from './context.js';
 import { documentedEntraError } from './documentedErrors.js';
 import { invalidRequest, type EntraError } from './entraErrors.js';
-import { escapeHtml } from '../../src/shared/presentation/html.js';
+import { escapeHtml } from '#src/shared/presentation/html.js';
 import { renderErrorPage, SIGN_IN_PAGE_HEADERS } from './entraPage.js';
 import { ensureEnterpriseApp } from './entraServicePrincipals.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from './graphCatalog.js';

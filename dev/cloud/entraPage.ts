@@ -1,6 +1,6 @@
 // HTML of the Entra emulator's sign-in page: pick a demo user, accept the consent for the listed
 // scopes, submit. Plain form POST (works in a headless browser and with fetch), no script.
-import { escapeHtml } from '../../src/shared/presentation/html.js';
+import { escapeHtml } from '#src/shared/presentation/html.js';
 import type { EmulatedTenant } from './context.js';
 
 // No form-action: Chromium applies it to the redirects after the submit too, and the sign-in form's

@@ -6,8 +6,8 @@ import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { ADMIN_CLIENT_ID, KEYRELAY_APP_ID, type StartedLocalCloud } from '../cloud/index.js';
 import type { OutboxMessage } from '../cloud/context.js';
-import { statusCodeOf } from '../../src/shared/adapters/storeErrors.js';
-import { daysUntilExpiry } from '../../src/shared/domain/monitor/expiryPolicy.js';
+import { statusCodeOf } from '#src/shared/adapters/storeErrors.js';
+import { daysUntilExpiry } from '#src/shared/domain/monitor/expiryPolicy.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 // The simulator's words in Italian (ActNow's users are Italian) and English. Plain text only: the page
 // renderer escapes every value.
-import type { Locale } from '../../src/shared/presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 export interface SimulatorMessages {
   title: string;

@@ -1,10 +1,10 @@
 // HTML of the simulator: one dashboard page and one page per sent alert. No script: every button is a
 // plain form POST answered with a redirect back (the CSP in server.ts forbids scripts anyway). Every
 // dynamic value goes through escapeHtml; a mail's own HTML is shown only in a sandboxed iframe.
-import { describeRotationStep, describeRun } from '../../src/shared/domain/monitor/runSummary.js';
-import type { Locale } from '../../src/shared/presentation/locale.js';
-import { escapeHtml } from '../../src/shared/presentation/html.js';
-import { formatShortDateTime, type DisplayZone } from '../../src/shared/presentation/time.js';
+import { describeRotationStep, describeRun } from '#src/shared/domain/monitor/runSummary.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { escapeHtml } from '#src/shared/presentation/html.js';
+import { formatShortDateTime, type DisplayZone } from '#src/shared/presentation/time.js';
 import type { OutboxMessage } from '../cloud/context.js';
 import type { ClientSecretRow } from './cloudControls.js';
 import type { RedactedSmtpToken, StatusView } from './keyrelayApi.js';

@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pickLocale, type Locale } from '../../src/shared/presentation/locale.js';
+import { pickLocale, type Locale } from '#src/shared/presentation/locale.js';
 import { NoClientSecretError, type CloudControls } from './cloudControls.js';
 import type { KeyrelayApi, RedactedSmtpToken } from './keyrelayApi.js';
 import { SIMULATOR_MESSAGES } from './messages.js';

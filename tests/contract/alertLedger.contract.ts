@@ -1,7 +1,7 @@
 // AlertLedger contract (issue 6): one alert per credential × threshold, a crash between send and
 // record re-sends at most once, a failed send is retried. Run against the fake and the Table adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ALERT_CLAIM_LEASE_MS, type AlertLedger } from '../../src/shared/ports/index.js';
+import { ALERT_CLAIM_LEASE_MS, type AlertLedger } from '#src/shared/ports/index.js';
 import { at, minutesAfter, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
 const SECRET = 'app:6e1f4a52-0d0b-4a57-9a0e-1f3c0a4b7d21:password:9b1c';

@@ -1,6 +1,6 @@
 // AttemptLimiter contract (abuse limits, DESIGN §3): run against the fake and the Table adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AttemptLimiter } from '../../src/shared/ports/index.js';
+import type { AttemptLimiter } from '#src/shared/ports/index.js';
 import { at, minutesAfter, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
 const HOUR_MS = 60 * 60 * 1000;

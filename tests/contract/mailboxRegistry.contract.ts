@@ -1,7 +1,7 @@
 // MailboxRegistry contract (DESIGN §5): run against the in-memory fake and the Table-storage adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MailboxTakenError } from '../../src/shared/errors.js';
-import type { MailboxRecord, MailboxRegistry } from '../../src/shared/ports/index.js';
+import { MailboxTakenError } from '#src/shared/errors.js';
+import type { MailboxRecord, MailboxRegistry } from '#src/shared/ports/index.js';
 import { at, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
 function mailbox(upn: string, overrides: Partial<MailboxRecord> = {}): MailboxRecord {

@@ -1,8 +1,8 @@
 // RotationStore contract (issue 7): one rotation per app at a time, ETag-guarded steps, a history that
 // keeps every rotation. Run against the fake and the Table adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RotationStore, StoreConflictError } from '../../src/shared/ports/index.js';
-import type { RotationRecord } from '../../src/shared/domain/monitor/rotationPlan.js';
+import { type RotationStore, StoreConflictError } from '#src/shared/ports/index.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
 import { at, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
 const APP = '6e1f4a52-0d0b-4a57-9a0e-1f3c0a4b7d21';

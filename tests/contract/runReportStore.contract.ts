@@ -1,6 +1,6 @@
 // RunReportStore contract (issue 6: run reports for `status`). Run against the fake and the Table adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RunReportStore, StoreConflictError } from '../../src/shared/ports/index.js';
+import { type RunReportStore, StoreConflictError } from '#src/shared/ports/index.js';
 import { at, minutesAfter, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
 export function describeRunReportStoreContract(name: string, makeStore: MakeStore<RunReportStore>): void {

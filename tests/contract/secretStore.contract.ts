@@ -7,7 +7,7 @@ import {
   type SecretSummary,
   StoreConflictError,
   StoreRequestError,
-} from '../../src/shared/ports/index.js';
+} from '#src/shared/ports/index.js';
 import type { MakeStore, StoreUnderTest } from './storeHarness.js';
 
 // Key Vault keeps expiry in whole epoch seconds.

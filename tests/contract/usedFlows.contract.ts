@@ -1,6 +1,6 @@
 // UsedFlows contract (DESIGN §3, a sign-in flow is single-use): run against the fake and the Table adapter.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { UsedFlows } from '../../src/shared/ports/index.js';
+import type { UsedFlows } from '#src/shared/ports/index.js';
 import { at, minutesAfter, type MakeStore, type StoreUnderTest } from './storeHarness.js';
 
 const NOW = at('2026-05-01T06:00:00.000Z');

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CONTOSO_TENANT_ID } from '../../dev/cloud/index.js';
-import { mailboxCacheSecretName } from '../../src/shared/domain/connect/idTokenClaims.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
 import { launchChromium, serverSpkiHash } from '../support/chromium.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../support/stack.js';
 

@@ -3,10 +3,10 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../dev/cloud/index.js';
-import { portalCredentialsUrl } from '../../src/shared/domain/monitor/digest.js';
-import { formatDate } from '../../src/shared/presentation/time.js';
-import { addDays } from '../../src/shared/domain/monitor/expiryPolicy.js';
-import { createApp } from '../../src/shared/runtime/app.js';
+import { portalCredentialsUrl } from '#src/shared/domain/monitor/digest.js';
+import { formatDate } from '#src/shared/presentation/time.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { createApp } from '#src/shared/runtime/app.js';
 import { connectMailbox } from '../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 

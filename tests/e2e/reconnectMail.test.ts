@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addDays } from '../../src/shared/domain/monitor/expiryPolicy.js';
-import { createApp } from '../../src/shared/runtime/app.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { createApp } from '#src/shared/runtime/app.js';
 import { launchChromium } from '../support/chromium.js';
 import { connectMailbox } from '../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../support/stack.js';

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Locale } from '../../src/shared/presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 import {
   ALERT_RECIPIENT,
   connectAlertSender,

@@ -2,7 +2,7 @@
 // when the key exists, replace/delete answer 412 on a stale ETag. Every call yields to the event loop
 // first, so concurrent callers really interleave between their read and their write.
 import { randomUUID } from 'node:crypto';
-import { StoreConflictError } from '../../src/shared/ports/index.js';
+import { StoreConflictError } from '#src/shared/ports/index.js';
 
 export interface VersionedRow<T> {
   value: T;

@@ -6,7 +6,7 @@ import {
   type AlertLedger,
   type AlertLedgerEntry,
   StoreConflictError,
-} from '../../src/shared/ports/index.js';
+} from '#src/shared/ports/index.js';
 import { EtagTable, READ_MODIFY_WRITE_ATTEMPTS, readModifyWrite } from './etagTable.js';
 
 export class InMemoryAlertLedger implements AlertLedger {

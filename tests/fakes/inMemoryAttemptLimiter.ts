@@ -1,5 +1,5 @@
 // AttemptLimiter in memory, with the Table adapter's fixed windows.
-import type { AttemptDecision, AttemptLimiter } from '../../src/shared/ports/index.js';
+import type { AttemptDecision, AttemptLimiter } from '#src/shared/ports/index.js';
 
 export class InMemoryAttemptLimiter implements AttemptLimiter {
   private readonly counts = new Map<string, number>();

@@ -1,7 +1,7 @@
 // MailboxRegistry in memory, with the Table adapter's rules: rows keyed by identity (tid.oid), the
 // canonical address as a unique alias, ETag-guarded updates.
-import { MailboxTakenError } from '../../src/shared/errors.js';
-import type { MailboxListing, MailboxRecord, MailboxRegistry } from '../../src/shared/ports/index.js';
+import { MailboxTakenError } from '#src/shared/errors.js';
+import type { MailboxListing, MailboxRecord, MailboxRegistry } from '#src/shared/ports/index.js';
 import { EtagTable, readModifyWrite, type VersionedRow } from './etagTable.js';
 
 export class InMemoryMailboxRegistry implements MailboxRegistry {

@@ -1,6 +1,6 @@
 // RotationStore in memory, with the Table adapter's rules: one current rotation per app (create -> 409),
 // ETag-guarded update/close (412), history holding each rotation's latest state, newest first.
-import type { RotationRecordBase, RotationStore, StoredRotation } from '../../src/shared/ports/index.js';
+import type { RotationRecordBase, RotationStore, StoredRotation } from '#src/shared/ports/index.js';
 import { EtagTable } from './etagTable.js';
 
 export class InMemoryRotationStore<R extends RotationRecordBase = RotationRecordBase> implements RotationStore<R> {

@@ -1,5 +1,5 @@
 // RunReportStore in memory: a run id starts once (409 after), latest() newest first by start time.
-import type { RunOutcome, RunReport, RunReportStore } from '../../src/shared/ports/index.js';
+import type { RunOutcome, RunReport, RunReportStore } from '#src/shared/ports/index.js';
 import { EtagTable, readModifyWrite } from './etagTable.js';
 
 export class InMemoryRunReportStore implements RunReportStore {

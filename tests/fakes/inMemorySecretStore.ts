@@ -9,7 +9,7 @@ import {
   type SetSecretOptions,
   StoreConflictError,
   StoreRequestError,
-} from '../../src/shared/ports/index.js';
+} from '#src/shared/ports/index.js';
 
 type Operation =
   | 'getSecret'

@@ -1,5 +1,5 @@
 // UsedFlows in memory, with the Table adapter's rules: the first mark wins, expired marks are dropped.
-import type { UsedFlows } from '../../src/shared/ports/index.js';
+import type { UsedFlows } from '#src/shared/ports/index.js';
 
 export class InMemoryUsedFlows implements UsedFlows {
   private readonly marks = new Map<string, Date>();

@@ -1,6 +1,6 @@
 // Checks shared by every message-catalogue test (issue 18): each key exists in both languages, and
 // Italian output carries no English words (code spans, URLs, setting names and product names excepted).
-import { LOCALES, type Locale } from '../../src/shared/presentation/locale.js';
+import { LOCALES, type Locale } from '#src/shared/presentation/locale.js';
 
 /** Key paths (`a.b.c`) of a catalogue value; functions and strings are leaves. */
 export function keyPaths(value: unknown, prefix = ''): string[] {

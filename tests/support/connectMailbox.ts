@@ -4,15 +4,15 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
 import { signInThroughForm } from '../../dev/cloud/entraSignIn.js';
-import { createKeyVaultSecretStore } from '../../src/shared/adapters/keyVaultSecretStore.js';
+import { createKeyVaultSecretStore } from '#src/shared/adapters/keyVaultSecretStore.js';
 import {
   buildAuthorizeUrl,
   CONNECT_SCOPES,
   EXTRA_CONSENT_SCOPES,
-} from '../../src/shared/domain/connect/authorizeRequest.js';
-import { mailboxCacheSecretName } from '../../src/shared/domain/connect/idTokenClaims.js';
-import { createPkce, randomNonce, randomState } from '../../src/shared/domain/connect/pkce.js';
-import type { MailboxRecord } from '../../src/shared/ports/index.js';
+} from '#src/shared/domain/connect/authorizeRequest.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
+import { createPkce, randomNonce, randomState } from '#src/shared/domain/connect/pkce.js';
+import type { MailboxRecord } from '#src/shared/ports/index.js';
 import type { TestStack } from './stack.js';
 
 export interface ConnectedMailbox {

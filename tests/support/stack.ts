@@ -3,10 +3,10 @@
 import { ClientSecretCredential } from '@azure/identity';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { loadConfig, type Config } from '../../src/shared/config.js';
-import type { Clock } from '../../src/shared/domain/clock.js';
-import { createApp, type App, type AppOverrides } from '../../src/shared/runtime/app.js';
-import type { Core } from '../../src/shared/runtime/core.js';
+import { loadConfig, type Config } from '#src/shared/config.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import { createApp, type App, type AppOverrides } from '#src/shared/runtime/app.js';
+import type { Core } from '#src/shared/runtime/core.js';
 import { startLocalCloud, type LocalCloudOptions, type StartedLocalCloud } from '../../dev/cloud/index.js';
 import { freePort } from '../../dev/freePort.js';
 

@@ -37,14 +37,19 @@ function specifiersOf(file: string, withTypes: boolean): string[] {
 
 const isSdk = (specifier: string) => /^(@azure\/|@microsoft\/|jose$)/.test(specifier);
 const area = (file: string) => relative(srcRoot, file).split(sep).join('/');
+const SRC_ALIAS = '#src/';
+
+/** Where a specifier leads inside src/ (relative paths and the package.json `#src/*` alias), else the specifier itself. */
+function targetOf(file: string, specifier: string): string {
+  if (specifier.startsWith(SRC_ALIAS)) return specifier.slice(SRC_ALIAS.length);
+  return specifier.startsWith('.') ? area(resolve(dirname(file), specifier)) : specifier;
+}
 
 const files = sourceFiles(srcRoot).map((file) => ({
   path: area(file),
   file,
   imports: importsOf(file),
-  dependencies: dependenciesOf(file).map((specifier) =>
-    specifier.startsWith('.') ? area(resolve(dirname(file), specifier)) : specifier,
-  ),
+  dependencies: dependenciesOf(file).map((specifier) => targetOf(file, specifier)),
 }));
 
 /** `from -> to` for every dependency (types included) of the files in `layer` that `forbidden` refuses. */
@@ -59,16 +64,18 @@ describe('import direction', () => {
     expect(files.map(({ path }) => path)).toContain('functions/health.ts');
   });
 
+  it('follows the #src/ alias like a relative path', () => {
+    const file = join(srcRoot, 'shared', 'services', 'x.ts');
+    expect(targetOf(file, '#src/shared/adapters/y.js')).toBe('shared/adapters/y.js');
+    expect(targetOf(file, '../adapters/y.js')).toBe('shared/adapters/y.js');
+  });
+
   it('src/shared never imports @azure/functions or src/functions', () => {
     const violations = files
       .filter(({ path }) => path.startsWith('shared/'))
       .flatMap(({ path, file, imports }) =>
         imports
-          .filter(
-            (specifier) =>
-              specifier === '@azure/functions' ||
-              (specifier.startsWith('.') && area(resolve(dirname(file), specifier)).startsWith('functions/')),
-          )
+          .filter((specifier) => specifier === '@azure/functions' || targetOf(file, specifier).startsWith('functions/'))
           .map((specifier) => `${path} -> ${specifier}`),
       );
     expect(violations).toEqual([]);
@@ -122,10 +129,7 @@ describe('import direction', () => {
           .map((target) => `${path} -> ${target}`),
         // Ports hold error classes too: the domain may name their types, never load them.
         ...imports
-          .filter(
-            (specifier) =>
-              specifier.startsWith('.') && area(resolve(dirname(file), specifier)).startsWith('shared/ports/'),
-          )
+          .filter((specifier) => targetOf(file, specifier).startsWith('shared/ports/'))
           .map((specifier) => `${path} -> ${specifier} (value import)`),
       ]);
     expect(violations).toEqual([]);

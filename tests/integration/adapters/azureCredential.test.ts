@@ -4,7 +4,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
-import { createAzureCredential } from '../../../src/shared/adapters/azureCredential.js';
+import { createAzureCredential } from '#src/shared/adapters/azureCredential.js';
 
 const IDENTITY_VARIABLES = ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET', 'AZURE_TENANT_ID'] as const;
 

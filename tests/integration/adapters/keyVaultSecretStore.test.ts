@@ -5,17 +5,13 @@ import { inspect } from 'node:util';
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud, type StartedLocalCloud } from '../../../dev/cloud/index.js';
-import { isMicrosoftKeyVaultHost } from '../../../src/shared/adapters/cloudEndpoints.js';
+import { isMicrosoftKeyVaultHost } from '#src/shared/adapters/cloudEndpoints.js';
 import {
   createKeyVaultSecretStore,
   type KeyVaultSecretStoreOptions,
-} from '../../../src/shared/adapters/keyVaultSecretStore.js';
-import { RequestBudget } from '../../../src/shared/domain/requestBudget.js';
-import {
-  type DeletableSecretStore,
-  StoreConflictError,
-  StoreUnavailableError,
-} from '../../../src/shared/ports/index.js';
+} from '#src/shared/adapters/keyVaultSecretStore.js';
+import { RequestBudget } from '#src/shared/domain/requestBudget.js';
+import { type DeletableSecretStore, StoreConflictError, StoreUnavailableError } from '#src/shared/ports/index.js';
 import { describeSecretStoreContract } from '../../contract/secretStore.contract.js';
 import { InMemorySecretStore } from '../../fakes/index.js';
 

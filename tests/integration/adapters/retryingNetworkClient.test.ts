@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../../../src/shared/domain/clock.js';
-import { RetryingNetworkClient } from '../../../src/shared/adapters/oauth/retryingNetworkClient.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import { RetryingNetworkClient } from '#src/shared/adapters/oauth/retryingNetworkClient.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
 const clock: Clock = { now: () => now };

@@ -4,20 +4,20 @@ import { randomBytes } from 'node:crypto';
 import { TableServiceClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../../dev/cloud/azurite.js';
-import { createTableAlertLedger } from '../../../src/shared/adapters/tables/alertLedger.js';
-import { createTableMailboxRegistry } from '../../../src/shared/adapters/tables/mailboxRegistry.js';
-import { createTableRotationStore } from '../../../src/shared/adapters/tables/rotationStore.js';
-import { createTableRunReportStore } from '../../../src/shared/adapters/tables/runReportStore.js';
-import { createTableUsedFlows } from '../../../src/shared/adapters/tables/usedFlows.js';
-import { createTableAttemptLimiter } from '../../../src/shared/adapters/tables/attemptLimiter.js';
+import { createTableAlertLedger } from '#src/shared/adapters/tables/alertLedger.js';
+import { createTableMailboxRegistry } from '#src/shared/adapters/tables/mailboxRegistry.js';
+import { createTableRotationStore } from '#src/shared/adapters/tables/rotationStore.js';
+import { createTableRunReportStore } from '#src/shared/adapters/tables/runReportStore.js';
+import { createTableUsedFlows } from '#src/shared/adapters/tables/usedFlows.js';
+import { createTableAttemptLimiter } from '#src/shared/adapters/tables/attemptLimiter.js';
 import {
   connectionStringUsesHttp,
   createTableAccess,
   tableKey,
   type TableAccess,
-} from '../../../src/shared/adapters/tables/tableAccess.js';
-import { createTableStores } from '../../../src/shared/adapters/tables/index.js';
-import type { RotationRecord } from '../../../src/shared/domain/monitor/rotationPlan.js';
+} from '#src/shared/adapters/tables/tableAccess.js';
+import { createTableStores } from '#src/shared/adapters/tables/index.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
 import { describeAlertLedgerContract } from '../../contract/alertLedger.contract.js';
 import { describeMailboxRegistryContract } from '../../contract/mailboxRegistry.contract.js';
 import { describeRotationStoreContract } from '../../contract/rotationStore.contract.js';

@@ -13,7 +13,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { removeEnterpriseApp } from '../../../dev/cloud/entraServicePrincipals.js';
 import { signInThroughForm } from '../../../dev/cloud/entraSignIn.js';
-import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '../../../src/shared/domain/connect/authorizeRequest.js';
+import { ADMIN_CONSENT_SCOPES, adminConsentUrl } from '#src/shared/domain/connect/authorizeRequest.js';
 import {
   CONTOSO_TENANT_ID,
   FABRIKAM_TENANT_ID,

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID, FABRIKAM_TENANT_ID } from '../../../dev/cloud/index.js';
-import { openAuthCookie, sealAuthCookie } from '../../../src/shared/domain/connect/authCookie.js';
-import { mailboxCacheSecretName } from '../../../src/shared/domain/connect/idTokenClaims.js';
-import { COOKIE_KEY_SECRET_NAME } from '../../../src/shared/services/connect/cookieKeyring.js';
+import { openAuthCookie, sealAuthCookie } from '#src/shared/domain/connect/authCookie.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
+import { COOKIE_KEY_SECRET_NAME } from '#src/shared/services/connect/cookieKeyring.js';
 import {
   PRODUCT_RETURN_URL,
   startTestHost,

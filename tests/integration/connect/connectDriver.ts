@@ -3,7 +3,7 @@
 // and "nothing written" checks.
 import { expect } from 'vitest';
 import { signInThroughForm, type SignInChoice } from '../../../dev/cloud/entraSignIn.js';
-import { COOKIE_KEY_SECRET_NAME } from '../../../src/shared/services/connect/cookieKeyring.js';
+import { COOKIE_KEY_SECRET_NAME } from '#src/shared/services/connect/cookieKeyring.js';
 import type { TestHost, TestStack } from '../../support/stack.js';
 
 export interface RecordedResponse {

@@ -3,7 +3,7 @@
 // that it has not fetched (and cached) the signing keys yet.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
-import { mailboxCacheSecretName } from '../../../src/shared/domain/connect/idTokenClaims.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
 import {
   PRODUCT_RETURN_URL,
   startTestHost,

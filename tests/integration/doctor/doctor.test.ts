@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID, KEYRELAY_IDENTITY_CLIENT_ID } from '../../../dev/cloud/index.js';
 import { connectMailbox as connectMailboxThroughEntra } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
-import { formatDate } from '../../../src/shared/presentation/time.js';
+import { formatDate } from '#src/shared/presentation/time.js';
 import { englishWordsIn } from '../../support/catalogues.js';
 import { runCli } from '../setup/runCli.js';
 

@@ -4,8 +4,8 @@
 // SDKs against the emulators and Azurite; bad input is refused with nothing written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
-import { mailboxCacheSecretName } from '../../../src/shared/domain/connect/idTokenClaims.js';
-import { credentialIds } from '../../../src/shared/domain/monitor/credentials.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
+import { credentialIds } from '#src/shared/domain/monitor/credentials.js';
 import {
   PRODUCT_RETURN_URL,
   startTestHost,

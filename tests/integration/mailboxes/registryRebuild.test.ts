@@ -4,11 +4,11 @@
 import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTOSO_TENANT_ID } from '../../../dev/cloud/index.js';
-import { MAILBOX_TABLE } from '../../../src/shared/adapters/tables/mailboxRegistry.js';
-import { toErrorResult } from '../../../src/shared/http/index.js';
-import { createRegistryRebuild } from '../../../src/shared/services/mailboxes/registryRebuild.js';
-import { createApp } from '../../../src/shared/runtime/app.js';
-import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
+import { MAILBOX_TABLE } from '#src/shared/adapters/tables/mailboxRegistry.js';
+import { toErrorResult } from '#src/shared/http/index.js';
+import { createRegistryRebuild } from '#src/shared/services/mailboxes/registryRebuild.js';
+import { createApp } from '#src/shared/runtime/app.js';
+import { createTokenServiceFor } from '#src/shared/runtime/token.js';
 import { connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';

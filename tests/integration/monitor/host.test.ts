@@ -2,7 +2,7 @@
 // status route answers JSON or the HTML dashboard under the strict CSP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
 
 let stack: TestStack;

@@ -2,8 +2,8 @@
 // real token service for keep-alive and the delegated sender. Time moves through `run({ now })`.
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { createApp } from '../../../src/shared/runtime/app.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { createApp } from '#src/shared/runtime/app.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { recordingLogger } from '../../support/recordingLogger.js';
 import { startTestStack, type TestStack, type TestStackOptions } from '../../support/stack.js';

@@ -5,12 +5,12 @@
 // a run reads the app registration from Graph (issue 10, P6).
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import { credentialIds } from '../../../src/shared/domain/monitor/credentials.js';
-import { addDays, START_CLOCK_SKEW_MS } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { formatDate } from '../../../src/shared/presentation/time.js';
-import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
-import { createApp } from '../../../src/shared/runtime/app.js';
-import { stagingSecretName } from '../../../src/shared/services/rotation/rotationService.js';
+import { credentialIds } from '#src/shared/domain/monitor/credentials.js';
+import { addDays, START_CLOCK_SKEW_MS } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { formatDate } from '#src/shared/presentation/time.js';
+import { formatLogLine, type Logger } from '#src/shared/logger.js';
+import { createApp } from '#src/shared/runtime/app.js';
+import { stagingSecretName } from '#src/shared/services/rotation/rotationService.js';
 import { gate, withHooks } from '../../support/callHooks.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 

@@ -4,9 +4,9 @@
 // the person's password untouched), and the next run — once the dead run's lease has lapsed — resumes and
 // completes the rotation. Real SDKs on the local cloud.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROTATION_LEASE_MINUTES } from '../../../src/shared/domain/monitor/rotationPlan.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import type { RotationServiceDependencies } from '../../../src/shared/services/rotation/rotationService.js';
+import { ROTATION_LEASE_MINUTES } from '#src/shared/domain/monitor/rotationPlan.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import type { RotationServiceDependencies } from '#src/shared/services/rotation/rotationService.js';
 import { aroundEveryCall } from '../../support/callHooks.js';
 import { SimulatedCrash, startRotationRig, type RotationRig } from './rotationHarness.js';
 

@@ -8,15 +8,11 @@ import { ConfidentialClientApplication, CryptoProvider } from '@azure/msal-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInThroughForm } from '../../../dev/cloud/entraSignIn.js';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { formatLogLine } from '../../../src/shared/logger.js';
-import type { RotationServiceDependencies } from '../../../src/shared/services/rotation/rotationService.js';
-import { createRunReportCredentialAlarm } from '../../../src/shared/services/token/credentialAlarm.js';
-import {
-  RESOURCE_SCOPES,
-  createTokenService,
-  type TokenService,
-} from '../../../src/shared/services/token/tokenService.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { formatLogLine } from '#src/shared/logger.js';
+import type { RotationServiceDependencies } from '#src/shared/services/rotation/rotationService.js';
+import { createRunReportCredentialAlarm } from '#src/shared/services/token/credentialAlarm.js';
+import { RESOURCE_SCOPES, createTokenService, type TokenService } from '#src/shared/services/token/tokenService.js';
 import { OURS, startRotationRig, type RotationRig } from './rotationHarness.js';
 
 const MAILBOX = 'mario.rossi@contoso.onmicrosoft.com';

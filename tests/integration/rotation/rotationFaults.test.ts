@@ -2,9 +2,9 @@
 // Key Vault secret authenticates, I2 at most one orphan of ours and the person's password untouched, I3 no
 // secret text in the logs), and the next run completes the rotation (I4).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppRegistrationDirectory, RotationStore, SecretStore } from '../../../src/shared/ports/index.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import type { RotationRecord } from '../../../src/shared/domain/monitor/rotationPlan.js';
+import type { AppRegistrationDirectory, RotationStore, SecretStore } from '#src/shared/ports/index.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
 import { OURS, SimulatedCrash, startRotationRig, type RotationRig } from './rotationHarness.js';
 
 let rig: RotationRig | undefined;

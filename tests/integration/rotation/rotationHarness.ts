@@ -6,16 +6,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
 import type { EmulatedApplication } from '../../../dev/cloud/context.js';
-import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
-import type { SecretStore } from '../../../src/shared/ports/index.js';
+import { createKeyVaultSecretStore } from '#src/shared/adapters/keyVaultSecretStore.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { formatLogLine, type Logger } from '#src/shared/logger.js';
+import type { SecretStore } from '#src/shared/ports/index.js';
 import {
   createRotationService,
   stagingSecretName,
   type RotationService,
   type RotationServiceDependencies,
-} from '../../../src/shared/services/rotation/rotationService.js';
+} from '#src/shared/services/rotation/rotationService.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 
 export const OURS = 'keyrelay rotation';

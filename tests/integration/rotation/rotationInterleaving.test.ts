@@ -10,8 +10,8 @@
 // Every case ends with the Key Vault secret authenticating, at most one orphan of ours, the person's
 // password untouched, and the rotation completed by the next run. Real SDKs on the local cloud.
 import { afterEach, describe, expect, it } from 'vitest';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import type { RotationOutcome } from '../../../src/shared/services/rotation/rotationService.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import type { RotationOutcome } from '#src/shared/services/rotation/rotationService.js';
 import { gate, withHooks } from '../../support/callHooks.js';
 import { startRotationRig, type RotationRig } from './rotationHarness.js';
 

@@ -7,12 +7,12 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import type { RotationRecord } from '../../../src/shared/domain/monitor/rotationPlan.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { formatLogLine, type Logger } from '../../../src/shared/logger.js';
-import type { RotationStore } from '../../../src/shared/ports/index.js';
-import { createApp } from '../../../src/shared/runtime/app.js';
-import { stagingSecretName, type RotationService } from '../../../src/shared/services/rotation/rotationService.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { formatLogLine, type Logger } from '#src/shared/logger.js';
+import type { RotationStore } from '#src/shared/ports/index.js';
+import { createApp } from '#src/shared/runtime/app.js';
+import { stagingSecretName, type RotationService } from '#src/shared/services/rotation/rotationService.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { startTestHost, startTestStack, type TestHost, type TestStack } from '../../support/stack.js';
 import { OURS } from './rotationHarness.js';

@@ -2,8 +2,8 @@
 // (ALERT_LOCALE or --locale), print no English word: not in the help, a usage error, the settings
 // problems (config.ts writes them in English for the host's log) or a missing Azure sign-in.
 import { describe, expect, it } from 'vitest';
-import { helpText } from '../../../src/cli/arguments.js';
-import { DOCTOR_OPTIONS, DOCTOR_USAGES, SETUP_OPTIONS, SETUP_USAGES } from '../../../src/cli/options.js';
+import { helpText } from '#src/cli/arguments.js';
+import { DOCTOR_OPTIONS, DOCTOR_USAGES, SETUP_OPTIONS, SETUP_USAGES } from '#src/cli/options.js';
 import { englishWordsIn } from '../../support/catalogues.js';
 import { runCli, type CliRun } from './runCli.js';
 

@@ -11,13 +11,13 @@ import {
   type StartedLocalCloud,
 } from '../../../dev/cloud/index.js';
 import { EXCHANGE_ONLINE_APP_ID, FIRST_PARTY_APIS, MICROSOFT_GRAPH_APP_ID } from '../../../dev/cloud/graphCatalog.js';
-import { createGraphApplicationDirectory } from '../../../src/shared/adapters/graphApplications.js';
-import { createGraphClient } from '../../../src/shared/adapters/graphClient.js';
-import { createKeyVaultSecretStore } from '../../../src/shared/adapters/keyVaultSecretStore.js';
-import { MsalOAuthClient } from '../../../src/shared/adapters/oauth/msalOAuthClient.js';
-import { createKeyVaultClientCredential } from '../../../src/shared/services/clientSecret.js';
-import { createRotationService } from '../../../src/shared/services/rotation/rotationService.js';
-import type { SecretStore } from '../../../src/shared/ports/index.js';
+import { createGraphApplicationDirectory } from '#src/shared/adapters/graphApplications.js';
+import { createGraphClient } from '#src/shared/adapters/graphClient.js';
+import { createKeyVaultSecretStore } from '#src/shared/adapters/keyVaultSecretStore.js';
+import { MsalOAuthClient } from '#src/shared/adapters/oauth/msalOAuthClient.js';
+import { createKeyVaultClientCredential } from '#src/shared/services/clientSecret.js';
+import { createRotationService } from '#src/shared/services/rotation/rotationService.js';
+import type { SecretStore } from '#src/shared/ports/index.js';
 import { InMemoryRotationStore } from '../../fakes/index.js';
 import { englishWordsIn } from '../../support/catalogues.js';
 import { runCli } from './runCli.js';

@@ -2,11 +2,11 @@
 // HTML dashboard (CSP headers, inline SVG, no script) — never a secret value.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import { addDays } from '../../../src/shared/domain/monitor/expiryPolicy.js';
-import { htmlResult } from '../../../src/shared/http/index.js';
-import { createApp } from '../../../src/shared/runtime/app.js';
-import type { MonitorFeature } from '../../../src/shared/runtime/monitor.js';
-import { prefersHtml, renderStatusPage } from '../../../src/shared/services/status/statusPage.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { htmlResult } from '#src/shared/http/index.js';
+import { createApp } from '#src/shared/runtime/app.js';
+import type { MonitorFeature } from '#src/shared/runtime/monitor.js';
+import { prefersHtml, renderStatusPage } from '#src/shared/services/status/statusPage.js';
 import { connectMailbox } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 

@@ -2,9 +2,9 @@
 // admins hear it at once — not at the next daily run — through the channels that do not need that secret
 // (the webhook, mail with keyrelay's managed identity), at most once an hour. Real SDKs on the local cloud.
 import { afterEach, describe, expect, it } from 'vitest';
-import { UpstreamUnavailableError } from '../../../src/shared/errors.js';
-import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
-import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
+import { UpstreamUnavailableError } from '#src/shared/errors.js';
+import { createTokenServiceFor } from '#src/shared/runtime/token.js';
+import { CREDENTIAL_ALARM_RUN_PREFIX } from '#src/shared/services/token/credentialAlarm.js';
 import { ageStoredAccessTokens, connectMailbox } from '../../support/connectMailbox.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../support/webhookReceiver.js';

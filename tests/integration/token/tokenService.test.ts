@@ -1,15 +1,11 @@
 // The token service with the real SDKs against the local cloud and Azurite: what each request costs
 // in calls (emulator request log) and how every failure of issue 5 is answered.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MailboxNotConnectedError,
-  ReconnectRequiredError,
-  UpstreamUnavailableError,
-} from '../../../src/shared/errors.js';
-import { MsalOAuthClient } from '../../../src/shared/adapters/oauth/msalOAuthClient.js';
-import { createTokenServiceFor } from '../../../src/shared/runtime/token.js';
+import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '#src/shared/errors.js';
+import { MsalOAuthClient } from '#src/shared/adapters/oauth/msalOAuthClient.js';
+import { createTokenServiceFor } from '#src/shared/runtime/token.js';
 import { FABRIKAM_TENANT_ID, KEYRELAY_APP_ID } from '../../../dev/cloud/index.js';
-import { CREDENTIAL_ALARM_RUN_PREFIX } from '../../../src/shared/services/token/credentialAlarm.js';
+import { CREDENTIAL_ALARM_RUN_PREFIX } from '#src/shared/services/token/credentialAlarm.js';
 import { ageStoredAccessTokens, connectMailbox, type ConnectedMailbox } from '../../support/connectMailbox.js';
 import { rejection } from '../../support/rejection.js';
 import { startTestStack, type TestStack } from '../../support/stack.js';

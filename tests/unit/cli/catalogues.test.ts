@@ -1,17 +1,17 @@
 // Every message the admin tools print (setup, doctor, their headings, usage errors, help, setting
 // problems) exists in both languages, and each Italian template, filled in, holds no English word.
 import { describe, expect, it } from 'vitest';
-import { HELP_HEADINGS, USAGE_ERRORS } from '../../../src/cli/arguments.js';
-import { DOCTOR_TEXT, SETUP_TEXT } from '../../../src/cli/cliMessages.js';
-import { DOCTOR_OPTIONS, SETUP_OPTIONS } from '../../../src/cli/options.js';
-import { DOCTOR_FINDINGS } from '../../../src/shared/services/doctor/doctorMessages.js';
+import { HELP_HEADINGS, USAGE_ERRORS } from '#src/cli/arguments.js';
+import { DOCTOR_TEXT, SETUP_TEXT } from '#src/cli/cliMessages.js';
+import { DOCTOR_OPTIONS, SETUP_OPTIONS } from '#src/cli/options.js';
+import { DOCTOR_FINDINGS } from '#src/shared/services/doctor/doctorMessages.js';
 import {
   IDENTITY_KINDS,
   SECRET_REASONS,
   SETUP_FAILURES,
   SETUP_STEPS,
-} from '../../../src/shared/services/setup/setupMessages.js';
-import { SETTING_PROBLEMS } from '../../../src/shared/settingProblems.js';
+} from '#src/shared/services/setup/setupMessages.js';
+import { SETTING_PROBLEMS } from '#src/shared/settingProblems.js';
 import { englishWordsIn, missingKeys } from '../../support/catalogues.js';
 
 /** Parameters as the services pass them (ids, names, counts); also a number where a template takes one. */

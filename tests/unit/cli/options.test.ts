@@ -8,9 +8,9 @@ import {
   UsageError,
   usageErrorText,
   type OptionTable,
-} from '../../../src/cli/arguments.js';
-import { DOCTOR_OPTIONS, DOCTOR_USAGES, SETUP_OPTIONS, SETUP_USAGES } from '../../../src/cli/options.js';
-import { LOCALES } from '../../../src/shared/presentation/locale.js';
+} from '#src/cli/arguments.js';
+import { DOCTOR_OPTIONS, DOCTOR_USAGES, SETUP_OPTIONS, SETUP_USAGES } from '#src/cli/options.js';
+import { LOCALES } from '#src/shared/presentation/locale.js';
 
 const TOOLS = [
   ['setup', SETUP_OPTIONS, SETUP_USAGES],

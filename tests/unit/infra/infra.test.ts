@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SETTING_NAMES } from '../../../src/shared/config.js';
+import { SETTING_NAMES } from '#src/shared/config.js';
 import { checkInfra, isPlatformSetting } from './infraInvariants.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

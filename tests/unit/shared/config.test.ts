@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, SETTING_NAMES, type SettingsSource } from '../../../src/shared/config.js';
-import { ConfigError } from '../../../src/shared/errors.js';
+import { loadConfig, SETTING_NAMES, type SettingsSource } from '#src/shared/config.js';
+import { ConfigError } from '#src/shared/errors.js';
 
 const requiredOnly: SettingsSource = {
   KEY_VAULT_URL: 'https://contoso-vault.vault.azure.net/',

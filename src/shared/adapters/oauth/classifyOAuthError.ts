@@ -1,8 +1,8 @@
 // Error classification: an MSAL (or network) failure in keyrelay's failure kinds, by whose problem it is
 // (domain/entraFailure). Never keeps Entra's free text.
 import { AuthError, InteractionRequiredAuthError, ServerError } from '@azure/msal-node';
-import { whoseEntraRefusal } from '../../domain/entraFailure.js';
-import { OAuthClientError, type OAuthFailure } from '../../ports/index.js';
+import { whoseEntraRefusal } from '#src/shared/domain/entraFailure.js';
+import { OAuthClientError, type OAuthFailure } from '#src/shared/ports/index.js';
 import { DEFAULT_RETRY_AFTER_SECONDS, type RetryingNetworkClient } from './retryingNetworkClient.js';
 
 /**

@@ -1,7 +1,7 @@
 // The id-token verifier: the signature (and alg) against the tenant's JWKS, the key sets cached per instance.
 // Claims (iss/aud/nonce/tid) are checked by the domain validator (domain/connect/idTokenClaims.ts).
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { systemClock, type Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '#src/shared/domain/clock.js';
 
 /** Clock skew allowed between Entra and this host on the token's time claims. */
 const CLOCK_TOLERANCE_SECONDS = 300;

@@ -2,7 +2,7 @@
 // for every operation (FACTS.md: a shared one leaked one user's sign-in into another's partition);
 // what is expensive to repeat (authority metadata, JWKS) is cached per instance instead.
 import { ConfidentialClientApplication, type AuthenticationResult, type ICachePlugin } from '@azure/msal-node';
-import { systemClock, type Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '#src/shared/domain/clock.js';
 import {
   OAuthClientError,
   type ClientCredential,
@@ -13,7 +13,7 @@ import {
   type RedeemedCode,
   type SilentTokenResult,
   type VerifyResult,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 import { graphAppScope, graphEndpointOfAuthority } from '../cloudEndpoints.js';
 import { refreshTokenSecrets, SerializedCacheBridge } from './cacheBridge.js';
 import { classifyOAuthError } from './classifyOAuthError.js';

@@ -1,7 +1,7 @@
 // MSAL's network module over fetch, with bounded retries on 429/5xx that honour Retry-After. Waits longer
 // than a few seconds are not taken on the request path: the caller gets the Retry-After instead.
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { systemClock, type Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '#src/shared/domain/clock.js';
 import { parseRetryAfter } from '../retryAfter.js';
 
 const MAX_RETRY_WAIT_SECONDS = 3;

@@ -7,7 +7,7 @@ import {
   type AlertLedger,
   type AlertLedgerEntry,
   StoreConflictError,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,

@@ -2,7 +2,7 @@
 // window (row key = window start), counted with ETag-guarded writes so that instances share the count.
 // Opening a new window removes the bucket's older windows.
 import { odata } from '@azure/data-tables';
-import { type AttemptLimiter, StoreConflictError } from '../../ports/index.js';
+import { type AttemptLimiter, StoreConflictError } from '#src/shared/ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import { readRow, tableKey, type TableAccess } from './tableAccess.js';
 

@@ -9,7 +9,7 @@ import type {
   RotationStore,
   RunReportStore,
   UsedFlows,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 import { createTableAlertLedger } from './alertLedger.js';
 import { createTableMailboxRegistry } from './mailboxRegistry.js';
 import { createTableRotationStore } from './rotationStore.js';

@@ -4,7 +4,7 @@
 // first version (partition `mailbox`, keyed by the upn alone) are moved to this layout the first time
 // their address is read or bound, and listed as they are until then.
 import type { TableClient } from '@azure/data-tables';
-import { MailboxTakenError } from '../../errors.js';
+import { MailboxTakenError } from '#src/shared/errors.js';
 import {
   type MailboxListing,
   type MailboxRecord,
@@ -12,7 +12,7 @@ import {
   type MailboxStatus,
   StoreConflictError,
   StoreRequestError,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import {
   dateProperty,

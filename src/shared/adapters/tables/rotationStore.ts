@@ -7,7 +7,7 @@ import {
   type RotationStore,
   StoreConflictError,
   type StoredRotation,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import { readRow, stringProperty, tableKey, type Row, type TableAccess } from './tableAccess.js';
 

@@ -1,6 +1,6 @@
 // RunReportStore on Table storage: one row per monitor run, row keys sorting newest first so that
 // `latest(n)` reads only n rows.
-import { type RunReport, type RunReportStore, StoreConflictError } from '../../ports/index.js';
+import { type RunReport, type RunReportStore, StoreConflictError } from '#src/shared/ports/index.js';
 import { toStoreError } from '../storeErrors.js';
 import {
   dateProperty,

@@ -1,5 +1,5 @@
 // One place that builds TableClients from the storage setting and creates each table on first use.
-import { StoreConflictError } from '../../ports/index.js';
+import { StoreConflictError } from '#src/shared/ports/index.js';
 import { createHash } from 'node:crypto';
 import { TableClient, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';

@@ -2,7 +2,7 @@
 // code is redeemed, so that a second callback for the same flow finds it (409) and is refused without a
 // redemption. Rows outlive their flow's cookie by nothing: each new mark removes a few expired ones.
 import { odata } from '@azure/data-tables';
-import type { UsedFlows } from '../../ports/index.js';
+import type { UsedFlows } from '#src/shared/ports/index.js';
 import { statusCodeOf, toStoreError } from '../storeErrors.js';
 import { tableKey, type TableAccess } from './tableAccess.js';
 

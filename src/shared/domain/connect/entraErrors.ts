@@ -15,7 +15,7 @@ import {
   type EntraError,
   type MessageText,
 } from './messages.js';
-import type { Locale } from '../../presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 export interface SignInErrorExplanation {
   title: string;

@@ -1,7 +1,7 @@
 // Texts of the connect result pages, Italian (the default: ActNow's admins are Italian) and English.
 // Plain text only: the HTML page shell escapes them. Never put upstream text (error_description) here.
 
-import type { Locale } from '../../presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 /** Which link a message offers as its main button. */
 export type MessageAction = 'adminConsent' | 'retry';

@@ -3,7 +3,7 @@
 // Exchange: SMTP AUTH disabled for the mailbox or the tenant answers `535 5.7.139`; a shared mailbox as
 // the XOAUTH2 identity (or a token Exchange does not take) answers `535 5.7.3`
 // (https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission).
-import type { Locale } from '../../presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 export type SmtpAuthState = 'ok' | 'disabled' | 'unknown';
 

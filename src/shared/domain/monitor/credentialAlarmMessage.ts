@@ -1,9 +1,9 @@
 // The urgent message sent the moment Entra ID refuses keyrelay's own client secret (DESIGN §6, "alarms
 // that do not depend on what broke"): a short mail and a webhook body (Teams card + a `keyrelay` member),
 // Italian or English. Pure: no channel, no clock. Never carries a secret, only the stable Entra code.
-import { escapeHtml } from '../../presentation/html.js';
-import type { Locale } from '../../presentation/locale.js';
-import { formatDateTime, type DisplayZone } from '../../presentation/time.js';
+import { escapeHtml } from '#src/shared/presentation/html.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { formatDateTime, type DisplayZone } from '#src/shared/presentation/time.js';
 import { mailHtmlText, portalCredentialsUrl } from './digest.js';
 import { adaptiveCardMessage, type AdaptiveCardMessage } from './webhookPayload.js';
 

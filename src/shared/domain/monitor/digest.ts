@@ -2,9 +2,9 @@
 // and the admin's steps — Italian by default, English available. HTML with inline styles only (mail
 // clients strip <style> and block remote assets); every interpolated value is escaped. The input never
 // carries secret values.
-import { escapeHtml, escapeHtmlWithCode, safeHref } from '../../presentation/html.js';
-import type { Locale } from '../../presentation/locale.js';
-import { formatDate, formatTime, type DisplayZone } from '../../presentation/time.js';
+import { escapeHtml, escapeHtmlWithCode, safeHref } from '#src/shared/presentation/html.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { formatDate, formatTime, type DisplayZone } from '#src/shared/presentation/time.js';
 import { rotationErrorFix } from './rotationErrorFix.js';
 import { describeRunGaps, runGapsHeading } from './runGaps.js';
 import type { CredentialKind, MonitoredCredential } from './credentials.js';

@@ -1,8 +1,8 @@
 // The calendar events a digest carries (.ics attachments, calendarInvite.ts): one per credential the admin
 // must act on before it expires, and, after a renewal, one for the new secret's end. Quiet secrets (the
 // old one keyrelay removes itself) get none: a reminder for a secret that is gone would be a false alarm.
-import type { Locale } from '../../presentation/locale.js';
-import { formatDate, type DisplayZone } from '../../presentation/time.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { formatDate, type DisplayZone } from '#src/shared/presentation/time.js';
 import type { ExpiryEventInput } from './calendarInvite.js';
 import { digestMessages, digestParts, portalCredentialsUrl, type DigestInput, type RenewalNotice } from './digest.js';
 

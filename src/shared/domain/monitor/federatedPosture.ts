@@ -2,8 +2,8 @@
 // rotated, but the app registration's federated credential must keep naming keyrelay's identity (an
 // urgent alert when it was removed or changed), and passwords left on the app or in Key Vault are no
 // longer needed (an alert to remove them, with their date). Pure: claims in, verdict and text out.
-import type { Locale } from '../../presentation/locale.js';
-import { formatDate, type DisplayZone } from '../../presentation/time.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { formatDate, type DisplayZone } from '#src/shared/presentation/time.js';
 
 export interface FederatedCredentialRecord {
   issuer: string;

@@ -1,7 +1,7 @@
 // One line on what to do about a failing rotation step, by its stable code (rotationService's errorCodeOf:
 // `graph_403`, `keyvault_429`, `verify_AADSTS7000215`, `remove_refused_in_use`, `stuck_stored`, …), for
 // the digest, the status page and the run report's readers. Italian and English.
-import type { Locale } from '../../presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 type Fix =
   | 'permission'

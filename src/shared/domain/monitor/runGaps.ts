@@ -2,7 +2,7 @@
 // the run report's error codes that mean "part of the picture is missing", in words for the digest's
 // short "what keyrelay could not check this time" section and the status page. Other codes (a failed
 // mail, a rotation step) are reported where they belong.
-import type { Locale } from '../../presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 type Gap =
   | 'listing_incomplete'

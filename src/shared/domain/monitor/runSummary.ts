@@ -1,7 +1,7 @@
 // A monitor run's report and a rotation's step in words (issue 18): the status page and the simulator
 // say "1 alert sent, nothing else expiring", never "alertsDue: 0 … alertsSent: 1". Counters a reader
 // cannot act on (ledger rows, digests) stay in the JSON report.
-import type { Locale } from '../../presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 import type { RotationStep } from './rotationPlan.js';
 
 type Count = (count: number) => string;

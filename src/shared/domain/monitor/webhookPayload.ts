@@ -11,8 +11,8 @@ import {
   withOneLineTexts,
   type DigestInput,
 } from './digest.js';
-import type { Locale } from '../../presentation/locale.js';
-import { formatDate, type DisplayZone } from '../../presentation/time.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { formatDate, type DisplayZone } from '#src/shared/presentation/time.js';
 
 // Characters that start formatting in the card's markdown (Teams: emphasis, links, code, headings, HTML),
 // and the list markers that do so at the start of a text. A link needs `[`, so `(` stays as it is.

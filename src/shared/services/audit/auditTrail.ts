@@ -4,7 +4,7 @@
 // never a token, a code or an address in clear. Recording never fails the request it describes: a key
 // that cannot be loaded is logged as an error and the event is still written, without the digest.
 import { createHmac, hkdfSync } from 'node:crypto';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '#src/shared/logger.js';
 
 export type AuditAction = 'token' | 'connect' | 'disconnect';
 

@@ -3,7 +3,7 @@
 // state → redeem → id token → store cache → register → redirect — where each step returns early and
 // nothing is written to Key Vault or Table storage, and no code is redeemed, before every check passed.
 import { createHash } from 'node:crypto';
-import { homeAccountIdsInCache } from '../../domain/mailboxes/mailboxCache.js';
+import { homeAccountIdsInCache } from '#src/shared/domain/mailboxes/mailboxCache.js';
 import {
   type AttemptLimiter,
   type DeletableSecretStore,
@@ -15,10 +15,10 @@ import {
   type RedeemedCode,
   type SmtpAuthProbe,
   type UsedFlows,
-} from '../../ports/index.js';
-import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
-import type { Config } from '../../config.js';
-import type { Clock } from '../../domain/clock.js';
+} from '#src/shared/ports/index.js';
+import type { SmtpAuthCheck } from '#src/shared/domain/connect/smtpAuth.js';
+import type { Config } from '#src/shared/config.js';
+import type { Clock } from '#src/shared/domain/clock.js';
 import {
   authCookieName,
   clearedAuthCookieAttributes,
@@ -28,34 +28,38 @@ import {
   sealAuthCookie,
   type AuthCookieAttributes,
   type AuthCookiePayload,
-} from '../../domain/connect/authCookie.js';
+} from '#src/shared/domain/connect/authCookie.js';
 import {
   ADMIN_CONSENT_SCOPES,
   adminConsentUrl,
   buildAuthorizeUrl,
   CONNECT_SCOPES,
   EXTRA_CONSENT_SCOPES,
-} from '../../domain/connect/authorizeRequest.js';
-import { parseCallbackQuery } from '../../domain/connect/callbackQuery.js';
-import type { ConnectFailureCode, ExplanationLinks, UpstreamSignInError } from '../../domain/connect/entraErrors.js';
+} from '#src/shared/domain/connect/authorizeRequest.js';
+import { parseCallbackQuery } from '#src/shared/domain/connect/callbackQuery.js';
+import type {
+  ConnectFailureCode,
+  ExplanationLinks,
+  UpstreamSignInError,
+} from '#src/shared/domain/connect/entraErrors.js';
 import {
   mailboxCacheSecretName,
   validateIdTokenClaims,
   type MailboxIdentity,
-} from '../../domain/connect/idTokenClaims.js';
-import { canonicalMailboxAddress, validateLoginHint } from '../../domain/connect/loginHint.js';
-import { createPkce, randomNonce, randomState } from '../../domain/connect/pkce.js';
-import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '../../domain/connect/productRef.js';
-import { validateReturnUrl } from '../../domain/connect/returnUrl.js';
+} from '#src/shared/domain/connect/idTokenClaims.js';
+import { canonicalMailboxAddress, validateLoginHint } from '#src/shared/domain/connect/loginHint.js';
+import { createPkce, randomNonce, randomState } from '#src/shared/domain/connect/pkce.js';
+import { isValidProductRef, MAX_PRODUCT_REF_LENGTH } from '#src/shared/domain/connect/productRef.js';
+import { validateReturnUrl } from '#src/shared/domain/connect/returnUrl.js';
 import {
   InvalidRequestError,
   MailboxTakenError,
   TooManyRequestsError,
   UpstreamUnavailableError,
-} from '../../errors.js';
-import { isTenantAllowed } from '../../domain/tenants.js';
+} from '#src/shared/errors.js';
+import { isTenantAllowed } from '#src/shared/domain/tenants.js';
 import { credentialRefusedMessage } from '../clientCredentialRefusal.js';
-import type { Logger } from '../../logger.js';
+import type { Logger } from '#src/shared/logger.js';
 import { CACHE_WRITE_MIN_AGE_MS } from '../token/tokenService.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
 import type { CookieKeyring } from './cookieKeyring.js';

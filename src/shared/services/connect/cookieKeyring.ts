@@ -3,10 +3,10 @@
 // create the key at the same moment, each cookie names the version that sealed it, so a callback landing
 // on the other instance still opens. The key never leaves this module except as bytes to the cipher.
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../../domain/clock.js';
-import { AUTH_COOKIE_KEY_BYTES } from '../../domain/connect/authCookie.js';
-import { InternalError } from '../../errors.js';
-import { isStoreConflict, type SecretStore, type SecretValue } from '../../ports/index.js';
+import { systemClock, type Clock } from '#src/shared/domain/clock.js';
+import { AUTH_COOKIE_KEY_BYTES } from '#src/shared/domain/connect/authCookie.js';
+import { InternalError } from '#src/shared/errors.js';
+import { isStoreConflict, type SecretStore, type SecretValue } from '#src/shared/ports/index.js';
 
 export const COOKIE_KEY_SECRET_NAME = 'cookie-key';
 

@@ -1,9 +1,9 @@
 // What `npm run doctor` prints for each finding, in ALERT_LOCALE (Italian by default): what it found
 // and, when something is wrong, how to fix it. Parameters are ids, names, dates and URLs only.
-import type { Locale } from '../../presentation/locale.js';
-import { smtpAuthAdvice, type SmtpAuthAdvice } from '../../domain/connect/smtpAuth.js';
-import { DEFAULT_TIME_ZONE } from '../../presentation/time.js';
-import { settingProblemIn } from '../../settingProblems.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { smtpAuthAdvice, type SmtpAuthAdvice } from '#src/shared/domain/connect/smtpAuth.js';
+import { DEFAULT_TIME_ZONE } from '#src/shared/presentation/time.js';
+import { settingProblemIn } from '#src/shared/settingProblems.js';
 import { displayParams, identityKindsText } from '../setup/setupMessages.js';
 import type { Finding, FindingCode } from './findings.js';
 

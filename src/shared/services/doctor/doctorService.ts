@@ -1,6 +1,6 @@
 // `npm run doctor`: probes every dependency keyrelay has (Key Vault, Graph, Entra ID, the mailbox
 // registry) with keyrelay's own Azure identity, then hands what it saw to the pure evaluation.
-import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
+import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '#src/shared/domain/monitor/alarmChannels.js';
 import {
   type AppRegistrationAdmin,
   azureLoginMissing,
@@ -11,10 +11,10 @@ import {
   type SecretStore,
   StoreRequestError,
   StoreUnavailableError,
-} from '../../ports/index.js';
-import type { Config } from '../../config.js';
-import type { Clock } from '../../domain/clock.js';
-import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
+} from '#src/shared/ports/index.js';
+import type { Config } from '#src/shared/config.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import type { SmtpAuthCheck } from '#src/shared/domain/connect/smtpAuth.js';
 import { MICROSOFT_GRAPH_APP_ID } from '../setup/appRegistrationPlan.js';
 import type { FederatedCheck } from '../monitor/federatedCheck.js';
 import {

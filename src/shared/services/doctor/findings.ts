@@ -1,9 +1,9 @@
 // Pure evaluation of `npm run doctor`: what the probes saw in, findings out. No I/O here, so every
 // broken setup can be tested as plain data.
-import type { SettingProblem } from '../../errors.js';
-import type { SmtpAuthCheck } from '../../domain/connect/smtpAuth.js';
-import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
-import type { MailboxRecord } from '../../ports/index.js';
+import type { SettingProblem } from '#src/shared/errors.js';
+import type { SmtpAuthCheck } from '#src/shared/domain/connect/smtpAuth.js';
+import { reconnectUrl } from '#src/shared/domain/connect/reconnectUrl.js';
+import type { MailboxRecord } from '#src/shared/ports/index.js';
 import { adminConsentUrl } from '../setup/appRegistrationPlan.js';
 
 export type Severity = 'ok' | 'info' | 'warning' | 'problem';

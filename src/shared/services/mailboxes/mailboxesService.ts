@@ -3,10 +3,10 @@
 // deletes the token cache first (Key Vault soft delete), then the registry row and the mailbox's alert
 // ledger entries: a failure half-way leaves a row without a cache (answered reconnect_required), never a
 // cache without a row, and repeating the DELETE finishes the job.
-import { credentialIds } from '../../domain/monitor/credentials.js';
-import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
-import { InvalidRequestError, MailboxNotConnectedError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
+import { credentialIds } from '#src/shared/domain/monitor/credentials.js';
+import { canonicalMailboxAddress } from '#src/shared/domain/connect/loginHint.js';
+import { InvalidRequestError, MailboxNotConnectedError } from '#src/shared/errors.js';
+import type { Logger } from '#src/shared/logger.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
 import type {
   AlertLedger,
@@ -14,7 +14,7 @@ import type {
   MailboxRecord,
   MailboxRegistry,
   MailboxStatus,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 
 /** One mailbox as the product sees it: no secret, no cache name, no object id. */
 export interface MailboxView {

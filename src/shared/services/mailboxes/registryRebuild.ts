@@ -3,11 +3,16 @@
 // mailbox. Rows that exist are never overwritten; a cache that names no account is skipped and counted.
 // Two instances may run it at once: both write the same row, and the registry's own rules (409/412,
 // the address bound to one identity) settle the rest.
-import { type MailboxRegistry, type SecretStore, type SecretSummary, StoreConflictError } from '../../ports/index.js';
-import { cachedMailboxAccount, isMailboxCacheName } from '../../domain/mailboxes/mailboxCache.js';
-import type { Clock } from '../../domain/clock.js';
-import { MailboxTakenError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
+import {
+  type MailboxRegistry,
+  type SecretStore,
+  type SecretSummary,
+  StoreConflictError,
+} from '#src/shared/ports/index.js';
+import { cachedMailboxAccount, isMailboxCacheName } from '#src/shared/domain/mailboxes/mailboxCache.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import { MailboxTakenError } from '#src/shared/errors.js';
+import type { Logger } from '#src/shared/logger.js';
 
 /** How long an instance trusts its last answer to "is the registry lost?" (DESIGN §5). */
 export const REGISTRY_LOSS_CHECK_TTL_MS = 60_000;

@@ -9,10 +9,10 @@ import {
   type MailboxRegistry,
   type SecretStore,
   type SecretSummary,
-} from '../../ports/index.js';
-import type { Config } from '../../config.js';
-import { credentialIds, type MonitoredCredential } from '../../domain/monitor/credentials.js';
-import type { DigestApp } from '../../domain/monitor/digest.js';
+} from '#src/shared/ports/index.js';
+import type { Config } from '#src/shared/config.js';
+import { credentialIds, type MonitoredCredential } from '#src/shared/domain/monitor/credentials.js';
+import type { DigestApp } from '#src/shared/domain/monitor/digest.js';
 
 /** What to grant when Graph refuses to read the app (403): either lets keyrelay see every credential. */
 export const APP_READ_PERMISSION = 'Application.Read.All / Application.ReadWrite.OwnedBy (owner)';

@@ -7,15 +7,15 @@ import {
   type FederatedIdentityCredential,
   OAuthClientError,
   type VerifyResult,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 
-import type { MonitoredCredential } from '../../domain/monitor/credentials.js';
+import type { MonitoredCredential } from '#src/shared/domain/monitor/credentials.js';
 import {
   matchFederatedCredential,
   type FederatedPostureNotice,
   type FederatedProblem,
   type LeftoverSecret,
-} from '../../domain/monitor/federatedPosture.js';
+} from '#src/shared/domain/monitor/federatedPosture.js';
 
 export interface FederatedCheckDependencies {
   appId: string;

@@ -16,12 +16,16 @@ import {
   type RotationStore,
   type RunReportStore,
   StoreConflictError,
-} from '../../ports/index.js';
-import type { Config } from '../../config.js';
-import type { Clock } from '../../domain/clock.js';
-import { buildExpiryIcs } from '../../domain/monitor/calendarInvite.js';
-import { digestCalendarEvents } from '../../domain/monitor/digestCalendar.js';
-import { alertLedgerThreshold, type MailboxGrant, type MonitoredCredential } from '../../domain/monitor/credentials.js';
+} from '#src/shared/ports/index.js';
+import type { Config } from '#src/shared/config.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import { buildExpiryIcs } from '#src/shared/domain/monitor/calendarInvite.js';
+import { digestCalendarEvents } from '#src/shared/domain/monitor/digestCalendar.js';
+import {
+  alertLedgerThreshold,
+  type MailboxGrant,
+  type MonitoredCredential,
+} from '#src/shared/domain/monitor/credentials.js';
 import {
   renderDigest,
   type DigestAction,
@@ -32,7 +36,7 @@ import {
   type RenewalNotice,
   type RotationFailureReason,
   type RotationHistoryEntry,
-} from '../../domain/monitor/digest.js';
+} from '#src/shared/domain/monitor/digest.js';
 import {
   addDays,
   dueAlerts,
@@ -41,13 +45,13 @@ import {
   grantAsCredential,
   type DueAlert,
   type ExpiryEvaluation,
-} from '../../domain/monitor/expiryPolicy.js';
-import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
-import { runBudget, type RunBudget } from '../../domain/monitor/runBudget.js';
-import { buildWebhookPayload } from '../../domain/monitor/webhookPayload.js';
-import { isKeyrelayError } from '../../errors.js';
-import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
-import type { Logger } from '../../logger.js';
+} from '#src/shared/domain/monitor/expiryPolicy.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
+import { runBudget, type RunBudget } from '#src/shared/domain/monitor/runBudget.js';
+import { buildWebhookPayload } from '#src/shared/domain/monitor/webhookPayload.js';
+import { isKeyrelayError } from '#src/shared/errors.js';
+import { reconnectUrl } from '#src/shared/domain/connect/reconnectUrl.js';
+import type { Logger } from '#src/shared/logger.js';
 import {
   discoverCredentials,
   readApplication,
@@ -55,16 +59,16 @@ import {
   type Discovery,
   type DiscoveryDependencies,
 } from './discovery.js';
-import type { AlertMailer, AlertWebhook, MailboxKeepAlive } from '../../ports/index.js';
+import type { AlertMailer, AlertWebhook, MailboxKeepAlive } from '#src/shared/ports/index.js';
 import type {
   RotationAdvancer,
   RotationEventKind,
   RotationOutcome,
   RotationOutcomeStep,
-} from '../../ports/rotationOutcome.js';
+} from '#src/shared/ports/rotationOutcome.js';
 import type { FederatedCheck } from './federatedCheck.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
-import { mergeFederatedNotices, type FederatedPostureNotice } from '../../domain/monitor/federatedPosture.js';
+import { mergeFederatedNotices, type FederatedPostureNotice } from '#src/shared/domain/monitor/federatedPosture.js';
 
 /** Ledger entry that serialises digest sending per UTC day (never marked sent: released after each run). */
 export const DIGEST_LOCK_ID = 'monitor:digest-lock';

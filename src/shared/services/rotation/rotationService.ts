@@ -27,8 +27,8 @@ import {
   type SecretStore,
   StoreConflictError,
   type StoredRotation,
-} from '../../ports/index.js';
-import type { Config } from '../../config.js';
+} from '#src/shared/ports/index.js';
+import type { Config } from '#src/shared/config.js';
 import {
   applyRotationEvent,
   leasedToOtherRun,
@@ -41,23 +41,23 @@ import {
   type RotationBlockedReason,
   type RotationEvent,
   type RotationRecord,
-} from '../../domain/monitor/rotationPlan.js';
-import { addDays } from '../../domain/monitor/expiryPolicy.js';
+} from '#src/shared/domain/monitor/rotationPlan.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
 import {
   effectivePasswordPolicy,
   shorterLifetimeDays,
   type PasswordPolicy,
-} from '../../domain/monitor/passwordPolicy.js';
-import type { Logger } from '../../logger.js';
+} from '#src/shared/domain/monitor/passwordPolicy.js';
+import type { Logger } from '#src/shared/logger.js';
 import { identifyInUseCredential, type InUseCredential } from './inUseCredential.js';
-import type { RotationAdvancer, RotationOutcome, RotationOutcomeEvent } from '../../ports/rotationOutcome.js';
+import type { RotationAdvancer, RotationOutcome, RotationOutcomeEvent } from '#src/shared/ports/rotationOutcome.js';
 
 export type {
   RotationAdvancer,
   RotationEventKind,
   RotationOutcome,
   RotationOutcomeEvent,
-} from '../../ports/rotationOutcome.js';
+} from '#src/shared/ports/rotationOutcome.js';
 
 /** The use case: the monitor's RotationAdvancer. */
 export type RotationService = RotationAdvancer;

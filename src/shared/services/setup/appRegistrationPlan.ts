@@ -7,7 +7,7 @@ import type {
   PublishedPermissions,
   RequiredResourceAccess,
   SecretValue,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 
 /** Well-known application ids of the resource APIs (the same in every tenant). */
 export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000';

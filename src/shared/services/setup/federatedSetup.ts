@@ -12,9 +12,9 @@ import type {
   FederatedCredentialDirectory,
   SecretStore,
   VerifyResult,
-} from '../../ports/index.js';
+} from '#src/shared/ports/index.js';
 
-import { matchFederatedCredential } from '../../domain/monitor/federatedPosture.js';
+import { matchFederatedCredential } from '#src/shared/domain/monitor/federatedPosture.js';
 import { SetupFailure } from './setupFailure.js';
 import type { MessageParams, SetupMessage, SetupMessageCode } from './setupMessages.js';
 import { findApplication, step, type SetupOutcome, type SetupStep, type StepStatus } from './setupService.js';

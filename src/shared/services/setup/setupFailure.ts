@@ -1,7 +1,12 @@
 // Turns whatever a setup step threw into a SetupFailure: a stable code the CLI renders as "what is
 // wrong" + "how to fix it". Only status codes and Graph error codes are read, never an SDK message
 // (which may echo a request).
-import { azureLoginMissing, GraphRequestError, StoreRequestError, StoreUnavailableError } from '../../ports/index.js';
+import {
+  azureLoginMissing,
+  GraphRequestError,
+  StoreRequestError,
+  StoreUnavailableError,
+} from '#src/shared/ports/index.js';
 import type { MessageParams, SetupFailureCode } from './setupMessages.js';
 
 export class SetupFailure extends Error {

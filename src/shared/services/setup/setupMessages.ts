@@ -1,8 +1,8 @@
 // Everything `npm run setup` tells the admin, in Italian (default) and English. Parameters are ids,
 // names, dates and URLs: never a secret.
-import type { AzureIdentityKind } from '../../ports/azureLogin.js';
-import type { Locale } from '../../presentation/locale.js';
-import { DEFAULT_TIME_ZONE, formatDate, formatDateTime, type DisplayZone } from '../../presentation/time.js';
+import type { AzureIdentityKind } from '#src/shared/ports/azureLogin.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import { DEFAULT_TIME_ZONE, formatDate, formatDateTime, type DisplayZone } from '#src/shared/presentation/time.js';
 
 export type SetupMessageCode =
   | 'app_found'

@@ -9,8 +9,8 @@ import {
   type PublishedPermissions,
   type RequiredResourceAccess,
   type SecretStore,
-} from '../../ports/index.js';
-import type { Clock } from '../../domain/clock.js';
+} from '#src/shared/ports/index.js';
+import type { Clock } from '#src/shared/domain/clock.js';
 import {
   adminConsentUrl,
   EXCHANGE_ONLINE_APP_ID,

@@ -1,15 +1,15 @@
 // What `npm run setup` needs from the settings. It runs before the app registration exists (no
 // OAUTH_CLIENT_ID yet) and as an azd hook (no AzureWebJobsStorage in azd's environment), so it asks
 // loadConfig to validate everything and keeps only the problems of the settings it uses.
-import { ConfigError, type SettingProblem } from '../../errors.js';
+import { ConfigError, type SettingProblem } from '#src/shared/errors.js';
 import {
   federatedTokenAudienceFor,
   loadConfig,
   type OAuthClientCredentialKind,
   type SettingsSource,
-} from '../../config.js';
-import { LOCALES, type Locale } from '../../presentation/locale.js';
-import { settingProblem } from '../../settingProblems.js';
+} from '#src/shared/config.js';
+import { LOCALES, type Locale } from '#src/shared/presentation/locale.js';
+import { settingProblem } from '#src/shared/settingProblems.js';
 
 /** azd outputs (infra/main.bicep) naming keyrelay's managed identity, the owner setup adds. */
 export const IDENTITY_CLIENT_ID_SETTING = 'AZURE_MANAGED_IDENTITY_CLIENT_ID';

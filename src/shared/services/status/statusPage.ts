@@ -1,12 +1,12 @@
 // The status report as an admin dashboard (Italian or English): one self-contained HTML page — inline
 // style, an inline SVG timeline, no script, no external asset — so the strict CSP of
 // src/shared/http/securityHeaders.ts holds. Every dynamic value goes through escapeHtml.
-import { rotationErrorFix } from '../../domain/monitor/rotationErrorFix.js';
-import { describeRunGaps, runGapsHeading } from '../../domain/monitor/runGaps.js';
-import { describeRotationStep, describeRun } from '../../domain/monitor/runSummary.js';
-import { isLocale, LOCALES, pickLocale, type Locale } from '../../presentation/locale.js';
-import { escapeHtml, escapeHtmlWithCode } from '../../presentation/html.js';
-import { formatDateTime, formatShortDateTime, type DisplayZone } from '../../presentation/time.js';
+import { rotationErrorFix } from '#src/shared/domain/monitor/rotationErrorFix.js';
+import { describeRunGaps, runGapsHeading } from '#src/shared/domain/monitor/runGaps.js';
+import { describeRotationStep, describeRun } from '#src/shared/domain/monitor/runSummary.js';
+import { isLocale, LOCALES, pickLocale, type Locale } from '#src/shared/presentation/locale.js';
+import { escapeHtml, escapeHtmlWithCode } from '#src/shared/presentation/html.js';
+import { formatDateTime, formatShortDateTime, type DisplayZone } from '#src/shared/presentation/time.js';
 import type { CredentialStatus, MailboxHealth, StatusReport } from './statusService.js';
 
 const TIMELINE_TICKS = [0, 7, 30, 60, 90, 180, 365, 730];

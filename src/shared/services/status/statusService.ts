@@ -1,15 +1,15 @@
 // GET /api/status as a use case (DESIGN §3): mailboxes and grant health, credentials and days left, the
 // last monitor runs and the rotations — the monitor's own discovery, read-only. Never a secret value.
-import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '../../domain/monitor/alarmChannels.js';
-import type { Config } from '../../config.js';
-import type { Clock } from '../../domain/clock.js';
-import type { CredentialKind } from '../../domain/monitor/credentials.js';
-import { evaluateExpiries, evaluateGrants, type ExpiryStatus } from '../../domain/monitor/expiryPolicy.js';
-import type { RotationRecord } from '../../domain/monitor/rotationPlan.js';
-import type { MailboxStatus, RotationStore, RunReport, RunReportStore } from '../../ports/index.js';
+import { alarmChannelsWithoutSecret, type AlarmChannelSettings } from '#src/shared/domain/monitor/alarmChannels.js';
+import type { Config } from '#src/shared/config.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import type { CredentialKind } from '#src/shared/domain/monitor/credentials.js';
+import { evaluateExpiries, evaluateGrants, type ExpiryStatus } from '#src/shared/domain/monitor/expiryPolicy.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
+import type { MailboxStatus, RotationStore, RunReport, RunReportStore } from '#src/shared/ports/index.js';
 import { discoverCredentials, type DiscoveryDependencies } from '../monitor/discovery.js';
 import { mailboxGrantOf, type ExpirySettings } from '../monitor/monitorService.js';
-import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
+import { reconnectUrl } from '#src/shared/domain/connect/reconnectUrl.js';
 import { CREDENTIAL_ALARM_RUN_PREFIX } from '../token/credentialAlarm.js';
 
 const RUNS_SHOWN = 5;

@@ -4,12 +4,17 @@
 // of times), and the instance that records it tells the admins at once through every channel that does
 // not need the refused secret: the webhook, and mail sent with keyrelay's managed identity (DESIGN §6).
 // A mailbox's delegated mail would need a token, which needs the very secret that was refused.
-import { type AlertMailer, type AlertWebhook, type RunReportStore, StoreConflictError } from '../../ports/index.js';
-import type { Clock } from '../../domain/clock.js';
-import { errorName } from '../../errors.js';
-import { renderCredentialAlarm } from '../../domain/monitor/credentialAlarmMessage.js';
-import type { Locale } from '../../presentation/locale.js';
-import type { Logger } from '../../logger.js';
+import {
+  type AlertMailer,
+  type AlertWebhook,
+  type RunReportStore,
+  StoreConflictError,
+} from '#src/shared/ports/index.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import { errorName } from '#src/shared/errors.js';
+import { renderCredentialAlarm } from '#src/shared/domain/monitor/credentialAlarmMessage.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
+import type { Logger } from '#src/shared/logger.js';
 
 /** Channels that work without the client secret; each optional. */
 export interface CredentialAlarmChannels {

@@ -2,8 +2,8 @@
 // nothing malformed ever reaches Key Vault or Entra ID. Input is never echoed in the error message.
 import type { ReadableStream } from 'node:stream/web';
 import { z } from 'zod';
-import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
-import { InvalidRequestError } from '../../errors.js';
+import { canonicalMailboxAddress } from '#src/shared/domain/connect/loginHint.js';
+import { InvalidRequestError } from '#src/shared/errors.js';
 
 /** A token request is a mailbox and a resource name: 4 KB leaves ample room and bounds the parse. */
 export const MAX_TOKEN_REQUEST_BYTES = 4 * 1024;

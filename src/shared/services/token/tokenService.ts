@@ -2,8 +2,8 @@
 // token with at least 10 minutes left. Warm path: the instance's memory, zero outbound calls. Cold path:
 // one registry read, one Key Vault read, at most one Entra refresh, at most one Key Vault write, shared
 // by every concurrent request for the same mailbox.
-import { canonicalMailboxAddress } from '../../domain/connect/loginHint.js';
-import { reconnectUrl } from '../../domain/connect/reconnectUrl.js';
+import { canonicalMailboxAddress } from '#src/shared/domain/connect/loginHint.js';
+import { reconnectUrl } from '#src/shared/domain/connect/reconnectUrl.js';
 import {
   type CachedAccount,
   type OAuthClient,
@@ -15,14 +15,14 @@ import {
   type SecretValue,
   StoreConflictError,
   StoreUnavailableError,
-} from '../../ports/index.js';
-import type { Clock } from '../../domain/clock.js';
+} from '#src/shared/ports/index.js';
+import type { Clock } from '#src/shared/domain/clock.js';
 import {
   ADMIN_CONSENT_SCOPES,
   adminConsentUrl,
   GRAPH_MAIL_SEND_SCOPE,
   SMTP_SEND_SCOPE,
-} from '../../domain/connect/authorizeRequest.js';
+} from '#src/shared/domain/connect/authorizeRequest.js';
 import {
   errorName,
   KeyrelayError,
@@ -31,9 +31,9 @@ import {
   TenantNotAllowedError,
   UPSTREAM_UNAVAILABLE,
   UpstreamUnavailableError,
-} from '../../errors.js';
-import { isTenantAllowed, type AllowedTenants } from '../../domain/tenants.js';
-import type { Logger } from '../../logger.js';
+} from '#src/shared/errors.js';
+import { isTenantAllowed, type AllowedTenants } from '#src/shared/domain/tenants.js';
+import type { Logger } from '#src/shared/logger.js';
 import type { AuditTrail } from '../audit/auditTrail.js';
 import type { RegistryRebuild } from '../mailboxes/registryRebuild.js';
 import type { CredentialAlarm } from './credentialAlarm.js';

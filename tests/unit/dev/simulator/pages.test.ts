@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SIMULATOR_MESSAGES } from '../../../../dev/simulator/messages.js';
 import { mailFrameHeight, renderDashboard, renderMail, type DashboardModel } from '../../../../dev/simulator/pages.js';
-import type { Locale } from '../../../../src/shared/presentation/locale.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 import { englishWordsIn, missingKeys } from '../../../support/catalogues.js';
 
 const SENDER = 'newsletter@contoso.onmicrosoft.com';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../../../src/shared/adapters/retryAfter.js';
+import { parseRetryAfter } from '#src/shared/adapters/retryAfter.js';
 
 const now = new Date('2026-03-01T10:00:00Z');
 

@@ -2,7 +2,7 @@
 // emulator answers with (dev/cloud/documentedErrors.ts, each line with its documentation source).
 import { describe, expect, it } from 'vitest';
 import { DOCUMENTED_ENTRA_ERRORS, type ErrorOwner } from '../../../../dev/cloud/documentedErrors.js';
-import { whoseEntraRefusal, type EntraFailureOwner } from '../../../../src/shared/domain/entraFailure.js';
+import { whoseEntraRefusal, type EntraFailureOwner } from '#src/shared/domain/entraFailure.js';
 
 /** From a customer tenant, a client refusal is only a suspicion until the home tenant confirms it. */
 const FROM_CUSTOMER_TENANT: Record<ErrorOwner, EntraFailureOwner> = {

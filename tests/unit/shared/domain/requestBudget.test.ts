@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestBudget } from '../../../../src/shared/domain/requestBudget.js';
+import { RequestBudget } from '#src/shared/domain/requestBudget.js';
 
 /** A clock that only moves when the budget waits: the waits are the pacing the budget imposes. */
 function pacedClock() {

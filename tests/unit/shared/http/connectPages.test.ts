@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callbackResult } from '../../../../src/shared/http/connectPages.js';
+import { callbackResult } from '#src/shared/http/connectPages.js';
 
 describe('callbackResult for an admin-consent reply', () => {
   it.each([

@@ -13,8 +13,8 @@ import {
   UnauthorizedError,
   UpstreamUnavailableError,
   type KeyrelayError,
-} from '../../../../src/shared/errors.js';
-import { toErrorResult } from '../../../../src/shared/http/errorResult.js';
+} from '#src/shared/errors.js';
+import { toErrorResult } from '#src/shared/http/errorResult.js';
 
 const json = { format: 'json', locale: 'en' } as const;
 

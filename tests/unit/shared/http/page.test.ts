@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { renderPage } from '../../../../src/shared/http/page.js';
-import { escapeHtml } from '../../../../src/shared/presentation/html.js';
-import { htmlResult, jsonResult, redirectResult } from '../../../../src/shared/http/results.js';
+import { renderPage } from '#src/shared/http/page.js';
+import { escapeHtml } from '#src/shared/presentation/html.js';
+import { htmlResult, jsonResult, redirectResult } from '#src/shared/http/results.js';
 
 describe('escapeHtml', () => {
   it('escapes the five HTML-significant characters', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtmlWithCode, safeHref } from '../../../../src/shared/presentation/html.js';
+import { escapeHtmlWithCode, safeHref } from '#src/shared/presentation/html.js';
 
 describe('presentation html', () => {
   it('shows code spans as <code> and escapes everything, inside code too', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLocale, pickLocale } from '../../../../src/shared/presentation/locale.js';
+import { isLocale, pickLocale } from '#src/shared/presentation/locale.js';
 
 describe('pickLocale', () => {
   it.each([

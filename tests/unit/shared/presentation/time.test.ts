@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatDate,
-  formatDateTime,
-  formatShortDateTime,
-  isTimeZone,
-} from '../../../../src/shared/presentation/time.js';
+import { formatDate, formatDateTime, formatShortDateTime, isTimeZone } from '#src/shared/presentation/time.js';
 
 const summer = new Date('2026-07-04T06:00:00Z');
 const winter = new Date('2026-12-04T23:30:00Z');

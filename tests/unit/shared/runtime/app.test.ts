@@ -1,9 +1,9 @@
 // The composition root: one App per Config object on an instance, each service made once on first use,
 // and overrides that give a test or a measurement an App of its own. Building touches no network.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../../src/shared/config.js';
-import type { Clock } from '../../../../src/shared/domain/clock.js';
-import { createApp } from '../../../../src/shared/runtime/app.js';
+import { loadConfig } from '#src/shared/config.js';
+import type { Clock } from '#src/shared/domain/clock.js';
+import { createApp } from '#src/shared/runtime/app.js';
 import { sampleSettings } from '../../../integration/host/settings.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };

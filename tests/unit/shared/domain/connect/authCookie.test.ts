@@ -11,7 +11,7 @@ import {
   openAuthCookieFromHeader,
   sealAuthCookie,
   type AuthFlow,
-} from '../../../../../src/shared/domain/connect/authCookie.js';
+} from '#src/shared/domain/connect/authCookie.js';
 
 const START = new Date('2025-03-01T10:00:00Z');
 const clockAt = (date: Date) => ({ now: () => date });

@@ -7,8 +7,8 @@ import {
   buildAuthorizeParams,
   buildAuthorizeUrl,
   type AuthorizeRequest,
-} from '../../../../../src/shared/domain/connect/authorizeRequest.js';
-import { pkceChallenge } from '../../../../../src/shared/domain/connect/pkce.js';
+} from '#src/shared/domain/connect/authorizeRequest.js';
+import { pkceChallenge } from '#src/shared/domain/connect/pkce.js';
 
 const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const request: AuthorizeRequest = {

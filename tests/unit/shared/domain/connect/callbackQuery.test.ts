@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallbackQuery } from '../../../../../src/shared/domain/connect/callbackQuery.js';
+import { parseCallbackQuery } from '#src/shared/domain/connect/callbackQuery.js';
 
 const STATE = 'Yk9oQ2x2bV9xV3B0c0Z0a3pJc0RtN2dYb2t0Q2ZkS1U';
 const CODE = '0.AXoA-authorization-code.AgABAAIAAAD--DLA3VO7QrddgJg7WevrAgDs_wUA9P8';

@@ -4,9 +4,9 @@ import {
   explainConnectFailure,
   explainSignInError,
   type ConnectFailureCode,
-} from '../../../../../src/shared/domain/connect/entraErrors.js';
-import { AADSTS_MESSAGES, adminConsentText, connectedText } from '../../../../../src/shared/domain/connect/messages.js';
-import type { Locale } from '../../../../../src/shared/presentation/locale.js';
+} from '#src/shared/domain/connect/entraErrors.js';
+import { AADSTS_MESSAGES, adminConsentText, connectedText } from '#src/shared/domain/connect/messages.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 
 const LOCALES: Locale[] = ['it', 'en'];
 const links = {

@@ -4,7 +4,7 @@ import {
   mailboxCacheSecretName,
   validateIdTokenClaims,
   type ExpectedIdToken,
-} from '../../../../../src/shared/domain/connect/idTokenClaims.js';
+} from '#src/shared/domain/connect/idTokenClaims.js';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const OID = '00000000-0000-0000-66f3-3332eca7ea81';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalMailboxAddress, validateLoginHint } from '../../../../../src/shared/domain/connect/loginHint.js';
+import { canonicalMailboxAddress, validateLoginHint } from '#src/shared/domain/connect/loginHint.js';
 
 function rejectionOf(raw: string): string | undefined {
   const result = validateLoginHint(raw);

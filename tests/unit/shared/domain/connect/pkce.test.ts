@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPkce, pkceChallenge, randomNonce, randomState } from '../../../../../src/shared/domain/connect/pkce.js';
+import { createPkce, pkceChallenge, randomNonce, randomState } from '#src/shared/domain/connect/pkce.js';
 
 const UNRESERVED = /^[A-Za-z0-9\-._~]+$/;
 

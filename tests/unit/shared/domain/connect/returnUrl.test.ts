@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isUsableAllowedReturnUrl, validateReturnUrl } from '../../../../../src/shared/domain/connect/returnUrl.js';
+import { isUsableAllowedReturnUrl, validateReturnUrl } from '#src/shared/domain/connect/returnUrl.js';
 
 const ALLOWED = ['https://app.actnow.it', 'https://admin.actnow.it/settings/', 'http://localhost:3000'];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { smtpAuthAdvice, smtpAuthCheckOf } from '../../../../../src/shared/domain/connect/smtpAuth.js';
+import { smtpAuthAdvice, smtpAuthCheckOf } from '#src/shared/domain/connect/smtpAuth.js';
 
 const DISABLED =
   '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled for more information.';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
-import { cachedMailboxAccount, isMailboxCacheName } from '../../../../../src/shared/domain/mailboxes/mailboxCache.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
+import { cachedMailboxAccount, isMailboxCacheName } from '#src/shared/domain/mailboxes/mailboxCache.js';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const OID = '00000000-0000-0000-66f3-3332eca7ea81';

@@ -4,7 +4,7 @@ import {
   escapeIcsText,
   foldIcsLine,
   type ExpiryEventInput,
-} from '../../../../../src/shared/domain/monitor/calendarInvite.js';
+} from '#src/shared/domain/monitor/calendarInvite.js';
 
 const clock = { now: () => new Date('2026-09-25T06:00:00.123Z') };
 

@@ -11,26 +11,23 @@ import {
   adminConsentAnsweredText,
   adminConsentText,
   connectedText,
-} from '../../../../../src/shared/domain/connect/messages.js';
-import { smtpAuthAdvice, type SmtpAuthCheck } from '../../../../../src/shared/domain/connect/smtpAuth.js';
-import {
-  CREDENTIAL_ALARM_TEXT,
-  renderCredentialAlarm,
-} from '../../../../../src/shared/domain/monitor/credentialAlarmMessage.js';
-import { credentialIds, type MonitoredCredential } from '../../../../../src/shared/domain/monitor/credentials.js';
+} from '#src/shared/domain/connect/messages.js';
+import { smtpAuthAdvice, type SmtpAuthCheck } from '#src/shared/domain/connect/smtpAuth.js';
+import { CREDENTIAL_ALARM_TEXT, renderCredentialAlarm } from '#src/shared/domain/monitor/credentialAlarmMessage.js';
+import { credentialIds, type MonitoredCredential } from '#src/shared/domain/monitor/credentials.js';
 import {
   digestMessages,
   renderDigest,
   type DigestInput,
   type DigestItem,
   type RotationFailureReason,
-} from '../../../../../src/shared/domain/monitor/digest.js';
-import { CALENDAR_TEXT, digestCalendarEvents } from '../../../../../src/shared/domain/monitor/digestCalendar.js';
-import { FEDERATED_MESSAGES } from '../../../../../src/shared/domain/monitor/federatedPosture.js';
-import { ROTATION_FIXES, rotationErrorFix } from '../../../../../src/shared/domain/monitor/rotationErrorFix.js';
-import { RUN_GAPS_TEXT, describeRunGaps } from '../../../../../src/shared/domain/monitor/runGaps.js';
-import { buildWebhookPayload } from '../../../../../src/shared/domain/monitor/webhookPayload.js';
-import type { Locale } from '../../../../../src/shared/presentation/locale.js';
+} from '#src/shared/domain/monitor/digest.js';
+import { CALENDAR_TEXT, digestCalendarEvents } from '#src/shared/domain/monitor/digestCalendar.js';
+import { FEDERATED_MESSAGES } from '#src/shared/domain/monitor/federatedPosture.js';
+import { ROTATION_FIXES, rotationErrorFix } from '#src/shared/domain/monitor/rotationErrorFix.js';
+import { RUN_GAPS_TEXT, describeRunGaps } from '#src/shared/domain/monitor/runGaps.js';
+import { buildWebhookPayload } from '#src/shared/domain/monitor/webhookPayload.js';
+import type { Locale } from '#src/shared/presentation/locale.js';
 import { englishWordsIn, missingKeys } from '../../../../support/catalogues.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';

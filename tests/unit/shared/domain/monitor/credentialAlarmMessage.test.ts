@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderCredentialAlarm } from '../../../../../src/shared/domain/monitor/credentialAlarmMessage.js';
+import { renderCredentialAlarm } from '#src/shared/domain/monitor/credentialAlarmMessage.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const NOW = new Date('2026-11-24T05:00:00Z');

@@ -3,7 +3,7 @@ import {
   alertLedgerThreshold,
   credentialIds,
   type MonitoredCredential,
-} from '../../../../../src/shared/domain/monitor/credentials.js';
+} from '#src/shared/domain/monitor/credentials.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const EXPIRES_AT = new Date('2026-11-24T10:00:00Z');

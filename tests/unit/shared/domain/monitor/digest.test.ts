@@ -1,12 +1,12 @@
-import { escapeHtml } from '../../../../../src/shared/presentation/html.js';
+import { escapeHtml } from '#src/shared/presentation/html.js';
 import { describe, expect, it } from 'vitest';
-import { credentialIds, type MonitoredCredential } from '../../../../../src/shared/domain/monitor/credentials.js';
+import { credentialIds, type MonitoredCredential } from '#src/shared/domain/monitor/credentials.js';
 import {
   portalCredentialsUrl,
   renderDigest,
   type DigestInput,
   type DigestItem,
-} from '../../../../../src/shared/domain/monitor/digest.js';
+} from '#src/shared/domain/monitor/digest.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const EXPIRES_AT = new Date('2026-11-24T10:00:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildExpiryIcs } from '../../../../../src/shared/domain/monitor/calendarInvite.js';
-import { credentialIds, type MonitoredCredential } from '../../../../../src/shared/domain/monitor/credentials.js';
-import type { DigestInput } from '../../../../../src/shared/domain/monitor/digest.js';
-import { digestCalendarEvents } from '../../../../../src/shared/domain/monitor/digestCalendar.js';
+import { buildExpiryIcs } from '#src/shared/domain/monitor/calendarInvite.js';
+import { credentialIds, type MonitoredCredential } from '#src/shared/domain/monitor/credentials.js';
+import type { DigestInput } from '#src/shared/domain/monitor/digest.js';
+import { digestCalendarEvents } from '#src/shared/domain/monitor/digestCalendar.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const RENEWED_AT = new Date('2026-11-24T05:00:00Z');

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  credentialIds,
-  type MailboxGrant,
-  type MonitoredCredential,
-} from '../../../../../src/shared/domain/monitor/credentials.js';
+import { credentialIds, type MailboxGrant, type MonitoredCredential } from '#src/shared/domain/monitor/credentials.js';
 import {
   addDays,
   daysUntilExpiry,
@@ -13,7 +9,7 @@ import {
   grantAsCredential,
   type DueThreshold,
   type ExpiryPolicy,
-} from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
+} from '#src/shared/domain/monitor/expiryPolicy.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const THRESHOLDS = [60, 30, 14, 7, 3, 1, 0];

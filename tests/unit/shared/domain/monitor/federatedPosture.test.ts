@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { renderDigest } from '../../../../../src/shared/domain/monitor/digest.js';
+import { renderDigest } from '#src/shared/domain/monitor/digest.js';
 import {
   federatedParagraphs,
   matchFederatedCredential,
   mergeFederatedNotices,
   type FederatedIdentity,
-} from '../../../../../src/shared/domain/monitor/federatedPosture.js';
+} from '#src/shared/domain/monitor/federatedPosture.js';
 
 const identity: FederatedIdentity = {
   issuer: 'https://login.microsoftonline.com/6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b/v2.0',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderDigest, type DigestInput } from '../../../../../src/shared/domain/monitor/digest.js';
-import { rotationErrorFix } from '../../../../../src/shared/domain/monitor/rotationErrorFix.js';
+import { renderDigest, type DigestInput } from '#src/shared/domain/monitor/digest.js';
+import { rotationErrorFix } from '#src/shared/domain/monitor/rotationErrorFix.js';
 
 describe('rotationErrorFix', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
 import {
   applyRotationEvent,
   leasedToOtherRun,
@@ -12,7 +12,7 @@ import {
   type RotationAction,
   type RotationFacts,
   type RotationRecord,
-} from '../../../../../src/shared/domain/monitor/rotationPlan.js';
+} from '#src/shared/domain/monitor/rotationPlan.js';
 
 const APP_ID = 'app-1';
 const T0 = new Date('2026-10-25T06:00:00Z');

@@ -5,7 +5,7 @@ import {
   parseFunctionTimeout,
   REPORT_MARGIN_MS,
   runBudget,
-} from '../../../../../src/shared/domain/monitor/runBudget.js';
+} from '#src/shared/domain/monitor/runBudget.js';
 
 describe('runBudget', () => {
   it("matches host.json's functionTimeout, so the monitor's budget is derived from the host's real limit", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRunGaps } from '../../../../../src/shared/domain/monitor/runGaps.js';
+import { describeRunGaps } from '#src/shared/domain/monitor/runGaps.js';
 
 describe('describeRunGaps', () => {
   it('names each kind of gap once, in Italian and English, and ignores codes reported elsewhere', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeRotationStep, describeRun, RUN_WORDS } from '../../../../../src/shared/domain/monitor/runSummary.js';
+import { describeRotationStep, describeRun, RUN_WORDS } from '#src/shared/domain/monitor/runSummary.js';
 import { englishWordsIn, missingKeys } from '../../../../support/catalogues.js';
 
 const RENEWAL_RUN = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DigestInput } from '../../../../../src/shared/domain/monitor/digest.js';
-import { buildWebhookPayload } from '../../../../../src/shared/domain/monitor/webhookPayload.js';
+import type { DigestInput } from '#src/shared/domain/monitor/digest.js';
+import { buildWebhookPayload } from '#src/shared/domain/monitor/webhookPayload.js';
 
 const APP_ID = '11111111-2222-3333-4444-555555555555';
 const EXPIRES_AT = new Date('2026-11-24T10:00:00Z');

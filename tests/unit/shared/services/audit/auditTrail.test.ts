@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loggerFor } from '../../../../../src/shared/logger.js';
-import {
-  auditKeyFrom,
-  createAuditTrail,
-  mailboxAuditDigest,
-} from '../../../../../src/shared/services/audit/auditTrail.js';
+import { loggerFor } from '#src/shared/logger.js';
+import { auditKeyFrom, createAuditTrail, mailboxAuditDigest } from '#src/shared/services/audit/auditTrail.js';
 
 const COOKIE_KEY = Buffer.alloc(32, 7);
 

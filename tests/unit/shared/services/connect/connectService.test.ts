@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OAuthClientError, StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/ports/index.js';
-import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
-import { InvalidRequestError, UpstreamUnavailableError } from '../../../../../src/shared/errors.js';
-import type { Logger, LogProperties } from '../../../../../src/shared/logger.js';
-import { COOKIE_KEY_SECRET_NAME, CookieKeyring } from '../../../../../src/shared/services/connect/cookieKeyring.js';
+import { OAuthClientError, StoreConflictError, StoreUnavailableError } from '#src/shared/ports/index.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
+import { InvalidRequestError, UpstreamUnavailableError } from '#src/shared/errors.js';
+import type { Logger, LogProperties } from '#src/shared/logger.js';
+import { COOKIE_KEY_SECRET_NAME, CookieKeyring } from '#src/shared/services/connect/cookieKeyring.js';
 import {
   ConnectService,
   connectedReturnUrl,
@@ -13,7 +13,7 @@ import {
   parseConnectQuery,
   type CallbackOutcome,
   type ConnectStarted,
-} from '../../../../../src/shared/services/connect/connectService.js';
+} from '#src/shared/services/connect/connectService.js';
 import {
   InMemoryAttemptLimiter,
   InMemoryMailboxRegistry,

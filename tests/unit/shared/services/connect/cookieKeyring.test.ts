@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type SecretStore, type SecretValue, StoreConflictError } from '../../../../../src/shared/ports/index.js';
-import { InternalError } from '../../../../../src/shared/errors.js';
-import { COOKIE_KEY_SECRET_NAME, CookieKeyring } from '../../../../../src/shared/services/connect/cookieKeyring.js';
+import { type SecretStore, type SecretValue, StoreConflictError } from '#src/shared/ports/index.js';
+import { InternalError } from '#src/shared/errors.js';
+import { COOKIE_KEY_SECRET_NAME, CookieKeyring } from '#src/shared/services/connect/cookieKeyring.js';
 import { InMemorySecretStore } from '../../../../fakes/index.js';
 
 /** A store whose first read of the latest version comes too early to see another instance's write. */

@@ -4,8 +4,8 @@
 // play a misbehaving identity provider. The integration tests use the real MSAL against the emulator.
 import { createHash, randomBytes } from 'node:crypto';
 import { errors } from 'jose';
-import { OAuthClientError, type RedeemedCode } from '../../../../../src/shared/ports/index.js';
-import type { ConnectOAuthClient } from '../../../../../src/shared/services/connect/connectService.js';
+import { OAuthClientError, type RedeemedCode } from '#src/shared/ports/index.js';
+import type { ConnectOAuthClient } from '#src/shared/services/connect/connectService.js';
 
 export const AUTHORITY_HOST = 'https://login.microsoftonline.com';
 export const CLIENT_ID = '3e9b1f2a-7c4d-4b8e-9f0a-1b2c3d4e5f60';

@@ -1,7 +1,7 @@
 // The doctor's evaluation as plain data: each broken setup yields the finding that names it.
 import { describe, expect, it } from 'vitest';
-import type { MailboxRecord } from '../../../../../src/shared/ports/index.js';
-import { renderFinding } from '../../../../../src/shared/services/doctor/doctorMessages.js';
+import type { MailboxRecord } from '#src/shared/ports/index.js';
+import { renderFinding } from '#src/shared/services/doctor/doctorMessages.js';
 import {
   evaluateFindings,
   hasProblems,
@@ -9,9 +9,9 @@ import {
   type DoctorContext,
   type DoctorObservations,
   type Finding,
-} from '../../../../../src/shared/services/doctor/findings.js';
+} from '#src/shared/services/doctor/findings.js';
 
-import { alarmChannelsWithoutSecret } from '../../../../../src/shared/domain/monitor/alarmChannels.js';
+import { alarmChannelsWithoutSecret } from '#src/shared/domain/monitor/alarmChannels.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;

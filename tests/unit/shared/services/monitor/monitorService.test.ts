@@ -7,23 +7,16 @@ import {
   GraphRequestError,
   type MailboxRecord,
   type OutgoingMail,
-} from '../../../../../src/shared/ports/index.js';
+} from '#src/shared/ports/index.js';
 
-import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
-import type { Logger } from '../../../../../src/shared/logger.js';
-import {
-  createMonitorService,
-  type MonitorDependencies,
-} from '../../../../../src/shared/services/monitor/monitorService.js';
-import { createRegistryRebuild } from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
-import { mailboxCacheSecretName } from '../../../../../src/shared/domain/connect/idTokenClaims.js';
-import type { MailboxKeepAlive } from '../../../../../src/shared/ports/index.js';
-import type {
-  RotationAdvancer,
-  RotationEventKind,
-  RotationOutcome,
-} from '../../../../../src/shared/ports/rotationOutcome.js';
-import type { RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import type { Logger } from '#src/shared/logger.js';
+import { createMonitorService, type MonitorDependencies } from '#src/shared/services/monitor/monitorService.js';
+import { createRegistryRebuild } from '#src/shared/services/mailboxes/registryRebuild.js';
+import { mailboxCacheSecretName } from '#src/shared/domain/connect/idTokenClaims.js';
+import type { MailboxKeepAlive } from '#src/shared/ports/index.js';
+import type { RotationAdvancer, RotationEventKind, RotationOutcome } from '#src/shared/ports/rotationOutcome.js';
+import type { RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
 import {
   InMemoryAlertLedger,
   InMemoryMailboxRegistry,

@@ -10,9 +10,9 @@ import {
   type AppRegistrationDirectory,
   GraphRequestError,
   type OAuthFailure,
-} from '../../../../../src/shared/ports/index.js';
-import type { AppManagementPolicies } from '../../../../../src/shared/domain/monitor/passwordPolicy.js';
-import type { SecretVerifier } from '../../../../../src/shared/services/rotation/rotationService.js';
+} from '#src/shared/ports/index.js';
+import type { AppManagementPolicies } from '#src/shared/domain/monitor/passwordPolicy.js';
+import type { SecretVerifier } from '#src/shared/services/rotation/rotationService.js';
 
 interface StoredPassword extends AppPasswordCredential {
   secretText: string;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { StoreConflictError, StoreUnavailableError } from '../../../../../src/shared/ports/index.js';
-import { addDays } from '../../../../../src/shared/domain/monitor/expiryPolicy.js';
-import { rotationDisplayName, type RotationRecord } from '../../../../../src/shared/domain/monitor/rotationPlan.js';
-import { formatLogLine, type Logger } from '../../../../../src/shared/logger.js';
+import { StoreConflictError, StoreUnavailableError } from '#src/shared/ports/index.js';
+import { addDays } from '#src/shared/domain/monitor/expiryPolicy.js';
+import { rotationDisplayName, type RotationRecord } from '#src/shared/domain/monitor/rotationPlan.js';
+import { formatLogLine, type Logger } from '#src/shared/logger.js';
 import {
   createRotationService,
   stagingSecretName,
   type RotationServiceDependencies,
-} from '../../../../../src/shared/services/rotation/rotationService.js';
+} from '#src/shared/services/rotation/rotationService.js';
 import { InMemoryRotationStore, InMemorySecretStore } from '../../../../fakes/index.js';
 import { gate, withHooks } from '../../../../support/callHooks.js';
 import { InMemoryAppDirectory, graphError } from './inMemoryAppDirectory.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PublishedPermissions, SecretValue } from '../../../../../src/shared/ports/index.js';
+import type { PublishedPermissions, SecretValue } from '#src/shared/ports/index.js';
 import {
   adminConsentUrl,
   EXCHANGE_ONLINE_APP_ID,
@@ -10,7 +10,7 @@ import {
   requiredResourceAccessFrom,
   secretEndDate,
   storedSecretState,
-} from '../../../../../src/shared/services/setup/appRegistrationPlan.js';
+} from '#src/shared/services/setup/appRegistrationPlan.js';
 
 const exchange: PublishedPermissions = {
   id: 'sp-exo',

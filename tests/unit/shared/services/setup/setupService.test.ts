@@ -9,14 +9,11 @@ import {
   GraphRequestError,
   type ManagedAppRegistration,
   StoreRequestError,
-} from '../../../../../src/shared/ports/index.js';
+} from '#src/shared/ports/index.js';
 
-import {
-  EXCHANGE_ONLINE_APP_ID,
-  MICROSOFT_GRAPH_APP_ID,
-} from '../../../../../src/shared/services/setup/appRegistrationPlan.js';
-import { SetupFailure } from '../../../../../src/shared/services/setup/setupFailure.js';
-import { runSetup, type SetupOptions } from '../../../../../src/shared/services/setup/setupService.js';
+import { EXCHANGE_ONLINE_APP_ID, MICROSOFT_GRAPH_APP_ID } from '#src/shared/services/setup/appRegistrationPlan.js';
+import { SetupFailure } from '#src/shared/services/setup/setupFailure.js';
+import { runSetup, type SetupOptions } from '#src/shared/services/setup/setupService.js';
 import { InMemorySecretStore } from '../../../../fakes/index.js';
 
 const NOW = new Date('2026-03-01T00:00:00Z');

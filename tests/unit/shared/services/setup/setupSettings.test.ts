@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../../src/shared/errors.js';
-import { loadSetupSettings } from '../../../../../src/shared/services/setup/setupSettings.js';
+import { ConfigError } from '#src/shared/errors.js';
+import { loadSetupSettings } from '#src/shared/services/setup/setupSettings.js';
 
 const TENANT = '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 const IDENTITY = '0d5e6f7a-8b9c-4d0e-a1f2-3a4b5c6d7e8f';

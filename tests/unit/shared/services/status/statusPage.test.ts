@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../../../../src/shared/services/status/statusService.js';
+import type { StatusReport } from '#src/shared/services/status/statusService.js';
 import {
   renderStatusPage,
   STATUS_LABELS,
   statusPageLocale,
   timelineTicks,
-} from '../../../../../src/shared/services/status/statusPage.js';
+} from '#src/shared/services/status/statusPage.js';
 import { englishWordsIn, missingKeys } from '../../../../support/catalogues.js';
 
 const LONG_ADDRESS = 'amministrazione.fatturazione.elettronica@contoso-italia-servizi.onmicrosoft.com';

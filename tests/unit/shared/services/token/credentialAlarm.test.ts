@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { loggerFor } from '../../../../../src/shared/logger.js';
-import type { RunOutcome, RunReportStore } from '../../../../../src/shared/ports/index.js';
+import { loggerFor } from '#src/shared/logger.js';
+import type { RunOutcome, RunReportStore } from '#src/shared/ports/index.js';
 import {
   CREDENTIAL_ALARM_RUN_PREFIX,
   createRunReportCredentialAlarm,
-} from '../../../../../src/shared/services/token/credentialAlarm.js';
+} from '#src/shared/services/token/credentialAlarm.js';
 import { InMemoryRunReportStore } from '../../../../fakes/index.js';
 
 /** Counts Table writes so that tests can prove a repeated alarm costs none. */

@@ -2,8 +2,8 @@
 // relies on: the cache is a string the caller loads and persists; a cached access token is used
 // while it has more than 5 minutes left (unless forceRefresh); a refresh rotates the refresh token.
 import { randomBytes } from 'node:crypto';
-import { OAuthClientError, type OAuthFailure, type SilentTokenResult } from '../../../../../src/shared/ports/index.js';
-import type { MailboxTokenClient } from '../../../../../src/shared/services/token/tokenService.js';
+import { OAuthClientError, type OAuthFailure, type SilentTokenResult } from '#src/shared/ports/index.js';
+import type { MailboxTokenClient } from '#src/shared/services/token/tokenService.js';
 
 const MSAL_EXPIRY_MARGIN_MS = 5 * 60 * 1000;
 

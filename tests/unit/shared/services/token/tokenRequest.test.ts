@@ -1,11 +1,11 @@
 import { ReadableStream } from 'node:stream/web';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../../../../src/shared/errors.js';
+import { InvalidRequestError } from '#src/shared/errors.js';
 import {
   MAX_TOKEN_REQUEST_BYTES,
   parseTokenRequest,
   readTokenRequestBody,
-} from '../../../../../src/shared/services/token/tokenRequest.js';
+} from '#src/shared/services/token/tokenRequest.js';
 
 function rejection(rawBody: string): InvalidRequestError {
   try {

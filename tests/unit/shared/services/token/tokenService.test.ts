@@ -4,27 +4,16 @@ import {
   type MailboxRegistry,
   StoreConflictError,
   StoreUnavailableError,
-} from '../../../../../src/shared/ports/index.js';
-import {
-  createRegistryRebuild,
-  type RegistryRebuild,
-} from '../../../../../src/shared/services/mailboxes/registryRebuild.js';
-import {
-  MailboxNotConnectedError,
-  ReconnectRequiredError,
-  UpstreamUnavailableError,
-} from '../../../../../src/shared/errors.js';
-import type { AllowedTenants } from '../../../../../src/shared/domain/tenants.js';
-import { loggerFor } from '../../../../../src/shared/logger.js';
+} from '#src/shared/ports/index.js';
+import { createRegistryRebuild, type RegistryRebuild } from '#src/shared/services/mailboxes/registryRebuild.js';
+import { MailboxNotConnectedError, ReconnectRequiredError, UpstreamUnavailableError } from '#src/shared/errors.js';
+import type { AllowedTenants } from '#src/shared/domain/tenants.js';
+import { loggerFor } from '#src/shared/logger.js';
 import {
   CREDENTIAL_ALARM_RUN_PREFIX,
   createRunReportCredentialAlarm,
-} from '../../../../../src/shared/services/token/credentialAlarm.js';
-import {
-  createTokenService,
-  RESOURCE_SCOPES,
-  type TokenService,
-} from '../../../../../src/shared/services/token/tokenService.js';
+} from '#src/shared/services/token/credentialAlarm.js';
+import { createTokenService, RESOURCE_SCOPES, type TokenService } from '#src/shared/services/token/tokenService.js';
 import { InMemoryMailboxRegistry, InMemoryRunReportStore, InMemorySecretStore } from '../../../../fakes/index.js';
 import { FakeMailboxTokenClient, fakeSerializedCache } from './fakeMailboxTokenClient.js';
 
