@@ -6,12 +6,16 @@ import { loadConfig, processSettings } from '../shared/config.js';
 import type { Locale } from '../shared/presentation/locale.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../shared/presentation/time.js';
 import { createApp } from '../shared/runtime/app.js';
+import { loggerFor } from '../shared/logger.js';
 import { runDoctor } from '../shared/services/doctor/doctorService.js';
 import { renderFinding } from '../shared/services/doctor/doctorMessages.js';
 import { hasProblems, settingsFindings, type Finding } from '../shared/services/doctor/findings.js';
 import { helpText, localeFlag, parseArguments, runLocale, UsageError, usageErrorText } from './arguments.js';
 import { DOCTOR_TEXT } from './cliMessages.js';
 import { DOCTOR_OPTIONS, DOCTOR_USAGES } from './options.js';
+
+// The report is stdout; the services' log lines (e.g. the audited token of the SMTP check) go to stderr.
+const STDERR_LOGGER = loggerFor({ info: console.error, warn: console.error, error: console.error });
 
 const SYMBOLS = { ok: '✓', info: 'i', warning: '!', problem: '✗' } as const;
 
@@ -42,7 +46,10 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       const config = loadConfig(settings);
       timeZone = config.alertTimeZone;
-      findings = [...settingsFindings([]), ...(await runDoctor(createApp(config).doctor(), config))];
+      findings = [
+        ...settingsFindings([]),
+        ...(await runDoctor(createApp(config, { logger: STDERR_LOGGER }).doctor(), config)),
+      ];
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       findings = settingsFindings(error.problems);
