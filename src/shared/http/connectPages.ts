@@ -19,7 +19,7 @@ import {
 import { smtpAuthAdvice, type SmtpAuthAdvice } from '../domain/connect/smtpAuth.js';
 import type { CallbackOutcome, CallbackRejectionCode, ConnectStarted } from '../services/connect/connectService.js';
 import { escapeHtml, escapeHtmlWithCode } from '../presentation/html.js';
-import { renderPage } from './page.js';
+import { renderPage } from '../presentation/page.js';
 import { htmlResult, redirectResult, type HttpResult } from './results.js';
 
 export function connectStartResult(started: ConnectStarted): HttpResult {

@@ -20,7 +20,7 @@ import {
   type KeyrelayError,
 } from '../errors.js';
 import { escapeHtml } from '../presentation/html.js';
-import { renderPage } from './page.js';
+import { renderPage } from '../presentation/page.js';
 import { htmlResult, jsonResult, type HttpResult } from './results.js';
 
 export interface ErrorResultOptions {

@@ -1,5 +1,5 @@
 export { toErrorResult, type ErrorResultOptions } from './errorResult.js';
-export { renderPage, type PageContent } from './page.js';
+export { renderPage, type PageContent } from '../presentation/page.js';
 export {
   htmlResult,
   jsonResult,

@@ -6,6 +6,7 @@ import { describeRunGaps, runGapsHeading } from '#src/shared/domain/monitor/runG
 import { describeRotationStep, describeRun } from '#src/shared/domain/monitor/runSummary.js';
 import { isLocale, LOCALES, pickLocale, type Locale } from '#src/shared/presentation/locale.js';
 import { escapeHtml, escapeHtmlWithCode } from '#src/shared/presentation/html.js';
+import { renderPage } from '#src/shared/presentation/page.js';
 import { formatDateTime, formatShortDateTime, type DisplayZone } from '#src/shared/presentation/time.js';
 import type { CredentialStatus, MailboxHealth, StatusReport } from './statusService.js';
 
@@ -439,22 +440,7 @@ export function renderStatusPage(
     renderRuns(labels.alarms, report.credentialAlarms, labels, zone),
     renderRotations(report, labels, zone),
   ].join('\n');
-  return `<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${e(labels.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return renderPage({ lang: locale, title: labels.title, bodyHtml: body, style: STYLE });
 }
 
 function acceptWeight(accept: string, type: string): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderPage } from '#src/shared/http/page.js';
+import { renderPage } from '#src/shared/presentation/page.js';
 import { escapeHtml } from '#src/shared/presentation/html.js';
 import { htmlResult, jsonResult, redirectResult } from '#src/shared/http/results.js';
 

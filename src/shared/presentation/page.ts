@@ -1,7 +1,7 @@
 // The HTML shell of every browser page: self-contained (inline style only, no script), so the strict
-// CSP of securityHeaders.ts holds.
-import { escapeHtml } from '../presentation/html.js';
-import type { Locale } from '../presentation/locale.js';
+// CSP of src/shared/http/securityHeaders.ts holds. The connect pages and the status dashboard share it.
+import { escapeHtml } from './html.js';
+import type { Locale } from './locale.js';
 
 const PAGE_STYLE = `
   body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; background: #f5f6f8; color: #1b1f24; }
@@ -19,17 +19,24 @@ export interface PageContent {
   title: string;
   /** Trusted HTML: every dynamic value in it must already have gone through escapeHtml. */
   bodyHtml: string;
+  /** The page's own style sheet (trusted, static), in place of the small default one. */
+  style?: string;
 }
 
-export function renderPage({ lang, title, bodyHtml }: PageContent): string {
+/** The document title names keyrelay once: appended unless the title already says it. */
+function documentTitle(title: string): string {
+  return title.includes('keyrelay') ? title : `${title} · keyrelay`;
+}
+
+export function renderPage({ lang, title, bodyHtml, style = PAGE_STYLE }: PageContent): string {
   return `<!doctype html>
 <html lang="${lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · keyrelay</title>
-<style>${PAGE_STYLE}</style>
+<title>${escapeHtml(documentTitle(title))}</title>
+<style>${style}</style>
 </head>
 <body>
 <main>
