@@ -76,16 +76,11 @@ function assertKey(key: Uint8Array): void {
   }
 }
 
-interface WirePayload {
-  state: string;
-  codeVerifier: string;
-  nonce: string;
-  returnUrl?: string;
-  loginHint?: string;
-  ref?: string;
+/** The sealed JSON: the flow and its expiry. */
+type WirePayload = AuthFlow & {
   /** Epoch seconds. */
   exp: number;
-}
+};
 
 /**
  * Encrypts `flow` into the cookie value `v1.<iv|ciphertext|tag>`, or `<keyVersion>.v1.…` when the
