@@ -66,7 +66,7 @@ export function renderCredentialAlarm(facts: CredentialAlarmFacts, zone: Display
     `<!doctype html><html lang="${zone.locale}"><head><meta charset="utf-8"></head><body style="font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;line-height:1.5">`,
     `<h2 style="color:#a4262c;font-size:18px">${escapeHtml(subject)}</h2>`,
     ...lines.map((line) => `<p>${mailHtmlText(line)}</p>`),
-    `<p><a style="color:#0f6cbd" href="${escapeHtml(portalUrl)}">${escapeHtml(text.portalAction)}</a><br>${escapeHtml(portalUrl)}</p>`,
+    `<p><a style="color:#0f6cbd" href="${escapeHtml(portalUrl)}">${escapeHtml(text.portalAction)}</a><br><span style="word-break:break-all;overflow-wrap:anywhere">${escapeHtml(portalUrl)}</span></p>`,
     '</body></html>',
   ].join('');
   return {

@@ -557,6 +557,8 @@ const STYLE = {
   expired: 'color:#a4262c;font-weight:bold;',
   notice: 'background:#fff4ce;border-left:4px solid #c19c00;padding:8px;margin:12px 0;',
   link: 'color:#0f6cbd;',
+  // A portal URL has no spaces: without a break anywhere it runs past a narrow mail pane.
+  url: 'word-break:break-all;overflow-wrap:anywhere;',
   footer: 'color:#605e5c;font-size:12px;margin-top:24px;',
   quietHeading: 'font-size:14px;color:#605e5c;margin:20px 0 4px 0;',
   quiet: 'color:#605e5c;font-size:13px;',
@@ -635,7 +637,7 @@ function renderHtml(
   }
   if (items.length > 0)
     html.push(
-      `<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br>${e(portal)}</p>`,
+      `<p><a style="${STYLE.link}" href="${attribute(portal)}">${e(messages.portalLink)}</a><br><span style="${STYLE.url}">${e(portal)}</span></p>`,
     );
   if (input.reconnects.length > 0) {
     // A mail about reconnects alone already carries the heading as its title.
